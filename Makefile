@@ -1,0 +1,61 @@
+# faultline -- the two commands a new machine needs: `make demo` and `make test`.
+# Everything else is CMake underneath; this file installs what is missing, builds and
+# runs.  Build trees: build/ (normal), build-asan/ (AddressSanitizer + UBSan).
+
+DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+ifdef CI
+CMAKE_FLAGS += -DFL_WERROR=ON
+endif
+
+.PHONY: all build deps demo test test-fast test-asan bench soak clean format
+
+all: build
+
+# Install missing Debian packages: with apt-get as root, otherwise say exactly what to run.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "faultline needs these Debian packages; run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build -j $(JOBS)
+
+build-asan/.configured: deps
+	@cmake -S . -B build-asan -DFL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) >/dev/null
+	@touch $@
+
+demo: build
+	@bash sim/demo.sh build/faultline
+
+# Every test, normally and under the sanitizers.
+test: build build-asan/.configured
+	@cmake --build build-asan -j $(JOBS)
+	cd build && ctest --output-on-failure -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 FL_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
+
+test-fast: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@bash tests/bench/run.sh build
+
+soak: build
+	@bash tests/soak.sh build
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan

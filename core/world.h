@@ -1,0 +1,254 @@
+/*
+ * world.h -- the simulated world: nodes, links, the message soup, timers, disks, the
+ * clock and the event queue, stepped one event at a time.
+ *
+ * A step pops the earliest event (time, seq) and executes it; everything its handler
+ * does (log lines, sends, state change) belongs to that step.  Steps are numbered from
+ * 0.  After each step the protocol's observer runs, and the hooks (trace printer,
+ * recorder) hear about it.  The world knows nothing of SQLite, the command line or the
+ * fault schedule: faults come in as a network policy (called for every message) and as
+ * actions scheduled with fl_world_at(); records go out through fl_world_hooks.
+ *
+ * Everything random is drawn from streams forked from the seed: "network" (latency and
+ * the network policy), one per node (the protocol's fl_rand_u64), and "disk" (sync
+ * latency and torn writes).  Other components fork their own streams from
+ * fl_world_seed().
+ */
+#ifndef FL_CORE_WORLD_H
+#define FL_CORE_WORLD_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/faultline.h"
+#include "core/rng.h"
+
+#define FL_MAX_NODES 1000000
+#define FL_MAX_HOOKS 4
+
+typedef struct fl_world fl_world;
+
+/* Step kinds: the `events.kind` column.  Keep fl_step_kind_name() in step with it. */
+enum fl_step_kind {
+    FL_STEP_START = 0, /* a node boots or restarts */
+    FL_STEP_DELIVER,
+    FL_STEP_TIMER,
+    FL_STEP_TIMEOUT, /* a forced timeout */
+    FL_STEP_CLIENT,
+    FL_STEP_SYNCED,
+    FL_STEP_CRASH,
+    FL_STEP_PARTITION,
+    FL_STEP_HEAL,
+    FL_STEP_SCRIPT, /* an action that is none of the above (e.g. a clock fault) */
+    FL_STEP_IGNORED, /* a script entry naming a self-send: skipped, as in the seed */
+    FL_STEP_KIND_COUNT
+};
+const char *fl_step_kind_name(int kind);
+
+/* Message fates: the `messages.fate` column. */
+enum fl_fate {
+    FL_FATE_IN_FLIGHT = 0,
+    FL_FATE_DELIVERED,
+    FL_FATE_DROPPED_LOSS,
+    FL_FATE_DROPPED_PARTITION,
+    FL_FATE_DROPPED_DOWN,
+    FL_FATE_DROPPED_SCRIPT, /* a script's {"drop": ...} */
+    FL_FATE_COUNT
+};
+const char *fl_fate_name(int fate); /* "delivered", "dropped:loss", ... */
+
+/* How a run ended: the `runs.outcome` column (crash, hang and error are decided
+ * outside the world, by the sweep runner). */
+enum fl_outcome {
+    FL_OUTCOME_RUNNING = 0,
+    FL_OUTCOME_OK,
+    FL_OUTCOME_VIOLATION,
+    FL_OUTCOME_LIVENESS,
+    FL_OUTCOME_DIVERGENCE,
+    FL_OUTCOME_LIMIT,
+    FL_OUTCOME_CRASH,
+    FL_OUTCOME_HANG,
+    FL_OUTCOME_ERROR,
+    FL_OUTCOME_COUNT
+};
+const char *fl_outcome_name(int outcome);
+int fl_outcome_parse(const char *name); /* -1 if unknown */
+
+/* What happens to a node's unsynced disk writes when it crashes. */
+enum fl_unsynced { FL_UNSYNCED_KEEP = 0, FL_UNSYNCED_LOSE, FL_UNSYNCED_TEAR };
+
+typedef struct fl_latency {
+    int64_t min_ns, max_ns;
+} fl_latency;
+
+/* A per-pair override of the default link.  Pairs are directed. */
+typedef struct fl_link {
+    int from, to;
+    fl_latency latency;
+} fl_link;
+
+/* A message in the soup.  body/len belong to the world. */
+typedef struct fl_msg {
+    uint64_t id; /* 1, 2, ... in send order */
+    int32_t src, dst;
+    int64_t sent_ns, deliver_ns;
+    uint64_t sent_step;
+    void *body;
+    uint32_t len;
+    uint8_t fate;
+    uint8_t scripted_wait; /* scripted mode: waits in the soup for the script */
+} fl_msg;
+
+/* What the network policy decides about a message at send time. */
+typedef struct fl_net_verdict {
+    int drop;               /* 0, or an FL_FATE_DROPPED_* fate */
+    int64_t extra_delay_ns; /* added to the link latency */
+    int duplicates;         /* extra copies to send (each gets its own id and latency) */
+} fl_net_verdict;
+
+/* The network policy: faults/ implements it; NULL callbacks mean "no fault". */
+typedef struct fl_netpolicy {
+    void *ctx;
+    /* At send, for every message except self-sends.  v is zeroed before the call. */
+    void (*on_send)(void *ctx, fl_world *w, const fl_msg *m, fl_net_verdict *v);
+    /* At delivery time, before the receiver sees it: 0 to deliver, or a drop fate
+     * (FL_FATE_DROPPED_PARTITION when a partition now cuts the pair). */
+    int (*on_deliver)(void *ctx, fl_world *w, const fl_msg *m);
+} fl_netpolicy;
+
+/* One step as hooks see it.  detail is valid during the call only. */
+typedef struct fl_step_info {
+    uint64_t step;
+    int64_t time_ns;
+    int kind;
+    int node, peer;
+    uint64_t msg_id;
+    const char *detail; /* "" when there is none */
+    uint64_t chain;     /* the digest chain after this step (step_end only) */
+} fl_step_info;
+
+/* Observers of a run: the trace printer, the recorder.  Any callback may be NULL.
+ * Hooks only watch: they must not call back into the world except the const
+ * accessors. */
+typedef struct fl_world_hooks {
+    void *ctx;
+    int want_states; /* nonzero: compute snapshots and call on_state */
+    void (*on_step_begin)(void *ctx, const fl_step_info *s);
+    void (*on_step_end)(void *ctx, const fl_step_info *s);
+    void (*on_send)(void *ctx, const fl_msg *m, const char *desc);
+    void (*on_fate)(void *ctx, const fl_msg *m, uint64_t step);
+    void (*on_log)(void *ctx, uint64_t step, int64_t time_ns, int node, int level,
+                   const char *text);
+    void (*on_state)(void *ctx, uint64_t step, int64_t time_ns, int node, const char *json);
+} fl_world_hooks;
+
+typedef struct fl_world_config {
+    uint64_t seed;
+    int nodes;                          /* 1..FL_MAX_NODES */
+    const struct fl_protocol *protocol; /* borrowed for the world's life */
+    const cJSON *params;                /* borrowed for the world's life; may be NULL */
+    fl_latency latency;                 /* the default link */
+    const fl_link *links;               /* overrides, copied; may be NULL */
+    size_t nlinks;
+    fl_latency disk_sync;
+    int unsynced; /* enum fl_unsynced */
+    int scripted; /* no automatic delivery or timers; see fl_world_script_* */
+    int64_t until_ns;
+    uint64_t max_steps;
+} fl_world_config;
+
+/* A new world with every node's start step scheduled at time 0 (in id order).
+ * Returns NULL with a message in err on bad configuration or out of memory.  Free
+ * with fl_world_free(). */
+fl_world *fl_world_new(const fl_world_config *cfg, char *err, size_t cap);
+void fl_world_free(fl_world *w);
+
+void fl_world_set_policy(fl_world *w, const fl_netpolicy *p); /* copied */
+/* Add an observer; at most FL_MAX_HOOKS.  Returns 0 or FL_ELIMIT. */
+int fl_world_add_hooks(fl_world *w, const fl_world_hooks *h);
+
+/* Execute the next step.  Returns 1 if a step ran, 0 if the run has ended (outcome
+ * decided: see fl_world_outcome). */
+int fl_world_step(fl_world *w);
+/* Step until the run ends; returns the outcome. */
+int fl_world_run(fl_world *w);
+/* End the run now with the given outcome (used by script drivers and on errors); the
+ * in-flight messages get their final fate.  Idempotent. */
+void fl_world_finish(fl_world *w, int outcome, const char *detail);
+
+/* ---- actions: things outside the protocol that happen at a time, as one step ---- */
+
+typedef void (*fl_action_fn)(fl_world *w, void *ctx, uint64_t arg);
+/* At virtual time t, run fn(w, ctx, arg) as one step of `kind` acting on `node` (0:
+ * none).  Returns 0 or a negative FL_E code. */
+int fl_world_at(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn, void *ctx,
+                uint64_t arg);
+
+/* Primitives an action may call (they act within the current step).  Each returns 0,
+ * or a negative FL_E code when it does not apply (node out of range, already down...). */
+int fl_world_crash(fl_world *w, int node);
+int fl_world_restart(fl_world *w, int node);
+int fl_world_fire_timer(fl_world *w, int node, int timer);
+int fl_world_client(fl_world *w, int node, const void *op, size_t len);
+/* Timer drift of a node in parts per million (+10000: timers take 1% longer). */
+int fl_world_set_drift(fl_world *w, int node, int32_t ppm);
+/* Mark the start of the liveness phase (every fault healed, every node up). */
+void fl_world_set_quiet_since(fl_world *w, int64_t t);
+/* Set the current step's events.detail text. */
+void fl_world_set_detail(fl_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Count a metric for the `metrics` table (name copied; same name adds up). */
+void fl_world_metric_add(fl_world *w, const char *name, int64_t delta);
+
+/* ---- scripted mode: the script driver executes steps directly ---- */
+
+/* Advance the clock to t (>= now) without running anything. */
+void fl_world_advance(fl_world *w, int64_t t);
+/* Run fn as one step now.  Events that are due at the current time afterwards
+ * (self-sends) run as their own steps before this returns. */
+int fl_world_exec(fl_world *w, int kind, int node, int peer, fl_action_fn fn, void *ctx,
+                  uint64_t arg);
+/* The oldest in-flight message matching src/dst (0: any) and type (the first word of
+ * its description; NULL: any), or NULL. */
+const fl_msg *fl_world_find_msg(fl_world *w, int src, int dst, const char *type);
+/* Within an action: deliver / drop a message of the soup (by id). */
+int fl_world_deliver(fl_world *w, uint64_t msg_id);
+int fl_world_drop(fl_world *w, uint64_t msg_id, int fate);
+/* In-flight message count. */
+size_t fl_world_in_flight(const fl_world *w);
+
+/* ---- accessors ---- */
+
+uint64_t fl_world_seed(const fl_world *w);
+int64_t fl_world_now(const fl_world *w);
+uint64_t fl_world_steps(const fl_world *w); /* steps executed so far */
+int fl_world_nodes(const fl_world *w);
+int fl_world_node_up(const fl_world *w, int node);
+int fl_world_outcome(const fl_world *w);
+const fl_violation *fl_world_violation(const fl_world *w); /* check name + detail */
+uint64_t fl_world_fail_step(const fl_world *w);
+int64_t fl_world_fail_time(const fl_world *w);
+uint64_t fl_world_digest(const fl_world *w);
+fl_rng *fl_world_rng(fl_world *w); /* the "network" stream, for the network policy */
+const struct fl_protocol *fl_world_protocol(const fl_world *w);
+const fl_cluster *fl_world_cluster(const fl_world *w);
+/* The node's snapshot JSON (caller frees with cJSON_Delete), or NULL when it is down
+ * or the protocol has no snapshot. */
+cJSON *fl_world_snapshot(const fl_world *w, int node);
+/* Describe a message with the protocol's describe (or "msg <len> bytes"). */
+const char *fl_world_describe(const fl_world *w, const fl_msg *m, char *buf, size_t cap);
+/* The timer index named `name`, or -1. */
+int fl_world_timer_index(const fl_world *w, const char *name);
+
+typedef struct fl_world_counts {
+    uint64_t sent, delivered, dropped, in_flight;
+    uint64_t fates[FL_FATE_COUNT];
+    uint64_t crashes, restarts, unsynced_bytes_lost;
+} fl_world_counts;
+void fl_world_counts_get(const fl_world *w, fl_world_counts *c);
+
+/* Metrics in name order: calls fn for each. */
+void fl_world_metrics_each(const fl_world *w, void (*fn)(void *ctx, const char *name, int64_t v),
+                           void *ctx);
+
+#endif /* FL_CORE_WORLD_H */

@@ -1,0 +1,51 @@
+/*
+ * config.h -- what a scenario says about faults: the `faults` section and the
+ * per-message part of the `network` section, already validated and in nanoseconds.
+ *
+ * sim/scenario.c fills it from JSON; faults/ turns it plus a seed into a schedule and a
+ * network policy.  A rate of 0 (every_ns == 0) means the fault kind is off.
+ */
+#ifndef FL_FAULTS_CONFIG_H
+#define FL_FAULTS_CONFIG_H
+
+#include <stdint.h>
+
+#include "core/world.h"
+
+enum fl_partition_kind {
+    FL_PART_ISOLATE = 0,
+    FL_PART_HALVES,
+    FL_PART_ONEWAY,
+    FL_PART_BRIDGE,
+    FL_PART_RING,
+    FL_PART_KIND_COUNT
+};
+
+typedef struct fl_net_faults {
+    double drop;      /* probability per message, inside the window */
+    double duplicate; /* probability per message */
+    double spike;     /* probability that a message gets an extra delay */
+    fl_latency spike_delay; /* the extra delay, uniform */
+    int fifo;         /* links never reorder */
+} fl_net_faults;
+
+typedef struct fl_faults_config {
+    int64_t window_from_ns, window_to_ns; /* to == 0: no window, faults for the whole run */
+    int swarm;
+    /* partitions */
+    int64_t partition_every_ns, partition_duration_ns;
+    unsigned partition_kinds; /* bit mask of 1u << enum fl_partition_kind */
+    /* crash / restart */
+    int64_t crash_every_ns, crash_down_ns;
+    int unsynced; /* enum fl_unsynced */
+    /* forced timeouts */
+    int64_t timeout_every_ns;
+    char timeout_timer[32]; /* "" = the protocol's first timer */
+    /* clock drift */
+    int64_t clock_every_ns;
+    int32_t clock_max_ppm;
+    /* disk read corruption of synced blocks (off by default) */
+    double corrupt;
+} fl_faults_config;
+
+#endif /* FL_FAULTS_CONFIG_H */

@@ -1,0 +1,62 @@
+/*
+ * scenario.h -- scenario files: one JSON file describes a family of runs; the seed
+ * picks one member.
+ *
+ * Every field has a default, so `{}` is a valid scenario (3-node Raft).  Every field is
+ * validated; errors name the JSON path ("network.links[2].latency.min: expected a
+ * duration such as \"150ms\", got 12").  Unknown keys are errors.  Durations are an
+ * integer or decimal number with a unit (ns, us, ms, s, m).
+ */
+#ifndef FL_SIM_SCENARIO_H
+#define FL_SIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/world.h"
+#include "faults/config.h"
+
+#define FL_SCENARIO_MAX_BYTES (16 << 20)
+#define FL_SCENARIO_MAX_LINKS 100000
+
+typedef struct fl_scenario {
+    char name[128];
+    char protocol[128]; /* a built-in name, or "" when --protocol gives a plugin */
+    int nodes;
+    cJSON *params;      /* owned; never NULL (an empty object by default) */
+    int scripted;       /* network.mode == "scripted" */
+    fl_latency latency;
+    fl_link *links;     /* owned */
+    size_t nlinks;
+    fl_net_faults net;
+    fl_latency disk_sync;
+    fl_faults_config faults;
+    int64_t workload_every_ns; /* 0: no workload */
+    int64_t workload_ops;      /* 0: unlimited */
+    int64_t until_ns;
+    uint64_t max_steps;
+    int64_t liveness_ns;
+    int64_t watchdog_ms;       /* wall-clock limit of one run (run.watchdog) */
+    cJSON *script;             /* owned; NULL unless the scenario has "script" */
+    cJSON *json;               /* owned: the whole scenario with every default filled in */
+} fl_scenario;
+
+/* Parse and validate scenario text.  sets[] are "path=value" overrides applied
+ * before validation (value is JSON, or a bare string).  On success returns 0 and fills
+ * *sc (free with fl_scenario_close); on failure returns FL_EPARSE/FL_EINVAL with a
+ * one-line message in err naming the path. */
+int fl_scenario_parse(fl_scenario *sc, const char *text, size_t len, const char *const *sets,
+                      size_t nsets, char *err, size_t cap);
+/* Read a file (path "-" or NULL: the default scenario `{}`) and parse it. */
+int fl_scenario_load(fl_scenario *sc, const char *path, const char *const *sets, size_t nsets,
+                     char *err, size_t cap);
+void fl_scenario_close(fl_scenario *sc);
+
+/* Parse "150ms", "1.5s", "20us", "3m", "0" ... into ns.  Returns 0 or FL_EINVAL. */
+int fl_duration_parse(const char *s, int64_t *ns);
+/* Format ns as the shortest exact duration string ("150ms", "1.5s"). */
+void fl_duration_format(int64_t ns, char *buf, size_t cap);
+
+#endif /* FL_SIM_SCENARIO_H */
