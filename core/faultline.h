@@ -147,6 +147,13 @@ int fl_disk_truncate(fl_node *n, int file, int64_t size);
  * sync covers every write before it was requested. */
 uint64_t fl_disk_sync(fl_node *n, int file);
 
+/* ---- helpers for configure() ---- */
+
+/* Parse a duration: an integer or decimal number with a unit (ns, us, ms, s, m), e.g.
+ * "150ms", "1.5s", or the bare number 0.  Returns 0, or -1 when s is not one (negative,
+ * no unit, not exact to the nanosecond, overflow). */
+int fl_parse_duration(const char *s, int64_t *ns);
+
 /* ---- services for the observer ---- */
 
 int fl_cluster_nodes(const fl_cluster *c);                     /* N */

@@ -1,0 +1,228 @@
+/*
+ * access.c -- the world's primitives for actions (crash, restart, forced timeouts,
+ * client requests, clock drift), its accessors, the observer's view (fl_cluster_*),
+ * metrics, and the names of step kinds, fates and outcomes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/assert.h"
+#include "core/error.h"
+#include "core/world_impl.h"
+
+static const char *const step_names[FL_STEP_KIND_COUNT] = {
+    "start", "deliver", "timer",     "timeout", "client", "synced",
+    "crash", "partition", "heal", "script", "ignored"};
+static const char *const fate_names[FL_FATE_COUNT] = {
+    "in_flight", "delivered", "dropped:loss", "dropped:partition", "dropped:down",
+    "dropped:script"};
+static const char *const outcome_names[FL_OUTCOME_COUNT] = {
+    "running", "ok", "violation", "liveness", "divergence", "limit", "crash", "hang", "error"};
+
+const char *fl_step_kind_name(int kind)
+{
+    return kind >= 0 && kind < FL_STEP_KIND_COUNT ? step_names[kind] : "?";
+}
+
+const char *fl_fate_name(int fate)
+{
+    return fate >= 0 && fate < FL_FATE_COUNT ? fate_names[fate] : "?";
+}
+
+const char *fl_outcome_name(int outcome)
+{
+    return outcome >= 0 && outcome < FL_OUTCOME_COUNT ? outcome_names[outcome] : "?";
+}
+
+int fl_outcome_parse(const char *name)
+{
+    for (int i = 0; i < FL_OUTCOME_COUNT; i++)
+        if (strcmp(name, outcome_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static fl_node *node_of(fl_world *w, int node)
+{
+    return node >= 1 && node <= w->cfg.nodes ? &w->nodes[node] : NULL;
+}
+
+int fl_world_crash(fl_world *w, int node)
+{
+    fl_node *n = node_of(w, node);
+    FL_ASSERT(w->in_step);
+    if (!n || !n->up)
+        return FL_EINVAL;
+    fl_node_halt(n);
+    /* The torn fraction is drawn even for other policies so that the disk stream's
+     * position does not depend on the policy. */
+    double keep = fl_rng_unit(&w->disk_rng);
+    int64_t lost = fl_disk_crash(&n->disk, w->cfg.unsynced, keep);
+    n->last_sync_done_ns = 0;
+    w->counts.crashes++;
+    w->counts.unsynced_bytes_lost += (uint64_t)lost;
+    /* Scripted syncs of this node requested in this step die with it. */
+    for (size_t i = 0; i < w->ndeferred; i++)
+        if (w->deferred[i].node == node)
+            w->deferred[i].node = 0;
+    return 0;
+}
+
+int fl_world_restart(fl_world *w, int node)
+{
+    fl_node *n = node_of(w, node);
+    FL_ASSERT(w->in_step);
+    if (!n || n->up)
+        return FL_EINVAL;
+    w->counts.restarts++;
+    fl_node_boot(n);
+    return 0;
+}
+
+int fl_world_fire_timer(fl_world *w, int node, int timer)
+{
+    fl_node *n = node_of(w, node);
+    FL_ASSERT(w->in_step);
+    if (timer < 0)
+        timer = 0;
+    const char *const *names = w->cfg.protocol->timers;
+    int ntimers = 0;
+    while (names && names[ntimers])
+        ntimers++;
+    if (!n || !n->up || timer >= ntimers)
+        return FL_EINVAL;
+    fl_timer_cancel(n, timer); /* it fires now, armed or not */
+    if (!w->detail[0])
+        fl_world_set_detail(w, "%s", names[timer]);
+    w->cfg.protocol->on_timer(n, timer);
+    return 0;
+}
+
+int fl_world_client(fl_world *w, int node, const void *op, size_t len)
+{
+    fl_node *n = node_of(w, node);
+    FL_ASSERT(w->in_step);
+    if (!n || !n->up || !w->cfg.protocol->on_client)
+        return FL_EINVAL;
+    if (!w->detail[0])
+        fl_world_set_detail(w, "%.*s", (int)(len < 200 ? len : 200), (const char *)op);
+    w->cfg.protocol->on_client(n, op, len);
+    return 0;
+}
+
+int fl_world_set_drift(fl_world *w, int node, int32_t ppm)
+{
+    fl_node *n = node_of(w, node);
+    if (!n || ppm <= -1000000)
+        return FL_EINVAL;
+    n->drift_ppm = ppm;
+    return 0;
+}
+
+void fl_world_set_quiet_since(fl_world *w, int64_t t)
+{
+    w->quiet_since_ns = t;
+}
+
+void fl_world_metric_add(fl_world *w, const char *name, int64_t delta)
+{
+    size_t lo = 0, hi = w->nmetrics;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(w->metrics[mid].name, name);
+        if (c == 0) {
+            w->metrics[mid].value += delta;
+            return;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (w->nmetrics == w->metrics_cap) {
+        size_t ncap = w->metrics_cap ? w->metrics_cap * 2 : 16;
+        metric *m = realloc(w->metrics, ncap * sizeof *m);
+        FL_ASSERT(m != NULL);
+        w->metrics = m;
+        w->metrics_cap = ncap;
+    }
+    memmove(&w->metrics[lo + 1], &w->metrics[lo], (w->nmetrics - lo) * sizeof *w->metrics);
+    w->metrics[lo].name = strdup(name);
+    FL_ASSERT(w->metrics[lo].name != NULL);
+    w->metrics[lo].value = delta;
+    w->nmetrics++;
+}
+
+void fl_world_metrics_each(const fl_world *w, void (*fn)(void *ctx, const char *name, int64_t v),
+                           void *ctx)
+{
+    for (size_t i = 0; i < w->nmetrics; i++)
+        fn(ctx, w->metrics[i].name, w->metrics[i].value);
+}
+
+/* ---- accessors ---- */
+
+uint64_t fl_world_seed(const fl_world *w) { return w->cfg.seed; }
+int64_t fl_world_now(const fl_world *w) { return w->now_ns; }
+uint64_t fl_world_steps(const fl_world *w) { return w->step; }
+int fl_world_nodes(const fl_world *w) { return w->cfg.nodes; }
+int fl_world_outcome(const fl_world *w) { return w->outcome; }
+const fl_violation *fl_world_violation(const fl_world *w) { return &w->violation; }
+uint64_t fl_world_fail_step(const fl_world *w) { return w->fail_step; }
+int64_t fl_world_fail_time(const fl_world *w) { return w->fail_time_ns; }
+uint64_t fl_world_digest(const fl_world *w) { return w->chain; }
+fl_rng *fl_world_rng(fl_world *w) { return &w->net_rng; }
+const struct fl_protocol *fl_world_protocol(const fl_world *w) { return w->cfg.protocol; }
+const fl_cluster *fl_world_cluster(const fl_world *w) { return &w->cluster; }
+
+int fl_world_node_up(const fl_world *w, int node)
+{
+    return node >= 1 && node <= w->cfg.nodes && w->nodes[node].up;
+}
+
+void fl_world_counts_get(const fl_world *w, fl_world_counts *c)
+{
+    *c = w->counts;
+}
+
+cJSON *fl_world_snapshot(const fl_world *w, int node)
+{
+    if (!fl_world_node_up(w, node) || !w->cfg.protocol->snapshot)
+        return NULL;
+    return w->cfg.protocol->snapshot(&w->nodes[node]);
+}
+
+const char *fl_world_describe(const fl_world *w, const fl_msg *m, char *buf, size_t cap)
+{
+    if (w->cfg.protocol->describe)
+        return w->cfg.protocol->describe(m->body, m->len, buf, cap);
+    snprintf(buf, cap, "msg %u bytes", m->len);
+    return buf;
+}
+
+int fl_world_timer_index(const fl_world *w, const char *name)
+{
+    const char *const *t = w->cfg.protocol->timers;
+    for (int i = 0; t && t[i]; i++)
+        if (strcmp(t[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* ---- the observer's view ---- */
+
+int fl_cluster_nodes(const fl_cluster *c) { return c->w->cfg.nodes; }
+int64_t fl_cluster_now(const fl_cluster *c) { return c->w->now_ns; }
+int64_t fl_cluster_quiet_since(const fl_cluster *c) { return c->w->quiet_since_ns; }
+const cJSON *fl_cluster_params(const fl_cluster *c) { return c->w->cfg.params; }
+
+const void *fl_cluster_state(const fl_cluster *c, int id)
+{
+    return fl_world_node_up(c->w, id) ? c->w->nodes[id].state : NULL;
+}
+
+int fl_cluster_node_up(const fl_cluster *c, int id)
+{
+    return fl_world_node_up(c->w, id);
+}

@@ -1,0 +1,201 @@
+/*
+ * node.c -- the services a protocol calls (core/faultline.h) and a node's life:
+ * boot, crash.  Every service acts on the node whose callback is running, within the
+ * current step.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/assert.h"
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/world_impl.h"
+
+/* In scripted mode timers never fire by themselves; an armed timer is marked so. */
+#define TIMER_ARMED_SCRIPTED (FL_EVQ_NONE - 1)
+
+int fl_node_id(const fl_node *n)
+{
+    return n->id;
+}
+
+int fl_cluster_size(const fl_node *n)
+{
+    return n->w->cfg.nodes;
+}
+
+void *fl_state(fl_node *n)
+{
+    return n->state;
+}
+
+const void *fl_state_const(const fl_node *n)
+{
+    return n->state;
+}
+
+int64_t fl_now(const fl_node *n)
+{
+    return n->w->now_ns;
+}
+
+uint64_t fl_rand_u64(fl_node *n)
+{
+    return fl_rng_u64(&n->rng);
+}
+
+int64_t fl_rand_range(fl_node *n, int64_t lo, int64_t hi)
+{
+    return fl_rng_range(&n->rng, lo, hi);
+}
+
+int fl_send(fl_node *n, int to, const void *msg, size_t len)
+{
+    fl_world *w = n->w;
+    FL_ASSERT(w->in_step);
+    if (to < 1 || to > w->cfg.nodes || len > FL_MAX_MSG_BYTES)
+        return FL_EINVAL;
+    uint32_t slot;
+    int rc = fl_soup_new_msg(w, n->id, to, msg, len, &slot);
+    if (rc)
+        return rc;
+    return fl_world_schedule_delivery(w, slot);
+}
+
+static int64_t drifted(const fl_node *n, int64_t after_ns)
+{
+    if (n->drift_ppm == 0)
+        return after_ns;
+    /* Multiply in 128 bits: a 30 s timer times 10^6 overflows 63 bits otherwise. */
+    __int128 v = (__int128)after_ns * (1000000 + n->drift_ppm) / 1000000;
+    return v < 0 ? 0 : (int64_t)v;
+}
+
+void fl_timer_cancel(fl_node *n, int timer)
+{
+    FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
+    fl_evq_id id = n->timer_ev[timer];
+    if (id != FL_EVQ_NONE && id != TIMER_ARMED_SCRIPTED)
+        fl_evq_cancel(n->w->q, id);
+    n->timer_ev[timer] = FL_EVQ_NONE;
+}
+
+void fl_timer_set(fl_node *n, int timer, int64_t after_ns)
+{
+    fl_world *w = n->w;
+    FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
+    FL_ASSERT(after_ns >= 0);
+    fl_timer_cancel(n, timer);
+    if (w->cfg.scripted) {
+        n->timer_ev[timer] = TIMER_ARMED_SCRIPTED;
+        return;
+    }
+    fl_event ev = {.time_ns = w->now_ns + drifted(n, after_ns),
+                   .kind = EV_TIMER,
+                   .aux = (uint16_t)timer,
+                   .node = n->id,
+                   .gen = n->incarnation};
+    int rc = fl_evq_push(w->q, &ev, &n->timer_ev[timer]);
+    FL_ASSERT(rc == 0); /* the queue is bounded far above what timers can fill */
+}
+
+int fl_timer_armed(const fl_node *n, int timer)
+{
+    FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
+    return n->timer_ev[timer] != FL_EVQ_NONE;
+}
+
+void fl_log(fl_node *n, int level, const char *fmt, ...)
+{
+    fl_world *w = n->w;
+    if (w->nhooks == 0)
+        return; /* nobody listens: skip the formatting, it dominates hot loops */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->log_buf, sizeof w->log_buf, fmt, ap);
+    va_end(ap);
+    fl_world_emit_log(w, n->id, level, w->log_buf);
+}
+
+int64_t fl_disk_size(const fl_node *n, int file)
+{
+    return fl_disk_file_size(&n->disk, file);
+}
+
+int fl_disk_append(fl_node *n, int file, const void *buf, size_t len)
+{
+    int64_t size = fl_disk_file_size(&n->disk, file);
+    if (size < 0)
+        return (int)size;
+    return fl_disk_do_write(&n->disk, file, size, buf, len);
+}
+
+int fl_disk_write(fl_node *n, int file, int64_t off, const void *buf, size_t len)
+{
+    return fl_disk_do_write(&n->disk, file, off, buf, len);
+}
+
+int64_t fl_disk_read(const fl_node *n, int file, int64_t off, void *buf, size_t len)
+{
+    return fl_disk_do_read(&n->disk, file, off, buf, len);
+}
+
+int fl_disk_truncate(fl_node *n, int file, int64_t size)
+{
+    return fl_disk_do_truncate(&n->disk, file, size);
+}
+
+uint64_t fl_disk_sync(fl_node *n, int file)
+{
+    fl_world *w = n->w;
+    int64_t id = fl_disk_request_sync(&n->disk, file);
+    FL_ASSERT(id > 0); /* bad file index is a protocol bug; out of memory is fatal */
+    if (w->cfg.scripted) {
+        fl_world_defer_sync(w, n->id, (uint64_t)id);
+        return (uint64_t)id;
+    }
+    /* Syncs of one node complete in request order, like a real device queue. */
+    int64_t at = w->now_ns + fl_rng_range(&w->disk_rng, w->cfg.disk_sync.min_ns,
+                                          w->cfg.disk_sync.max_ns);
+    if (at < n->last_sync_done_ns)
+        at = n->last_sync_done_ns;
+    n->last_sync_done_ns = at;
+    fl_event ev = {.time_ns = at,
+                   .kind = EV_SYNCED,
+                   .node = n->id,
+                   .gen = n->incarnation,
+                   .ref = (uint64_t)id};
+    int rc = fl_evq_push(w->q, &ev, NULL);
+    FL_ASSERT(rc == 0);
+    return (uint64_t)id;
+}
+
+void fl_node_boot(fl_node *n)
+{
+    fl_world *w = n->w;
+    const struct fl_protocol *p = w->cfg.protocol;
+    FL_ASSERT(!n->up);
+    n->state = calloc(1, p->state_size ? p->state_size : 1);
+    FL_ASSERT(n->state != NULL);
+    for (int t = 0; t < FL_MAX_TIMERS; t++)
+        n->timer_ev[t] = FL_EVQ_NONE;
+    n->up = 1;
+    p->start(n, w->cfg.params);
+}
+
+void fl_node_halt(fl_node *n)
+{
+    const struct fl_protocol *p = n->w->cfg.protocol;
+    if (!n->up)
+        return;
+    if (p->stop)
+        p->stop(n);
+    for (int t = 0; t < FL_MAX_TIMERS; t++)
+        fl_timer_cancel(n, t);
+    free(n->state);
+    n->state = NULL;
+    n->up = 0;
+    n->incarnation++;
+}

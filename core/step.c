@@ -1,0 +1,392 @@
+/*
+ * step.c -- executing steps: the event loop, actions, scripted execution, the end of a
+ * run.
+ *
+ * Invariants: a step number is consumed only by an event that executes (stale events
+ * of a crashed node's earlier incarnation are skipped silently); every step is folded
+ * into the digest chain as (step, time, kind, node, peer, message id); the observer
+ * runs after every step; the run ends exactly once (fl_world_finish).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/assert.h"
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/world_impl.h"
+
+static void begin_step(fl_world *w, int kind, int node, int peer)
+{
+    FL_ASSERT(!w->in_step);
+    w->in_step = 1;
+    w->step_begun = 0;
+    w->cur_kind = kind;
+    w->cur_node = node;
+    w->cur_peer = peer;
+    w->cur_msg_id = 0;
+    w->detail[0] = '\0';
+    fl_assert_ctx.active = 1;
+    fl_assert_ctx.seed = w->cfg.seed;
+    fl_assert_ctx.step = w->step;
+    fl_assert_ctx.now_ns = w->now_ns;
+}
+
+static void drain_deferred_syncs(fl_world *w)
+{
+    const struct fl_protocol *p = w->cfg.protocol;
+    for (size_t i = 0; i < w->ndeferred; i++) {
+        struct deferred_sync d = w->deferred[i];
+        fl_node *n = &w->nodes[d.node];
+        if (!n->up)
+            continue;
+        fl_disk_complete_sync(&n->disk, d.id);
+        if (p->on_synced)
+            p->on_synced(n, d.id);
+    }
+    w->ndeferred = 0;
+}
+
+static void run_check(fl_world *w)
+{
+    const struct fl_protocol *p = w->cfg.protocol;
+    if (!p->check || w->outcome != FL_OUTCOME_RUNNING)
+        return;
+    fl_violation v;
+    memset(&v, 0, sizeof v);
+    if (p->check(&w->cluster, w->observer, w->cur_node, &v)) {
+        w->violation = v;
+        w->outcome = FL_OUTCOME_VIOLATION;
+        w->fail_step = w->step;
+        w->fail_time_ns = w->now_ns;
+    }
+}
+
+static void end_step(fl_world *w)
+{
+    drain_deferred_syncs(w);
+    w->chain = fl_digest_u64(w->chain, w->step);
+    w->chain = fl_digest_u64(w->chain, (uint64_t)w->now_ns);
+    w->chain = fl_digest_u64(w->chain, (uint64_t)w->cur_kind << 48 ^
+                                           (uint64_t)(uint32_t)w->cur_node << 24 ^
+                                           (uint64_t)(uint32_t)w->cur_peer);
+    w->chain = fl_digest_u64(w->chain, w->cur_msg_id);
+    if (w->nhooks) {
+        fl_world_emit_state(w, w->cur_node);
+        fl_world_emit_begin(w);
+    }
+    run_check(w);
+    if (w->nhooks) {
+        fl_step_info s = {.step = w->step,
+                          .time_ns = w->now_ns,
+                          .kind = w->cur_kind,
+                          .node = w->cur_node,
+                          .peer = w->cur_peer,
+                          .msg_id = w->cur_msg_id,
+                          .detail = w->detail,
+                          .chain = w->chain};
+        for (int i = 0; i < w->nhooks; i++)
+            if (w->hooks[i].on_step_end)
+                w->hooks[i].on_step_end(w->hooks[i].ctx, &s);
+    }
+    w->step++;
+    w->in_step = 0;
+    fl_assert_ctx.active = 0;
+}
+
+void fl_world_set_detail(fl_world *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->detail, sizeof w->detail, fmt, ap);
+    va_end(ap);
+}
+
+/* Deliver (or drop, by the receiver's state and the policy) the message in `slot`
+ * within the current step, then free it. */
+static void deliver_slot(fl_world *w, uint32_t slot)
+{
+    fl_msg *m = &w->msgs[slot];
+    fl_node *n = &w->nodes[m->dst];
+    int fate = FL_FATE_DELIVERED;
+    if (!n->up)
+        fate = FL_FATE_DROPPED_DOWN;
+    else if (w->policy.on_deliver && m->src != m->dst)
+        fate = w->policy.on_deliver(w->policy.ctx, w, m) ? FL_FATE_DROPPED_PARTITION
+                                                          : FL_FATE_DELIVERED;
+    w->cur_msg_id = m->id;
+    if (w->nhooks) {
+        char desc[256];
+        fl_world_describe(w, m, desc, sizeof desc);
+        fl_world_set_detail(w, "%s %s", fl_fate_name(fate), desc);
+    }
+    fl_soup_set_fate(w, m, fate);
+    if (fate == FL_FATE_DELIVERED) {
+        int src = m->src;
+        const void *body = m->body;
+        uint32_t len = m->len;
+        /* The body stays put while the handler runs (only the slab may move). */
+        w->cfg.protocol->on_message(n, src, body, len);
+    }
+    fl_soup_free_msg(w, slot);
+}
+
+static const char *timer_name(const fl_world *w, int timer)
+{
+    const char *const *t = w->cfg.protocol->timers;
+    for (int i = 0; t && t[i]; i++)
+        if (i == timer)
+            return t[i];
+    return "?";
+}
+
+static void exec_event(fl_world *w, const fl_event *ev)
+{
+    fl_node *n = ev->node > 0 ? &w->nodes[ev->node] : NULL;
+    switch (ev->kind) {
+    case EV_START:
+        begin_step(w, FL_STEP_START, ev->node, 0);
+        fl_world_set_detail(w, "boot");
+        fl_node_boot(n);
+        break;
+    case EV_DELIVER: {
+        const fl_msg *m = &w->msgs[ev->ref];
+        begin_step(w, FL_STEP_DELIVER, m->dst, m->src);
+        deliver_slot(w, (uint32_t)ev->ref);
+        break;
+    }
+    case EV_TIMER:
+        begin_step(w, FL_STEP_TIMER, ev->node, 0);
+        n->timer_ev[ev->aux] = FL_EVQ_NONE;
+        fl_world_set_detail(w, "%s", timer_name(w, ev->aux));
+        w->cfg.protocol->on_timer(n, ev->aux);
+        break;
+    case EV_SYNCED:
+        begin_step(w, FL_STEP_SYNCED, ev->node, 0);
+        fl_world_set_detail(w, "sync %llu", (unsigned long long)ev->ref);
+        fl_disk_complete_sync(&n->disk, ev->ref);
+        if (w->cfg.protocol->on_synced)
+            w->cfg.protocol->on_synced(n, ev->ref);
+        break;
+    case EV_ACTION: {
+        action a = w->actions[ev->ref];
+        w->actions[ev->ref].next_free = w->action_free;
+        w->action_free = (uint32_t)ev->ref;
+        begin_step(w, ev->aux, ev->node, 0);
+        a.fn(w, a.ctx, a.arg);
+        break;
+    }
+    default:
+        FL_ASSERT(!"unknown event kind");
+    }
+    end_step(w);
+}
+
+static int stale(const fl_world *w, const fl_event *ev)
+{
+    if (ev->kind != EV_SYNCED && ev->kind != EV_TIMER)
+        return 0;
+    const fl_node *n = &w->nodes[ev->node];
+    return !n->up || n->incarnation != ev->gen;
+}
+
+/* Pop and execute the next event due at or before `limit`.  Returns 1 if a step ran,
+ * 0 if none is due, -1 if the step budget is spent (outcome limit). */
+static int run_next(fl_world *w, int64_t limit)
+{
+    for (;;) {
+        if (fl_evq_peek_time(w->q) > limit)
+            return 0;
+        if (w->step >= w->cfg.max_steps) {
+            fl_world_finish(w, FL_OUTCOME_LIMIT, "max_steps reached");
+            return -1;
+        }
+        fl_event ev;
+        fl_evq_pop(w->q, &ev);
+        if (stale(w, &ev))
+            continue;
+        w->now_ns = ev.time_ns;
+        exec_event(w, &ev);
+        return 1;
+    }
+}
+
+int fl_world_step(fl_world *w)
+{
+    if (w->outcome != FL_OUTCOME_RUNNING)
+        return 0;
+    int rc = run_next(w, w->cfg.until_ns);
+    if (rc == 0) {
+        if (w->now_ns < w->cfg.until_ns)
+            w->now_ns = w->cfg.until_ns;
+        fl_world_finish(w, FL_OUTCOME_OK, NULL);
+    }
+    if (w->outcome == FL_OUTCOME_VIOLATION)
+        fl_world_finish(w, FL_OUTCOME_VIOLATION, NULL);
+    return rc == 1;
+}
+
+int fl_world_run(fl_world *w)
+{
+    while (fl_world_step(w))
+        ;
+    return w->outcome;
+}
+
+/* The in-flight messages keep that fate; fold and report them in id order. */
+static void report_in_flight(fl_world *w)
+{
+    fl_msg **v;
+    size_t n = fl_soup_in_flight_sorted(w, &v);
+    for (size_t i = 0; i < n; i++) {
+        fl_world_fold(w, v[i]->id);
+        fl_world_fold(w, FL_FATE_IN_FLIGHT);
+        fl_world_emit_fate(w, v[i]);
+    }
+    free(v);
+}
+
+void fl_world_finish(fl_world *w, int outcome, const char *detail)
+{
+    if (w->finished)
+        return;
+    w->finished = 1;
+    const struct fl_protocol *p = w->cfg.protocol;
+    if (outcome == FL_OUTCOME_OK && p->check_end) {
+        fl_violation v;
+        memset(&v, 0, sizeof v);
+        if (p->check_end(&w->cluster, w->observer, &v)) {
+            outcome = FL_OUTCOME_LIVENESS;
+            w->violation = v;
+        }
+    }
+    if (outcome != FL_OUTCOME_OK && outcome != FL_OUTCOME_VIOLATION &&
+        outcome != FL_OUTCOME_LIVENESS) {
+        snprintf(w->violation.check, sizeof w->violation.check, "%s",
+                 outcome == FL_OUTCOME_DIVERGENCE ? "script" : fl_outcome_name(outcome));
+        snprintf(w->violation.detail, sizeof w->violation.detail, "%s", detail ? detail : "");
+    }
+    if (outcome != FL_OUTCOME_OK && outcome != FL_OUTCOME_VIOLATION) {
+        w->fail_step = w->step;
+        w->fail_time_ns = w->now_ns;
+    }
+    w->outcome = outcome;
+    report_in_flight(w);
+}
+
+/* ---- actions ---- */
+
+int fl_world_at(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn, void *ctx,
+                uint64_t arg)
+{
+    if (t < w->now_ns || kind < 0 || kind >= FL_STEP_KIND_COUNT || node < 0 ||
+        node > w->cfg.nodes || !fn)
+        return FL_EINVAL;
+    uint32_t i;
+    if (w->action_free != UINT32_MAX) {
+        i = w->action_free;
+        w->action_free = w->actions[i].next_free;
+    } else {
+        if (w->nactions == w->actions_cap) {
+            uint32_t ncap = w->actions_cap ? w->actions_cap * 2 : 64;
+            action *a = realloc(w->actions, ncap * sizeof *a);
+            if (!a)
+                return FL_ENOMEM;
+            w->actions = a;
+            w->actions_cap = ncap;
+        }
+        i = w->nactions++;
+    }
+    w->actions[i] = (action){.fn = fn, .ctx = ctx, .arg = arg};
+    fl_event ev = {.time_ns = t, .kind = EV_ACTION, .aux = (uint16_t)kind, .node = node,
+                   .ref = i};
+    return fl_evq_push(w->q, &ev, NULL);
+}
+
+void fl_world_defer_sync(fl_world *w, int node, uint64_t sync_id)
+{
+    if (w->ndeferred == w->deferred_cap) {
+        size_t ncap = w->deferred_cap ? w->deferred_cap * 2 : 16;
+        struct deferred_sync *d = realloc(w->deferred, ncap * sizeof *d);
+        FL_ASSERT(d != NULL);
+        w->deferred = d;
+        w->deferred_cap = ncap;
+    }
+    w->deferred[w->ndeferred++] = (struct deferred_sync){node, sync_id};
+}
+
+/* ---- scripted execution ---- */
+
+void fl_world_advance(fl_world *w, int64_t t)
+{
+    FL_ASSERT(!w->in_step);
+    if (t > w->now_ns)
+        w->now_ns = t;
+}
+
+static void run_due(fl_world *w)
+{
+    while (w->outcome == FL_OUTCOME_RUNNING && run_next(w, w->now_ns) == 1)
+        if (w->outcome == FL_OUTCOME_VIOLATION)
+            fl_world_finish(w, FL_OUTCOME_VIOLATION, NULL);
+}
+
+int fl_world_exec(fl_world *w, int kind, int node, int peer, fl_action_fn fn, void *ctx,
+                  uint64_t arg)
+{
+    run_due(w);
+    if (w->outcome != FL_OUTCOME_RUNNING)
+        return FL_EINVAL;
+    if (w->step >= w->cfg.max_steps) {
+        fl_world_finish(w, FL_OUTCOME_LIMIT, "max_steps reached");
+        return FL_ELIMIT;
+    }
+    begin_step(w, kind, node, peer);
+    fn(w, ctx, arg);
+    end_step(w);
+    if (w->outcome == FL_OUTCOME_VIOLATION)
+        fl_world_finish(w, FL_OUTCOME_VIOLATION, NULL);
+    run_due(w);
+    return 0;
+}
+
+static fl_msg *find_by_id(fl_world *w, uint64_t msg_id, uint32_t *slot)
+{
+    for (uint32_t s = 0; s < w->nmsgs; s++) {
+        fl_msg *m = &w->msgs[s];
+        if (m->id == msg_id && m->fate == FL_FATE_IN_FLIGHT &&
+            m->scripted_wait) {
+            *slot = s;
+            return m;
+        }
+    }
+    return NULL;
+}
+
+int fl_world_deliver(fl_world *w, uint64_t msg_id)
+{
+    uint32_t slot;
+    FL_ASSERT(w->in_step);
+    if (!find_by_id(w, msg_id, &slot))
+        return FL_ENOTFOUND;
+    w->cur_node = w->msgs[slot].dst;
+    w->cur_peer = w->msgs[slot].src;
+    deliver_slot(w, slot);
+    return 0;
+}
+
+int fl_world_drop(fl_world *w, uint64_t msg_id, int fate)
+{
+    uint32_t slot;
+    FL_ASSERT(w->in_step);
+    if (fate <= FL_FATE_DELIVERED || fate >= FL_FATE_COUNT)
+        return FL_EINVAL;
+    fl_msg *m = find_by_id(w, msg_id, &slot);
+    if (!m)
+        return FL_ENOTFOUND;
+    w->cur_msg_id = m->id;
+    fl_soup_set_fate(w, m, fate);
+    fl_soup_free_msg(w, slot);
+    return 0;
+}

@@ -1,0 +1,120 @@
+/*
+ * world_impl.h -- the world's internals, shared by the files of core/ that implement
+ * it (world.c: stepping and actions; node.c: the services protocols call; soup.c:
+ * messages).  Nothing outside core/ includes this.
+ */
+#ifndef FL_CORE_WORLD_IMPL_H
+#define FL_CORE_WORLD_IMPL_H
+
+#include "core/disk.h"
+#include "core/evq.h"
+#include "core/world.h"
+
+/* Event kinds in the queue (not step kinds: an action event becomes the step kind it
+ * was scheduled with). */
+enum ev_kind { EV_START = 1, EV_DELIVER, EV_TIMER, EV_SYNCED, EV_ACTION };
+
+struct fl_node {
+    fl_world *w;
+    int id;
+    uint8_t up;
+    uint32_t incarnation; /* bumped at every crash: events of an older one are stale */
+    int32_t drift_ppm;
+    void *state;
+    fl_evq_id timer_ev[FL_MAX_TIMERS]; /* FL_EVQ_NONE when unarmed */
+    int64_t last_sync_done_ns;         /* syncs of a node complete in order */
+    fl_rng rng;
+    fl_disk disk;
+};
+
+struct fl_cluster {
+    fl_world *w;
+};
+
+typedef struct action {
+    fl_action_fn fn;
+    void *ctx;
+    uint64_t arg;
+    uint32_t next_free;
+} action;
+
+typedef struct metric {
+    char *name;
+    int64_t value;
+} metric;
+
+/* Size classes for message bodies: 16 B << k, recycled through free lists so that a
+ * steady stream of messages does not call malloc. */
+#define SOUP_CLASSES 13
+
+struct fl_world {
+    fl_world_config cfg;
+    fl_link *links; /* sorted by (from, to) */
+    fl_node *nodes; /* nodes[0] unused, ids 1..N */
+    fl_cluster cluster;
+    void *observer;
+    fl_evq *q;
+    fl_rng net_rng, disk_rng;
+    fl_netpolicy policy;
+    fl_world_hooks hooks[FL_MAX_HOOKS];
+    int nhooks, want_states;
+    char **last_state; /* per node: last snapshot text, when want_states */
+
+    int64_t now_ns;
+    uint64_t step;       /* number of the step running, or of the next one */
+    int in_step;
+    int step_begun; /* the hooks have heard this step's beginning */
+    int cur_kind, cur_node, cur_peer;
+    uint64_t cur_msg_id;
+    char detail[512];
+    uint64_t chain;
+    int64_t quiet_since_ns;
+
+    /* soup */
+    fl_msg *msgs;
+    uint32_t nmsgs, msgs_cap, msg_free;
+    uint32_t *msg_next_free;
+    void *body_free[SOUP_CLASSES];
+    uint64_t next_msg_id;
+    fl_world_counts counts;
+
+    action *actions;
+    uint32_t nactions, actions_cap, action_free;
+
+    metric *metrics;
+    size_t nmetrics, metrics_cap;
+
+    int outcome;
+    int finished;
+    fl_violation violation;
+    uint64_t fail_step;
+    int64_t fail_time_ns;
+    char log_buf[1024];
+    /* scripted mode: syncs requested in this step, completed before it ends */
+    struct deferred_sync { int node; uint64_t id; } *deferred;
+    size_t ndeferred, deferred_cap;
+};
+
+/* soup.c */
+int fl_soup_new_msg(fl_world *w, int src, int dst, const void *body, size_t len, uint32_t *slot);
+void fl_soup_free_msg(fl_world *w, uint32_t slot);
+void fl_soup_set_fate(fl_world *w, fl_msg *m, int fate);
+void fl_soup_close(fl_world *w);
+/* In-flight messages sorted by id; caller frees the array (not the messages). */
+size_t fl_soup_in_flight_sorted(fl_world *w, fl_msg ***out);
+uint32_t fl_soup_slot_of(const fl_world *w, const fl_msg *m);
+void fl_world_emit_fate(fl_world *w, const fl_msg *m);
+
+/* node.c */
+void fl_node_boot(fl_node *n);
+void fl_node_halt(fl_node *n); /* stop the protocol and discard memory and timers */
+
+/* world.c */
+void fl_world_emit_log(fl_world *w, int node, int level, const char *text);
+void fl_world_emit_begin(fl_world *w);
+void fl_world_emit_state(fl_world *w, int node);
+void fl_world_defer_sync(fl_world *w, int node, uint64_t sync_id);
+void fl_world_fold(fl_world *w, uint64_t v);
+int fl_world_schedule_delivery(fl_world *w, uint32_t slot);
+
+#endif /* FL_CORE_WORLD_IMPL_H */

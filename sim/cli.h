@@ -1,0 +1,28 @@
+/*
+ * cli.h -- what the subcommands share: exit codes, error printing, number parsing.
+ *
+ * Errors go to stderr as one line, `faultline: <what>: <why>`.
+ */
+#ifndef FL_SIM_CLI_H
+#define FL_SIM_CLI_H
+
+#include <stdint.h>
+
+enum {
+    FL_EXIT_OK = 0,       /* every run ok */
+    FL_EXIT_FAILED = 1,   /* some run was not ok, or replay could not reproduce */
+    FL_EXIT_USAGE = 2,    /* usage or input error */
+    FL_EXIT_INTERNAL = 3, /* internal error */
+    FL_EXIT_INTERRUPTED = 130
+};
+
+void fl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parse a decimal unsigned integer with nothing after it; 0 on success. */
+int fl_cli_parse_u64(const char *s, uint64_t *out);
+
+int fl_cmd_run(int argc, char **argv);
+int fl_cmd_scenario(int argc, char **argv);
+int fl_cmd_protocols(int argc, char **argv);
+int fl_cmd_query(int argc, char **argv);
+
+#endif /* FL_SIM_CLI_H */

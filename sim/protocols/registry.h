@@ -1,0 +1,24 @@
+/*
+ * registry.h -- the built-in protocols by name, and loading a plugin protocol from a
+ * shared object that exports `faultline_protocol`.
+ */
+#ifndef FL_SIM_PROTOCOLS_REGISTRY_H
+#define FL_SIM_PROTOCOLS_REGISTRY_H
+
+#include <stddef.h>
+
+#include "core/faultline.h"
+
+/* The built-in protocol named `name`, or NULL. */
+const struct fl_protocol *fl_registry_find(const char *name);
+/* The i-th built-in protocol (in name order), or NULL past the end. */
+const struct fl_protocol *fl_registry_at(size_t i);
+
+/* Load a plugin.  On success returns the protocol and stores the dlopen handle in
+ * *handle (close it with fl_registry_unload after the last use).  On failure returns
+ * NULL with a one-line message in err. */
+const struct fl_protocol *fl_registry_load(const char *path, void **handle, char *err,
+                                           size_t cap);
+void fl_registry_unload(void *handle);
+
+#endif /* FL_SIM_PROTOCOLS_REGISTRY_H */
