@@ -1,0 +1,152 @@
+/* load.c -- scenario, protocol and database set-up shared by the commands (load.h). */
+#include "sim/load.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/digest.h"
+#include "core/error.h"
+#include "sim/cli.h"
+#include "sim/protocols/registry.h"
+
+#define LOAD_MAX_FILE (64 << 20)
+
+int fl_load_add_set(fl_load_opts *o, const char *set)
+{
+    if (o->nsets == FL_LOAD_MAX_SETS) {
+        fl_cli_error("--set: at most %d overrides", FL_LOAD_MAX_SETS);
+        return -1;
+    }
+    o->sets[o->nsets++] = set;
+    return 0;
+}
+
+int fl_load_file(const char *path, char **text, size_t *len, char *err, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, cap, "%s: %s", path, strerror(errno));
+        return FL_EINVAL;
+    }
+    char *buf = NULL;
+    size_t n = 0, bcap = 0;
+    int rc = 0;
+    for (;;) {
+        if (n + 65536 + 1 > bcap) {
+            bcap = bcap ? bcap * 2 : 131072;
+            char *nb = realloc(buf, bcap);
+            if (!nb) {
+                rc = FL_ENOMEM;
+                break;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, 65536, f);
+        n += got;
+        if (n > LOAD_MAX_FILE) {
+            snprintf(err, cap, "%s: larger than %d MiB", path, LOAD_MAX_FILE >> 20);
+            rc = FL_ELIMIT;
+            break;
+        }
+        if (got < 65536)
+            break;
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, cap, "%s: %s", path, strerror(errno ? errno : EIO));
+        rc = FL_EINVAL;
+    }
+    fclose(f);
+    if (rc) {
+        if (rc == FL_ENOMEM)
+            snprintf(err, cap, "%s: out of memory", path);
+        free(buf);
+        return rc == FL_ELIMIT ? FL_EINVAL : rc;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+/* A plugin is identified by its path and the hash of its bytes, so that a rebuilt
+ * plugin does not resume a sweep of the old one. */
+static int plugin_identity(fl_loaded *L, const char *path, char *err, size_t cap)
+{
+    char *bytes;
+    size_t len;
+    int rc = fl_load_file(path, &bytes, &len, err, cap);
+    if (rc)
+        return rc;
+    char hex[17];
+    fl_digest_hex(fl_digest_bytes(FL_DIGEST_INIT, bytes, len), hex);
+    free(bytes);
+    cJSON *j = cJSON_Duplicate(L->sc.json, 1);
+    cJSON *pl = cJSON_CreateObject();
+    cJSON_AddStringToObject(pl, "path", path);
+    cJSON_AddStringToObject(pl, "hash", hex);
+    cJSON_AddItemToObject(j, "plugin", pl);
+    cJSON_ReplaceItemInObject(j, "protocol", cJSON_CreateString(L->proto->name));
+    L->identity_json = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return 0;
+}
+
+static int find_protocol(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
+{
+    if (o->plugin_path) {
+        L->proto = fl_registry_load(o->plugin_path, &L->plugin, err, cap);
+        if (!L->proto)
+            return FL_EINVAL;
+        return plugin_identity(L, o->plugin_path, err, cap);
+    }
+    L->proto = fl_registry_find(L->sc.protocol);
+    if (!L->proto) {
+        snprintf(err, cap, "protocol: unknown protocol \"%s\" (built in: echo, raft; or use "
+                           "--protocol ./libmine.so)", L->sc.protocol);
+        return FL_EINVAL;
+    }
+    L->identity_json = cJSON_PrintUnformatted(L->sc.json);
+    return 0;
+}
+
+int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
+{
+    memset(L, 0, sizeof *L);
+    int rc = fl_scenario_load(&L->sc, o->scenario_path, o->sets, o->nsets, err, cap);
+    if (rc)
+        return rc;
+    L->have_sc = 1;
+    rc = find_protocol(o, L, err, cap);
+    if (rc)
+        return rc;
+    if (L->proto->configure) {
+        char perr[512] = "";
+        if (L->proto->configure(L->sc.params, perr, sizeof perr)) {
+            snprintf(err, cap, "%s: %s", o->scenario_path ? o->scenario_path : "scenario",
+                     perr[0] ? perr : "params: rejected by the protocol");
+            return FL_EINVAL;
+        }
+    }
+    return 0;
+}
+
+int fl_load_open_db(fl_loaded *L, const char *path, int64_t *scenario_id, char *err, size_t cap)
+{
+    int rc = fl_db_open(&L->db, path, FL_DB_CREATE, err, cap);
+    if (rc)
+        return rc;
+    return fl_db_scenario_id(L->db, L->sc.name, L->identity_json, scenario_id, err, cap);
+}
+
+void fl_load_close(fl_loaded *L)
+{
+    fl_db_close(L->db);
+    if (L->have_sc)
+        fl_scenario_close(&L->sc);
+    free(L->identity_json);
+    free(L->schedule_text);
+    fl_registry_unload(L->plugin);
+    memset(L, 0, sizeof *L);
+}

@@ -1,0 +1,45 @@
+/*
+ * load.h -- what every command that runs a scenario does first: read and validate the
+ * scenario (with --set overrides), find the protocol (built-in, or a plugin given with
+ * --protocol), let it validate its params, and open the database.
+ */
+#ifndef FL_SIM_LOAD_H
+#define FL_SIM_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/scenario.h"
+#include "storage/db.h"
+
+#define FL_LOAD_MAX_SETS 64
+
+typedef struct fl_load_opts {
+    const char *scenario_path; /* NULL: the default scenario */
+    const char *plugin_path;   /* --protocol, or NULL */
+    const char *sets[FL_LOAD_MAX_SETS];
+    size_t nsets;
+} fl_load_opts;
+
+typedef struct fl_loaded {
+    fl_scenario sc;
+    int have_sc;
+    const struct fl_protocol *proto;
+    void *plugin;        /* dlopen handle, or NULL */
+    char *identity_json; /* the scenario as stored: canonical JSON + plugin identity */
+    fl_db *db;
+    char *schedule_text;
+    size_t schedule_len;
+} fl_loaded;
+
+/* Remember one --set; prints the error itself and returns nonzero when full. */
+int fl_load_add_set(fl_load_opts *o, const char *set);
+/* Fill *L (zeroed first; release with fl_load_close even on failure). */
+int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap);
+/* Read a whole file (at most 64 MiB) into a NUL-terminated malloc'd buffer. */
+int fl_load_file(const char *path, char **text, size_t *len, char *err, size_t cap);
+/* Open (creating if needed) the database and register the scenario. */
+int fl_load_open_db(fl_loaded *L, const char *path, int64_t *scenario_id, char *err, size_t cap);
+void fl_load_close(fl_loaded *L);
+
+#endif /* FL_SIM_LOAD_H */
