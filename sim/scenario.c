@@ -1,0 +1,429 @@
+/*
+ * scenario.c -- the sections of a scenario: what each key means and its default.
+ *
+ * The checks run in dependency order (nodes before links, run before the fault window);
+ * sc->json gets its keys in canonical order at the end, so that its text, which
+ * identifies the scenario in the database, does not depend on the order of the file.
+ *
+ * Conventions: a key that is absent or null takes its default; a fault section that is
+ * absent or null is off, and is then left out of sc->json.  The value checks themselves
+ * are in scenario_value.c, reading files and --set in scenario_text.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sim/scenario_impl.h"
+
+#define MS ((int64_t)1000000)
+#define SEC ((int64_t)1000000000)
+#define MAX_OPS ((int64_t)1000000000000)
+#define MAX_STEPS ((int64_t)100000000000)
+#define MAX_DRIFT_PPM 500000
+
+static int check_duplicate_links(fl_sc_ctx *c, const fl_scenario *sc);
+
+static int parse_links(fl_sc_ctx *c, const cJSON *net, fl_scenario *sc, cJSON *out)
+{
+    static const char *const keys[] = {"from", "to", "latency"};
+    const cJSON *links = fl_sc_member(net, "links");
+    cJSON *arr = cJSON_CreateArray();
+    fl_sc_put(c, out, "links", arr);
+    arr = c->oom ? NULL : arr; /* fl_sc_put freed it; the result is FL_ENOMEM anyway */
+    if (links == NULL)
+        return 0;
+    size_t old = fl_sc_push_key(c, "links");
+    char got[80];
+    if (!cJSON_IsArray(links)) {
+        return fl_sc_fail(c, "expected an array of {\"from\", \"to\", \"latency\"}, got %s",
+                          fl_sc_show(links, got, sizeof got));
+    }
+    size_t n = (size_t)cJSON_GetArraySize(links);
+    if (n > FL_SCENARIO_MAX_LINKS)
+        return fl_sc_fail(c, "at most %d links, got %zu", FL_SCENARIO_MAX_LINKS, n);
+    sc->links = calloc(n ? n : 1, sizeof *sc->links);
+    if (sc->links == NULL)
+        return FL_ENOMEM;
+    size_t i = 0;
+    for (const cJSON *it = links->child; it != NULL; it = it->next, i++) {
+        fl_link *l = &sc->links[i];
+        int64_t from, to;
+        size_t old_i = fl_sc_push_index(c, i);
+        if (!cJSON_IsObject(it))
+            return fl_sc_fail(c, "expected an object, got %s", fl_sc_show(it, got, sizeof got));
+        cJSON *o = cJSON_CreateObject();
+        if (arr == NULL || o == NULL || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            o = NULL;
+            c->oom = 1;
+        }
+        int rc = fl_sc_check_keys(c, it, keys, 3);
+        if (rc == 0 && fl_sc_member(it, "from") == NULL)
+            rc = fl_sc_fail(c, "missing key \"from\"");
+        if (rc == 0 && fl_sc_member(it, "to") == NULL)
+            rc = fl_sc_fail(c, "missing key \"to\"");
+        if (rc == 0)
+            rc = fl_sc_get_integer(c, it, "from", 0, 1, sc->nodes, &from, o);
+        if (rc == 0)
+            rc = fl_sc_get_integer(c, it, "to", 0, 1, sc->nodes, &to, o);
+        if (rc == 0 && from == to)
+            rc = fl_sc_fail(c, "a link joins two different nodes, got from = to = %lld",
+                            (long long)from);
+        if (rc == 0)
+            rc = fl_sc_get_latency(c, it, "latency", sc->latency, &l->latency, o);
+        if (rc)
+            return rc;
+        l->from = (int)from;
+        l->to = (int)to;
+        sc->nlinks++;
+        fl_sc_pop(c, old_i);
+    }
+    fl_sc_pop(c, old);
+    return check_duplicate_links(c, sc);
+}
+
+static int parse_network(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out)
+{
+    static const char *const keys[] = {"mode",  "latency",     "drop", "duplicate",
+                                       "spike", "spike_delay", "fifo", "links"};
+    static const char *const modes[] = {"auto", "scripted"};
+    const fl_latency lat = {1 * MS, 10 * MS}, spike = {50 * MS, 200 * MS};
+    const cJSON *net;
+    cJSON *o;
+    size_t old;
+    int rc = fl_sc_open_section(c, root, "network", keys, 8, &net, out, &o, &old);
+    if (rc == 0)
+        rc = fl_sc_get_choice(c, net, "mode", "mode", modes, 2, 0, &sc->scripted, o);
+    if (rc == 0)
+        rc = fl_sc_get_latency(c, net, "latency", lat, &sc->latency, o);
+    if (rc == 0)
+        rc = fl_sc_get_probability(c, net, "drop", &sc->net.drop, o);
+    if (rc == 0)
+        rc = fl_sc_get_probability(c, net, "duplicate", &sc->net.duplicate, o);
+    if (rc == 0)
+        rc = fl_sc_get_probability(c, net, "spike", &sc->net.spike, o);
+    if (rc == 0)
+        rc = fl_sc_get_latency(c, net, "spike_delay", spike, &sc->net.spike_delay, o);
+    if (rc == 0)
+        rc = fl_sc_get_bool(c, net, "fifo", &sc->net.fifo, o);
+    if (rc == 0)
+        rc = parse_links(c, net, sc, o);
+    fl_sc_pop(c, old);
+    return rc;
+}
+
+static int parse_disk(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out)
+{
+    static const char *const keys[] = {"sync"};
+    const fl_latency sync = {1 * MS, 5 * MS};
+    const cJSON *disk;
+    cJSON *o;
+    size_t old;
+    int rc = fl_sc_open_section(c, root, "disk", keys, 1, &disk, out, &o, &old);
+    if (rc == 0)
+        rc = fl_sc_get_latency(c, disk, "sync", sync, &sc->disk_sync, o);
+    fl_sc_pop(c, old);
+    return rc;
+}
+
+static int parse_run(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out)
+{
+    static const char *const keys[] = {"until", "max_steps", "liveness", "watchdog"};
+    const cJSON *run;
+    cJSON *o;
+    size_t old;
+    int64_t steps = 0, watchdog_ns = 0;
+    int rc = fl_sc_open_section(c, root, "run", keys, 4, &run, out, &o, &old);
+    if (rc == 0)
+        rc = fl_sc_get_duration(c, run, "until", 30 * SEC, 1, &sc->until_ns, o);
+    if (rc == 0)
+        rc = fl_sc_get_integer(c, run, "max_steps", 5000000, 1, MAX_STEPS, &steps, o);
+    if (rc == 0)
+        rc = fl_sc_get_duration(c, run, "liveness", 10 * SEC, 0, &sc->liveness_ns, o);
+    if (rc == 0)
+        rc = fl_sc_get_duration(c, run, "watchdog", 60 * SEC, 1 * MS, &watchdog_ns, o);
+    sc->max_steps = (uint64_t)steps;
+    sc->watchdog_ms = (watchdog_ns + MS - 1) / MS; /* whole milliseconds, rounded up */
+    fl_sc_pop(c, old);
+    return rc;
+}
+
+static int parse_workload(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out)
+{
+    static const char *const keys[] = {"every", "ops"};
+    const cJSON *wl;
+    cJSON *o;
+    size_t old;
+    int rc = fl_sc_open_section(c, root, "workload", keys, 2, &wl, out, &o, &old);
+    if (rc == 0)
+        rc = fl_sc_get_duration(c, wl, "every", 100 * MS, 0, &sc->workload_every_ns, o);
+    if (rc == 0)
+        rc = fl_sc_get_integer(c, wl, "ops", 0, 0, MAX_OPS, &sc->workload_ops, o);
+    fl_sc_pop(c, old);
+    return rc;
+}
+
+/* No two links may join the same ordered pair: which one would win is not obvious. */
+typedef struct link_key {
+    int from, to;
+    size_t idx;
+} link_key;
+
+static int cmp_link_key(const void *pa, const void *pb)
+{
+    const link_key *a = pa, *b = pb;
+    if (a->from != b->from)
+        return a->from < b->from ? -1 : 1;
+    if (a->to != b->to)
+        return a->to < b->to ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx; /* idx is unique: a total order */
+}
+
+static int check_duplicate_links(fl_sc_ctx *c, const fl_scenario *sc)
+{
+    if (sc->nlinks < 2)
+        return 0;
+    link_key *k = malloc(sc->nlinks * sizeof *k);
+    if (k == NULL)
+        return FL_ENOMEM;
+    for (size_t i = 0; i < sc->nlinks; i++)
+        k[i] = (link_key){sc->links[i].from, sc->links[i].to, i};
+    qsort(k, sc->nlinks, sizeof *k, cmp_link_key);
+    int rc = 0;
+    for (size_t i = 1; i < sc->nlinks && rc == 0; i++) {
+        if (k[i].from == k[i - 1].from && k[i].to == k[i - 1].to) {
+            size_t old = fl_sc_push_key(c, "links");
+            fl_sc_push_index(c, k[i].idx);
+            rc = fl_sc_fail(c, "a second link %d -> %d (the first is network.links[%zu])",
+                            k[i].from, k[i].to, k[i - 1].idx);
+            fl_sc_pop(c, old);
+        }
+    }
+    free(k);
+    return rc;
+}
+
+/* ---- faults ---- */
+
+static int parse_window(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc, cJSON *out)
+{
+    const cJSON *w = fl_sc_member(faults, "window");
+    int64_t t[2] = {0, 0};
+    char got[80], a[48], b[48], u[48];
+    if (w == NULL)
+        return 0;
+    size_t old = fl_sc_push_key(c, "window");
+    if (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != 2)
+        return fl_sc_fail(c, "expected [FROM, TO] (two durations such as \"1s\"), got %s",
+                          fl_sc_show(w, got, sizeof got));
+    for (int i = 0; i < 2; i++) {
+        size_t old_i = fl_sc_push_index(c, (size_t)i);
+        int rc = fl_sc_check_duration(c, cJSON_GetArrayItem(w, i), 0, &t[i]);
+        if (rc)
+            return rc;
+        fl_sc_pop(c, old_i);
+    }
+    fl_duration_format(t[0], a, sizeof a);
+    fl_duration_format(t[1], b, sizeof b);
+    fl_duration_format(sc->until_ns, u, sizeof u);
+    if (t[0] >= t[1])
+        return fl_sc_fail(c, "the window must end after it starts, got [\"%s\", \"%s\"]", a, b);
+    if (t[1] > sc->until_ns)
+        return fl_sc_fail(c, "the window [\"%s\", \"%s\"] ends after run.until (%s)", a, b, u);
+    fl_sc_pop(c, old);
+    sc->faults.window_from_ns = t[0];
+    sc->faults.window_to_ns = t[1];
+    const char *pair[2] = {a, b};
+    fl_sc_put(c, out, "window", cJSON_CreateStringArray(pair, 2));
+    return 0;
+}
+
+static int parse_kinds(fl_sc_ctx *c, const cJSON *part, fl_scenario *sc, cJSON *out)
+{
+    static const char *const kinds[] = {"isolate", "halves", "oneway", "bridge", "ring"};
+    const cJSON *v = fl_sc_member(part, "kinds");
+    unsigned mask = v ? 0 : (1u << FL_PART_KIND_COUNT) - 1;
+    char got[80];
+    size_t old = fl_sc_push_key(c, "kinds"), i = 0;
+    if (v != NULL && (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0))
+        return fl_sc_fail(c, "expected a non-empty array of partition kinds, got %s",
+                          fl_sc_show(v, got, sizeof got));
+    for (const cJSON *it = v ? v->child : NULL; it != NULL; it = it->next, i++) {
+        int k = 0;
+        size_t old_i = fl_sc_push_index(c, i);
+        int rc = fl_sc_check_choice(c, it, "partition kind", kinds, FL_PART_KIND_COUNT, &k);
+        if (rc == 0 && (mask & (1u << k)))
+            rc = fl_sc_fail(c, "partition kind \"%s\" is listed twice", kinds[k]);
+        if (rc)
+            return rc;
+        mask |= 1u << k;
+        fl_sc_pop(c, old_i);
+    }
+    fl_sc_pop(c, old);
+    sc->faults.partition_kinds = mask;
+    cJSON *arr = cJSON_CreateArray();
+    fl_sc_put(c, out, "kinds", arr); /* in enum order: the canonical form of a set */
+    arr = c->oom ? NULL : arr;       /* fl_sc_put freed it on failure */
+    for (int k = 0; k < FL_PART_KIND_COUNT && arr != NULL; k++)
+        if ((mask & (1u << k)) && !cJSON_AddItemToArray(arr, cJSON_CreateString(kinds[k])))
+            c->oom = 1;
+    return 0;
+}
+
+/* The optional fault sections: absent (or null) means off, and then they are left out
+ * of sc->json too.  Present, every key has a default, so {} switches a kind on. */
+static int parse_fault_kinds(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc, cJSON *out)
+{
+    static const char *const pk[] = {"every", "duration", "kinds"};
+    static const char *const ck[] = {"every", "down", "unsynced"};
+    static const char *const tk[] = {"every", "timer"};
+    static const char *const lk[] = {"every", "max_drift"};
+    static const char *const unsynced[] = {"keep", "lose", "tear"};
+    fl_faults_config *f = &sc->faults;
+    const cJSON *s;
+    cJSON *o;
+    size_t old;
+    int rc = 0;
+    int64_t drift = 0;
+    if (fl_sc_member(faults, "partition") != NULL) {
+        rc = fl_sc_open_section(c, faults, "partition", pk, 3, &s, out, &o, &old);
+        if (rc == 0)
+            rc = fl_sc_get_duration(c, s, "every", 3 * SEC, 0, &f->partition_every_ns, o);
+        if (rc == 0)
+            rc = fl_sc_get_duration(c, s, "duration", 1 * SEC, 1, &f->partition_duration_ns, o);
+        if (rc == 0)
+            rc = parse_kinds(c, s, sc, o);
+        fl_sc_pop(c, old);
+    }
+    if (rc == 0 && fl_sc_member(faults, "crash") != NULL) {
+        rc = fl_sc_open_section(c, faults, "crash", ck, 3, &s, out, &o, &old);
+        if (rc == 0)
+            rc = fl_sc_get_duration(c, s, "every", 5 * SEC, 0, &f->crash_every_ns, o);
+        if (rc == 0)
+            rc = fl_sc_get_duration(c, s, "down", 500 * MS, 1, &f->crash_down_ns, o);
+        if (rc == 0)
+            rc = fl_sc_get_choice(c, s, "unsynced", "policy", unsynced, 3, FL_UNSYNCED_LOSE,
+                                  &f->unsynced, o);
+        fl_sc_pop(c, old);
+    }
+    if (rc == 0 && fl_sc_member(faults, "timeout") != NULL) {
+        rc = fl_sc_open_section(c, faults, "timeout", tk, 2, &s, out, &o, &old);
+        if (rc == 0)
+            rc = fl_sc_get_duration(c, s, "every", 2 * SEC, 0, &f->timeout_every_ns, o);
+        if (rc == 0)
+            rc = fl_sc_get_string(c, s, "timer", "", f->timeout_timer, sizeof f->timeout_timer, o);
+        fl_sc_pop(c, old);
+    }
+    if (rc == 0 && fl_sc_member(faults, "clock") != NULL) {
+        rc = fl_sc_open_section(c, faults, "clock", lk, 2, &s, out, &o, &old);
+        if (rc == 0)
+            rc = fl_sc_get_duration(c, s, "every", 5 * SEC, 0, &f->clock_every_ns, o);
+        if (rc == 0)
+            rc = fl_sc_get_integer(c, s, "max_drift", 50000, 0, MAX_DRIFT_PPM, &drift, o);
+        f->clock_max_ppm = (int32_t)drift;
+        fl_sc_pop(c, old);
+    }
+    return rc;
+}
+
+static int parse_faults(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out)
+{
+    static const char *const keys[] = {"window",  "swarm", "partition", "crash",
+                                       "timeout", "clock", "corrupt"};
+    const cJSON *faults;
+    cJSON *o;
+    size_t old;
+    sc->faults.unsynced = FL_UNSYNCED_LOSE; /* also when there is no crash section */
+    sc->faults.clock_max_ppm = 50000;
+    int rc = fl_sc_open_section(c, root, "faults", keys, 7, &faults, out, &o, &old);
+    if (rc == 0)
+        rc = parse_window(c, faults, sc, o);
+    if (rc == 0)
+        rc = fl_sc_get_bool(c, faults, "swarm", &sc->faults.swarm, o);
+    if (rc == 0)
+        rc = parse_fault_kinds(c, faults, sc, o);
+    if (rc == 0)
+        rc = fl_sc_get_probability(c, faults, "corrupt", &sc->faults.corrupt, o);
+    fl_sc_pop(c, old);
+    return rc;
+}
+
+/* The script is only checked for shape here; the script driver reads its entries. */
+static int parse_script(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out)
+{
+    const cJSON *v = fl_sc_member(root, "script");
+    char got[80];
+    size_t i = 0;
+    if (v == NULL)
+        return 0;
+    size_t old = fl_sc_push_key(c, "script");
+    if (!cJSON_IsArray(v))
+        return fl_sc_fail(c, "expected an array of entries such as {\"timeout\": 1}, got %s",
+                          fl_sc_show(v, got, sizeof got));
+    for (const cJSON *it = v->child; it != NULL; it = it->next, i++) {
+        if (!cJSON_IsObject(it)) {
+            fl_sc_push_index(c, i);
+            return fl_sc_fail(c, "expected an entry such as {\"timeout\": 1}, got %s",
+                              fl_sc_show(it, got, sizeof got));
+        }
+    }
+    /* in auto mode the script would be silently ignored */
+    if (!sc->scripted)
+        return fl_sc_fail(c, "a script needs \"network\": {\"mode\": \"scripted\"}");
+    fl_sc_pop(c, old);
+    sc->script = cJSON_Duplicate(v, 1);
+    if (sc->script == NULL)
+        return FL_ENOMEM;
+    fl_sc_put(c, out, "script", cJSON_Duplicate(v, 1));
+    return 0;
+}
+
+/* Top level.  The checks run in dependency order (nodes before links, run before the
+ * fault window); sc->json's keys are put in canonical order at the end. */
+int fl_sc_parse_root(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, const char *default_name)
+{
+    static const char *const keys[] = {"name", "protocol", "nodes",    "params", "network",
+                                       "disk", "faults",   "workload", "run",    "script"};
+    char got[80];
+    if (!cJSON_IsObject(root))
+        return fl_sc_fail(c, "expected an object at the top level, got %s",
+                          fl_sc_show(root, got, sizeof got));
+    cJSON *out = sc->json = cJSON_CreateObject();
+    if (out == NULL)
+        return FL_ENOMEM;
+    int64_t nodes = 0;
+    const cJSON *params;
+    int rc = fl_sc_check_keys(c, root, keys, 10);
+    if (rc == 0)
+        rc = fl_sc_get_string(c, root, "name", default_name, sc->name, sizeof sc->name, out);
+    if (rc == 0)
+        rc = fl_sc_get_string(c, root, "protocol", "raft", sc->protocol, sizeof sc->protocol, out);
+    if (rc == 0)
+        rc = fl_sc_get_integer(c, root, "nodes", 3, 1, FL_MAX_NODES, &nodes, out);
+    sc->nodes = (int)nodes;
+    if (rc == 0)
+        rc = fl_sc_get_object(c, root, "params", &params);
+    if (rc)
+        return rc;
+    /* params belong to the protocol, which validates them; keys sorted for identity */
+    sc->params = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
+    if (sc->params == NULL)
+        return FL_ENOMEM;
+    fl_sc_sort_keys(sc->params);
+    fl_sc_put(c, out, "params", cJSON_Duplicate(sc->params, 1));
+    rc = parse_network(c, root, sc, out);
+    if (rc == 0)
+        rc = parse_disk(c, root, sc, out);
+    if (rc == 0)
+        rc = parse_run(c, root, sc, out);
+    if (rc == 0)
+        rc = parse_faults(c, root, sc, out);
+    if (rc == 0)
+        rc = parse_workload(c, root, sc, out);
+    if (rc == 0)
+        rc = parse_script(c, root, sc, out);
+    if (rc == 0)
+        fl_sc_order_keys(out, keys, 10);
+    return rc ? rc : c->oom ? FL_ENOMEM : 0;
+}
