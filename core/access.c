@@ -25,6 +25,14 @@ const char *fl_step_kind_name(int kind)
     return kind >= 0 && kind < FL_STEP_KIND_COUNT ? step_names[kind] : "?";
 }
 
+int fl_step_kind_parse(const char *name)
+{
+    for (int i = 0; i < FL_STEP_KIND_COUNT; i++)
+        if (strcmp(name, step_names[i]) == 0)
+            return i;
+    return -1;
+}
+
 const char *fl_fate_name(int fate)
 {
     return fate >= 0 && fate < FL_FATE_COUNT ? fate_names[fate] : "?";
@@ -125,16 +133,15 @@ void fl_world_set_quiet_since(fl_world *w, int64_t t)
     w->quiet_since_ns = t;
 }
 
-void fl_world_metric_add(fl_world *w, const char *name, int64_t delta)
+/* The slot of metric `name`, created as 0 when new (the vector stays sorted by name). */
+static metric *metric_slot(fl_world *w, const char *name)
 {
     size_t lo = 0, hi = w->nmetrics;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         int c = strcmp(w->metrics[mid].name, name);
-        if (c == 0) {
-            w->metrics[mid].value += delta;
-            return;
-        }
+        if (c == 0)
+            return &w->metrics[mid];
         if (c < 0)
             lo = mid + 1;
         else
@@ -150,8 +157,24 @@ void fl_world_metric_add(fl_world *w, const char *name, int64_t delta)
     memmove(&w->metrics[lo + 1], &w->metrics[lo], (w->nmetrics - lo) * sizeof *w->metrics);
     w->metrics[lo].name = strdup(name);
     FL_ASSERT(w->metrics[lo].name != NULL);
-    w->metrics[lo].value = delta;
+    w->metrics[lo].value = 0;
     w->nmetrics++;
+    return &w->metrics[lo];
+}
+
+void fl_world_metric_add(fl_world *w, const char *name, int64_t delta)
+{
+    metric_slot(w, name)->value += delta;
+}
+
+void fl_metric_add(fl_node *n, const char *name, int64_t delta)
+{
+    fl_world_metric_add(n->w, name, delta);
+}
+
+void fl_cluster_metric_set(const fl_cluster *c, const char *name, int64_t value)
+{
+    metric_slot(c->w, name)->value = value;
 }
 
 void fl_world_metrics_each(const fl_world *w, void (*fn)(void *ctx, const char *name, int64_t v),

@@ -147,6 +147,11 @@ int fl_disk_truncate(fl_node *n, int file, int64_t size);
  * sync covers every write before it was requested. */
 uint64_t fl_disk_sync(fl_node *n, int file);
 
+/* Add delta to the run's metric `name` (the `metrics` table; the same name adds up).
+ * Names are copied; use dotted lowercase ("raft.elections").  Metrics are outputs
+ * only: they never change the run. */
+void fl_metric_add(fl_node *n, const char *name, int64_t delta);
+
 /* ---- helpers for configure() ---- */
 
 /* Parse a duration: an integer or decimal number with a unit (ns, us, ms, s, m), e.g.
@@ -166,6 +171,9 @@ int fl_cluster_node_up(const fl_cluster *c, int id);
 int64_t fl_cluster_quiet_since(const fl_cluster *c);
 /* The params object of the run (may be NULL). */
 const cJSON *fl_cluster_params(const fl_cluster *c);
+/* Set the run's metric `name` to value (the observer's view of the run, e.g.
+ * "raft.max_term"); an output only, like fl_metric_add. */
+void fl_cluster_metric_set(const fl_cluster *c, const char *name, int64_t value);
 
 #ifdef __cplusplus
 }

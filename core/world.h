@@ -45,6 +45,7 @@ enum fl_step_kind {
     FL_STEP_KIND_COUNT
 };
 const char *fl_step_kind_name(int kind);
+int fl_step_kind_parse(const char *name); /* -1 if unknown */
 
 /* Message fates: the `messages.fate` column. */
 enum fl_fate {

@@ -132,6 +132,38 @@ int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
     return 0;
 }
 
+int fl_load_stored(const char *identity_json, fl_loaded *L, char *err, size_t cap)
+{
+    memset(L, 0, sizeof *L);
+    cJSON *j = cJSON_Parse(identity_json);
+    if (!j) {
+        snprintf(err, cap, "stored scenario: malformed JSON");
+        return FL_EPARSE;
+    }
+    cJSON *plugin = cJSON_DetachItemFromObject(j, "plugin");
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(plugin, "path");
+    if (plugin)
+        cJSON_DeleteItemFromObject(j, "protocol");
+    char *text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    int rc = fl_scenario_parse(&L->sc, text, strlen(text), NULL, 0, err, cap);
+    free(text);
+    if (rc == 0) {
+        L->have_sc = 1;
+        fl_load_opts o = {.plugin_path = cJSON_IsString(path) ? path->valuestring : NULL};
+        rc = find_protocol(&o, L, err, cap);
+    }
+    if (rc == 0 && L->proto->configure) {
+        char perr[512] = "";
+        if (L->proto->configure(L->sc.params, perr, sizeof perr)) {
+            snprintf(err, cap, "stored scenario: %s", perr);
+            rc = FL_EINVAL;
+        }
+    }
+    cJSON_Delete(plugin);
+    return rc;
+}
+
 int fl_load_open_db(fl_loaded *L, const char *path, int64_t *scenario_id, char *err, size_t cap)
 {
     int rc = fl_db_open(&L->db, path, FL_DB_CREATE, err, cap);

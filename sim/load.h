@@ -36,6 +36,9 @@ typedef struct fl_loaded {
 int fl_load_add_set(fl_load_opts *o, const char *set);
 /* Fill *L (zeroed first; release with fl_load_close even on failure). */
 int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap);
+/* The same from a scenario as stored in a database (scenarios.json): a plugin named
+ * there is loaded from its recorded path. */
+int fl_load_stored(const char *identity_json, fl_loaded *L, char *err, size_t cap);
 /* Read a whole file (at most 64 MiB) into a NUL-terminated malloc'd buffer. */
 int fl_load_file(const char *path, char **text, size_t *len, char *err, size_t cap);
 /* Open (creating if needed) the database and register the scenario. */

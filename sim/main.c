@@ -16,6 +16,8 @@ static const struct command {
     {"scenario", fl_cmd_scenario, "validate a scenario file and print it with every default"},
     {"protocols", fl_cmd_protocols, "list the built-in protocols: params, timers, bugs"},
     {"query", fl_cmd_query, "ask a faultline database a read-only SQL question"},
+    {"replay", fl_cmd_replay, "re-execute a recorded run and verify its digest"},
+    {"show", fl_cmd_show, "a recorded run's trace and every node's state at a step"},
 };
 
 static void usage(FILE *out)

@@ -128,6 +128,8 @@ int fl_run_one(const fl_scenario *sc, const struct fl_protocol *p, const fl_run_
         fl_rec_hooks(rec, &h);
         fl_world_add_hooks(w, &h);
     }
+    if (rc == 0 && o->extra)
+        fl_world_add_hooks(w, o->extra);
     if (rc == 0) {
         int64_t t0 = wall_us();
         fl_faults_glue_run(&g, w);

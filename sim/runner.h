@@ -22,6 +22,7 @@ typedef struct fl_run_opts {
     fl_db *db;                       /* record here, or NULL */
     int64_t scenario_id, sweep_id;   /* with db */
     int record;                      /* FL_RECORD_* with db */
+    const fl_world_hooks *extra;     /* another observer (replay's chain check), or NULL */
 } fl_run_opts;
 
 /* Execute one run.  Returns 0 when the run executed, whatever its outcome (in *res;

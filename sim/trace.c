@@ -12,34 +12,45 @@ void fl_trace_prefix(FILE *out, int64_t time_ns, uint64_t step)
             time_ns % 1000000000 / 1000, step);
 }
 
-static void on_step_begin(void *ctx, const fl_step_info *s)
+void fl_trace_step_line(FILE *out, const fl_step_info *s)
 {
-    fl_trace *t = ctx;
-    t->step = s->step;
-    t->time_ns = s->time_ns;
-    t->step_msg_id = s->msg_id;
-    fl_trace_prefix(t->out, s->time_ns, s->step);
+    fl_trace_prefix(out, s->time_ns, s->step);
     switch (s->kind) {
     case FL_STEP_DELIVER:
-        fprintf(t->out, "soup: %d -> %d %s (msg %" PRIu64 ")\n", s->peer, s->node, s->detail,
+        fprintf(out, "soup: %d -> %d %s (msg %" PRIu64 ")\n", s->peer, s->node, s->detail,
                 s->msg_id);
         break;
     case FL_STEP_CRASH:
     case FL_STEP_PARTITION:
     case FL_STEP_HEAL:
     case FL_STEP_SCRIPT:
-        fprintf(t->out, "fault: %s\n", s->detail);
+        fprintf(out, "fault: %s\n", s->detail);
         break;
     default:
-        fprintf(t->out, "%s %d: %s\n", fl_step_kind_name(s->kind), s->node, s->detail);
+        fprintf(out, "%s %d: %s\n", fl_step_kind_name(s->kind), s->node, s->detail);
     }
+}
+
+void fl_trace_send_line(FILE *out, int64_t time_ns, uint64_t step, int src, int dst,
+                        const char *desc, uint64_t msg_id)
+{
+    fl_trace_prefix(out, time_ns, step);
+    fprintf(out, "soup: %d -> %d %s (msg %" PRIu64 ")\n", src, dst, desc, msg_id);
+}
+
+static void on_step_begin(void *ctx, const fl_step_info *s)
+{
+    fl_trace *t = ctx;
+    t->step = s->step;
+    t->time_ns = s->time_ns;
+    t->step_msg_id = s->msg_id;
+    fl_trace_step_line(t->out, s);
 }
 
 static void on_send(void *ctx, const fl_msg *m, const char *desc)
 {
     fl_trace *t = ctx;
-    fl_trace_prefix(t->out, t->time_ns, t->step);
-    fprintf(t->out, "soup: %d -> %d %s (msg %" PRIu64 ")\n", m->src, m->dst, desc, m->id);
+    fl_trace_send_line(t->out, t->time_ns, t->step, m->src, m->dst, desc, m->id);
 }
 
 static void on_fate(void *ctx, const fl_msg *m, uint64_t step)
@@ -57,8 +68,7 @@ static void on_log(void *ctx, uint64_t step, int64_t time_ns, int node, int leve
                    const char *text)
 {
     fl_trace *t = ctx;
-    fl_trace_prefix(t->out, time_ns, step);
-    fprintf(t->out, "%s %d: %s\n", t->proto_name, node, text);
+    fl_trace_log_line(t->out, time_ns, step, t->proto_name, node, text);
 }
 
 void fl_trace_state_fields(FILE *out, const char *json)
@@ -91,13 +101,25 @@ void fl_trace_state_fields(FILE *out, const char *json)
     cJSON_Delete(j);
 }
 
+void fl_trace_state_line(FILE *out, int64_t time_ns, uint64_t step, int node, const char *json)
+{
+    fl_trace_prefix(out, time_ns, step);
+    fprintf(out, "state %d: ", node);
+    fl_trace_state_fields(out, json);
+    fputc('\n', out);
+}
+
+void fl_trace_log_line(FILE *out, int64_t time_ns, uint64_t step, const char *proto, int node,
+                       const char *text)
+{
+    fl_trace_prefix(out, time_ns, step);
+    fprintf(out, "%s %d: %s\n", proto, node, text);
+}
+
 static void on_state(void *ctx, uint64_t step, int64_t time_ns, int node, const char *json)
 {
     fl_trace *t = ctx;
-    fl_trace_prefix(t->out, time_ns, step);
-    fprintf(t->out, "state %d: ", node);
-    fl_trace_state_fields(t->out, json);
-    fputc('\n', t->out);
+    fl_trace_state_line(t->out, time_ns, step, node, json);
 }
 
 void fl_trace_hooks(fl_trace *t, FILE *out, const char *proto_name, fl_world_hooks *h)

@@ -25,6 +25,13 @@ void fl_trace_hooks(fl_trace *t, FILE *out, const char *proto_name, fl_world_hoo
 
 /* "[  0.151203s #42] " */
 void fl_trace_prefix(FILE *out, int64_t time_ns, uint64_t step);
+/* The lines of a trace, for printers that read a recorded run (show). */
+void fl_trace_step_line(FILE *out, const fl_step_info *s);
+void fl_trace_send_line(FILE *out, int64_t time_ns, uint64_t step, int src, int dst,
+                        const char *desc, uint64_t msg_id);
+void fl_trace_state_line(FILE *out, int64_t time_ns, uint64_t step, int node, const char *json);
+void fl_trace_log_line(FILE *out, int64_t time_ns, uint64_t step, const char *proto, int node,
+                       const char *text);
 /* Print a state JSON text as "k=v k=v" (scalars; arrays as their length). */
 void fl_trace_state_fields(FILE *out, const char *json);
 

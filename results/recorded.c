@@ -1,0 +1,100 @@
+/* recorded.c -- reading a recorded run back (see recorded.h). */
+#include "results/recorded.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "storage/db.h"
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int load_row(fl_db *db, fl_recorded_run *rr, char *err, size_t cap)
+{
+    fl_db_cursor *c;
+    int rc = fl_db_cursor_open(db,
+                               "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json "
+                               "FROM runs r JOIN scenarios s ON s.id = r.scenario_id "
+                               "WHERE r.id = ?",
+                               &c, err, cap);
+    if (rc)
+        return rc;
+    fl_db_cursor_bind_int(c, 1, rr->run_id);
+    rc = fl_db_cursor_next(c, err, cap);
+    if (rc == 0) {
+        snprintf(err, cap, "no run %lld in %s", (long long)rr->run_id, fl_db_path(db));
+        rc = FL_ENOTFOUND;
+    } else if (rc == 1) {
+        rr->seed = (uint64_t)fl_db_cursor_int(c, 0);
+        rr->schedule_json = dup_or_null(fl_db_cursor_text(c, 1));
+        snprintf(rr->digest, sizeof rr->digest, "%s",
+                 fl_db_cursor_text(c, 2) ? fl_db_cursor_text(c, 2) : "");
+        rr->steps = (uint64_t)fl_db_cursor_int(c, 3);
+        rr->scenario_json = dup_or_null(fl_db_cursor_text(c, 4));
+        rc = rr->scenario_json ? 0 : FL_ENOMEM;
+    }
+    fl_db_cursor_close(c);
+    return rc;
+}
+
+static int load_chains(fl_db *db, fl_recorded_run *rr, char *err, size_t cap)
+{
+    fl_db_cursor *c;
+    int rc = fl_db_cursor_open(db, "SELECT step, chain FROM events WHERE run_id = ? ORDER BY step",
+                               &c, err, cap);
+    if (rc)
+        return rc;
+    fl_db_cursor_bind_int(c, 1, rr->run_id);
+    size_t cap_n = 0;
+    while ((rc = fl_db_cursor_next(c, err, cap)) == 1) {
+        if ((uint64_t)fl_db_cursor_int(c, 0) != rr->nchains)
+            break; /* a gap: keep the prefix that is complete */
+        if (rr->nchains == cap_n) {
+            cap_n = cap_n ? cap_n * 2 : 1024;
+            int64_t *p = realloc(rr->chains, cap_n * sizeof *p);
+            if (!p) {
+                rc = FL_ENOMEM;
+                break;
+            }
+            rr->chains = p;
+        }
+        rr->chains[rr->nchains++] = fl_db_cursor_int(c, 1);
+    }
+    fl_db_cursor_close(c);
+    return rc < 0 ? rc : 0;
+}
+
+int fl_recorded_load(const char *path, const char *run, fl_recorded_run *rr, char *err,
+                     size_t cap)
+{
+    memset(rr, 0, sizeof *rr);
+    char *end;
+    long long id = strtoll(run, &end, 10);
+    if (!isdigit((unsigned char)run[0]) || *end || id <= 0) {
+        snprintf(err, cap, "RUN: expected a run id (a positive integer), got '%s'", run);
+        return FL_EINVAL;
+    }
+    rr->run_id = id;
+    fl_db *db;
+    int rc = fl_db_open(&db, path, FL_DB_READONLY, err, cap);
+    if (rc)
+        return rc;
+    rc = load_row(db, rr, err, cap);
+    if (rc == 0)
+        rc = load_chains(db, rr, err, cap);
+    fl_db_close(db);
+    return rc;
+}
+
+void fl_recorded_close(fl_recorded_run *rr)
+{
+    free(rr->scenario_json);
+    free(rr->schedule_json);
+    free(rr->chains);
+    memset(rr, 0, sizeof *rr);
+}
