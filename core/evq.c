@@ -228,27 +228,35 @@ static void drop_cancelled_top(fl_evq *q)
     }
 }
 
+int fl_evq_pop_until(fl_evq *q, int64_t limit, fl_event *ev)
+{
+    for (;;) {
+        if (q->len == 0 || q->heap[0].time_ns > limit)
+            return 0;
+        key top = q->heap[0];
+        uint32_t s = (uint32_t)(top.order & SLOT_MASK);
+        /* Fetch the payload while the heap is repaired: at 10^6 pending events the slot
+         * is a cache miss, and the sift-down hides it. */
+        __builtin_prefetch(&q->slots[s]);
+        remove_top(q);
+        const slot *sl = &q->slots[s];
+        if (sl->cancelled)
+            continue;
+        ev->time_ns = top.time_ns;
+        ev->seq = top.order >> SLOT_BITS;
+        ev->kind = sl->kind;
+        ev->aux = sl->aux;
+        ev->node = sl->node;
+        ev->gen = sl->gen;
+        ev->ref = sl->ref;
+        q->pending--;
+        return 1;
+    }
+}
+
 int fl_evq_pop(fl_evq *q, fl_event *ev)
 {
-    drop_cancelled_top(q);
-    if (q->len == 0)
-        return 0;
-    key top = q->heap[0];
-    uint32_t s = remove_top(q);
-    const slot *sl = &q->slots[s];
-    ev->time_ns = top.time_ns;
-    ev->seq = top.order >> SLOT_BITS;
-    ev->kind = sl->kind;
-    ev->aux = sl->aux;
-    ev->node = sl->node;
-    ev->gen = sl->gen;
-    ev->ref = sl->ref;
-    q->pending--;
-    /* The next pop reads the new top's slot: start fetching it now, while the caller
-     * works, so a large queue does not pay a cache miss per pop. */
-    if (q->len)
-        __builtin_prefetch(&q->slots[q->heap[0].order & SLOT_MASK]);
-    return 1;
+    return fl_evq_pop_until(q, INT64_MAX, ev);
 }
 
 int64_t fl_evq_peek_time(fl_evq *q)

@@ -52,6 +52,10 @@ void fl_evq_cancel(fl_evq *q, fl_evq_id id);
 /* Remove the earliest pending event into *ev.  Returns 1, or 0 when empty. */
 int fl_evq_pop(fl_evq *q, fl_event *ev);
 
+/* Like fl_evq_pop, but only an event due at or before `limit`: returns 0 (and leaves
+ * the queue as it is) when the earliest is later.  Cheaper than peek + pop. */
+int fl_evq_pop_until(fl_evq *q, int64_t limit, fl_event *ev);
+
 /* The time of the earliest pending event, or INT64_MAX when empty.  Discards
  * cancelled events on top, hence not const. */
 int64_t fl_evq_peek_time(fl_evq *q);

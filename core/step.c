@@ -196,16 +196,16 @@ static int stale(const fl_world *w, const fl_event *ev)
 static int run_next(fl_world *w, int64_t limit)
 {
     for (;;) {
-        if (fl_evq_peek_time(w->q) > limit)
+        fl_event ev;
+        if (!fl_evq_pop_until(w->q, limit, &ev))
             return 0;
+        if (stale(w, &ev))
+            continue;
         if (w->step >= w->cfg.max_steps) {
+            /* the event stays unexecuted: the run ends before it */
             fl_world_finish(w, FL_OUTCOME_LIMIT, "max_steps reached");
             return -1;
         }
-        fl_event ev;
-        fl_evq_pop(w->q, &ev);
-        if (stale(w, &ev))
-            continue;
         w->now_ns = ev.time_ns;
         exec_event(w, &ev);
         return 1;

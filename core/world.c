@@ -301,11 +301,13 @@ int fl_world_schedule_delivery(fl_world *w, uint32_t slot)
         emit_send(w, m);
         return 0;
     }
+    /* The policy sees the drawn delivery time (fifo links need it) and adds to it. */
+    m->deliver_ns = w->now_ns + draw_latency(w, m->src, m->dst);
     fl_net_verdict v = {0};
     if (w->policy.on_send)
         w->policy.on_send(w->policy.ctx, w, m, &v);
     m = &w->msgs[slot];
-    m->deliver_ns = w->now_ns + draw_latency(w, m->src, m->dst) + v.extra_delay_ns;
+    m->deliver_ns += v.extra_delay_ns;
     fold_msg(w, m);
     emit_send(w, m);
     if (v.drop) {

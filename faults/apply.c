@@ -1,0 +1,273 @@
+/*
+ * apply.c -- a schedule's entries as world actions, and the account of their effect.
+ *
+ * Every entry becomes one action step at its time, scheduled before the run starts in
+ * schedule order, so entries at the same time run in file order (the event queue
+ * breaks ties by scheduling order).  An action never fails the run: a fault that finds
+ * nothing to do (a heal with no partition in place, a timeout on a down node) is
+ * traced and counted as not having taken effect.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/assert.h"
+#include "core/error.h"
+#include "faults/apply_int.h"
+#include "faults/schedule_int.h"
+
+#define DETAIL_GROUPS_MAX 400 /* the trace shows this much of a partition's groups */
+
+/* Metric names, spelled out so the per-message path does no formatting. */
+static const char *const metric_names[FL_FAULT_STAT_COUNT][2] = {
+    {"faults.partition.scheduled", "faults.partition.effective"},
+    {"faults.heal.scheduled", "faults.heal.effective"},
+    {"faults.crash.scheduled", "faults.crash.effective"},
+    {"faults.restart.scheduled", "faults.restart.effective"},
+    {"faults.timeout.scheduled", "faults.timeout.effective"},
+    {"faults.clock.scheduled", "faults.clock.effective"},
+    {"faults.drop.scheduled", "faults.drop.effective"},
+    {"faults.duplicate.scheduled", "faults.duplicate.effective"},
+    {"faults.delay.scheduled", "faults.delay.effective"},
+};
+
+static void metric(fl_faults *f, int kind, int effective, int64_t delta)
+{
+    fl_world_metric_add(f->w, metric_names[kind][effective], delta);
+}
+
+void fl_faults_count(fl_faults *f, int kind, int scheduled_too)
+{
+    FL_ASSERT(kind >= 0 && kind < FL_FAULT_STAT_COUNT);
+    if (scheduled_too) {
+        f->st.scheduled[kind]++;
+        metric(f, kind, 0, 1);
+    }
+    f->st.effective[kind]++;
+    metric(f, kind, 1, 1);
+}
+
+static void took_effect(fl_faults *f, size_t i)
+{
+    if (f->took[i])
+        return;
+    f->took[i] = 1;
+    fl_faults_count(f, fl_schedule_entry(f->s, i)->kind, 0);
+}
+
+void fl_faults_mark_cut(fl_faults *f, size_t i)
+{
+    took_effect(f, i);
+}
+
+/* The partition in place is no longer: remember it for messages still in flight. */
+static void retire_partition(fl_faults *f, int64_t now)
+{
+    if (f->cur < 0)
+        return;
+    if (f->npast == f->past_cap) {
+        size_t ncap = f->past_cap ? 2 * f->past_cap : 16;
+        fl_past_partition *np = realloc(f->past, ncap * sizeof *np);
+        FL_ASSERT(np != NULL); /* bounded by the schedule's length */
+        f->past = np;
+        f->past_cap = ncap;
+    }
+    f->past[f->npast++] = (fl_past_partition){(size_t)f->cur, now};
+    f->cur = -1;
+}
+
+static void set_partition_detail(fl_faults *f, const fl_partition *p)
+{
+    fl_sbuf b = {0};
+    fl_sbuf_putf(&b, "partition(%s) ", p->name);
+    fl_sbuf_groups(&b, p, DETAIL_GROUPS_MAX);
+    for (size_t k = 0; k < p->nallow && b.len < DETAIL_GROUPS_MAX; k++)
+        fl_sbuf_putf(&b, "%s%d->%d", k ? " " : " allow ", (int)p->allow[2 * k],
+                     (int)p->allow[2 * k + 1]);
+    if (p->nallow && b.len >= DETAIL_GROUPS_MAX)
+        fl_sbuf_puts(&b, " ...");
+    fl_world_set_detail(f->w, "%s", b.oom ? "partition" : b.buf);
+    free(b.buf);
+}
+
+static void act_crash(fl_faults *f, const fl_fault *e, size_t i)
+{
+    fl_world_counts before, after;
+    fl_world_counts_get(f->w, &before);
+    if (fl_world_crash(f->w, e->node) != 0) {
+        fl_world_set_detail(f->w, "crash %d: already down", e->node);
+        return;
+    }
+    fl_world_counts_get(f->w, &after);
+    uint64_t lost = after.unsynced_bytes_lost - before.unsynced_bytes_lost;
+    if (lost == 0) {
+        fl_world_set_detail(f->w, "crash %d", e->node);
+        return;
+    }
+    fl_world_set_detail(f->w, "crash %d: lost %llu unsynced bytes", e->node,
+                        (unsigned long long)lost);
+    f->st.bytes_lost += lost;
+    fl_world_metric_add(f->w, "faults.crash.bytes_lost", (int64_t)lost);
+    took_effect(f, i);
+}
+
+static void act(fl_world *w, void *ctx, uint64_t arg)
+{
+    fl_faults *f = ctx;
+    size_t i = (size_t)arg;
+    const fl_fault *e = fl_schedule_entry(f->s, i);
+    FL_ASSERT(f->w == w);
+    switch (e->kind) {
+    case FL_FAULT_PARTITION:
+        retire_partition(f, fl_world_now(w));
+        f->cur = (int64_t)i;
+        set_partition_detail(f, e->part);
+        break;
+    case FL_FAULT_HEAL:
+        fl_world_set_detail(w, f->cur >= 0 ? "heal" : "heal (no partition in place)");
+        if (f->cur >= 0)
+            took_effect(f, i);
+        retire_partition(f, fl_world_now(w));
+        break;
+    case FL_FAULT_CRASH:
+        act_crash(f, e, i);
+        break;
+    case FL_FAULT_RESTART:
+        fl_world_set_detail(w, "restart");
+        if (fl_world_restart(w, e->node) == 0)
+            took_effect(f, i);
+        else
+            fl_world_set_detail(w, "restart: already up");
+        break;
+    case FL_FAULT_TIMEOUT:
+        /* fl_world_fire_timer sets the detail to the timer's name. */
+        if (fl_world_fire_timer(w, e->node, f->timer[i]) == 0)
+            took_effect(f, i);
+        else
+            fl_world_set_detail(w, "timeout %d: node is down", e->node);
+        break;
+    case FL_FAULT_CLOCK:
+        fl_world_set_detail(w, "clock %d drift %+dppm", e->node, (int)e->ppm);
+        if (fl_world_set_drift(w, e->node, e->ppm) == 0)
+            took_effect(f, i);
+        break;
+    default:
+        FL_ASSERT(!"unknown fault kind");
+    }
+}
+
+static const int step_kind[FL_FAULT_KIND_COUNT] = {
+    [FL_FAULT_PARTITION] = FL_STEP_PARTITION, [FL_FAULT_HEAL] = FL_STEP_HEAL,
+    [FL_FAULT_CRASH] = FL_STEP_CRASH,         [FL_FAULT_RESTART] = FL_STEP_START,
+    [FL_FAULT_TIMEOUT] = FL_STEP_TIMEOUT,     [FL_FAULT_CLOCK] = FL_STEP_SCRIPT,
+};
+
+/* Resolve timeout timers and schedule one action per entry. */
+static int schedule_entries(fl_faults *f, char *err, size_t cap)
+{
+    const struct fl_protocol *p = fl_world_protocol(f->w);
+    for (size_t i = 0; i < f->len; i++) {
+        const fl_fault *e = fl_schedule_entry(f->s, i);
+        if (e->kind == FL_FAULT_TIMEOUT) {
+            int t = e->timer[0] ? fl_world_timer_index(f->w, e->timer)
+                                : (p->timers && p->timers[0] ? 0 : -1);
+            if (t < 0) {
+                snprintf(err, cap, "schedule[%zu].timer: the protocol %s has no timer \"%s\"",
+                         i + 1, p->name, e->timer[0] ? e->timer : "(first)");
+                return FL_EINVAL;
+            }
+            f->timer[i] = (int16_t)t;
+        }
+        int node = e->kind == FL_FAULT_PARTITION || e->kind == FL_FAULT_HEAL ? 0 : e->node;
+        int rc = fl_world_at(f->w, e->at_ns, step_kind[e->kind], node, act, f, i);
+        if (rc != 0) {
+            snprintf(err, cap, "schedule[%zu]: cannot schedule at %lld ns: %s", i + 1,
+                     (long long)e->at_ns, fl_strerror(rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_config *cfg,
+                            const fl_net_faults *net, char *err, size_t cap)
+{
+    if (s && fl_schedule_nodes(s) != fl_world_nodes(w)) {
+        snprintf(err, cap, "schedule: written for %d nodes, the run has %d", fl_schedule_nodes(s),
+                 fl_world_nodes(w));
+        return NULL;
+    }
+    fl_faults *f = calloc(1, sizeof *f);
+    size_t len = s ? fl_schedule_len(s) : 0;
+    if (!f || !(f->timer = calloc(len + 1, sizeof *f->timer)) || !(f->took = calloc(len + 1, 1))) {
+        snprintf(err, cap, "faults: out of memory");
+        fl_faults_free(f);
+        return NULL;
+    }
+    f->w = w;
+    f->s = s;
+    f->len = len;
+    f->cur = -1;
+    if (net)
+        f->net = *net;
+    fl_faults_config c = {0};
+    if (cfg)
+        c = *cfg;
+    fl_faults_swarm(&c, &f->net, fl_world_seed(w));
+    f->win_from_ns = c.window_to_ns > 0 ? c.window_from_ns : 0;
+    f->win_to_ns = c.window_to_ns > 0 ? c.window_to_ns : INT64_MAX;
+    if (schedule_entries(f, err, cap) != 0) {
+        fl_faults_free(f);
+        return NULL;
+    }
+    uint64_t counts[FL_FAULT_KIND_COUNT] = {0};
+    if (s)
+        fl_schedule_count(s, counts);
+    for (int k = 0; k < FL_FAULT_STAT_COUNT; k++) {
+        f->st.scheduled[k] = k < FL_FAULT_KIND_COUNT ? counts[k] : 0;
+        metric(f, k, 0, (int64_t)f->st.scheduled[k]);
+        metric(f, k, 1, 0);
+    }
+    fl_world_metric_add(w, "faults.crash.bytes_lost", 0);
+    int64_t quiet =
+        s ? fl_schedule_quiet_since(s, c.window_to_ns) : (c.window_to_ns > 0 ? c.window_to_ns : -1);
+    if (quiet >= 0)
+        fl_world_set_quiet_since(w, quiet);
+    fl_faults_policy_install(f);
+    return f;
+}
+
+void fl_faults_free(fl_faults *f)
+{
+    if (!f)
+        return;
+    free(f->timer);
+    free(f->took);
+    free(f->past);
+    free(f->fifo);
+    free(f);
+}
+
+void fl_faults_stats_get(const fl_faults *f, fl_faults_stats *st)
+{
+    *st = f->st;
+}
+
+int fl_faults_took_effect(const fl_faults *f, size_t i)
+{
+    FL_ASSERT(i < f->len);
+    return f->took[i];
+}
+
+int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < f->len; i++) {
+        const fl_fault *e = fl_schedule_entry(f->s, i);
+        char *spec = fl_schedule_entry_text(f->s, i);
+        if (!spec)
+            return FL_ENOMEM;
+        fn(ctx, (uint64_t)i + 1, e->at_ns, fl_fault_kind_name(e->kind), spec, f->took[i]);
+        free(spec);
+    }
+    return 0;
+}

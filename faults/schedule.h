@@ -1,0 +1,138 @@
+/*
+ * schedule.h -- fault schedules: a timed list of fault actions, generated from a seed
+ * (the nemesis), written out as JSON and parsed back.
+ *
+ * A schedule is plain data, fixed before the run starts: applying it (faults/apply.h)
+ * never changes it, so one schedule can be written out, recorded and applied to
+ * several worlds.  Entries are kept in time order; equal times keep their file order.
+ *
+ * Invariants of every schedule this module hands out (generated or parsed):
+ *   - entries are in non-decreasing at_ns order, inside [0, until_ns];
+ *   - a crash names a node that is up at that point, a restart one that is down;
+ *   - a partition puts every node 1..N in exactly one group, and its allow pairs name
+ *     existing groups.
+ * Generated schedules also keep every fault inside the window and, when there is a
+ * window, end it with a heal, the restart of every down node and a clock reset of
+ * every drifted node, all at the window's end (the start of the liveness phase).
+ *
+ * JSON shape (DESIGN.md "Schedules"), one entry per line when written:
+ *   {"at_ns":1000000000,"kind":"partition","name":"halves","groups":[[1],[2,3]],"allow":[]}
+ *   {"at_ns":1500000000,"kind":"heal"}
+ *   {"at_ns":2000000000,"kind":"crash","node":2}
+ *   {"at_ns":2500000000,"kind":"restart","node":2}
+ *   {"at_ns":3000000000,"kind":"timeout","node":1,"timer":"election"}   (timer optional)
+ *   {"at_ns":3500000000,"kind":"clock","node":3,"ppm":-20000}
+ * Hand-written files may give "at": "1.2s" instead of "at_ns".
+ */
+#ifndef FL_FAULTS_SCHEDULE_H
+#define FL_FAULTS_SCHEDULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "faults/config.h"
+
+/* Fault kinds.  The first six are schedule entries; the last three are per-message
+ * faults of the network policy, which have counters but no entries. */
+enum fl_fault_kind {
+    FL_FAULT_PARTITION = 0,
+    FL_FAULT_HEAL,
+    FL_FAULT_CRASH,
+    FL_FAULT_RESTART,
+    FL_FAULT_TIMEOUT,
+    FL_FAULT_CLOCK,
+    FL_FAULT_KIND_COUNT, /* schedule entry kinds end here */
+    FL_FAULT_DROP = FL_FAULT_KIND_COUNT,
+    FL_FAULT_DUPLICATE,
+    FL_FAULT_DELAY,
+    FL_FAULT_STAT_COUNT
+};
+/* "partition", "heal", ..., "drop", "duplicate", "delay"; NULL when out of range. */
+const char *fl_fault_kind_name(int kind);
+/* The entry kind named `name` (schedule kinds only), or -1. */
+int fl_fault_kind_parse(const char *name);
+
+#define FL_FAULT_NAME_MAX 32              /* partition and timer names, with the NUL */
+#define FL_SCHEDULE_MAX_ENTRIES 1000000   /* more is a runaway rate, not a test */
+#define FL_SCHEDULE_MAX_CELLS (64u << 20) /* sum over partitions of (nodes + 1) */
+#define FL_CLOCK_MAX_PPM 500000           /* |drift|: timers at most 50% off */
+
+/* A partition: a group per node plus the ordered group pairs that may also talk.
+ * Nodes of one group always reach each other; a message from group a to group b
+ * (a != b) passes only when (a, b) is allowed.  O(N) memory, never O(N^2). */
+typedef struct fl_partition {
+    char name[FL_FAULT_NAME_MAX]; /* "isolate", "halves", ... or a hand-written name */
+    int nodes;
+    int ngroups;
+    int32_t *group_of; /* [nodes + 1]; group_of[0] unused */
+    size_t nallow;
+    int32_t *allow;         /* 2 * nallow: pairs as given, for writing back */
+    uint64_t *allow_sorted; /* (a << 32 | b), sorted and unique, for lookup */
+    size_t nallow_sorted;
+} fl_partition;
+
+/* Nonzero when p stops a message from src to dst (both 1..nodes).  O(log allow). */
+int fl_partition_cuts(const fl_partition *p, int src, int dst);
+
+/* One entry.  Only the fields of its kind are meaningful. */
+typedef struct fl_fault {
+    int64_t at_ns;
+    int kind;                      /* enum fl_fault_kind, < FL_FAULT_KIND_COUNT */
+    int node;                      /* crash, restart, timeout, clock */
+    int32_t ppm;                   /* clock: timer drift in parts per million */
+    char timer[FL_FAULT_NAME_MAX]; /* timeout: "" means the protocol's first timer */
+    fl_partition *part;            /* partition: owned by the schedule */
+} fl_fault;
+
+typedef struct fl_schedule fl_schedule;
+
+/* Generate the schedule of one run from the faults config, the node count, the seed
+ * and the run length.  Each entry kind draws from its own stream forked from the seed
+ * as ("faults", kind), so switching one kind on or off does not move the others; swarm
+ * mode (cfg->swarm) first switches and scales kinds from the "swarm" stream (see
+ * fl_faults_swarm).  Returns 0 and *out (free with fl_schedule_free), or FL_EINVAL /
+ * FL_ELIMIT / FL_ENOMEM with a message in err. */
+int fl_schedule_generate(const fl_faults_config *cfg, int nodes, uint64_t seed, int64_t until_ns,
+                         fl_schedule **out, char *err, size_t cap);
+
+/* Swarm mode: when cfg->swarm is set, switch each fault kind (partition, crash,
+ * timeout, clock, drop, duplicate, spike) on or off and scale its rate by 1/4..4,
+ * from the seed's "swarm" stream, then clear cfg->swarm so that a second call does
+ * nothing.  A kind the scenario leaves off stays off.  net may be NULL. */
+void fl_faults_swarm(fl_faults_config *cfg, fl_net_faults *net, uint64_t seed);
+
+/* Parse schedule text (a JSON array, nothing but whitespace after it) for a run of
+ * `nodes` nodes lasting until_ns, validating every entry.  Errors name the entry
+ * (1-based) and the field: "schedule[3].node: expected a node id in [1,3], got 7".
+ * Returns 0 and *out, or FL_EPARSE (malformed JSON) / FL_EINVAL / FL_ELIMIT /
+ * FL_ENOMEM with a message in err. */
+int fl_schedule_parse(const char *text, size_t len, int nodes, int64_t until_ns, fl_schedule **out,
+                      char *err, size_t cap);
+/* The same from an already parsed array (borrowed). */
+int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_schedule **out,
+                          char *err, size_t cap);
+
+void fl_schedule_free(fl_schedule *s); /* NULL is a no-op */
+
+size_t fl_schedule_len(const fl_schedule *s);
+int fl_schedule_nodes(const fl_schedule *s);
+/* Entry i (0-based), borrowed from s; i < fl_schedule_len(s). */
+const fl_fault *fl_schedule_entry(const fl_schedule *s, size_t i);
+/* Entries of each kind (index: enum fl_fault_kind < FL_FAULT_KIND_COUNT). */
+void fl_schedule_count(const fl_schedule *s, uint64_t counts[FL_FAULT_KIND_COUNT]);
+
+/* The whole schedule as JSON text: "[\n" + one entry per line + "]\n" ("[]\n" when
+ * empty).  Integers are exact.  Returns a malloc'd string (caller frees with free())
+ * or NULL when out of memory.  Parsing it back gives the same schedule. */
+char *fl_schedule_to_text(const fl_schedule *s);
+/* One entry as compact JSON (the `faults.spec` column), malloc'd, or NULL. */
+char *fl_schedule_entry_text(const fl_schedule *s, size_t i);
+
+/* When the liveness phase starts for this schedule: the later of window_to_ns and the
+ * last entry, provided the schedule ends with no partition and every node up; -1 when
+ * window_to_ns <= 0 (no window) or the schedule leaves a fault in place. */
+int64_t fl_schedule_quiet_since(const fl_schedule *s, int64_t window_to_ns);
+
+#endif /* FL_FAULTS_SCHEDULE_H */

@@ -1,0 +1,55 @@
+/*
+ * script.h -- the scripted-mode driver (DESIGN.md "Scripted"): a JSON array of entries
+ * says, step by step, what the network and the outside world do, as the seed
+ * document's harness does.
+ *
+ * Entries (exactly one action each; "comment": "..." may accompany any of them):
+ *   {"timeout": 1}                       fire node 1's first timer now
+ *   {"timeout": 1, "timer": "heartbeat"} fire a named timer
+ *   {"deliver": {"from": 1, "to": 2, "type": "MsgVote"}}  oldest matching message;
+ *                                        every matcher is optional
+ *   {"drop": {...same matchers...}}      drop it (fate dropped:script)
+ *   {"crash": 2}  {"restart": 2}
+ *   {"client": 1, "op": "set x 1"}      a client request to node 1
+ *   {"stabilize": true}                  deliver everything, oldest first, until the
+ *                                        soup is empty (at most 100000 deliveries)
+ *   {"expect": {"node": 2, "role": "leader", "term": 11}}  every key but node must
+ *                                        equal the same key of node 2's snapshot
+ *                                        (numbers and strings exactly)
+ *
+ * Each acting entry is one step run with fl_world_exec(), after which virtual time
+ * advances by 1 ms; a stabilize is one such step per delivery; an expect is no step.
+ * An entry naming a self-send (from == to, or whose oldest match is one) is a step of
+ * kind `ignored`: self-sends are delivered automatically, as in the seed's harness.
+ * An entry that cannot be followed (no matching message, unknown timer, a down node,
+ * an up node to restart) or an expect that does not hold ends the run with outcome
+ * divergence and a detail naming the entry: "script[7]: expect node 2 role: expected
+ * \"leader\", got \"follower\""; the world records the step (fl_world_fail_step).
+ */
+#ifndef FL_SIM_SCRIPT_H
+#define FL_SIM_SCRIPT_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/world.h"
+
+#define FL_SCRIPT_MAX_STABILIZE 100000 /* deliveries in one stabilize */
+#define FL_SCRIPT_STEP_NS 1000000      /* virtual time each acting entry takes */
+
+/* Check the script's shape for a run of `nodes` nodes: an array of objects, each with
+ * exactly one known action, only known keys, node ids in [1, nodes].  Timer names and
+ * snapshot fields depend on the protocol and are checked when the entry runs.  Returns
+ * 0, or FL_EINVAL with a message naming the entry and field in err
+ * ("script[3].deliver.from: expected a node id in [1,3], got 7"). */
+int fl_script_validate(const cJSON *script, int nodes, char *err, size_t cap);
+
+/* Run the script on w, a world created with scripted = 1 that has run no step yet.
+ * First every node boots (the start steps at time 0), then the entries run in order.
+ * When the script ends with the run still going, the run ends with outcome ok
+ * (fl_world_finish).  Borrows both.  Returns the run's outcome (enum fl_outcome).  A
+ * script that fails fl_script_validate ends the run with outcome error. */
+int fl_script_run(fl_world *w, const cJSON *script);
+
+#endif /* FL_SIM_SCRIPT_H */
