@@ -69,6 +69,31 @@ static void fill_result(fl_world *w, const fl_faults_glue *g, int64_t wall, fl_r
     fl_digest_hex(fl_world_digest(w), res->digest);
 }
 
+static _Thread_local char faults_text[512];
+
+const char *fl_run_faults_text(void)
+{
+    return faults_text;
+}
+
+static void describe_faults(const fl_faults_glue *g)
+{
+    faults_text[0] = '\0';
+    if (!g->faults)
+        return;
+    fl_faults_stats st;
+    fl_faults_stats_get(g->faults, &st);
+    size_t off = 0;
+    for (int k = 0; k < FL_FAULT_STAT_COUNT && off < sizeof faults_text; k++) {
+        if (!st.scheduled[k] && !st.effective[k])
+            continue;
+        off += (size_t)snprintf(faults_text + off, sizeof faults_text - off, "%s%s %llu/%llu",
+                                off ? ", " : "", fl_fault_kind_name(k),
+                                (unsigned long long)st.effective[k],
+                                (unsigned long long)st.scheduled[k]);
+    }
+}
+
 static void record_metric(void *ctx, const char *name, int64_t v)
 {
     fl_rec_metric(ctx, name, v);
@@ -134,6 +159,7 @@ int fl_run_one(const fl_scenario *sc, const struct fl_protocol *p, const fl_run_
         int64_t t0 = wall_us();
         fl_faults_glue_run(&g, w);
         fill_result(w, &g, wall_us() - t0, res);
+        describe_faults(&g);
         if (rec)
             rc = finish_recorder(rec, w, &g, res, run_id, err, cap);
     }
@@ -171,6 +197,9 @@ void fl_run_print_summary(FILE *out, const fl_scenario *sc, const struct fl_prot
                  " in flight\n",
             res->msgs_sent, res->msgs_delivered, res->msgs_dropped,
             res->msgs_sent - res->msgs_delivered - res->msgs_dropped);
-    fprintf(out, "faults:   %" PRIu64 "\n", res->faults);
+    fprintf(out, "faults:   %" PRIu64 " took effect", res->faults);
+    if (fl_run_faults_text()[0])
+        fprintf(out, " (%s: effective/scheduled)", fl_run_faults_text());
+    fputc('\n', out);
     fprintf(out, "digest:   %s\n", res->digest);
 }

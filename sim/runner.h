@@ -32,6 +32,11 @@ typedef struct fl_run_opts {
 int fl_run_one(const fl_scenario *sc, const struct fl_protocol *p, const fl_run_opts *o,
                fl_run_result *res, int64_t *run_id, char *err, size_t cap);
 
+/* The last run's fault accounting on this thread, one item per fault kind that was
+ * scheduled or hit: "partition 3/4, crash 1/2, drop 17/17" (took effect / scheduled);
+ * "" when none.  Valid until the next fl_run_one on this thread. */
+const char *fl_run_faults_text(void);
+
 /* The one-screen summary on out (no wall-clock figures: those go elsewhere). */
 void fl_run_print_summary(FILE *out, const fl_scenario *sc, const struct fl_protocol *p,
                           uint64_t seed, const fl_run_result *res);
