@@ -149,7 +149,8 @@ int fl_run_one(const fl_scenario *sc, const struct fl_protocol *p, const fl_run_
         fl_trace_hooks(&trace, o->trace, p->name, &h);
         fl_world_add_hooks(w, &h);
     }
-    if (rc == 0 && rec) {
+    if (rc == 0 && rec && o->record == FL_RECORD_ALL) {
+        /* record none has no per-step rows: no hooks, so nothing is formatted */
         fl_rec_hooks(rec, &h);
         fl_world_add_hooks(w, &h);
     }

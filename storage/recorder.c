@@ -1,0 +1,513 @@
+/*
+ * recorder.c -- one run into the database (see recorder.h).
+ *
+ * Hot path: every step of a FL_RECORD_ALL run calls on_step_end, and most send a
+ * message or two, so the hooks bind values to statements prepared once (persistent)
+ * and step them inside the run's single transaction: no SQL text, no allocation per
+ * row except the copy of a message's description held until its fate is known.
+ *
+ * Invariants: r->rc != 0 means some insert failed; from then on nothing more is
+ * written, and fl_rec_end rolls back.  r->in_txn says whether we own an open
+ * transaction on the connection.  With FL_RECORD_ALL, r->run_id is reserved at
+ * begin (max(id) + 1 under the write lock, which nobody else can take before we
+ * commit), because the events rows need it before the runs row exists.
+ */
+#include "storage/recorder.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/error.h"
+#include "storage/pending.h"
+
+#ifndef FL_VERSION
+#define FL_VERSION "unknown"
+#endif
+
+typedef struct rec_fault {
+    int64_t seq, at_ns;
+    char *kind, *spec;
+    int took_effect;
+} rec_fault;
+
+typedef struct rec_metric {
+    char *name;
+    int64_t value;
+} rec_metric;
+
+enum { ST_EVENT, ST_MESSAGE, ST_SNAPSHOT, ST_LOG, ST_COUNT };
+
+static const char *const insert_sql[ST_COUNT] = {
+    "INSERT INTO events(run_id, step, time_ns, kind, node, peer, msg_id, detail, chain)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO messages(run_id, msg_id, src, dst, type, sent_step, sent_ns, deliver_ns,"
+    " fate, fate_step, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO snapshots(run_id, step, node, state) VALUES (?, ?, ?, ?)",
+    "INSERT INTO logs(run_id, step, seq, node, level, text) VALUES (?, ?, ?, ?, ?, ?)",
+};
+
+struct fl_recorder {
+    fl_db *db;
+    sqlite3 *h;
+    int level;
+    int in_txn;
+    int ended;
+    int64_t run_id;
+    fl_run_meta meta; /* schedule_json points to our copy */
+    sqlite3_stmt *st[ST_COUNT];
+    fl_pending pending;
+    uint64_t log_seq, rows;
+    rec_fault *faults;
+    size_t nfaults, faults_cap;
+    rec_metric *metrics;
+    size_t nmetrics, metrics_cap;
+    int rc; /* first error (FL_E code), 0 if none */
+    char err[256];
+};
+
+/* Remember the first failure; hooks have no way to report it now. */
+static void fail(fl_recorder *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(fl_recorder *r, int code, const char *fmt, ...)
+{
+    if (r->rc != 0)
+        return;
+    r->rc = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
+}
+
+static void fail_sqlite(fl_recorder *r, int rc, const char *what)
+{
+    if (r->rc == 0)
+        r->rc = fl_db_error(r->db, rc, what, r->err, sizeof r->err);
+}
+
+/* Step an insert whose values are bound, then reset it for the next row. */
+static void run_insert(fl_recorder *r, int which, const char *what)
+{
+    sqlite3_stmt *st = r->st[which];
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        fail_sqlite(r, rc, what);
+    else
+        r->rows++;
+}
+
+static void bind_opt_int(sqlite3_stmt *st, int idx, int64_t v, int64_t none)
+{
+    if (v == none)
+        sqlite3_bind_null(st, idx);
+    else
+        sqlite3_bind_int64(st, idx, v);
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int idx, const char *s)
+{
+    if (s == NULL || s[0] == '\0')
+        sqlite3_bind_null(st, idx);
+    else
+        sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+/* ---- hooks ---- */
+
+static void on_step_end(void *ctx, const fl_step_info *s)
+{
+    fl_recorder *r = ctx;
+    if (r->rc != 0)
+        return;
+    sqlite3_stmt *st = r->st[ST_EVENT];
+    sqlite3_bind_int64(st, 1, r->run_id);
+    sqlite3_bind_int64(st, 2, (int64_t)s->step);
+    sqlite3_bind_int64(st, 3, s->time_ns);
+    sqlite3_bind_text(st, 4, fl_step_kind_name(s->kind), -1, SQLITE_STATIC);
+    bind_opt_int(st, 5, s->node, 0);
+    bind_opt_int(st, 6, s->peer, 0);
+    bind_opt_int(st, 7, (int64_t)s->msg_id, 0);
+    bind_opt_text(st, 8, s->detail);
+    sqlite3_bind_int64(st, 9, (int64_t)s->chain);
+    run_insert(r, ST_EVENT, "events");
+}
+
+static void on_send(void *ctx, const fl_msg *m, const char *desc)
+{
+    fl_recorder *r = ctx;
+    if (r->rc != 0 || desc == NULL)
+        return;
+    if (fl_pending_put(&r->pending, m->id, desc, strlen(desc)) != 0)
+        fail(r, FL_ENOMEM, "messages: out of memory for message %llu", (unsigned long long)m->id);
+}
+
+static void on_fate(void *ctx, const fl_msg *m, uint64_t step)
+{
+    fl_recorder *r = ctx;
+    char *desc;
+    size_t len;
+    /* Take it even after an error, so the map does not keep growing. */
+    fl_pending_take(&r->pending, m->id, &desc, &len);
+    if (r->rc == 0) {
+        sqlite3_stmt *st = r->st[ST_MESSAGE];
+        size_t type_len = desc != NULL ? strcspn(desc, " ") : 0;
+        sqlite3_bind_int64(st, 1, r->run_id);
+        sqlite3_bind_int64(st, 2, (int64_t)m->id);
+        sqlite3_bind_int(st, 3, m->src);
+        sqlite3_bind_int(st, 4, m->dst);
+        if (type_len > 0)
+            sqlite3_bind_text(st, 5, desc, (int)type_len, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 5);
+        sqlite3_bind_int64(st, 6, (int64_t)m->sent_step);
+        sqlite3_bind_int64(st, 7, m->sent_ns);
+        sqlite3_bind_int64(st, 8, m->deliver_ns);
+        sqlite3_bind_text(st, 9, fl_fate_name(m->fate), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, (int64_t)step);
+        if (desc != NULL)
+            sqlite3_bind_text(st, 11, desc, (int)len, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 11);
+        run_insert(r, ST_MESSAGE, "messages");
+    }
+    free(desc);
+}
+
+static void on_log(void *ctx, uint64_t step, int64_t time_ns, int node, int level, const char *text)
+{
+    static const char *const level_names[] = {"debug", "info", "warn"};
+    fl_recorder *r = ctx;
+    (void)time_ns;
+    if (r->rc != 0)
+        return;
+    sqlite3_stmt *st = r->st[ST_LOG];
+    const char *lname = level >= 0 && level <= 2 ? level_names[level] : "other";
+    sqlite3_bind_int64(st, 1, r->run_id);
+    sqlite3_bind_int64(st, 2, (int64_t)step);
+    sqlite3_bind_int64(st, 3, (int64_t)r->log_seq++);
+    bind_opt_int(st, 4, node, 0);
+    sqlite3_bind_text(st, 5, lname, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, text != NULL ? text : "", -1, SQLITE_STATIC);
+    run_insert(r, ST_LOG, "logs");
+}
+
+static void on_state(void *ctx, uint64_t step, int64_t time_ns, int node, const char *json)
+{
+    fl_recorder *r = ctx;
+    (void)time_ns;
+    if (r->rc != 0 || json == NULL)
+        return;
+    sqlite3_stmt *st = r->st[ST_SNAPSHOT];
+    sqlite3_bind_int64(st, 1, r->run_id);
+    sqlite3_bind_int64(st, 2, (int64_t)step);
+    sqlite3_bind_int(st, 3, node);
+    sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
+    run_insert(r, ST_SNAPSHOT, "snapshots");
+}
+
+void fl_rec_hooks(fl_recorder *r, fl_world_hooks *h)
+{
+    memset(h, 0, sizeof *h);
+    h->ctx = r;
+    if (r->level != FL_RECORD_ALL)
+        return;
+    h->want_states = 1;
+    h->on_step_end = on_step_end;
+    h->on_send = on_send;
+    h->on_fate = on_fate;
+    h->on_log = on_log;
+    h->on_state = on_state;
+}
+
+/* ---- faults and metrics: kept in memory, written at the end ---- */
+
+static char *dup_str(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    return d != NULL ? memcpy(d, s, n) : NULL;
+}
+
+/* Make room for one more element of size `size` in *arr. */
+static int reserve(void **arr, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap == 0 ? 16 : *cap * 2;
+    void *p = realloc(*arr, ncap * size);
+    if (p == NULL)
+        return FL_ENOMEM;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+void fl_rec_metric(fl_recorder *r, const char *name, int64_t value)
+{
+    if (r->rc != 0 || name == NULL)
+        return;
+    for (size_t i = 0; i < r->nmetrics; i++) {
+        if (strcmp(r->metrics[i].name, name) == 0) {
+            r->metrics[i].value += value;
+            return;
+        }
+    }
+    char *copy = dup_str(name);
+    if (copy == NULL ||
+        reserve((void **)&r->metrics, r->nmetrics, &r->metrics_cap, sizeof *r->metrics) != 0) {
+        free(copy);
+        fail(r, FL_ENOMEM, "metrics: out of memory");
+        return;
+    }
+    r->metrics[r->nmetrics++] = (rec_metric){copy, value};
+}
+
+void fl_rec_fault(fl_recorder *r, int64_t seq, int64_t at_ns, const char *kind,
+                  const char *spec_json, int took_effect)
+{
+    if (r->rc != 0)
+        return;
+    rec_fault f = {seq, at_ns, dup_str(kind != NULL ? kind : ""), dup_str(spec_json),
+                   took_effect != 0};
+    if (f.kind == NULL || (spec_json != NULL && f.spec == NULL) ||
+        reserve((void **)&r->faults, r->nfaults, &r->faults_cap, sizeof *r->faults) != 0) {
+        free(f.kind);
+        free(f.spec);
+        fail(r, FL_ENOMEM, "faults: out of memory");
+        return;
+    }
+    r->faults[r->nfaults++] = f;
+}
+
+/* ---- begin / end ---- */
+
+static int begin_txn(fl_recorder *r)
+{
+    int rc = sqlite3_exec(r->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        fail_sqlite(r, rc, "record: begin");
+        return r->rc;
+    }
+    r->in_txn = 1;
+    return 0;
+}
+
+/* FL_RECORD_ALL: open the transaction, reserve the run id, prepare the inserts. */
+static int begin_all(fl_recorder *r)
+{
+    sqlite3_stmt *st;
+    if (begin_txn(r) != 0)
+        return r->rc;
+    int rc = sqlite3_prepare_v2(r->h, "SELECT coalesce(max(id), 0) + 1 FROM runs", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        r->run_id = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; rc == SQLITE_OK && i < ST_COUNT; i++)
+        rc =
+            sqlite3_prepare_v3(r->h, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL);
+    if (rc != SQLITE_OK)
+        fail_sqlite(r, rc, "record: prepare");
+    return r->rc;
+}
+
+int fl_rec_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder **out, char *err,
+                 size_t cap)
+{
+    *out = NULL;
+    if (level != FL_RECORD_NONE && level != FL_RECORD_ALL) {
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "record: bad level %d", level);
+        return FL_EINVAL;
+    }
+    if (fl_db_readonly(db)) {
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "record: %s is open read-only", fl_db_path(db));
+        return FL_EINVAL;
+    }
+    fl_recorder *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "record: out of memory");
+        return FL_ENOMEM;
+    }
+    r->db = db;
+    r->h = fl_db_sqlite(db);
+    r->level = level;
+    r->meta = *meta;
+    r->meta.schedule_json = dup_str(meta->schedule_json);
+    if (meta->schedule_json != NULL && r->meta.schedule_json == NULL)
+        fail(r, FL_ENOMEM, "record: out of memory");
+    if (r->rc == 0 && level == FL_RECORD_ALL)
+        begin_all(r);
+    if (r->rc != 0) {
+        int rc = r->rc;
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "%s", r->err);
+        fl_rec_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+static void bind_run(sqlite3_stmt *st, const fl_recorder *r, const fl_run_result *res)
+{
+    if (r->level == FL_RECORD_ALL)
+        sqlite3_bind_int64(st, 1, r->run_id);
+    else
+        sqlite3_bind_null(st, 1); /* SQLite picks max(id) + 1 */
+    bind_opt_int(st, 2, r->meta.sweep_id, 0);
+    sqlite3_bind_int64(st, 3, r->meta.scenario_id);
+    sqlite3_bind_int64(st, 4, (int64_t)r->meta.seed);
+    if (r->meta.schedule_json != NULL)
+        sqlite3_bind_text(st, 5, r->meta.schedule_json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, fl_outcome_name(res->outcome), -1, SQLITE_STATIC);
+    bind_opt_text(st, 7, res->check_name);
+    bind_opt_text(st, 8, res->detail);
+    bind_opt_int(st, 9, res->fail_step, -1);
+    bind_opt_int(st, 10, res->fail_time_ns, -1);
+    sqlite3_bind_int64(st, 11, (int64_t)res->steps);
+    sqlite3_bind_int64(st, 12, res->sim_time_ns);
+    sqlite3_bind_int64(st, 13, (int64_t)res->msgs_sent);
+    sqlite3_bind_int64(st, 14, (int64_t)res->msgs_delivered);
+    sqlite3_bind_int64(st, 15, (int64_t)res->msgs_dropped);
+    sqlite3_bind_int64(st, 16, (int64_t)res->faults);
+    sqlite3_bind_int64(st, 17, res->wall_us);
+    sqlite3_bind_text(st, 18, res->digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 19, r->level == FL_RECORD_ALL ? "all" : "none", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 20, FL_VERSION, -1, SQLITE_STATIC);
+}
+
+static int insert_run(fl_recorder *r, const fl_run_result *res)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(
+        r->h,
+        "INSERT INTO runs(id, sweep_id, scenario_id, seed, schedule_json, outcome, check_name,"
+        " detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent, msgs_delivered,"
+        " msgs_dropped, faults, wall_us, digest, recorded, version) VALUES"
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        bind_run(st, r, res);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        r->run_id = sqlite3_last_insert_rowid(r->h);
+    return rc;
+}
+
+static int insert_faults(fl_recorder *r)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->h,
+                                "INSERT INTO faults(run_id, seq, at_ns, kind, spec, took_effect)"
+                                " VALUES (?, ?, ?, ?, ?, ?)",
+                                -1, &st, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < r->nfaults; i++) {
+        const rec_fault *f = &r->faults[i];
+        sqlite3_bind_int64(st, 1, r->run_id);
+        sqlite3_bind_int64(st, 2, f->seq);
+        sqlite3_bind_int64(st, 3, f->at_ns);
+        sqlite3_bind_text(st, 4, f->kind, -1, SQLITE_STATIC);
+        if (f->spec != NULL)
+            sqlite3_bind_text(st, 5, f->spec, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 5);
+        sqlite3_bind_int(st, 6, f->took_effect);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int insert_metrics(fl_recorder *r)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->h, "INSERT INTO metrics(run_id, name, value) VALUES (?, ?, ?)",
+                                -1, &st, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < r->nmetrics; i++) {
+        sqlite3_bind_int64(st, 1, r->run_id);
+        sqlite3_bind_text(st, 2, r->metrics[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, r->metrics[i].value);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void rollback(fl_recorder *r)
+{
+    if (r->in_txn)
+        sqlite3_exec(r->h, "ROLLBACK", NULL, NULL, NULL);
+    r->in_txn = 0;
+}
+
+int fl_rec_end(fl_recorder *r, const fl_run_result *res, int64_t *run_id, char *err, size_t cap)
+{
+    int rc = SQLITE_OK;
+    if (r->ended)
+        fail(r, FL_EINVAL, "record: fl_rec_end called twice");
+    r->ended = 1;
+    if (r->rc == 0 && !r->in_txn)
+        begin_txn(r);
+    if (r->rc == 0 && (rc = insert_run(r, res)) != SQLITE_OK)
+        fail_sqlite(r, rc, "runs");
+    if (r->rc == 0 && (rc = insert_faults(r)) != SQLITE_OK)
+        fail_sqlite(r, rc, "faults");
+    if (r->rc == 0 && (rc = insert_metrics(r)) != SQLITE_OK)
+        fail_sqlite(r, rc, "metrics");
+    if (r->rc == 0 && (rc = sqlite3_exec(r->h, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        fail_sqlite(r, rc, "record: commit");
+    if (r->rc != 0) {
+        rollback(r);
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "%s", r->err);
+        return r->rc;
+    }
+    r->in_txn = 0;
+    if (run_id != NULL)
+        *run_id = r->run_id;
+    return 0;
+}
+
+void fl_rec_free(fl_recorder *r)
+{
+    if (r == NULL)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(r->st[i]);
+    rollback(r);
+    fl_pending_close(&r->pending);
+    for (size_t i = 0; i < r->nfaults; i++) {
+        free(r->faults[i].kind);
+        free(r->faults[i].spec);
+    }
+    for (size_t i = 0; i < r->nmetrics; i++)
+        free(r->metrics[i].name);
+    free(r->faults);
+    free(r->metrics);
+    free((char *)r->meta.schedule_json);
+    free(r);
+}
+
+uint64_t fl_rec_rows(const fl_recorder *r)
+{
+    return r->rows;
+}

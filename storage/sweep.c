@@ -1,0 +1,144 @@
+/*
+ * sweep.c -- the `sweeps` table: finding a sweep to resume, its status, the seeds it
+ * already ran (see db.h).
+ *
+ * A sweep is identified by (scenario, seed range, shard): the same command run again
+ * resumes it whatever -j says.  Timestamps come from SQLite's clock; they are for
+ * reporting only and never reach a run.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/error.h"
+#include "storage/db.h"
+
+static int sweep_find(sqlite3 *h, int64_t scenario_id, uint64_t from, uint64_t to,
+                      const char *shard, int64_t *id)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(h,
+                                "SELECT id FROM sweeps WHERE scenario_id = ? AND seeds_from = ?"
+                                " AND seeds_to = ? AND shard IS ? ORDER BY id DESC LIMIT 1",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, scenario_id);
+    sqlite3_bind_int64(st, 2, (int64_t)from);
+    sqlite3_bind_int64(st, 3, (int64_t)to);
+    if (shard != NULL)
+        sqlite3_bind_text(st, 4, shard, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int sweep_insert(sqlite3 *h, int64_t scenario_id, uint64_t from, uint64_t to,
+                        const char *shard, int jobs, int64_t *id)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(
+        h,
+        "INSERT INTO sweeps(scenario_id, seeds_from, seeds_to, shard, jobs, started_at, status)"
+        " VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'running')",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, scenario_id);
+    sqlite3_bind_int64(st, 2, (int64_t)from);
+    sqlite3_bind_int64(st, 3, (int64_t)to);
+    if (shard != NULL)
+        sqlite3_bind_text(st, 4, shard, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, jobs);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return rc;
+    *id = sqlite3_last_insert_rowid(h);
+    return SQLITE_OK;
+}
+
+static int update_status(sqlite3 *h, int64_t sweep_id, const char *status, int jobs)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(h,
+                                "UPDATE sweeps SET status = ?1, jobs = coalesce(?3, jobs),"
+                                " finished_at = CASE WHEN ?1 = 'running' THEN NULL"
+                                " ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END WHERE id = ?2",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, sweep_id);
+    if (jobs > 0)
+        sqlite3_bind_int(st, 3, jobs);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE && sqlite3_changes(h) == 0)
+        return SQLITE_NOTFOUND;
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int fl_db_sweep_open(fl_db *db, int64_t scenario_id, uint64_t seeds_from, uint64_t seeds_to,
+                     const char *shard, int jobs, int64_t *sweep_id, int *resumed, char *err,
+                     size_t cap)
+{
+    sqlite3 *h = fl_db_sqlite(db);
+    int64_t id = 0;
+    /* Find-or-create under the write lock: two shards' processes never race here,
+     * but two invocations of the same command might. */
+    int rc = sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sweep_find(h, scenario_id, seeds_from, seeds_to, shard, &id);
+    *resumed = id != 0;
+    if (rc == SQLITE_OK && id != 0)
+        rc = update_status(h, id, "running", jobs);
+    else if (rc == SQLITE_OK)
+        rc = sweep_insert(h, scenario_id, seeds_from, seeds_to, shard, jobs, &id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        int code = fl_db_error(db, rc, "sweep", err, cap);
+        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        return code;
+    }
+    *sweep_id = id;
+    return 0;
+}
+
+int fl_db_sweep_status(fl_db *db, int64_t sweep_id, const char *status, char *err, size_t cap)
+{
+    if (status == NULL || (strcmp(status, "running") != 0 && strcmp(status, "interrupted") != 0 &&
+                           strcmp(status, "done") != 0)) {
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "sweep: bad status \"%s\"", status != NULL ? status : "(null)");
+        return FL_EINVAL;
+    }
+    int rc = update_status(fl_db_sqlite(db), sweep_id, status, 0);
+    if (rc == SQLITE_NOTFOUND) {
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "sweep: no sweep %lld", (long long)sweep_id);
+        return FL_ENOTFOUND;
+    }
+    return rc == SQLITE_OK ? 0 : fl_db_error(db, rc, "sweep", err, cap);
+}
+
+int fl_db_sweep_seeds_done(fl_db *db, int64_t sweep_id, void (*fn)(void *ctx, uint64_t seed),
+                           void *ctx, char *err, size_t cap)
+{
+    sqlite3 *h = fl_db_sqlite(db);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(
+        h, "SELECT DISTINCT seed FROM runs WHERE sweep_id = ? ORDER BY seed", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fl_db_error(db, rc, "sweep", err, cap);
+    sqlite3_bind_int64(st, 1, sweep_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ctx, (uint64_t)sqlite3_column_int64(st, 0));
+    int code = rc == SQLITE_DONE ? 0 : fl_db_error(db, rc, "sweep", err, cap);
+    sqlite3_finalize(st);
+    return code;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The examples in the docs run: every ```json block of docs/scenario.md is a valid
+# scenario, every ```sql block of docs/sql.md runs on a real recorded database, and the
+# README's tour commands work.
+source "$(dirname "$0")/lib/common.bash"
+
+# extract BLOCKTYPE FILE: write each fenced block of that type to block_N files
+extract() {
+  awk -v t="$1" -v pre="$3" '
+    $0 == "```" t { on = 1; n++; f = pre n; printf "" > f; next }
+    on && $0 == "```" { on = 0; close(f); next }
+    on { print >> f }' "$2"
+}
+
+extract json "$SRC/docs/scenario.md" scen_
+n=0
+for f in scen_*; do
+  [ -e "$f" ] || break
+  n=$((n + 1))
+  if "$FL" scenario "$f" >/dev/null 2>"$f.err"; then pass; else fail "docs/scenario.md json block $f: $(cat "$f.err")"; fi
+done
+[ $n -ge 1 ] && pass || fail "docs/scenario.md has no json example"
+
+"$FL" run "$SRC/sim/scenarios/raft-chaos.json" --seed 3 --db docs.db --set run.until=3s >/dev/null 2>&1
+"$FL" run "$SRC/sim/scenarios/echo.json" --seed 3 --db docs.db --set run.until=1s >/dev/null 2>&1
+extract sql "$SRC/docs/sql.md" sql_
+n=0
+for f in sql_*; do
+  [ -e "$f" ] || break
+  n=$((n + 1))
+  if "$FL" query docs.db "$(cat "$f")" >/dev/null 2>"$f.err"; then pass; else fail "docs/sql.md block $f: $(cat "$f.err") -- $(head -c 200 "$f")"; fi
+done
+[ $n -ge 3 ] && pass || fail "docs/sql.md has fewer than 3 sql examples"
+
+# The README tour, command by command (F=build/faultline replaced by the binary).
+cd "$SRC"
+grep -E '^\$F ' README.md | sed 's/ *#.*$//' >"$T/tour"
+cd "$T"
+cp -r "$SRC/sim" "$T/sim"
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  cmd=${line//\$F/\"$FL\"}
+  # a tour line ending in a backslash continues on the next
+  if eval "$cmd" >/dev/null 2>tour.err </dev/null; then pass; else
+    rc=$?
+    [ $rc = 1 ] && pass || fail "README tour: $line (exit $rc: $(head -c 300 tour.err))"
+  fi
+done <"$T/tour"
+finish
