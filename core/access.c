@@ -67,7 +67,6 @@ int fl_world_crash(fl_world *w, int node)
      * position does not depend on the policy. */
     double keep = fl_rng_unit(&w->disk_rng);
     int64_t lost = fl_disk_crash(&n->disk, w->cfg.unsynced, keep);
-    n->last_sync_done_ns = 0;
     w->counts.crashes++;
     w->counts.unsynced_bytes_lost += (uint64_t)lost;
     /* Scripted syncs of this node requested in this step die with it. */

@@ -167,6 +167,12 @@ int64_t fl_disk_request_sync(fl_disk *d, int file)
     return (int64_t)s.id;
 }
 
+uint64_t fl_disk_oldest_sync(const fl_disk *d)
+{
+    FL_ASSERT(d->npending > 0);
+    return d->pending[d->pending_head].id;
+}
+
 void fl_disk_complete_sync(fl_disk *d, uint64_t id)
 {
     FL_ASSERT(d->npending > 0);

@@ -52,6 +52,8 @@ int fl_disk_do_truncate(fl_disk *d, int file, int64_t size);
 
 /* Request a sync of `file`: returns its id (> 0) or a negative FL_E code. */
 int64_t fl_disk_request_sync(fl_disk *d, int file);
+/* The id of the oldest pending sync (there must be one). */
+uint64_t fl_disk_oldest_sync(const fl_disk *d);
 /* Complete the oldest pending sync, which must be `id`. */
 void fl_disk_complete_sync(fl_disk *d, uint64_t id);
 

@@ -6,61 +6,44 @@
  * the data structure.  An event scheduled during a step therefore never runs before an
  * event that was already due at the same time.
  *
- * Layout: a 4-ary min-heap of 16-byte keys {time, seq << 24 | slot} over a slab of
- * event payloads recycled through a free list, so a steady-state push or pop does no
- * malloc.  Cancellation is lazy: a cancelled event keeps its heap key until it reaches
- * the top, where it is discarded; its slot is recycled then.  Limits: 2^24 - 1 pending
- * events and 2^40 pushes per queue (FL_ELIMIT beyond).
+ * An event is only a key: its time, its seq and a 28-bit tag whose meaning belongs to
+ * the caller (the world packs an event kind and a node, message or action index into
+ * it).  Keeping the payload inside the 16-byte key means a push or pop touches nothing
+ * but the heap: no slab, no malloc, no second cache miss.  There is no cancellation:
+ * the world recognises a re-armed timer's stale event by its seq (see world_impl.h).
+ *
+ * Layout: a 4-ary min-heap whose four children of a node share one cache line.
+ * Limits: 2^36 pushes per queue and 2^31 pending events (FL_ELIMIT beyond).
  */
 #ifndef FL_CORE_EVQ_H
 #define FL_CORE_EVQ_H
 
 #include <stdint.h>
 
-#define FL_EVQ_MAX_PENDING ((1u << 24) - 1)
-#define FL_EVQ_MAX_SEQ (UINT64_C(1) << 40)
-
-/* An event; the meaning of kind, aux, node, gen and ref belongs to the caller (the
- * world).  time_ns and seq are filled in by fl_evq_pop(). */
-typedef struct fl_event {
-    int64_t time_ns;
-    uint64_t seq;
-    uint16_t kind;
-    uint16_t aux; /* e.g. a timer index */
-    int32_t node;
-    uint32_t gen; /* e.g. the node's incarnation, to recognise stale events */
-    uint64_t ref; /* e.g. a message slot or a sync id */
-} fl_event;
+#define FL_EVQ_TAG_BITS 28
+#define FL_EVQ_MAX_TAG ((UINT32_C(1) << FL_EVQ_TAG_BITS) - 1)
+#define FL_EVQ_MAX_SEQ (UINT64_C(1) << (64 - FL_EVQ_TAG_BITS))
+#define FL_EVQ_MAX_PENDING (UINT32_C(1) << 31)
 
 typedef struct fl_evq fl_evq;
-typedef uint32_t fl_evq_id; /* names a pending event, for cancellation */
-
-#define FL_EVQ_NONE UINT32_MAX
 
 /* A new empty queue, or NULL when out of memory.  Free with fl_evq_free(). */
 fl_evq *fl_evq_new(void);
-void fl_evq_free(fl_evq *q);
+void fl_evq_free(fl_evq *q); /* NULL is a no-op */
 
-/* Schedule ev at ev->time_ns (ev->seq is assigned here).  Returns 0 and stores the
- * event's id in *id (when id is not NULL), or FL_ENOMEM / FL_ELIMIT. */
-int fl_evq_push(fl_evq *q, const fl_event *ev, fl_evq_id *id);
+/* Schedule an event with `tag` (<= FL_EVQ_MAX_TAG) at time_ns.  Returns 0 and stores
+ * its seq in *seq (when seq is not NULL), or FL_ENOMEM / FL_ELIMIT. */
+int fl_evq_push(fl_evq *q, int64_t time_ns, uint32_t tag, uint64_t *seq);
 
-/* Cancel a pending event: it will never be popped.  The id must name an event that is
- * pending (pushed, not yet popped or cancelled). */
-void fl_evq_cancel(fl_evq *q, fl_evq_id id);
+/* Remove the earliest event if it is due at or before `limit`: returns 1 and fills
+ * *time_ns, *seq and *tag; returns 0 (the queue unchanged) when the queue is empty or
+ * its earliest event is later. */
+int fl_evq_pop_until(fl_evq *q, int64_t limit, int64_t *time_ns, uint64_t *seq, uint32_t *tag);
 
-/* Remove the earliest pending event into *ev.  Returns 1, or 0 when empty. */
-int fl_evq_pop(fl_evq *q, fl_event *ev);
+/* The time of the earliest event, or INT64_MAX when empty. */
+int64_t fl_evq_peek_time(const fl_evq *q);
 
-/* Like fl_evq_pop, but only an event due at or before `limit`: returns 0 (and leaves
- * the queue as it is) when the earliest is later.  Cheaper than peek + pop. */
-int fl_evq_pop_until(fl_evq *q, int64_t limit, fl_event *ev);
-
-/* The time of the earliest pending event, or INT64_MAX when empty.  Discards
- * cancelled events on top, hence not const. */
-int64_t fl_evq_peek_time(fl_evq *q);
-
-/* Events pushed and neither popped nor cancelled. */
+/* Events pushed and not popped. */
 uint32_t fl_evq_pending(const fl_evq *q);
 
 #endif /* FL_CORE_EVQ_H */

@@ -13,9 +13,6 @@
 #include "core/error.h"
 #include "core/world_impl.h"
 
-/* In scripted mode timers never fire by themselves; an armed timer is marked so. */
-#define TIMER_ARMED_SCRIPTED (FL_EVQ_NONE - 1)
-
 int fl_node_id(const fl_node *n)
 {
     return n->id;
@@ -76,10 +73,7 @@ static int64_t drifted(const fl_node *n, int64_t after_ns)
 void fl_timer_cancel(fl_node *n, int timer)
 {
     FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
-    fl_evq_id id = n->timer_ev[timer];
-    if (id != FL_EVQ_NONE && id != TIMER_ARMED_SCRIPTED)
-        fl_evq_cancel(n->w->q, id);
-    n->timer_ev[timer] = FL_EVQ_NONE;
+    n->timer_seq[timer] = TIMER_UNARMED; /* its queued event, if any, is now stale */
 }
 
 void fl_timer_set(fl_node *n, int timer, int64_t after_ns)
@@ -87,24 +81,20 @@ void fl_timer_set(fl_node *n, int timer, int64_t after_ns)
     fl_world *w = n->w;
     FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
     FL_ASSERT(after_ns >= 0);
-    fl_timer_cancel(n, timer);
     if (w->cfg.scripted) {
-        n->timer_ev[timer] = TIMER_ARMED_SCRIPTED;
+        n->timer_seq[timer] = TIMER_ARMED_SCRIPTED;
         return;
     }
-    fl_event ev = {.time_ns = w->now_ns + drifted(n, after_ns),
-                   .kind = EV_TIMER,
-                   .aux = (uint16_t)timer,
-                   .node = n->id,
-                   .gen = n->incarnation};
-    int rc = fl_evq_push(w->q, &ev, &n->timer_ev[timer]);
-    FL_ASSERT(rc == 0); /* the queue is bounded far above what timers can fill */
+    uint32_t index = (uint32_t)n->id * FL_MAX_TIMERS + (uint32_t)timer;
+    int rc = fl_evq_push(w->q, w->now_ns + drifted(n, after_ns), EV_TAG(EV_TIMER, index),
+                         &n->timer_seq[timer]);
+    FL_ASSERT(rc == 0); /* the queue's limits are far above what a run can reach */
 }
 
 int fl_timer_armed(const fl_node *n, int timer)
 {
     FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
-    return n->timer_ev[timer] != FL_EVQ_NONE;
+    return n->timer_seq[timer] != TIMER_UNARMED;
 }
 
 void fl_log(fl_node *n, int level, const char *fmt, ...)
@@ -162,12 +152,9 @@ uint64_t fl_disk_sync(fl_node *n, int file)
     if (at < n->last_sync_done_ns)
         at = n->last_sync_done_ns;
     n->last_sync_done_ns = at;
-    fl_event ev = {.time_ns = at,
-                   .kind = EV_SYNCED,
-                   .node = n->id,
-                   .gen = n->incarnation,
-                   .ref = (uint64_t)id};
-    int rc = fl_evq_push(w->q, &ev, NULL);
+    /* The event names only the node: syncs complete in order, so it is the oldest
+     * pending sync of the node's disk. */
+    int rc = fl_evq_push(w->q, at, EV_TAG(EV_SYNCED, n->id), NULL);
     FL_ASSERT(rc == 0);
     return (uint64_t)id;
 }
@@ -180,7 +167,7 @@ void fl_node_boot(fl_node *n)
     n->state = calloc(1, p->state_size ? p->state_size : 1);
     FL_ASSERT(n->state != NULL);
     for (int t = 0; t < FL_MAX_TIMERS; t++)
-        n->timer_ev[t] = FL_EVQ_NONE;
+        n->timer_seq[t] = TIMER_UNARMED;
     n->up = 1;
     p->start(n, w->cfg.params);
 }
@@ -197,5 +184,7 @@ void fl_node_halt(fl_node *n)
     free(n->state);
     n->state = NULL;
     n->up = 0;
-    n->incarnation++;
+    /* Their synced events are queued still; the crash discards the syncs. */
+    if (!n->w->cfg.scripted)
+        n->stale_syncs += n->disk.npending;
 }

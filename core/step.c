@@ -2,8 +2,8 @@
  * step.c -- executing steps: the event loop, actions, scripted execution, the end of a
  * run.
  *
- * Invariants: a step number is consumed only by an event that executes (stale events
- * of a crashed node's earlier incarnation are skipped silently); every step is folded
+ * Invariants: a step number is consumed only by an event that executes (stale events,
+ * of re-armed timers and of syncs a crash discarded, are skipped silently); every step is folded
  * into the digest chain as (step, time, kind, node, peer, message id); the observer
  * runs after every step; the run ends exactly once (fl_world_finish).
  */
@@ -141,39 +141,45 @@ static const char *timer_name(const fl_world *w, int timer)
     return "?";
 }
 
-static void exec_event(fl_world *w, const fl_event *ev)
+static void exec_event(fl_world *w, uint32_t tag)
 {
-    fl_node *n = ev->node > 0 ? &w->nodes[ev->node] : NULL;
-    switch (ev->kind) {
+    uint32_t index = tag & EV_INDEX_MAX;
+    switch (tag >> EV_INDEX_BITS) {
     case EV_START:
-        begin_step(w, FL_STEP_START, ev->node, 0);
+        begin_step(w, FL_STEP_START, (int)index, 0);
         fl_world_set_detail(w, "boot");
-        fl_node_boot(n);
+        fl_node_boot(&w->nodes[index]);
         break;
     case EV_DELIVER: {
-        const fl_msg *m = &w->msgs[ev->ref];
+        const fl_msg *m = &w->msgs[index];
         begin_step(w, FL_STEP_DELIVER, m->dst, m->src);
-        deliver_slot(w, (uint32_t)ev->ref);
+        deliver_slot(w, index);
         break;
     }
-    case EV_TIMER:
-        begin_step(w, FL_STEP_TIMER, ev->node, 0);
-        n->timer_ev[ev->aux] = FL_EVQ_NONE;
-        fl_world_set_detail(w, "%s", timer_name(w, ev->aux));
-        w->cfg.protocol->on_timer(n, ev->aux);
+    case EV_TIMER: {
+        fl_node *n = &w->nodes[index / FL_MAX_TIMERS];
+        int timer = (int)(index % FL_MAX_TIMERS);
+        begin_step(w, FL_STEP_TIMER, n->id, 0);
+        n->timer_seq[timer] = TIMER_UNARMED;
+        fl_world_set_detail(w, "%s", timer_name(w, timer));
+        w->cfg.protocol->on_timer(n, timer);
         break;
-    case EV_SYNCED:
-        begin_step(w, FL_STEP_SYNCED, ev->node, 0);
-        fl_world_set_detail(w, "sync %llu", (unsigned long long)ev->ref);
-        fl_disk_complete_sync(&n->disk, ev->ref);
+    }
+    case EV_SYNCED: {
+        fl_node *n = &w->nodes[index];
+        uint64_t id = fl_disk_oldest_sync(&n->disk);
+        begin_step(w, FL_STEP_SYNCED, n->id, 0);
+        fl_world_set_detail(w, "sync %llu", (unsigned long long)id);
+        fl_disk_complete_sync(&n->disk, id);
         if (w->cfg.protocol->on_synced)
-            w->cfg.protocol->on_synced(n, ev->ref);
+            w->cfg.protocol->on_synced(n, id);
         break;
+    }
     case EV_ACTION: {
-        action a = w->actions[ev->ref];
-        w->actions[ev->ref].next_free = w->action_free;
-        w->action_free = (uint32_t)ev->ref;
-        begin_step(w, ev->aux, ev->node, 0);
+        action a = w->actions[index];
+        w->actions[index].next_free = w->action_free;
+        w->action_free = index;
+        begin_step(w, a.kind, a.node, 0);
         a.fn(w, a.ctx, a.arg);
         break;
     }
@@ -183,12 +189,26 @@ static void exec_event(fl_world *w, const fl_event *ev)
     end_step(w);
 }
 
-static int stale(const fl_world *w, const fl_event *ev)
+/* Events that no longer apply and are skipped without a step: a timer that was
+ * cancelled or re-armed (its seq is not the armed one), and the completion of a sync
+ * that a crash discarded (they come before any sync of the new incarnation, since a
+ * node's syncs complete in request order). */
+static int stale(fl_world *w, uint64_t seq, uint32_t tag)
 {
-    if (ev->kind != EV_SYNCED && ev->kind != EV_TIMER)
+    uint32_t index = tag & EV_INDEX_MAX;
+    switch (tag >> EV_INDEX_BITS) {
+    case EV_TIMER:
+        return w->nodes[index / FL_MAX_TIMERS].timer_seq[index % FL_MAX_TIMERS] != seq;
+    case EV_SYNCED: {
+        fl_node *n = &w->nodes[index];
+        if (n->stale_syncs == 0)
+            return 0;
+        n->stale_syncs--;
+        return 1;
+    }
+    default:
         return 0;
-    const fl_node *n = &w->nodes[ev->node];
-    return !n->up || n->incarnation != ev->gen;
+    }
 }
 
 /* Pop and execute the next event due at or before `limit`.  Returns 1 if a step ran,
@@ -196,18 +216,20 @@ static int stale(const fl_world *w, const fl_event *ev)
 static int run_next(fl_world *w, int64_t limit)
 {
     for (;;) {
-        fl_event ev;
-        if (!fl_evq_pop_until(w->q, limit, &ev))
+        int64_t t;
+        uint64_t seq;
+        uint32_t tag;
+        if (!fl_evq_pop_until(w->q, limit, &t, &seq, &tag))
             return 0;
-        if (stale(w, &ev))
+        if (stale(w, seq, tag))
             continue;
         if (w->step >= w->cfg.max_steps) {
             /* the event stays unexecuted: the run ends before it */
             fl_world_finish(w, FL_OUTCOME_LIMIT, "max_steps reached");
             return -1;
         }
-        w->now_ns = ev.time_ns;
-        exec_event(w, &ev);
+        w->now_ns = t;
+        exec_event(w, tag);
         return 1;
     }
 }
@@ -284,6 +306,8 @@ int fl_world_at(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn, voi
         node > w->cfg.nodes || !fn)
         return FL_EINVAL;
     uint32_t i;
+    if (w->nactions > EV_INDEX_MAX && w->action_free == UINT32_MAX)
+        return FL_ELIMIT;
     if (w->action_free != UINT32_MAX) {
         i = w->action_free;
         w->action_free = w->actions[i].next_free;
@@ -298,10 +322,8 @@ int fl_world_at(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn, voi
         }
         i = w->nactions++;
     }
-    w->actions[i] = (action){.fn = fn, .ctx = ctx, .arg = arg};
-    fl_event ev = {.time_ns = t, .kind = EV_ACTION, .aux = (uint16_t)kind, .node = node,
-                   .ref = i};
-    return fl_evq_push(w->q, &ev, NULL);
+    w->actions[i] = (action){.fn = fn, .ctx = ctx, .arg = arg, .kind = kind, .node = node};
+    return fl_evq_push(w->q, t, EV_TAG(EV_ACTION, i), NULL);
 }
 
 void fl_world_defer_sync(fl_world *w, int node, uint64_t sync_id)

@@ -1,8 +1,8 @@
 /*
  * world.c -- creating a world and stepping it (see world.h).
  *
- * The step loop: pop the earliest event, skip it if stale (an event of a node's
- * earlier incarnation), execute it as step number `step`, then fold the step into
+ * The step loop: pop the earliest event, skip it if stale (a re-armed timer's, a
+ * discarded sync's), execute it as step number `step`, then fold the step into
  * the digest chain, let the observer check, and tell the hooks.  Hooks hear a step's
  * beginning lazily, just before its first output (or at its end), so that an action
  * can set the step's detail before anything is printed.
@@ -54,8 +54,7 @@ static int check_config(const fl_world_config *cfg, char *err, size_t cap)
 static int schedule_starts(fl_world *w)
 {
     for (int i = 1; i <= w->cfg.nodes; i++) {
-        fl_event ev = {.time_ns = 0, .kind = EV_START, .node = i};
-        int rc = fl_evq_push(w->q, &ev, NULL);
+        int rc = fl_evq_push(w->q, 0, EV_TAG(EV_START, i), NULL);
         if (rc)
             return rc;
     }
@@ -74,7 +73,7 @@ static int init_nodes(fl_world *w)
         fl_rng_fork(&n->rng, w->cfg.seed, "node", (uint64_t)i);
         fl_disk_init(&n->disk);
         for (int t = 0; t < FL_MAX_TIMERS; t++)
-            n->timer_ev[t] = FL_EVQ_NONE;
+            n->timer_seq[t] = TIMER_UNARMED;
     }
     return 0;
 }
@@ -267,8 +266,7 @@ static int64_t draw_latency(fl_world *w, int src, int dst)
 
 static int push_delivery(fl_world *w, uint32_t slot)
 {
-    fl_event ev = {.time_ns = w->msgs[slot].deliver_ns, .kind = EV_DELIVER, .ref = slot};
-    return fl_evq_push(w->q, &ev, NULL);
+    return fl_evq_push(w->q, w->msgs[slot].deliver_ns, EV_TAG(EV_DELIVER, slot), NULL);
 }
 
 static void fold_msg(fl_world *w, const fl_msg *m)

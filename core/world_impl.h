@@ -11,18 +11,29 @@
 #include "core/world.h"
 
 /* Event kinds in the queue (not step kinds: an action event becomes the step kind it
- * was scheduled with). */
+ * was scheduled with).  A queue tag is kind << EV_INDEX_BITS | index, where the index
+ * is a node id (start, synced), node * FL_MAX_TIMERS + timer (timer), a message slot
+ * (deliver) or an action slot (action). */
 enum ev_kind { EV_START = 1, EV_DELIVER, EV_TIMER, EV_SYNCED, EV_ACTION };
+#define EV_INDEX_BITS 25
+#define EV_INDEX_MAX ((UINT32_C(1) << EV_INDEX_BITS) - 1)
+#define EV_TAG(kind, index) ((uint32_t)(kind) << EV_INDEX_BITS | (uint32_t)(index))
+
+/* timer_seq values that are not a pending event's seq */
+#define TIMER_UNARMED UINT64_MAX
+#define TIMER_ARMED_SCRIPTED (UINT64_MAX - 1) /* scripted mode: armed, never fires */
 
 struct fl_node {
     fl_world *w;
     int id;
     uint8_t up;
-    uint32_t incarnation; /* bumped at every crash: events of an older one are stale */
     int32_t drift_ppm;
     void *state;
-    fl_evq_id timer_ev[FL_MAX_TIMERS]; /* FL_EVQ_NONE when unarmed */
-    int64_t last_sync_done_ns;         /* syncs of a node complete in order */
+    /* The seq of each armed timer's queue event: a timer event whose seq is not here
+     * was cancelled or re-armed, and is skipped.  No cancellation in the queue. */
+    uint64_t timer_seq[FL_MAX_TIMERS];
+    int64_t last_sync_done_ns; /* syncs of a node complete in order, across crashes */
+    uint32_t stale_syncs;      /* synced events still queued for syncs a crash discarded */
     fl_rng rng;
     fl_disk disk;
 };
@@ -35,6 +46,7 @@ typedef struct action {
     fl_action_fn fn;
     void *ctx;
     uint64_t arg;
+    int kind, node;
     uint32_t next_free;
 } action;
 

@@ -5,10 +5,11 @@ source "$(dirname "$0")/lib/common.bash"
 
 for sc in "$SRC"/sim/scenarios/*.json; do
   name=$(basename "$sc" .json)
+  grep -q '"scripted"' "$sc" && continue # needs its script: see the raft tests
   for seed in 1 2; do
-    "$FL" run "$sc" --seed $seed --trace --set run.until=2s >"a_$seed" 2>/dev/null
+    "$FL" run "$sc" --seed $seed --trace >"a_$seed" 2>/dev/null
     ra=$?
-    "$FL" run "$sc" --seed $seed --trace --set run.until=2s >"b_$seed" 2>/dev/null
+    "$FL" run "$sc" --seed $seed --trace >"b_$seed" 2>/dev/null
     rb=$?
     [ "$ra" = "$rb" ] || fail "$name seed $seed: exit codes differ ($ra vs $rb)"
     if cmp -s "a_$seed" "b_$seed"; then pass; else fail "$name seed $seed: traces differ"; fi

@@ -5,25 +5,30 @@
 #include "core/evq.h"
 #include "core/rng.h"
 
-static fl_event at(int64_t t, uint64_t ref)
+typedef struct popped {
+    int64_t t;
+    uint64_t seq;
+    uint32_t tag;
+} popped;
+
+static int pop(fl_evq *q, popped *p)
 {
-    return (fl_event){.time_ns = t, .ref = ref};
+    return fl_evq_pop_until(q, INT64_MAX, &p->t, &p->seq, &p->tag);
 }
 
 START_TEST(test_evq_pops_in_time_order)
 {
     fl_evq *q = fl_evq_new();
     int64_t times[] = {50, 10, 40, 20, 30};
-    for (int i = 0; i < 5; i++) {
-        fl_event e = at(times[i], (uint64_t)i);
-        ck_assert_int_eq(fl_evq_push(q, &e, NULL), 0);
-    }
-    fl_event ev;
+    for (uint32_t i = 0; i < 5; i++)
+        ck_assert_int_eq(fl_evq_push(q, times[i], i, NULL), 0);
+    popped p;
     for (int64_t want = 10; want <= 50; want += 10) {
-        ck_assert_int_eq(fl_evq_pop(q, &ev), 1);
-        ck_assert_int_eq(ev.time_ns, want);
+        ck_assert_int_eq(pop(q, &p), 1);
+        ck_assert_int_eq(p.t, want);
+        ck_assert_int_eq(times[p.tag], want);
     }
-    ck_assert_int_eq(fl_evq_pop(q, &ev), 0);
+    ck_assert_int_eq(pop(q, &p), 0);
     fl_evq_free(q);
 }
 END_TEST
@@ -31,39 +36,43 @@ END_TEST
 START_TEST(test_evq_same_time_is_fifo)
 {
     fl_evq *q = fl_evq_new();
-    for (uint64_t i = 0; i < 1000; i++) {
-        fl_event e = at(7, i);
-        fl_evq_push(q, &e, NULL);
+    for (uint32_t i = 0; i < 1000; i++) {
+        uint64_t seq;
+        fl_evq_push(q, 7, 999 - i, &seq);
+        ck_assert_uint_eq(seq, i);
     }
-    fl_event ev;
-    for (uint64_t i = 0; i < 1000; i++) {
-        ck_assert_int_eq(fl_evq_pop(q, &ev), 1);
-        ck_assert_uint_eq(ev.ref, i);
-        ck_assert_uint_eq(ev.seq, i);
+    popped p;
+    for (uint32_t i = 0; i < 1000; i++) {
+        ck_assert_int_eq(pop(q, &p), 1);
+        ck_assert_uint_eq(p.seq, i);
+        ck_assert_uint_eq(p.tag, 999 - i); /* the tag never decides the order */
     }
     fl_evq_free(q);
 }
 END_TEST
 
-START_TEST(test_evq_cancelled_event_never_pops)
+START_TEST(test_evq_pop_until_leaves_later_events)
 {
     fl_evq *q = fl_evq_new();
-    fl_evq_id ids[10];
-    for (int i = 0; i < 10; i++) {
-        fl_event e = at(i, (uint64_t)i);
-        fl_evq_push(q, &e, &ids[i]);
-    }
-    fl_evq_cancel(q, ids[0]);
-    fl_evq_cancel(q, ids[5]);
-    ck_assert_uint_eq(fl_evq_pending(q), 8);
-    ck_assert_int_eq(fl_evq_peek_time(q), 1);
-    fl_event ev;
-    int n = 0;
-    while (fl_evq_pop(q, &ev)) {
-        ck_assert(ev.ref != 0 && ev.ref != 5);
-        n++;
-    }
-    ck_assert_int_eq(n, 8);
+    fl_evq_push(q, 10, 1, NULL);
+    fl_evq_push(q, 20, 2, NULL);
+    popped p;
+    ck_assert_int_eq(fl_evq_pop_until(q, 9, &p.t, &p.seq, &p.tag), 0);
+    ck_assert_uint_eq(fl_evq_pending(q), 2);
+    ck_assert_int_eq(fl_evq_pop_until(q, 15, &p.t, &p.seq, &p.tag), 1);
+    ck_assert_int_eq(fl_evq_pop_until(q, 15, &p.t, &p.seq, &p.tag), 0);
+    ck_assert_int_eq(fl_evq_peek_time(q), 20);
+    fl_evq_free(q);
+}
+END_TEST
+
+START_TEST(test_evq_keeps_the_largest_tag)
+{
+    fl_evq *q = fl_evq_new();
+    fl_evq_push(q, 1, FL_EVQ_MAX_TAG, NULL);
+    popped p;
+    ck_assert_int_eq(pop(q, &p), 1);
+    ck_assert_uint_eq(p.tag, FL_EVQ_MAX_TAG);
     fl_evq_free(q);
 }
 END_TEST
@@ -75,21 +84,16 @@ START_TEST(test_evq_million_pending_matches_sorted_order)
     fl_evq *q = fl_evq_new();
     fl_rng r;
     fl_rng_fork(&r, 1, "test", 0);
-    for (uint64_t i = 0; i < N; i++) {
-        fl_event e = at(fl_rng_range(&r, 0, 1000000), i);
-        ck_assert_int_eq(fl_evq_push(q, &e, NULL), 0);
-    }
-    fl_event prev = {.time_ns = -1}, ev;
+    for (uint32_t i = 0; i < N; i++)
+        ck_assert_int_eq(fl_evq_push(q, fl_rng_range(&r, 0, 1000000), i, NULL), 0);
+    popped prev = {.t = -1}, p;
     for (int i = 0; i < N; i++) {
-        ck_assert_int_eq(fl_evq_pop(q, &ev), 1);
-        ck_assert(ev.time_ns > prev.time_ns ||
-                  (ev.time_ns == prev.time_ns && ev.seq > prev.seq));
+        ck_assert_int_eq(pop(q, &p), 1);
+        ck_assert(p.t > prev.t || (p.t == prev.t && p.seq > prev.seq));
         /* reschedule later: the queue stays full while the clock advances */
-        if (i < N / 2) {
-            fl_event e = at(ev.time_ns + fl_rng_range(&r, 0, 1000000), ev.ref);
-            ck_assert_int_eq(fl_evq_push(q, &e, NULL), 0);
-        }
-        prev = ev;
+        if (i < N / 2)
+            ck_assert_int_eq(fl_evq_push(q, p.t + fl_rng_range(&r, 0, 1000000), p.tag, NULL), 0);
+        prev = p;
     }
     fl_evq_free(q);
 }
@@ -102,7 +106,8 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_evq_pops_in_time_order);
     tcase_add_test(tc, test_evq_same_time_is_fifo);
-    tcase_add_test(tc, test_evq_cancelled_event_never_pops);
+    tcase_add_test(tc, test_evq_pop_until_leaves_later_events);
+    tcase_add_test(tc, test_evq_keeps_the_largest_tag);
     tcase_add_test(tc, test_evq_million_pending_matches_sorted_order);
     suite_add_tcase(s, tc);
     return s;
