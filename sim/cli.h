@@ -24,6 +24,7 @@ int fl_cmd_run(int argc, char **argv);
 int fl_cmd_scenario(int argc, char **argv);
 int fl_cmd_protocols(int argc, char **argv);
 int fl_cmd_query(int argc, char **argv);
+int fl_cmd_sweep(int argc, char **argv);
 int fl_cmd_replay(int argc, char **argv);
 int fl_cmd_show(int argc, char **argv);
 

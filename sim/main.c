@@ -13,6 +13,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"run", fl_cmd_run, "run one seed of a scenario (trace, summary, optional recording)"},
+    {"sweep", fl_cmd_sweep, "run many seeds in parallel, record every outcome, resumable"},
     {"scenario", fl_cmd_scenario, "validate a scenario file and print it with every default"},
     {"protocols", fl_cmd_protocols, "list the built-in protocols: params, timers, bugs"},
     {"query", fl_cmd_query, "ask a faultline database a read-only SQL question"},
