@@ -67,7 +67,7 @@ int fl_cmd_scenario(int argc, char **argv)
 
 static void print_list(const char *label, const char *const *names)
 {
-    printf("  %-8s", label);
+    printf("  %s", label);
     if (!names || !names[0])
         fputs(" (none)", stdout);
     for (int i = 0; names && names[i]; i++)
