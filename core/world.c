@@ -15,6 +15,7 @@
 #include "core/assert.h"
 #include "core/digest.h"
 #include "core/error.h"
+#include "core/jsonout.h"
 #include "core/world_impl.h"
 
 static int cmp_link(const void *a, const void *b)
@@ -232,7 +233,7 @@ void fl_world_emit_state(fl_world *w, int node)
     char *text;
     cJSON *j = fl_world_snapshot(w, node);
     if (j) {
-        text = cJSON_PrintUnformatted(j);
+        text = fl_json_print(j);
         cJSON_Delete(j);
     } else {
         text = strdup("null");

@@ -1,0 +1,19 @@
+/*
+ * jsonout.h -- printing cJSON trees as compact JSON text, fast.
+ *
+ * State snapshots are printed after every step of a recorded run, and they are mostly
+ * integers; cJSON prints every number through printf("%1.15g") and reads it back with
+ * sscanf to check the round trip, which dominated recording.  This printer writes
+ * integral numbers with a plain digit loop and everything else as cJSON would.  The
+ * output is deterministic: object keys in their insertion order.
+ */
+#ifndef FL_CORE_JSONOUT_H
+#define FL_CORE_JSONOUT_H
+
+#include <cjson/cJSON.h>
+
+/* The compact text of j, malloc'd (caller frees with free()), or NULL when out of
+ * memory. */
+char *fl_json_print(const cJSON *j);
+
+#endif /* FL_CORE_JSONOUT_H */
