@@ -68,12 +68,24 @@ static void put_number(out *o, double d)
     put(o, tmp, (size_t)n);
 }
 
+static int needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
 static void put_string(out *o, const char *s)
 {
     put(o, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        const char *esc = NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        const unsigned char *run = p;
+        while (*p && !needs_escape(*p))
+            p++;
+        put(o, (const char *)run, (size_t)(p - run)); /* the unescaped run at once */
+        if (!*p)
+            break;
         char tmp[8];
+        const char *esc = tmp;
         switch (*p) {
         case '"': esc = "\\\""; break;
         case '\\': esc = "\\\\"; break;
@@ -82,16 +94,10 @@ static void put_string(out *o, const char *s)
         case '\t': esc = "\\t"; break;
         case '\b': esc = "\\b"; break;
         case '\f': esc = "\\f"; break;
-        default:
-            if (*p < 0x20) {
-                snprintf(tmp, sizeof tmp, "\\u%04x", *p);
-                esc = tmp;
-            }
+        default: snprintf(tmp, sizeof tmp, "\\u%04x", *p);
         }
-        if (esc)
-            put(o, esc, strlen(esc));
-        else
-            put(o, (const char *)p, 1);
+        put(o, esc, strlen(esc));
+        p++;
     }
     put(o, "\"", 1);
 }
