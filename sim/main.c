@@ -19,6 +19,7 @@ static const struct command {
     {"query", fl_cmd_query, "ask a faultline database a read-only SQL question"},
     {"replay", fl_cmd_replay, "re-execute a recorded run and verify its digest"},
     {"show", fl_cmd_show, "a recorded run's trace and every node's state at a step"},
+    {"merge", fl_cmd_merge, "combine the databases of a sweep's shards (or of sweeps) into one"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,558 @@
+/*
+ * merge.c -- combining faultline databases (see merge.h).
+ *
+ * Two phases on OUT's connection:
+ *
+ * 1. Staging: each input in turn is ATTACHed, copied whole into TEMP tables (m_runs,
+ *    m_events, ...: the input's rows plus `src`, the input's index) inside one read
+ *    transaction (a consistent snapshot even if a sweep is still writing it), and
+ *    DETACHed.  Why not read the inputs inside OUT's transaction directly: SQLite
+ *    attaches at most 10 databases, and an attached database that a transaction has
+ *    read cannot be detached before that transaction ends, so a merge would be capped
+ *    at 10 inputs -- a 100-task Slurm array or Kubernetes Job has 100.  Staging costs
+ *    one extra copy, in the temporary store, never in OUT.
+ * 2. Writing: one BEGIN IMMEDIATE transaction maps scenarios by hash, finds duplicate
+ *    runs (refusing before anything is written unless they are to be skipped), maps
+ *    sweeps, gives the kept runs fresh ids (max(id) of OUT + 1, ... in input order)
+ *    and copies every row that belongs to them with INSERT ... SELECT.
+ *
+ * Column lists come from OUT's schema (pragma_table_info), so a column added by a later
+ * schema version is copied without touching this file; inputs must have the same schema
+ * version as OUT (fl_db_open refuses others).  A new *table* must be added to the lists
+ * below: a table merge does not know makes it fail rather than silently drop rows.
+ */
+#include "storage/merge.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "core/error.h"
+
+/* The tables keyed by run_id: a run's rows, copied with it. */
+static const char *const child_tables[] = {"events",   "faults",  "logs",
+                                           "messages", "metrics", "snapshots"};
+#define NCHILD (sizeof child_tables / sizeof child_tables[0])
+/* Every table, in staging order (parents first). */
+static const char *const staged_tables[] = {
+    "scenarios", "sweeps", "runs", "events", "faults", "logs", "messages", "metrics", "snapshots"};
+#define NSTAGED (sizeof staged_tables / sizeof staged_tables[0])
+/* Temp tables merge creates besides m_<table>; dropped before and after. */
+static const char *const work_tables[] = {"scen_map", "run_key", "sweep_map", "run_map"};
+
+typedef struct merge {
+    fl_db *out;
+    sqlite3 *h;
+    const char *const *in;
+    size_t nin;
+    int flags;
+    fl_db_merge_stats *st;
+    char *err;
+    size_t cap;
+} merge;
+
+static void set_err(merge *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_err(merge *m, const char *fmt, ...)
+{
+    if (m->err == NULL || m->cap == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->err, m->cap, fmt, ap);
+    va_end(ap);
+}
+
+/* Run sql (NULL: it could not be built, out of memory); the FL_E code on failure. */
+static int run(merge *m, const char *sql, const char *what)
+{
+    if (sql == NULL) {
+        set_err(m, "%s: out of memory", what);
+        return FL_ENOMEM;
+    }
+    int rc = sqlite3_exec(m->h, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : fl_db_error(m->out, rc, what, m->err, m->cap);
+}
+
+/* run() on a sqlite3_mprintf'd string, freed here. */
+static int run_owned(merge *m, char *sql, const char *what)
+{
+    int rc = run(m, sql, what);
+    sqlite3_free(sql);
+    return rc;
+}
+
+static int prepare(merge *m, const char *sql, sqlite3_stmt **st, const char *what)
+{
+    int rc = sqlite3_prepare_v2(m->h, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? 0 : fl_db_error(m->out, rc, what, m->err, m->cap);
+}
+
+/* "INSERT INTO dst(c, ...) SELECT e, ... tail" over the columns of main.table, in
+ * schema order.  e is t.c unless map (column, expression pairs, NULL-terminated) gives
+ * an expression; a NULL expression leaves the column out.  lead adds one more column
+ * first (name, expression) when not NULL.  Returns a sqlite3_malloc'd string or NULL. */
+static char *copy_sql(sqlite3 *h, const char *table, const char *dst, const char *const *lead,
+                      const char *const *map, const char *tail)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(h, "SELECT name FROM pragma_table_info(?1, 'main') ORDER BY cid", -1,
+                           &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_str *cols = sqlite3_str_new(h), *exprs = sqlite3_str_new(h);
+    int n = 0;
+    if (lead != NULL) {
+        sqlite3_str_appendf(cols, "\"%w\"", lead[0]);
+        sqlite3_str_appendf(exprs, "%s", lead[1]);
+        n++;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *c = (const char *)sqlite3_column_text(st, 0), *e = NULL;
+        int mapped = 0;
+        for (size_t i = 0; map != NULL && map[i] != NULL; i += 2)
+            if (strcmp(map[i], c) == 0) {
+                mapped = 1;
+                e = map[i + 1];
+            }
+        if (mapped && e == NULL)
+            continue;
+        sqlite3_str_appendf(cols, "%s\"%w\"", n ? ", " : "", c);
+        if (mapped)
+            sqlite3_str_appendf(exprs, "%s%s", n ? ", " : "", e);
+        else
+            sqlite3_str_appendf(exprs, "%st.\"%w\"", n ? ", " : "", c);
+        n++;
+    }
+    sqlite3_finalize(st);
+    char *c = sqlite3_str_finish(cols), *e = sqlite3_str_finish(exprs);
+    char *sql = c && e && n > (lead != NULL)
+                    ? sqlite3_mprintf("INSERT INTO %s(%s) SELECT %s %s", dst, c, e, tail)
+                    : NULL;
+    sqlite3_free(c);
+    sqlite3_free(e);
+    return sql;
+}
+
+static void drop_work_tables(merge *m)
+{
+    for (size_t i = 0; i < NSTAGED; i++)
+        run_owned(m, sqlite3_mprintf("DROP TABLE IF EXISTS temp.\"m_%w\"", staged_tables[i]),
+                  "merge");
+    for (size_t i = 0; i < sizeof work_tables / sizeof work_tables[0]; i++)
+        run_owned(m, sqlite3_mprintf("DROP TABLE IF EXISTS temp.\"%w\"", work_tables[i]), "merge");
+}
+
+/* OUT's tables must all be known here (see the file comment). */
+static int check_tables(merge *m)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(m,
+                     "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
+                     " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('meta',"
+                     " 'scenarios', 'sweeps', 'runs', 'events', 'faults', 'logs', 'messages',"
+                     " 'metrics', 'snapshots') ORDER BY name LIMIT 1",
+                     &st, "merge");
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        set_err(m, "table %s is unknown to merge (storage/merge.c needs it)",
+                (const char *)sqlite3_column_text(st, 0));
+        rc = FL_EINTERNAL;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int create_staging(merge *m)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < NSTAGED; i++)
+        rc = run_owned(m,
+                       sqlite3_mprintf("CREATE TEMP TABLE \"m_%w\" AS SELECT 0 AS src, *"
+                                       " FROM main.\"%w\" WHERE 0",
+                                       staged_tables[i], staged_tables[i]),
+                       "merge: staging");
+    return rc;
+}
+
+/* An input must exist, be a faultline database of our schema version, and not be OUT. */
+static int check_input(merge *m, const char *path)
+{
+    struct stat a, b;
+    fl_db *db = NULL;
+    int rc = fl_db_open(&db, path, FL_DB_READONLY, m->err, m->cap);
+    fl_db_close(db);
+    if (rc)
+        return rc;
+    if (stat(path, &a) == 0 && stat(fl_db_path(m->out), &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino) {
+        set_err(m, "%s: is the output database", path);
+        return FL_EINVAL;
+    }
+    return 0;
+}
+
+/* Phase 1 for input i (1-based): its rows into the m_ tables, in one read transaction. */
+static int stage_input(merge *m, int i)
+{
+    const char *path = m->in[i - 1];
+    sqlite3_stmt *st;
+    int rc = prepare(m, "ATTACH ?1 AS fl_merge_in", &st, path);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE)
+        return fl_db_error(m->out, src, path, m->err, m->cap);
+    char num[24];
+    snprintf(num, sizeof num, "%d", i);
+    const char *const lead[] = {"src", num};
+    rc = run(m, "BEGIN", path);
+    for (size_t t = 0; rc == 0 && t < NSTAGED; t++) {
+        char *tail = sqlite3_mprintf("FROM fl_merge_in.\"%w\" t", staged_tables[t]);
+        char *dst = sqlite3_mprintf("temp.\"m_%w\"", staged_tables[t]);
+        char *sql = tail && dst ? copy_sql(m->h, staged_tables[t], dst, lead, NULL, tail) : NULL;
+        rc = run(m, sql, path);
+        sqlite3_free(sql);
+        sqlite3_free(dst);
+        sqlite3_free(tail);
+    }
+    if (rc == 0)
+        rc = run(m, "COMMIT", path);
+    else
+        sqlite3_exec(m->h, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(m->h, "DETACH fl_merge_in", NULL, NULL, NULL);
+    return rc;
+}
+
+/* ---- phase 2 ---- */
+
+/* Scenarios by hash: insert the new ones, map every input's ids to OUT's. */
+static int map_scenarios(merge *m)
+{
+    sqlite3_stmt *st;
+    /* A 64-bit hash collision would silently merge two different scenarios. */
+    int rc = prepare(m,
+                     "SELECT s.hash FROM temp.m_scenarios s JOIN main.scenarios o"
+                     " ON o.hash = s.hash WHERE o.json <> s.json UNION ALL SELECT hash"
+                     " FROM temp.m_scenarios GROUP BY hash HAVING count(DISTINCT json) > 1"
+                     " LIMIT 1",
+                     &st, "merge: scenarios");
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        set_err(m, "scenario hash %s names two different scenarios",
+                (const char *)sqlite3_column_text(st, 0));
+        rc = FL_EINVAL;
+    }
+    sqlite3_finalize(st);
+    static const char *const map[] = {"id", NULL, NULL};
+    if (rc == 0)
+        rc = run_owned(m,
+                       copy_sql(m->h, "scenarios", "main.scenarios", NULL, map,
+                                "FROM temp.m_scenarios t WHERE true ORDER BY t.src, t.id"
+                                " ON CONFLICT(hash) DO NOTHING"),
+                       "merge: scenarios");
+    if (rc == 0)
+        m->st->scenarios = (uint64_t)sqlite3_changes(m->h);
+    if (rc == 0)
+        rc = run(m,
+                 "CREATE TEMP TABLE scen_map(src INTEGER, id INTEGER, dst INTEGER,"
+                 " PRIMARY KEY (src, id)) WITHOUT ROWID;"
+                 "INSERT INTO temp.scen_map SELECT s.src, s.id, o.id FROM temp.m_scenarios s"
+                 " JOIN main.scenarios o ON o.hash = s.hash;",
+                 "merge: scenarios");
+    return rc;
+}
+
+/* Rows that point at a scenario their database does not have: refuse rather than drop. */
+static int check_orphans(merge *m)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(m,
+                     "SELECT t.src, 'run', t.id FROM temp.m_runs t LEFT JOIN temp.scen_map s"
+                     " ON s.src = t.src AND s.id = t.scenario_id WHERE s.dst IS NULL UNION ALL"
+                     " SELECT t.src, 'sweep', t.id FROM temp.m_sweeps t LEFT JOIN temp.scen_map s"
+                     " ON s.src = t.src AND s.id = t.scenario_id WHERE s.dst IS NULL LIMIT 1",
+                     &st, "merge");
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        set_err(m, "%s: %s %lld refers to a scenario that is not in the file",
+                m->in[sqlite3_column_int(st, 0) - 1], (const char *)sqlite3_column_text(st, 1),
+                (long long)sqlite3_column_int64(st, 2));
+        rc = FL_ESCHEMA;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* run_key: every staged run with its OUT scenario and whether it is a duplicate: OUT has
+ * the (scenario, seed) already, or an earlier staged run (in input order) has it. */
+static const char run_key_sql[] =
+    "CREATE TEMP TABLE run_key AS SELECT src, id, sweep_id, scen, seed, first_src,"
+    "  out_digest IS NOT NULL AS in_out, (nth > 1 OR out_digest IS NOT NULL) AS dup,"
+    "  ((nth > 1 OR out_digest IS NOT NULL) AND digest IS NOT coalesce(out_digest, first_digest))"
+    "   AS differs"
+    " FROM (SELECT r.src, r.id, r.sweep_id, s.dst AS scen, r.seed, r.digest,"
+    "   row_number() OVER w AS nth, first_value(r.src) OVER w AS first_src,"
+    "   first_value(r.digest) OVER w AS first_digest,"
+    "   (SELECT o.digest FROM main.runs o WHERE o.scenario_id = s.dst AND o.seed = r.seed"
+    "    ORDER BY o.id LIMIT 1) AS out_digest"
+    "  FROM temp.m_runs r JOIN temp.scen_map s ON s.src = r.src AND s.id = r.scenario_id"
+    "  WINDOW w AS (PARTITION BY s.dst, r.seed ORDER BY r.src, r.id))";
+
+/* Name the first duplicate in err: which input, which seed, where it is already. */
+static void describe_duplicate(merge *m)
+{
+    sqlite3_stmt *st;
+    if (prepare(m,
+                "SELECT k.src, k.seed, k.first_src, k.in_out, s.name FROM temp.run_key k"
+                " JOIN main.scenarios s ON s.id = k.scen WHERE k.dup ORDER BY k.src, k.seed, k.id"
+                " LIMIT 1",
+                &st, "merge: duplicates"))
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int src = sqlite3_column_int(st, 0), first = sqlite3_column_int(st, 2);
+        uint64_t seed = (uint64_t)sqlite3_column_int64(st, 1);
+        const char *name = (const char *)sqlite3_column_text(st, 4);
+        char where[512];
+        if (sqlite3_column_int(st, 3))
+            snprintf(where, sizeof where, "is already in %s", fl_db_path(m->out));
+        else if (first == src)
+            snprintf(where, sizeof where, "is there twice");
+        else
+            snprintf(where, sizeof where, "is also in %s", m->in[first - 1]);
+        set_err(m, "%s: seed %" PRIu64 " of scenario '%s' %s (%" PRIu64 " duplicate run%s in all)",
+                m->in[src - 1], seed, name ? name : "?", where, m->st->duplicates,
+                m->st->duplicates == 1 ? "" : "s");
+    }
+    sqlite3_finalize(st);
+}
+
+static int find_duplicates(merge *m)
+{
+    sqlite3_stmt *st;
+    int rc = run(m, run_key_sql, "merge: duplicates");
+    if (rc == 0)
+        rc =
+            prepare(m,
+                    "SELECT coalesce(sum(dup), 0), coalesce(sum(differs), 0), (SELECT seed FROM"
+                    " temp.run_key WHERE differs ORDER BY src, seed, id LIMIT 1) FROM temp.run_key",
+                    &st, "merge: duplicates");
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        m->st->duplicates = (uint64_t)sqlite3_column_int64(st, 0);
+        m->st->digest_differs = (uint64_t)sqlite3_column_int64(st, 1);
+        m->st->differs_seed = (uint64_t)sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (m->st->duplicates > 0 && !(m->flags & FL_DB_MERGE_SKIP_DUPLICATES)) {
+        set_err(m, "duplicate runs");
+        describe_duplicate(m);
+        return FL_EINVAL;
+    }
+    return 0;
+}
+
+/* The staged sweeps, each with its OUT scenario and how many of its runs are kept. */
+static const char sweeps_sql[] =
+    "SELECT t.src, t.id, s.dst, t.seeds_from, t.seeds_to, t.shard, t.started_at, t.status,"
+    "  t.finished_at, c.n, c.kept"
+    " FROM temp.m_sweeps t JOIN temp.scen_map s ON s.src = t.src AND s.id = t.scenario_id"
+    " LEFT JOIN (SELECT src, sweep_id, count(*) AS n, sum(NOT dup) AS kept FROM temp.run_key"
+    "   GROUP BY src, sweep_id) c ON c.src = t.src AND c.sweep_id = t.id"
+    " ORDER BY t.src, t.id";
+
+/* One staged sweep (row of sweeps_sql in q) to its OUT id: the same sweep if OUT has it
+ * (a shard merged again after it went on), else a new row -- unless every one of its
+ * runs is a skipped duplicate, which would leave an empty sweep behind (*dst = 0). */
+static int map_sweep(merge *m, sqlite3_stmt *q, sqlite3_stmt *find, sqlite3_stmt *ins, int64_t *dst)
+{
+    *dst = 0;
+    sqlite3_reset(find);
+    for (int i = 1; i <= 5; i++)
+        sqlite3_bind_value(find, i, sqlite3_column_value(q, i + 1));
+    int rc = sqlite3_step(find);
+    if (rc == SQLITE_ROW) {
+        *dst = sqlite3_column_int64(find, 0);
+        const char *have = (const char *)sqlite3_column_text(find, 1);
+        const char *status = (const char *)sqlite3_column_text(q, 7);
+        if (have && status && strcmp(have, "done") != 0 && strcmp(status, "done") == 0) {
+            char *sql = sqlite3_mprintf("UPDATE main.sweeps SET status = 'done', finished_at = %Q"
+                                        " WHERE id = %lld",
+                                        (const char *)sqlite3_column_text(q, 8), (long long)*dst);
+            return run_owned(m, sql, "merge: sweeps");
+        }
+        return 0;
+    }
+    if (rc != SQLITE_DONE)
+        return fl_db_error(m->out, rc, "merge: sweeps", m->err, m->cap);
+    if (sqlite3_column_type(q, 9) != SQLITE_NULL && sqlite3_column_int64(q, 10) == 0)
+        return 0;
+    sqlite3_reset(ins);
+    sqlite3_bind_value(ins, 1, sqlite3_column_value(q, 0));
+    sqlite3_bind_value(ins, 2, sqlite3_column_value(q, 1));
+    sqlite3_bind_value(ins, 3, sqlite3_column_value(q, 2));
+    rc = sqlite3_step(ins);
+    if (rc != SQLITE_DONE)
+        return fl_db_error(m->out, rc, "merge: sweeps", m->err, m->cap);
+    *dst = sqlite3_last_insert_rowid(m->h);
+    m->st->sweeps++;
+    return 0;
+}
+
+static int map_sweeps(merge *m)
+{
+    static const char *const map[] = {"id", NULL, "scenario_id", "?3", NULL};
+    sqlite3_stmt *q = NULL, *find = NULL, *ins = NULL, *put = NULL;
+    char *ins_sql = copy_sql(m->h, "sweeps", "main.sweeps", NULL, map,
+                             "FROM temp.m_sweeps t WHERE t.src = ?1 AND t.id = ?2");
+    int rc = run(m,
+                 "CREATE TEMP TABLE sweep_map(src INTEGER, id INTEGER, dst INTEGER,"
+                 " PRIMARY KEY (src, id)) WITHOUT ROWID",
+                 "merge: sweeps");
+    if (rc == 0 && ins_sql == NULL)
+        rc = run(m, NULL, "merge: sweeps");
+    if (rc == 0)
+        rc = prepare(m, sweeps_sql, &q, "merge: sweeps");
+    if (rc == 0)
+        rc = prepare(m,
+                     "SELECT id, status FROM main.sweeps WHERE scenario_id = ?1 AND seeds_from = ?2"
+                     " AND seeds_to = ?3 AND shard IS ?4 AND started_at = ?5 ORDER BY id LIMIT 1",
+                     &find, "merge: sweeps");
+    if (rc == 0)
+        rc = prepare(m, ins_sql, &ins, "merge: sweeps");
+    if (rc == 0)
+        rc = prepare(m, "INSERT INTO temp.sweep_map VALUES (?1, ?2, ?3)", &put, "merge: sweeps");
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t dst;
+        rc = map_sweep(m, q, find, ins, &dst);
+        if (rc || dst == 0)
+            continue;
+        sqlite3_reset(put);
+        sqlite3_bind_value(put, 1, sqlite3_column_value(q, 0));
+        sqlite3_bind_value(put, 2, sqlite3_column_value(q, 1));
+        sqlite3_bind_int64(put, 3, dst);
+        if ((step = sqlite3_step(put)) != SQLITE_DONE)
+            rc = fl_db_error(m->out, step, "merge: sweeps", m->err, m->cap);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = fl_db_error(m->out, step, "merge: sweeps", m->err, m->cap);
+    sqlite3_finalize(q);
+    sqlite3_finalize(find);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(put);
+    sqlite3_free(ins_sql);
+    return rc;
+}
+
+/* The kept runs under fresh ids (after OUT's last, in input order), then their rows. */
+static int copy_runs(merge *m)
+{
+    static const char *const run_map[] = {"id",          "k.dst", "sweep_id", "w.dst",
+                                          "scenario_id", "s.dst", NULL};
+    static const char *const child_map[] = {"run_id", "k.dst", NULL};
+    int rc = run(m,
+                 "CREATE TEMP TABLE run_map(src INTEGER, id INTEGER, dst INTEGER,"
+                 " PRIMARY KEY (src, id)) WITHOUT ROWID;"
+                 "INSERT INTO temp.run_map SELECT src, id, (SELECT coalesce(max(id), 0)"
+                 " FROM main.runs) + row_number() OVER (ORDER BY src, id)"
+                 " FROM temp.run_key WHERE NOT dup;",
+                 "merge: runs");
+    if (rc == 0)
+        rc = run_owned(m,
+                       copy_sql(m->h, "runs", "main.runs", NULL, run_map,
+                                "FROM temp.m_runs t JOIN temp.run_map k ON k.src = t.src AND"
+                                " k.id = t.id JOIN temp.scen_map s ON s.src = t.src AND s.id ="
+                                " t.scenario_id LEFT JOIN temp.sweep_map w ON w.src = t.src"
+                                " AND w.id = t.sweep_id ORDER BY k.dst"),
+                       "merge: runs");
+    if (rc == 0)
+        m->st->runs = (uint64_t)sqlite3_changes(m->h);
+    for (size_t i = 0; rc == 0 && i < NCHILD; i++) {
+        char *tail = sqlite3_mprintf("FROM temp.\"m_%w\" t JOIN temp.run_map k ON k.src = t.src"
+                                     " AND k.id = t.run_id",
+                                     child_tables[i]);
+        char *dst = sqlite3_mprintf("main.\"%w\"", child_tables[i]);
+        char *sql =
+            tail && dst ? copy_sql(m->h, child_tables[i], dst, NULL, child_map, tail) : NULL;
+        rc = run(m, sql, child_tables[i]);
+        if (rc == 0)
+            m->st->rows += (uint64_t)sqlite3_changes(m->h);
+        sqlite3_free(sql);
+        sqlite3_free(dst);
+        sqlite3_free(tail);
+    }
+    return rc;
+}
+
+static int write_out(merge *m)
+{
+    int rc = run(m, "BEGIN IMMEDIATE", "merge");
+    if (rc)
+        return rc;
+    rc = map_scenarios(m);
+    if (rc == 0)
+        rc = check_orphans(m);
+    if (rc == 0)
+        rc = find_duplicates(m);
+    if (rc == 0)
+        rc = map_sweeps(m);
+    if (rc == 0)
+        rc = copy_runs(m);
+    if (rc == 0)
+        rc = run(m, "COMMIT", "merge: commit");
+    if (rc) {
+        sqlite3_exec(m->h, "ROLLBACK", NULL, NULL, NULL);
+        /* The counts describe what would have been written: keep only the refusal's. */
+        uint64_t dup = m->st->duplicates;
+        memset(m->st, 0, sizeof *m->st);
+        m->st->duplicates = rc == FL_EINVAL ? dup : 0;
+    }
+    return rc;
+}
+
+int fl_db_merge(fl_db *out, const char *const *in, size_t nin, int flags, fl_db_merge_stats *st,
+                char *err, size_t cap)
+{
+    merge m = {.out = out,
+               .h = fl_db_sqlite(out),
+               .in = in,
+               .nin = nin,
+               .flags = flags,
+               .st = st,
+               .err = err,
+               .cap = cap};
+    memset(st, 0, sizeof *st);
+    if (nin == 0 || nin > 1000000) {
+        set_err(&m, "merge: between 1 and 1000000 input databases");
+        return FL_EINVAL;
+    }
+    if (fl_db_readonly(out)) {
+        set_err(&m, "%s: opened read-only", fl_db_path(out));
+        return FL_EINVAL;
+    }
+    int rc = check_tables(&m);
+    for (size_t i = 0; rc == 0 && i < nin; i++)
+        rc = check_input(&m, in[i]);
+    if (rc)
+        return rc;
+    drop_work_tables(&m);
+    rc = create_staging(&m);
+    for (size_t i = 0; rc == 0 && i < nin; i++)
+        rc = stage_input(&m, (int)i + 1);
+    if (rc == 0)
+        rc = write_out(&m);
+    drop_work_tables(&m);
+    return rc;
+}
