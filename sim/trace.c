@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 
 void fl_trace_prefix(FILE *out, int64_t time_ns, uint64_t step)
 {
@@ -71,34 +70,77 @@ static void on_log(void *ctx, uint64_t step, int64_t time_ns, int node, int leve
     fl_trace_log_line(t->out, time_ns, step, t->proto_name, node, text);
 }
 
+/* Skip one JSON string starting at its opening quote; returns the char after it. */
+static const char *skip_string(const char *p)
+{
+    for (p++; *p && *p != '"'; p++)
+        if (*p == '\\' && p[1])
+            p++;
+    return *p ? p + 1 : p;
+}
+
+/* Skip one JSON value; *count gets the number of elements when it is an array. */
+static const char *skip_value(const char *p, int *count)
+{
+    if (*p == '"')
+        return skip_string(p);
+    if (*p != '[' && *p != '{') {
+        while (*p && *p != ',' && *p != '}' && *p != ']')
+            p++;
+        return p;
+    }
+    int depth = 0, n = 0, empty = 1;
+    for (; *p; p++) {
+        if (*p == '"') {
+            p = skip_string(p) - 1;
+            empty = 0;
+        } else if (*p == '[' || *p == '{') {
+            if (depth == 1)
+                empty = 0;
+            depth++;
+        } else if (*p == ']' || *p == '}') {
+            if (--depth == 0)
+                break;
+        } else if (depth == 1 && *p == ',') {
+            n++;
+        } else if (depth == 1 && *p != ' ') {
+            empty = 0;
+        }
+    }
+    *count = empty ? 0 : n + 1;
+    return *p ? p + 1 : p;
+}
+
+/* The snapshot's top-level fields as k=v, scanning the text instead of parsing it:
+ * states are printed after every step, and a Raft log makes them long. */
 void fl_trace_state_fields(FILE *out, const char *json)
 {
-    cJSON *j = cJSON_Parse(json);
-    if (!j || !cJSON_IsObject(j)) {
-        fputs(cJSON_IsNull(j) ? "down" : json, out);
-        cJSON_Delete(j);
+    const char *p = json;
+    if (*p != '{') {
+        fputs(strcmp(json, "null") == 0 ? "down" : json, out);
         return;
     }
-    const cJSON *it;
+    p++;
     int first = 1;
-    cJSON_ArrayForEach(it, j)
-    {
-        fputs(first ? "" : " ", out);
+    while (*p == '"') {
+        const char *key = p + 1, *kend = skip_string(p) - 1;
+        p = kend + 2; /* past the quote and the colon */
+        int count = 0;
+        const char *v = p;
+        p = skip_value(p, &count);
+        fprintf(out, "%s%.*s=", first ? "" : " ", (int)(kend - key), key);
         first = 0;
-        if (cJSON_IsString(it))
-            fprintf(out, "%s=%s", it->string, it->valuestring);
-        else if (cJSON_IsNumber(it))
-            fprintf(out, "%s=%.17g", it->string, it->valuedouble);
-        else if (cJSON_IsBool(it))
-            fprintf(out, "%s=%s", it->string, cJSON_IsTrue(it) ? "true" : "false");
-        else if (cJSON_IsArray(it))
-            fprintf(out, "%s=[%d]", it->string, cJSON_GetArraySize(it));
-        else if (cJSON_IsNull(it))
-            fprintf(out, "%s=null", it->string);
+        if (*v == '[')
+            fprintf(out, "[%d]", count);
+        else if (*v == '{')
+            fputs("{...}", out);
+        else if (*v == '"')
+            fprintf(out, "%.*s", (int)(p - v - 2), v + 1);
         else
-            fprintf(out, "%s={...}", it->string);
+            fprintf(out, "%.*s", (int)(p - v), v);
+        if (*p == ',')
+            p++;
     }
-    cJSON_Delete(j);
 }
 
 void fl_trace_state_line(FILE *out, int64_t time_ns, uint64_t step, int node, const char *json)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/world.h"
+#include "core/world_impl.h"
 
 extern const struct fl_protocol fl_proto_echo;
 
@@ -174,6 +175,16 @@ START_TEST(test_world_scripted_messages_wait_for_the_script)
 }
 END_TEST
 
+START_TEST(test_world_memory_per_event_message_and_node_is_bounded)
+{
+    /* issue 2: at most 64 bytes per pending event and per in-flight message (payload
+     * aside), at most 1 KiB per node (protocol state and disk contents aside).  A
+     * pending event is one 16-byte queue key (core/evq.c). */
+    ck_assert_uint_le(sizeof(fl_msg) + sizeof(uint32_t), 64);    /* slab entry + free link */
+    ck_assert_uint_le(sizeof(fl_node) + sizeof(char *), 1024);  /* + last snapshot pointer */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("world");
@@ -187,6 +198,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_world_max_steps_is_limit);
     tcase_add_test(tc, test_world_messages_to_a_down_node_are_dropped_down);
     tcase_add_test(tc, test_world_scripted_messages_wait_for_the_script);
+    tcase_add_test(tc, test_world_memory_per_event_message_and_node_is_bounded);
     suite_add_tcase(s, tc);
     return s;
 }
