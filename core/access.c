@@ -208,11 +208,36 @@ void fl_world_counts_get(const fl_world *w, fl_world_counts *c)
     *c = w->counts;
 }
 
-cJSON *fl_world_snapshot(const fl_world *w, int node)
+cJSON *fl_world_snapshot_raw(const fl_world *w, int node)
 {
     if (!fl_world_node_up(w, node) || !w->cfg.protocol->snapshot)
         return NULL;
     return w->cfg.protocol->snapshot(&w->nodes[node]);
+}
+
+/* Replace raw JSON items (a protocol's pre-printed parts) by their parsed trees. */
+static void parse_raw_items(cJSON *j)
+{
+    for (cJSON *c = j ? j->child : NULL; c; c = c->next) {
+        if (cJSON_IsRaw(c)) {
+            cJSON *tree = cJSON_Parse(c->valuestring);
+            FL_ASSERT(tree != NULL); /* a protocol's raw text must be valid JSON */
+            if (c->string) /* an object member: keep its key (copied before c is freed) */
+                cJSON_ReplaceItemInObjectCaseSensitive(j, c->string, tree);
+            else
+                cJSON_ReplaceItemViaPointer(j, c, tree);
+            c = tree;
+        } else {
+            parse_raw_items(c);
+        }
+    }
+}
+
+cJSON *fl_world_snapshot(const fl_world *w, int node)
+{
+    cJSON *j = fl_world_snapshot_raw(w, node);
+    parse_raw_items(j);
+    return j;
 }
 
 const char *fl_world_describe(const fl_world *w, const fl_msg *m, char *buf, size_t cap)

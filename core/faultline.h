@@ -85,7 +85,10 @@ struct fl_protocol {
     void (*on_client)(fl_node *n, const void *op, size_t len); /* may be NULL */
 
     /* The node's state as JSON, for recording, traces and scripts' `expect`.  The
-     * caller frees the result with cJSON_Delete().  May be NULL. */
+     * caller frees the result with cJSON_Delete().  A large part may be a raw item
+     * (cJSON_AddRawToObject with valid JSON text): it is printed as is when recording,
+     * which is much cheaper than a tree, and parsed when a tree is needed.  May be
+     * NULL. */
     cJSON *(*snapshot)(const fl_node *n);
 
     /* A one-line description of a message ("MsgVote term=10 lastlog=9/11"); writes at
@@ -102,6 +105,10 @@ struct fl_protocol {
      * fl_cluster_quiet_since() tells when the last fault was healed.  Nonzero means
      * outcome `liveness`.  May be NULL. */
     int (*check_end)(const fl_cluster *c, void *observer, fl_violation *v);
+
+    /* Once when the run ends, whatever its outcome: report run-level metrics with
+     * fl_cluster_metric_set ("raft.max_term").  May be NULL. */
+    void (*report)(const fl_cluster *c, void *observer);
 
     /* The observer's memory is about to be discarded: free what check allocated.
      * May be NULL. */

@@ -294,6 +294,8 @@ void fl_world_finish(fl_world *w, int outcome, const char *detail)
         w->fail_time_ns = w->now_ns;
     }
     w->outcome = outcome;
+    if (p->report)
+        p->report(&w->cluster, w->observer);
     report_in_flight(w);
 }
 

@@ -231,7 +231,7 @@ void fl_world_emit_state(fl_world *w, int node)
     if (!w->want_states || node < 1)
         return;
     char *text;
-    cJSON *j = fl_world_snapshot(w, node);
+    cJSON *j = fl_world_snapshot_raw(w, node); /* printed as is: no need to parse */
     if (j) {
         text = fl_json_print(j);
         cJSON_Delete(j);

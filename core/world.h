@@ -236,6 +236,8 @@ const fl_cluster *fl_world_cluster(const fl_world *w);
 /* The node's snapshot JSON (caller frees with cJSON_Delete), or NULL when it is down
  * or the protocol has no snapshot. */
 cJSON *fl_world_snapshot(const fl_world *w, int node);
+/* The same, but raw items the protocol pre-printed stay raw (for printing only). */
+cJSON *fl_world_snapshot_raw(const fl_world *w, int node);
 /* Describe a message with the protocol's describe (or "msg <len> bytes"). */
 const char *fl_world_describe(const fl_world *w, const fl_msg *m, char *buf, size_t cap);
 /* The timer index named `name`, or -1. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 extern const struct fl_protocol fl_proto_echo;
-extern const struct fl_protocol fl_proto_raft __attribute__((weak)); /* TEMP */
+extern const struct fl_protocol fl_proto_raft;
 
 /* In name order, so that `faultline protocols` lists them alphabetically. */
 static const struct fl_protocol *const builtins[] = {&fl_proto_echo, &fl_proto_raft};
@@ -14,7 +14,7 @@ static const struct fl_protocol *const builtins[] = {&fl_proto_echo, &fl_proto_r
 const struct fl_protocol *fl_registry_find(const char *name)
 {
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-        if (builtins[i] && strcmp(builtins[i]->name, name) == 0)
+        if (strcmp(builtins[i]->name, name) == 0)
             return builtins[i];
     return NULL;
 }

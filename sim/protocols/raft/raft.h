@@ -1,0 +1,357 @@
+/*
+ * raft.h -- private types of the built-in Raft protocol (sim/protocols/raft/).
+ *
+ * The protocol follows etcd-raft's behaviour (and the Raft paper, cited by section in
+ * the .c files): roles, randomized election timeouts, the up-to-date vote check,
+ * MsgApp with the consistency check, conflict truncation and etcd's reject hint,
+ * per-follower progress in probe / replicate state, commit by quorum of current-term
+ * entries, proposals forwarded as MsgProp, a WAL on the simulated disk.
+ *
+ * Files, by concern:
+ *   raft.c          the protocol table, start / stop, timers, clients, the end-of-callback
+ *                   flush (persist, sync, release durable messages, apply)
+ *   raft_params.c   params validation (configure) and parsing
+ *   raft_role.c     follower / candidate / leader transitions, elections
+ *   raft_repl.c     the leader: progress, MsgApp / heartbeats, commit
+ *   raft_recv.c     message handling (Step)
+ *   raft_msg.c      the wire format: encode, decode, describe
+ *   raft_log.c      the in-memory log and its hash chain
+ *   raft_wal.c      the write-ahead log on the simulated disk: write, replay, bootstrap
+ *   raft_snapshot.c the state as JSON and the key-value state machine
+ *   raft_check.c    the observer: safety invariants and liveness
+ *
+ * What holds after every callback: 1 <= entries' terms <= term; applied <= commit <=
+ * last; stable <= last, and entries 1..stable are on the disk, covered by a completed
+ * sync; no vote or append acknowledgement has left before the sync covering it.  The
+ * cluster-wide properties are the observer's (raft_check.c).
+ */
+#ifndef FL_SIM_PROTOCOLS_RAFT_RAFT_H
+#define FL_SIM_PROTOCOLS_RAFT_RAFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/faultline.h"
+
+/* ---- limits (each checked where it applies) ---- */
+#define RAFT_MAX_LOG (UINT64_C(1) << 22)  /* entries in one log: proposals beyond are dropped */
+#define RAFT_MAX_ENTRY_BYTES 4096         /* one client op */
+#define RAFT_MAX_ENTRIES_PER_MSG 4096     /* upper bound of params.max_entries_per_msg */
+#define RAFT_MAX_APP_BYTES (512u << 10)   /* entry bytes in one MsgApp (FL_MAX_MSG_BYTES) */
+#define RAFT_MAX_SEND_BURST 64            /* MsgApps sent to one follower in one go */
+#define RAFT_MAX_FORWARD_HOPS 4           /* a MsgProp forwarded more often is dropped */
+#define RAFT_MAX_INITIAL_ENTRIES 100000   /* params.initial.log_terms */
+#define RAFT_MAX_TERM (UINT64_C(1) << 48) /* params.initial.term */
+#define RAFT_WAL_FILE 0
+
+enum raft_role { RAFT_FOLLOWER = 0, RAFT_CANDIDATE, RAFT_LEADER };
+enum raft_timer { RAFT_TIMER_ELECTION = 0, RAFT_TIMER_HEARTBEAT = 1 };
+enum raft_entry_type { RAFT_ENTRY_NORMAL = 0, RAFT_ENTRY_CONF = 1 };
+
+/* Known bugs (params.bugs): each a realistic mistake, each a few lines, off by default.
+ * Keep raft_bug_names (raft_params.c) in the same order. */
+enum raft_bug {
+    RAFT_BUG_QUORUM_OFF_BY_ONE = 1u << 0, /* majority computed as n/2 */
+    RAFT_BUG_FORGET_VOTE = 1u << 1,       /* vote not persisted, lost on restart */
+    RAFT_BUG_ACCEPT_STALE_TERM = 1u << 2, /* MsgApp from an older term not rejected */
+    RAFT_BUG_KEEP_CONFLICTS = 1u << 3,    /* follower appends without cutting a conflict */
+    RAFT_BUG_VOTE_ANY_LOG = 1u << 4,      /* vote granted without the up-to-date check */
+    RAFT_BUG_COMMIT_OLD_TERM = 1u << 5,   /* commit an old-term entry by counting (Fig. 8) */
+    RAFT_BUG_ACK_BEFORE_SYNC = 1u << 6,   /* follower acks entries before syncing them */
+    RAFT_BUG_COUNT = 7
+};
+extern const char *const raft_bug_names[RAFT_BUG_COUNT + 1];
+
+/* The run's params, validated by raft_configure and parsed again by every start. */
+struct raft_params {
+    int64_t election_ns; /* base election timeout; the drawn one is in [et, 2et) */
+    int64_t heartbeat_ns;
+    uint32_t max_entries; /* entries per MsgApp */
+    unsigned bugs;        /* enum raft_bug bits */
+};
+
+/* Parse params (NULL: defaults).  Returns 0, or -1 with "params.x: why" in err. */
+int raft_params_parse(const cJSON *params, struct raft_params *p, char *err, size_t cap);
+int raft_configure(const cJSON *params, char *err, size_t cap);
+extern const char raft_params_doc[];
+
+/* ---- messages (raft_msg.c) ---- */
+
+enum raft_msg_type {
+    RAFT_MSG_VOTE = 1,
+    RAFT_MSG_VOTE_RESP,
+    RAFT_MSG_APP,
+    RAFT_MSG_APP_RESP,
+    RAFT_MSG_HEARTBEAT,
+    RAFT_MSG_HEARTBEAT_RESP,
+    RAFT_MSG_PROP,
+    RAFT_MSG_TYPE_END
+};
+
+/* Field meanings follow etcd's raftpb.Message:
+ *   MsgVote      term, index/logterm = candidate's last entry
+ *   MsgApp       term, index/logterm = the entry before `entries`, commit
+ *   MsgAppResp   term, index = last index accepted (or the rejected index), reject,
+ *                hint/logterm = the follower's guess of where the logs match
+ *   MsgHeartbeat term, commit = min(follower's match, leader's commit)
+ *   MsgProp      entries (terms 0), hops = times forwarded */
+struct raft_state;
+struct raft_msg {
+    uint8_t type, reject, hops;
+    uint32_t nent;
+    uint64_t term, index, logterm, commit, hint;
+    const uint8_t *ents; /* nent encoded entries (decode: points into the message) */
+    size_t ents_len;
+};
+
+/* One entry of a message, as decoded by raft_msg_entry_next. */
+struct raft_msg_entry {
+    uint64_t term;
+    uint8_t type;
+    uint32_t len;
+    const char *data;
+};
+
+#define RAFT_MSG_HEADER 48
+#define RAFT_MSG_ENTRY_HEADER 16
+
+/* Encode m into s->mbuf; returns the length (0: too large or out of memory).  The
+ * entries are m->ents (raw, as decoded or built by raft_msg_entry_encode) or, when
+ * m->ents is NULL, log entries index+1 .. index+nent. */
+size_t raft_msg_encode(struct raft_state *s, const struct raft_msg *m);
+/* Encode one entry at p (RAFT_MSG_ENTRY_HEADER + len bytes); returns its size. */
+size_t raft_msg_entry_encode(uint8_t *p, uint64_t term, int type, const void *data, uint32_t len);
+/* Decode and validate buf.  Returns 0, or -1 when it is not a well-formed message. */
+int raft_msg_decode(const void *buf, size_t len, struct raft_msg *m);
+/* Walk the entries of a decoded message: *pos starts at 0. */
+void raft_msg_entry_next(const struct raft_msg *m, size_t *pos, struct raft_msg_entry *e);
+const char *raft_msg_type_name(int type);
+const char *raft_describe(const void *msg, size_t len, char *buf, size_t cap);
+
+/* ---- per-node state ---- */
+
+struct raft_entry {
+    uint64_t term;
+    uint64_t phash; /* hash chain over entries 1..index (raft_log.c), read by the observer */
+    uint64_t seq;   /* append order within this incarnation, read by the observer */
+    uint32_t len;
+    uint8_t type;
+    char *data; /* owned; NULL when len == 0 */
+};
+
+/* etcd's tracker.Progress, reduced to what this protocol uses (§5.3). */
+enum raft_pr_state { RAFT_PR_PROBE = 0, RAFT_PR_REPLICATE };
+struct raft_progress {
+    uint64_t match, next;
+    uint64_t sent_commit; /* highest commit index sent (etcd's CanBumpCommit) */
+    uint8_t state;
+    uint8_t paused; /* probe: a MsgApp is out, wait for its answer */
+};
+
+/* A message that promises durability, held until the sync covering it completes. */
+struct raft_pending {
+    uint64_t need; /* the sync id it waits for; 0: the next sync to be requested */
+    int to;
+    uint32_t len;
+    uint8_t *buf;
+    uint8_t wait; /* 0: nothing was unsynced when it was queued */
+};
+
+/* A requested sync and the log position it covers. */
+struct raft_syncrec {
+    uint64_t id;
+    uint64_t last; /* last index written when requested (lowered by later truncations) */
+};
+
+struct raft_kv {
+    char *key, *val;
+};
+
+struct raft_state {
+    int id, n;
+    struct raft_params p;
+    int64_t started_ns; /* when this incarnation started (the observer tells restarts) */
+
+    /* §5.1 Figure 2, persistent state (with commit, as etcd's HardState) */
+    uint64_t term;
+    int vote;
+    uint64_t commit;
+    /* volatile */
+    uint64_t applied;
+    int role, lead, reported_lead;
+    int64_t rand_election_ns; /* this term's randomized election timeout */
+
+    /* the log: entry i at ents[i - 1] */
+    struct raft_entry *ents;
+    uint64_t last, cap;
+    uint64_t append_seq;
+
+    /* durability (raft_wal.c) */
+    uint64_t stable; /* entries 1..stable are synced */
+    uint64_t hs_term, hs_commit;
+    int hs_vote;        /* the hard state last written */
+    uint32_t wal_crc;   /* chained checksum of the last record */
+    int wal_dirty;      /* written since the last sync request */
+    uint64_t synced_id; /* highest completed sync */
+    struct raft_syncrec *syncs;
+    size_t nsyncs, capsyncs;
+    struct raft_pending *outq;
+    size_t nout, capout;
+
+    /* candidate: votes[id] 0 unknown, 1 granted, 2 rejected */
+    uint8_t *votes;
+    /* leader */
+    struct raft_progress *prs; /* prs[id], id 1..n */
+    uint64_t *scratch;         /* n matches, for the quorum index */
+
+    uint8_t *mbuf; /* message encoding buffer */
+    size_t mcap;
+
+    /* the key-value state machine (raft_snapshot.c) */
+    struct raft_kv *kv;
+    size_t nkv, capkv;
+    char *sm_other; /* the last op that was not "set k v" */
+    uint64_t sm_ops;
+    int voters; /* configuration entries applied */
+};
+
+static inline int raft_bug(const struct raft_state *s, unsigned bug)
+{
+    return (s->p.bugs & bug) != 0;
+}
+
+/* ---- raft.c ---- */
+void raft_flush(fl_node *n, struct raft_state *s);
+/* Send now (ordinary messages). */
+void raft_send(fl_node *n, struct raft_state *s, int to, const struct raft_msg *m);
+/* Send once everything written so far is synced (votes, append acks: etcd's
+ * msgsAfterAppend).  A message to self is stepped locally at that point. */
+void raft_send_durable(fl_node *n, struct raft_state *s, int to, const struct raft_msg *m);
+void raft_reset_election_timer(fl_node *n, struct raft_state *s);
+
+/* ---- raft_role.c ---- */
+int raft_quorum(const struct raft_state *s);
+void raft_become_follower(fl_node *n, struct raft_state *s, uint64_t term, int lead);
+void raft_campaign(fl_node *n, struct raft_state *s);
+void raft_become_leader(fl_node *n, struct raft_state *s);
+void raft_poll(fl_node *n, struct raft_state *s, int from, int granted);
+void raft_tally(const struct raft_state *s, int *granted, int *rejected);
+
+/* ---- raft_repl.c ---- */
+int raft_send_append(fl_node *n, struct raft_state *s, int to, int send_if_empty);
+void raft_bcast_append(fl_node *n, struct raft_state *s);
+void raft_bcast_heartbeat(fl_node *n, struct raft_state *s);
+int raft_maybe_commit(struct raft_state *s);
+void raft_leader_on_app_resp(fl_node *n, struct raft_state *s, int from, const struct raft_msg *m);
+void raft_leader_on_heartbeat_resp(fl_node *n, struct raft_state *s, int from);
+int raft_leader_propose(fl_node *n, struct raft_state *s, const struct raft_msg *m);
+
+/* ---- raft_recv.c ---- */
+void raft_step(fl_node *n, struct raft_state *s, int from, const struct raft_msg *m);
+
+/* ---- raft_log.c ---- */
+uint64_t raft_term_at(const struct raft_state *s, uint64_t index); /* 0 outside the log */
+uint64_t raft_last_term(const struct raft_state *s);
+uint64_t raft_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
+                         uint32_t len);
+/* Append one entry at last + 1 (copying data) without touching the disk.  Returns 0
+ * or -1 when the log is full or out of memory. */
+int raft_log_push(struct raft_state *s, uint64_t term, int type, const void *data, uint32_t len);
+/* Drop entries after `last` (memory only). */
+void raft_log_cut(struct raft_state *s, uint64_t last);
+void raft_log_free(struct raft_state *s);
+int raft_is_up_to_date(const struct raft_state *s, uint64_t index, uint64_t term);
+uint64_t raft_find_conflict_by_term(const struct raft_state *s, uint64_t index, uint64_t term,
+                                    uint64_t *term_out);
+void raft_commit_to(fl_node *n, struct raft_state *s, uint64_t index);
+
+/* ---- raft_wal.c ---- */
+/* Append an entry to the log and the WAL (the hard state first when it changed). */
+int raft_append(fl_node *n, struct raft_state *s, uint64_t term, int type, const void *data,
+                uint32_t len);
+/* Cut the log after `last` (the WAL learns it from the next entry's index). */
+void raft_truncate(struct raft_state *s, uint64_t last);
+void raft_persist_hard_state(fl_node *n, struct raft_state *s);
+/* Replay the WAL, or bootstrap an empty disk from params; logs as etcd does. */
+void raft_wal_recover(fl_node *n, struct raft_state *s, const cJSON *params);
+uint32_t raft_crc32c(uint32_t crc, const void *buf, size_t len);
+
+/* ---- raft_snapshot.c ---- */
+cJSON *raft_snapshot(const fl_node *n);
+void raft_apply(fl_node *n, struct raft_state *s);
+void raft_sm_free(struct raft_state *s);
+
+/* ---- raft_check.c: the observer ---- */
+
+/* Counters kept by the observer (the public API has no metrics call yet). */
+struct raft_metrics {
+    int64_t elections;      /* candidacies started */
+    int64_t leaders;        /* leaders elected */
+    int64_t leader_changes; /* a leader elected other than the previous one */
+    int64_t proposals;      /* entries with data appended by leaders */
+    int64_t commits;        /* entries newly committed by leaders */
+    int64_t max_term;
+    int64_t first_leader_ns; /* -1 until a leader exists */
+};
+
+/* What the observer remembers of one node, across its crashes. */
+struct raft_obs_node {
+    const struct raft_state *sp; /* the state last seen; NULL while down */
+    int64_t started_ns;          /* its incarnation */
+    uint64_t seen_seq;           /* entries with a larger seq are new */
+    uint64_t *ph;                /* shadow of the log's hash chain: ph[i - 1], entry i */
+    uint64_t last;               /* shadow length */
+    size_t cap;
+    uint64_t stable; /* entries 1..stable were synced when last seen */
+    uint64_t term;
+    int role, seen;
+    int holds; /* durably holds the highest leader-committed entry */
+};
+
+struct raft_obs_term {
+    uint64_t term;
+    int leader;
+};
+
+/* (index, term) -> hash of the prefix: one list per index (log matching). */
+struct raft_obs_lm {
+    uint64_t term, phash;
+    uint32_t next; /* 1-based index of the next item of this index's list; 0: end */
+    int node;
+};
+
+struct raft_obs {
+    int n, inited, failed;
+    struct raft_obs_node *nodes;   /* 1..n */
+    struct raft_obs_term *leaders; /* every (term, leader) ever, sorted by term */
+    size_t nleaders, capleaders;
+    uint32_t *lm_head; /* per index, 1-based first item */
+    size_t lm_cap;
+    struct raft_obs_lm *lm;
+    size_t nlm, caplm;
+    uint64_t *gc;      /* hash chain of the committed prefix: gc[i - 1], entry i */
+    uint64_t *gc_term; /* the entry's term */
+    uint64_t *gc_ct;   /* the lowest term in which it is known committed (non-decreasing) */
+    size_t gc_cap;
+    uint64_t gmax; /* highest index any node has committed */
+    uint64_t dmax; /* highest index a leader has committed in its term */
+    int holders;   /* nodes that durably hold entry dmax */
+    int64_t election_ns;
+    int quiet_seen;
+    uint64_t quiet_last; /* highest last index when the liveness phase began */
+    int last_leader;
+    struct raft_metrics m;
+};
+
+int raft_check(const fl_cluster *c, void *observer, int node, fl_violation *v);
+int raft_check_end(const fl_cluster *c, void *observer, fl_violation *v);
+void raft_observer_free(void *observer);
+/* The counters below as run metrics (fl_protocol.report). */
+void raft_report(const fl_cluster *c, void *observer);
+/* The observer's counters so far. */
+const struct raft_metrics *raft_observer_metrics(const void *observer);
+
+/* Small helpers shared by the files. */
+void *raft_grow(void *p, size_t *cap, size_t need, size_t elem);
+
+#endif /* FL_SIM_PROTOCOLS_RAFT_RAFT_H */

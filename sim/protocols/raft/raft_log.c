@@ -1,0 +1,144 @@
+/*
+ * raft_log.c -- the in-memory Raft log (§5.3) and the hash chain over it.
+ *
+ * Entry i lives at ents[i - 1]; there is no compaction, so every index 1..last is
+ * present.  Each entry carries `phash`, a 64-bit hash of its own (index, term, type,
+ * data) chained with its predecessor's: two entries with equal phash head identical
+ * prefixes (up to hash collisions).  The observer relies on it to check log matching,
+ * leader completeness and state machine safety in O(1) per step instead of comparing
+ * whole logs.  `seq` numbers appends within one incarnation so that the observer finds
+ * the entries that are new since it last looked: they are exactly the tail whose seq is
+ * larger, because the log only ever changes by cutting a suffix and appending.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/protocols/raft/raft.h"
+
+void *raft_grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need)
+        ncap *= 2;
+    void *q = realloc(p, ncap * elem);
+    if (!q)
+        return NULL;
+    *cap = ncap;
+    return q;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+uint64_t raft_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
+                         uint32_t len)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325); /* FNV-1a over the data */
+    const uint8_t *p = data;
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+    h = mix64(h ^ mix64(term + (uint64_t)type * UINT64_C(0x9e3779b97f4a7c15)));
+    return mix64(prev ^ mix64(h + index));
+}
+
+uint64_t raft_term_at(const struct raft_state *s, uint64_t index)
+{
+    return index >= 1 && index <= s->last ? s->ents[index - 1].term : 0;
+}
+
+uint64_t raft_last_term(const struct raft_state *s)
+{
+    return raft_term_at(s, s->last);
+}
+
+int raft_log_push(struct raft_state *s, uint64_t term, int type, const void *data, uint32_t len)
+{
+    if (s->last >= RAFT_MAX_LOG || len > RAFT_MAX_ENTRY_BYTES)
+        return -1;
+    size_t cap = (size_t)s->cap;
+    struct raft_entry *ents = raft_grow(s->ents, &cap, (size_t)s->last + 1, sizeof *ents);
+    if (!ents)
+        return -1;
+    s->ents = ents;
+    s->cap = cap;
+    struct raft_entry *e = &s->ents[s->last];
+    memset(e, 0, sizeof *e);
+    if (len) {
+        e->data = malloc(len);
+        if (!e->data)
+            return -1;
+        memcpy(e->data, data, len);
+    }
+    uint64_t prev = s->last ? s->ents[s->last - 1].phash : 0;
+    e->term = term;
+    e->type = (uint8_t)type;
+    e->len = len;
+    e->seq = ++s->append_seq;
+    e->phash = raft_hash_entry(prev, s->last + 1, term, type, data, len);
+    s->last++;
+    return 0;
+}
+
+void raft_log_cut(struct raft_state *s, uint64_t last)
+{
+    while (s->last > last) {
+        free(s->ents[s->last - 1].data);
+        s->ents[s->last - 1].data = NULL;
+        s->last--;
+    }
+}
+
+void raft_log_free(struct raft_state *s)
+{
+    raft_log_cut(s, 0);
+    free(s->ents);
+    s->ents = NULL;
+    s->cap = 0;
+}
+
+/* §5.4.1: the candidate's log is at least as up-to-date as ours when its last term is
+ * higher, or equal with an index at least ours. */
+int raft_is_up_to_date(const struct raft_state *s, uint64_t index, uint64_t term)
+{
+    uint64_t lt = raft_last_term(s);
+    return term > lt || (term == lt && index >= s->last);
+}
+
+/* etcd's findConflictByTerm: the largest index <= `index` whose term is <= `term`
+ * (and that term in *term_out).  Used on both sides of a rejected MsgApp so that the
+ * leader skips a whole divergent term per round trip instead of one entry. */
+uint64_t raft_find_conflict_by_term(const struct raft_state *s, uint64_t index, uint64_t term,
+                                    uint64_t *term_out)
+{
+    if (index > s->last)
+        index = s->last;
+    while (index > 0 && s->ents[index - 1].term > term)
+        index--;
+    *term_out = raft_term_at(s, index);
+    return index;
+}
+
+/* Raise the commit index (never lowers it).  A commit beyond the log cannot come from
+ * a correct leader (it sends min(match, commit)); etcd panics there, we log and clamp,
+ * so that a buggy run is reported by the observer rather than by a crash. */
+void raft_commit_to(fl_node *n, struct raft_state *s, uint64_t index)
+{
+    if (index > s->last) {
+        fl_log(n, FL_LOG_WARN,
+               "%d tocommit(%llu) is out of range [lastIndex(%llu)]; "
+               "was the raft log corrupted, truncated, or lost?",
+               s->id, (unsigned long long)index, (unsigned long long)s->last);
+        index = s->last;
+    }
+    if (index > s->commit)
+        s->commit = index;
+}

@@ -1,0 +1,198 @@
+/*
+ * raft_params.c -- the `params` object of a Raft scenario: validation and parsing.
+ *
+ * configure() validates once per run and names the JSON path of the first problem;
+ * every start() parses the same object again (it is small) into struct raft_params, so
+ * that no state outlives a node's memory.  Unknown keys are errors, as everywhere in
+ * faultline's scenarios.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/protocols/raft/raft.h"
+
+const char *const raft_bug_names[RAFT_BUG_COUNT + 1] = {
+    "quorum_off_by_one", "forget_vote",     "accept_stale_term", "keep_conflicts",
+    "vote_any_log",      "commit_old_term", "ack_before_sync",   NULL};
+
+const char raft_params_doc[] =
+    "election_timeout: base election timeout, drawn in [t, 2t) per term (\"150ms\")\n"
+    "heartbeat: leader heartbeat interval, shorter than election_timeout (\"50ms\")\n"
+    "max_entries_per_msg: entries per MsgApp, >= 1 (64)\n"
+    "bugs: known bugs to switch on, e.g. [\"forget_vote\"] ([])\n"
+    "initial: persisted start state {\"term\", \"commit\", \"log_terms\": [...]} "
+    "(bootstrap: one conf entry per node at term 1, term 1, commit N)\n";
+
+#define DEFAULT_ELECTION_NS (150 * FL_MS)
+#define DEFAULT_HEARTBEAT_NS (50 * FL_MS)
+#define DEFAULT_MAX_ENTRIES 64
+#define MAX_TIMEOUT_NS (3600 * FL_S)
+
+static int parse_duration(const cJSON *v, const char *path, int64_t *ns, char *err, size_t cap)
+{
+    if (!cJSON_IsString(v)) {
+        snprintf(err, cap, "params.%s: expected a duration such as \"150ms\"", path);
+        return -1;
+    }
+    if (fl_parse_duration(v->valuestring, ns) != 0 || *ns <= 0 || *ns > MAX_TIMEOUT_NS) {
+        snprintf(err, cap,
+                 "params.%s: expected a duration in (0, 1h] such as \"150ms\", "
+                 "got \"%.64s\"",
+                 path, v->valuestring);
+        return -1;
+    }
+    return 0;
+}
+
+/* An integer-valued JSON number in [lo, hi]. */
+static int parse_uint(const cJSON *v, const char *path, uint64_t lo, uint64_t hi, uint64_t *out,
+                      char *err, size_t cap)
+{
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
+        v->valuedouble < (double)lo || v->valuedouble > (double)hi) {
+        snprintf(err, cap, "params.%s: expected an integer in [%llu, %llu]", path,
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return -1;
+    }
+    *out = (uint64_t)v->valuedouble;
+    return 0;
+}
+
+static int bug_index(const char *name)
+{
+    for (int i = 0; raft_bug_names[i]; i++)
+        if (strcmp(name, raft_bug_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int parse_bugs(const cJSON *v, unsigned *bugs, char *err, size_t cap)
+{
+    if (!cJSON_IsArray(v)) {
+        snprintf(err, cap, "params.bugs: expected an array of bug names");
+        return -1;
+    }
+    int i = 0;
+    for (const cJSON *b = v->child; b; b = b->next, i++) {
+        int k = cJSON_IsString(b) ? bug_index(b->valuestring) : -1;
+        if (k >= 0) {
+            *bugs |= 1u << k;
+            continue;
+        }
+        char known[256] = "";
+        for (int j = 0; raft_bug_names[j]; j++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
+                     raft_bug_names[j]);
+        if (cJSON_IsString(b))
+            snprintf(err, cap, "params.bugs[%d]: unknown bug \"%.64s\" (expected %s)", i,
+                     b->valuestring, known);
+        else
+            snprintf(err, cap, "params.bugs[%d]: expected a bug name (one of %s)", i, known);
+        return -1;
+    }
+    return 0;
+}
+
+/* params.initial: {"term", "commit", "log_terms": [...]}: terms >= 1, non-decreasing, at
+ * most `term`; commit at most the log length. */
+static int check_initial(const cJSON *v, char *err, size_t cap)
+{
+    if (!cJSON_IsObject(v)) {
+        snprintf(err, cap,
+                 "params.initial: expected an object {\"term\", \"commit\", "
+                 "\"log_terms\"}");
+        return -1;
+    }
+    uint64_t term = 0, commit = 0, prev = 1, t;
+    for (const cJSON *k = v->child; k; k = k->next) {
+        if (strcmp(k->string, "term") && strcmp(k->string, "commit") &&
+            strcmp(k->string, "log_terms")) {
+            snprintf(err, cap,
+                     "params.initial.%.64s: unknown key (expected term, commit, "
+                     "log_terms)",
+                     k->string);
+            return -1;
+        }
+    }
+    const cJSON *jt = cJSON_GetObjectItemCaseSensitive(v, "term");
+    const cJSON *jc = cJSON_GetObjectItemCaseSensitive(v, "commit");
+    const cJSON *jl = cJSON_GetObjectItemCaseSensitive(v, "log_terms");
+    if (jt && parse_uint(jt, "initial.term", 0, RAFT_MAX_TERM, &term, err, cap))
+        return -1;
+    if (jl && !cJSON_IsArray(jl)) {
+        snprintf(err, cap, "params.initial.log_terms: expected an array of terms");
+        return -1;
+    }
+    int len = jl ? cJSON_GetArraySize(jl) : 0;
+    if (len > RAFT_MAX_INITIAL_ENTRIES) {
+        snprintf(err, cap, "params.initial.log_terms: at most %d entries, got %d",
+                 RAFT_MAX_INITIAL_ENTRIES, len);
+        return -1;
+    }
+    int i = 0;
+    for (const cJSON *e = jl ? jl->child : NULL; e; e = e->next, i++) {
+        char path[64];
+        snprintf(path, sizeof path, "initial.log_terms[%d]", i);
+        if (parse_uint(e, path, prev, term ? term : RAFT_MAX_TERM, &t, err, cap))
+            return -1;
+        prev = t;
+    }
+    if (jc && parse_uint(jc, "initial.commit", 0, (uint64_t)len, &commit, err, cap))
+        return -1;
+    return 0;
+}
+
+static int parse_key(const cJSON *k, struct raft_params *p, char *err, size_t cap)
+{
+    uint64_t u;
+    if (strcmp(k->string, "election_timeout") == 0)
+        return parse_duration(k, "election_timeout", &p->election_ns, err, cap);
+    if (strcmp(k->string, "heartbeat") == 0)
+        return parse_duration(k, "heartbeat", &p->heartbeat_ns, err, cap);
+    if (strcmp(k->string, "max_entries_per_msg") == 0) {
+        if (parse_uint(k, "max_entries_per_msg", 1, RAFT_MAX_ENTRIES_PER_MSG, &u, err, cap))
+            return -1;
+        p->max_entries = (uint32_t)u;
+        return 0;
+    }
+    if (strcmp(k->string, "bugs") == 0)
+        return parse_bugs(k, &p->bugs, err, cap);
+    if (strcmp(k->string, "initial") == 0)
+        return check_initial(k, err, cap);
+    snprintf(err, cap,
+             "params.%.64s: unknown key (expected election_timeout, heartbeat, "
+             "max_entries_per_msg, bugs, initial)",
+             k->string);
+    return -1;
+}
+
+int raft_params_parse(const cJSON *params, struct raft_params *p, char *err, size_t cap)
+{
+    memset(p, 0, sizeof *p);
+    p->election_ns = DEFAULT_ELECTION_NS;
+    p->heartbeat_ns = DEFAULT_HEARTBEAT_NS;
+    p->max_entries = DEFAULT_MAX_ENTRIES;
+    if (!params || cJSON_IsNull(params))
+        return 0;
+    if (!cJSON_IsObject(params)) {
+        snprintf(err, cap, "params: expected an object");
+        return -1;
+    }
+    for (const cJSON *k = params->child; k; k = k->next)
+        if (parse_key(k, p, err, cap))
+            return -1;
+    if (p->heartbeat_ns >= p->election_ns) {
+        snprintf(err, cap,
+                 "params.heartbeat: must be shorter than params.election_timeout "
+                 "(%lld ns >= %lld ns)",
+                 (long long)p->heartbeat_ns, (long long)p->election_ns);
+        return -1;
+    }
+    return 0;
+}
+
+int raft_configure(const cJSON *params, char *err, size_t cap)
+{
+    struct raft_params p;
+    return raft_params_parse(params, &p, err, cap) ? -1 : 0;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Faults really fire: over 50 seeds of the shipped chaos scenario in swarm mode, every
+# fault kind occurs and takes effect in at least 20% of the runs (make soak checks the
+# same over 1,000 seeds).  Read from the metrics every run records.
+source "$(dirname "$0")/lib/common.bash"
+
+SEEDS=${FL_FAULT_SHARE_SEEDS:-50}
+for s in $(seq 1 "$SEEDS"); do
+  "$FL" run "$SRC/sim/scenarios/raft-chaos.json" --seed "$s" --set faults.swarm=true \
+    --db shares.db --record none >/dev/null 2>&1
+  [ $? -le 1 ] || fail "seed $s: run failed to execute"
+done
+"$FL" query shares.db "SELECT count(*) FROM runs" --format csv | tail -1 | grep -qx "$SEEDS" &&
+  pass || fail "expected $SEEDS runs"
+"$FL" query shares.db "SELECT substr(name, 8, length(name) - 17) AS kind,
+    round(100.0 * sum(value > 0) / count(*), 1) AS pct
+  FROM metrics WHERE name LIKE 'faults.%.effective' GROUP BY name ORDER BY name" \
+  --format csv | tail -n +2 >shares.csv
+cat shares.csv
+for kind in partition heal crash restart timeout clock drop duplicate delay; do
+  pct=$(grep "^$kind," shares.csv | cut -d, -f2)
+  if [ -z "$pct" ]; then
+    fail "no metric for fault kind $kind"
+  elif awk -v p="$pct" 'BEGIN { exit !(p >= 20) }'; then
+    pass
+  else
+    fail "fault kind $kind took effect in only $pct% of runs (need >= 20%)"
+  fi
+done
+finish
