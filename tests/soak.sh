@@ -3,17 +3,23 @@
 # Prints what it measures; the numbers go into the issue notes.
 set -uo pipefail
 BUILD=${1:-build}
-FL=$BUILD/faultline
-SEEDS=${SOAK_SEEDS:-2000}
-count_failures() { # scenario seeds extra-args...
-  local sc=$1 n=$2 fails=0
-  shift 2
-  for s in $(seq 1 "$n"); do
-    "$FL" run "$sc" --seed "$s" "$@" >/dev/null 2>&1 || fails=$((fails + 1))
-  done
-  echo "$fails"
-}
-echo "echo.json, $SEEDS seeds: $(count_failures sim/scenarios/echo.json "$SEEDS") failing"
-if [ -f sim/scenarios/raft-chaos.json ]; then
-  echo "raft-chaos.json, $SEEDS seeds: $(count_failures sim/scenarios/raft-chaos.json "$SEEDS") failing"
-fi
+FL=$(realpath "$BUILD/faultline")
+cd "$(dirname "$0")/.."
+status=0
+
+echo "== fault shares: raft-chaos in swarm mode, 1000 seeds (every kind >= 20%)"
+FL_FAULT_SHARE_SEEDS=1000 bash tests/cli/cli_fault_shares.sh "$FL" . "$BUILD" || status=1
+
+echo "== raft: correct protocol and every known bug"
+bash tests/scripts/raft_soak.sh "$FL" || status=1
+
+echo "== sweep speed: raft-chaos, 400 seeds, -j1 vs -j2"
+for j in 1 2; do
+  rm -f "/tmp/fl-soak-j$j.db"*
+  t0=$(date +%s.%N)
+  "$FL" sweep sim/scenarios/raft-chaos.json --seeds 1..400 -j $j --db "/tmp/fl-soak-j$j.db" \
+    --record none --quiet >/dev/null 2>&1
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" -v j=$j 'BEGIN { printf "  -j%d: %.1f seeds/s\n", j, 400 / (b - a) }'
+done
+exit $status

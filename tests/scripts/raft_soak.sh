@@ -14,6 +14,8 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 status=0
 
+calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+
 q() { "$FL" query "$1" "$2" --format csv | tail -n +2; }
 
 sweep() { # name scenario seeds [--set ...]
@@ -24,7 +26,7 @@ sweep() { # name scenario seeds [--set ...]
   "$FL" sweep "$SCN/$sc.json" "$@" --seeds "$seeds" -j "$JOBS" --db "$db" --record none \
     --quiet >/dev/null 2>&1
   t1=$(date +%s.%N)
-  WALL=$(echo "$t1 - $t0" | bc)
+  WALL=$(calc "$t1 - $t0")
   FAILED=$(q "$db" "SELECT count(*) FROM runs WHERE outcome <> 'ok'")
   FIRST=$(q "$db" "SELECT coalesce(min(seed), '-') FROM runs WHERE outcome <> 'ok'")
   CHECKS=$(q "$db" "SELECT group_concat(c, ' ') FROM (SELECT check_name || '=' || count(*) AS c FROM runs WHERE outcome <> 'ok' GROUP BY check_name)")
@@ -36,7 +38,7 @@ while read -r name sc seeds sets; do
   # shellcheck disable=SC2086
   sweep "$name" "$sc" "$seeds" $sets
   printf '  %-22s %6s seeds  %4s failing  %6.1f s wall  %8.0f sim-s/wall-s  %s\n' \
-    "$name" "$seeds" "$FAILED" "$WALL" "$(echo "$SIM / $WALL" | bc -l)" "$CHECKS"
+    "$name" "$seeds" "$FAILED" "$WALL" "$(calc "$SIM / $WALL")" "$CHECKS"
   [ "$FAILED" = 0 ] || status=1
 done <<'TABLE'
 chaos-3       raft-chaos    2000
@@ -49,13 +51,13 @@ echo "known bugs:"
 while read -r bug sc seeds; do
   set_bug="params.bugs=[\"$bug\"]"
   sweep "$bug" "$sc" "$seeds" --set "$set_bug"
-  rate=$(echo "scale=4; $FAILED / $seeds" | bc)
+  rate=$(calc "$FAILED / $seeds")
   t0=$(date +%s.%N)
   "$FL" sweep "$SCN/$sc.json" --set "$set_bug" --seeds "$seeds" --stop-after 1 -j "$JOBS" \
     --db "$T/$bug-first.db" --record none --quiet >/dev/null 2>&1
   t1=$(date +%s.%N)
   printf '  %-18s %-13s %6s seeds  rate %-7s first seed %-5s  %5.2f s to first  %s\n' \
-    "$bug" "$sc" "$seeds" "$rate" "$FIRST" "$(echo "$t1 - $t0" | bc)" "$CHECKS"
+    "$bug" "$sc" "$seeds" "$rate" "$FIRST" "$(calc "$t1 - $t0")" "$CHECKS"
   [ "$FAILED" -gt 0 ] || status=1
 done <<'TABLE'
 quorum_off_by_one  raft-chaos    2000
