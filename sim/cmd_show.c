@@ -19,8 +19,9 @@
 static const char show_usage[] =
     "usage: faultline show DB RUN [--step S]\n\n"
     "Print run RUN of database DB as a trace (steps, log lines, sends, state changes) up\n"
-    "to step S, then the state of every node at step S.  Needs a run recorded with\n"
-    "--record all (sweeps record failing runs that way).\n";
+    "to step S, then the state of every node at step S (its full JSON is in the\n"
+    "snapshots table).  Needs a run recorded with --record all (sweeps record failing\n"
+    "runs that way).\n";
 
 /* One cursor per table, merged by step. */
 typedef struct stream {
@@ -126,9 +127,12 @@ static int print_states(fl_db *db, int64_t run, int64_t last, char *err, size_t 
     fl_db_cursor_bind_int(c, 1, run);
     fl_db_cursor_bind_int(c, 2, last);
     printf("-- every node at step %" PRId64 ":\n", last);
-    while ((rc = fl_db_cursor_next(c, err, cap)) == 1)
-        printf("node %" PRId64 " (since step %" PRId64 "): %s\n", fl_db_cursor_int(c, 0),
-               fl_db_cursor_int(c, 1), fl_db_cursor_text(c, 2));
+    while ((rc = fl_db_cursor_next(c, err, cap)) == 1) {
+        printf("node %" PRId64 " (since step %" PRId64 "): ", fl_db_cursor_int(c, 0),
+               fl_db_cursor_int(c, 1));
+        fl_trace_state_fields(stdout, fl_db_cursor_text(c, 2));
+        putchar('\n');
+    }
     fl_db_cursor_close(c);
     return rc < 0 ? rc : 0;
 }
