@@ -162,8 +162,8 @@ void fl_metric_add(fl_node *n, const char *name, int64_t delta);
 /* ---- helpers for configure() ---- */
 
 /* Parse a duration: an integer or decimal number with a unit (ns, us, ms, s, m), e.g.
- * "150ms", "1.5s", or the bare number 0.  Returns 0, or -1 when s is not one (negative,
- * no unit, not exact to the nanosecond, overflow). */
+ * "150ms", "1.5s", or the bare number 0.  Returns 0, or -1 (FL_EINVAL) when s is not
+ * one (negative, no unit, not exact to the nanosecond, overflow). */
 int fl_parse_duration(const char *s, int64_t *ns);
 
 /* ---- services for the observer ---- */

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/duration.h"
 #include "core/world.h"
 #include "faults/config.h"
 
@@ -54,9 +55,5 @@ int fl_scenario_load(fl_scenario *sc, const char *path, const char *const *sets,
                      char *err, size_t cap);
 void fl_scenario_close(fl_scenario *sc);
 
-/* Parse "150ms", "1.5s", "20us", "3m", "0" ... into ns.  Returns 0 or FL_EINVAL. */
-int fl_duration_parse(const char *s, int64_t *ns);
-/* Format ns as the shortest exact duration string ("150ms", "1.5s"). */
-void fl_duration_format(int64_t ns, char *buf, size_t cap);
 
 #endif /* FL_SIM_SCENARIO_H */

@@ -101,7 +101,7 @@ int fl_sc_check_duration(fl_sc_ctx *c, const cJSON *v, int64_t lo, int64_t *ns)
 {
     char got[80], lim[48];
     int ok = (cJSON_IsNumber(v) && v->valuedouble == 0) ||
-             (cJSON_IsString(v) && fl_duration_parse(v->valuestring, ns) == 0);
+             (cJSON_IsString(v) && fl_parse_duration(v->valuestring, ns) == 0);
     if (!ok)
         return fl_sc_fail(c, "expected a duration such as \"150ms\", got %s",
                           fl_sc_show(v, got, sizeof got));

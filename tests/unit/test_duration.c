@@ -39,7 +39,7 @@ START_TEST(test_duration_parse_table)
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         int64_t ns = -1;
-        ck_assert_msg(fl_duration_parse(t[i].s, &ns) == 0, "%s rejected", t[i].s);
+        ck_assert_msg(fl_parse_duration(t[i].s, &ns) == 0, "%s rejected", t[i].s);
         ck_assert_msg(ns == t[i].ns, "%s: %lld, want %lld", t[i].s, (long long)ns,
                       (long long)t[i].ns);
     }
@@ -76,10 +76,10 @@ START_TEST(test_duration_parse_rejects)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t ns = 42;
-        ck_assert_msg(fl_duration_parse(bad[i], &ns) == FL_EINVAL, "\"%s\" accepted", bad[i]);
+        ck_assert_msg(fl_parse_duration(bad[i], &ns) == FL_EINVAL, "\"%s\" accepted", bad[i]);
         ck_assert_int_eq(ns, 42);
     }
-    ck_assert_int_eq(fl_duration_parse(NULL, NULL), FL_EINVAL);
+    ck_assert_int_eq(fl_parse_duration(NULL, NULL), FL_EINVAL);
 }
 END_TEST
 
@@ -127,13 +127,13 @@ START_TEST(test_duration_format_parses_back)
         char buf[48];
         int64_t back = -1;
         fl_duration_format(ns, buf, sizeof buf);
-        ck_assert_msg(fl_duration_parse(buf, &back) == 0 && back == ns, "%lld -> \"%s\" -> %lld",
+        ck_assert_msg(fl_parse_duration(buf, &back) == 0 && back == ns, "%lld -> \"%s\" -> %lld",
                       (long long)ns, buf, (long long)back);
     }
     char buf[48];
     int64_t back = 0;
     fl_duration_format(INT64_MAX, buf, sizeof buf);
-    ck_assert_int_eq(fl_duration_parse(buf, &back), 0);
+    ck_assert_int_eq(fl_parse_duration(buf, &back), 0);
     ck_assert_int_eq(back, INT64_MAX);
 }
 END_TEST
