@@ -145,3 +145,13 @@ char *fl_json_print(const cJSON *j)
     o.buf[o.len] = '\0';
     return o.buf;
 }
+
+const char *fl_json_brief(const cJSON *v, char *buf, size_t cap)
+{
+    char *s = v ? fl_json_print(v) : NULL;
+    snprintf(buf, cap, "%s", s ? s : "nothing");
+    if (s && strlen(s) >= cap && cap > 4)
+        memcpy(buf + cap - 4, "...", 4);
+    free(s);
+    return buf;
+}

@@ -16,4 +16,8 @@
  * memory. */
 char *fl_json_print(const cJSON *j);
 
+/* A short rendering of a JSON value for error messages ("7", "\"abc\"", "[1,2]"),
+ * cut with "..." to fit cap; "nothing" for NULL.  Returns buf. */
+const char *fl_json_brief(const cJSON *v, char *buf, size_t cap);
+
 #endif /* FL_CORE_JSONOUT_H */

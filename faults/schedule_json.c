@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/jsonout.h"
 #include "core/faultline.h"
 #include "faults/schedule_int.h"
 
@@ -44,16 +45,6 @@ static int fail(pctx *c, const char *field, const char *fmt, ...)
     return FL_EINVAL;
 }
 
-/* A short rendering of a JSON value for messages ("7", "\"abc\"", "[1,2]"). */
-static const char *show(const cJSON *v, char *buf, size_t cap)
-{
-    char *s = v ? cJSON_PrintUnformatted(v) : NULL;
-    snprintf(buf, cap, "%s", s ? s : "nothing");
-    if (s && strlen(s) >= cap && cap > 4)
-        memcpy(buf + cap - 4, "...", 4);
-    cJSON_free(s);
-    return buf;
-}
 
 /* An integral JSON number in [lo, hi]. */
 static int get_int(const cJSON *v, int64_t lo, int64_t hi, int64_t *out)
@@ -94,10 +85,10 @@ static int parse_time(pctx *c, const cJSON *e, int64_t *at)
     const char *field = ns ? "at_ns" : "at";
     if (ns && !get_int(ns, INT64_MIN / 2, INT64_MAX / 2, at))
         return fail(c, field, "expected an integer number of nanoseconds, got %s",
-                    show(ns, buf, sizeof buf));
+                    fl_json_brief(ns, buf, sizeof buf));
     if (a && (!cJSON_IsString(a) || fl_parse_duration(a->valuestring, at) != 0))
         return fail(c, field, "expected a duration such as \"1.2s\", got %s",
-                    show(a, buf, sizeof buf));
+                    fl_json_brief(a, buf, sizeof buf));
     if (*at < 0 || *at > c->until_ns)
         return fail(c, field, "expected a time within the run [0,%lld] ns, got %lld",
                     (long long)c->until_ns, (long long)*at);
@@ -116,7 +107,7 @@ static int parse_node(pctx *c, const cJSON *e, int *node)
     char buf[64];
     if (!get_int(v, 1, c->nodes, &id))
         return fail(c, "node", "expected a node id in [1,%d], got %s", c->nodes,
-                    show(v, buf, sizeof buf));
+                    fl_json_brief(v, buf, sizeof buf));
     *node = (int)id;
     return 0;
 }
@@ -129,7 +120,7 @@ static int parse_name(pctx *c, const cJSON *e, const char *key, char *out)
         return 0;
     if (!cJSON_IsString(v) || !fl_fault_name_ok(v->valuestring))
         return fail(c, key, "expected a name of 1-%d letters, digits, '_', '-' or '.', got %s",
-                    FL_FAULT_NAME_MAX - 1, show(v, buf, sizeof buf));
+                    FL_FAULT_NAME_MAX - 1, fl_json_brief(v, buf, sizeof buf));
     memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
     return 0;
 }
@@ -147,14 +138,14 @@ static int parse_groups(pctx *c, const cJSON *groups, fl_partition *p)
         snprintf(field, sizeof field, "groups[%d]", g);
         if (!cJSON_IsArray(grp) || !grp->child)
             return fail(c, field, "expected a non-empty array of node ids, got %s",
-                        show(grp, buf, sizeof buf));
+                        fl_json_brief(grp, buf, sizeof buf));
         int k = 0;
         for (const cJSON *m = grp->child; m; m = m->next, k++) {
             int64_t id;
             snprintf(field, sizeof field, "groups[%d][%d]", g, k);
             if (!get_int(m, 1, c->nodes, &id))
                 return fail(c, field, "expected a node id in [1,%d], got %s", c->nodes,
-                            show(m, buf, sizeof buf));
+                            fl_json_brief(m, buf, sizeof buf));
             if (p->group_of[id] >= 0)
                 return fail(c, field, "node %d is already in groups[%d]", (int)id,
                             (int)p->group_of[id]);
@@ -178,14 +169,14 @@ static int parse_allow(pctx *c, const cJSON *allow, fl_partition *p)
         snprintf(field, sizeof field, "allow[%zu]", i);
         if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2)
             return fail(c, field, "expected a pair [from, to] of group indexes, got %s",
-                        show(pair, buf, sizeof buf));
+                        fl_json_brief(pair, buf, sizeof buf));
         int j = 0;
         for (const cJSON *v = pair->child; v; v = v->next, j++) {
             int64_t gi;
             snprintf(field, sizeof field, "allow[%zu][%d]", i, j);
             if (!get_int(v, 0, p->ngroups - 1, &gi))
                 return fail(c, field, "expected a group index in [0,%d], got %s", p->ngroups - 1,
-                            show(v, buf, sizeof buf));
+                            fl_json_brief(v, buf, sizeof buf));
             p->allow[2 * i + (size_t)j] = (int32_t)gi;
         }
     }
@@ -249,7 +240,7 @@ static int parse_kind_fields(pctx *c, const cJSON *e, fl_fault *f)
         char buf[64];
         if (!get_int(v, -FL_CLOCK_MAX_PPM, FL_CLOCK_MAX_PPM, &ppm))
             return fail(c, "ppm", "expected a drift in [%d,%d] ppm, got %s", -FL_CLOCK_MAX_PPM,
-                        FL_CLOCK_MAX_PPM, show(v, buf, sizeof buf));
+                        FL_CLOCK_MAX_PPM, fl_json_brief(v, buf, sizeof buf));
         f->ppm = (int32_t)ppm;
     }
     return 0;
@@ -259,7 +250,7 @@ static int parse_entry(pctx *c, const cJSON *e)
 {
     char buf[64];
     if (!cJSON_IsObject(e))
-        return fail(c, NULL, "expected an object, got %s", show(e, buf, sizeof buf));
+        return fail(c, NULL, "expected an object, got %s", fl_json_brief(e, buf, sizeof buf));
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
     fl_fault f = {0};
     f.kind = cJSON_IsString(k) ? fl_fault_kind_parse(k->valuestring) : -1;
@@ -267,7 +258,7 @@ static int parse_entry(pctx *c, const cJSON *e)
         return fail(c, "kind",
                     "unknown kind %s (expected partition, heal, crash, restart, timeout or "
                     "clock)",
-                    show(k, buf, sizeof buf));
+                    fl_json_brief(k, buf, sizeof buf));
     int rc = parse_kind_fields(c, e, &f);
     if (rc != 0) {
         fl_partition_free(f.part);

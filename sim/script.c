@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/jsonout.h"
 
 enum action {
     A_TIMEOUT,
@@ -58,15 +59,6 @@ static int vfail(vctx *c, const char *field, const char *fmt, ...)
     return FL_EINVAL;
 }
 
-static const char *show(const cJSON *v, char *buf, size_t cap)
-{
-    char *s = v ? cJSON_PrintUnformatted(v) : NULL;
-    snprintf(buf, cap, "%s", s ? s : "nothing");
-    if (s && strlen(s) >= cap && cap > 4)
-        memcpy(buf + cap - 4, "...", 4);
-    cJSON_free(s);
-    return buf;
-}
 
 /* A node id in [1, nodes]: 0 when v is not one. */
 static int node_id(const cJSON *v, int nodes)
@@ -82,7 +74,7 @@ static int check_node(vctx *c, const cJSON *v, const char *field)
     char buf[64];
     if (!node_id(v, c->nodes))
         return vfail(c, field, "expected a node id in [1,%d], got %s", c->nodes,
-                     show(v, buf, sizeof buf));
+                     fl_json_brief(v, buf, sizeof buf));
     return 0;
 }
 
@@ -90,7 +82,7 @@ static int check_string(vctx *c, const cJSON *v, const char *field)
 {
     char buf[64];
     if (!cJSON_IsString(v) || !v->valuestring[0])
-        return vfail(c, field, "expected a non-empty string, got %s", show(v, buf, sizeof buf));
+        return vfail(c, field, "expected a non-empty string, got %s", fl_json_brief(v, buf, sizeof buf));
     return 0;
 }
 
@@ -99,7 +91,7 @@ static int check_matcher(vctx *c, const cJSON *m, const char *name)
     char field[64], buf[64];
     if (!cJSON_IsObject(m))
         return vfail(c, name, "expected an object such as {\"from\": 1, \"to\": 2}, got %s",
-                     show(m, buf, sizeof buf));
+                     fl_json_brief(m, buf, sizeof buf));
     for (const cJSON *k = m->child; k; k = k->next) {
         snprintf(field, sizeof field, "%s.%s", name, k->string);
         int rc = 0;
@@ -125,7 +117,7 @@ static int check_expect(vctx *c, const cJSON *x)
         return vfail(c, "expect",
                      "expected an object such as {\"node\": 2, \"role\": "
                      "\"leader\"}, got %s",
-                     show(x, buf, sizeof buf));
+                     fl_json_brief(x, buf, sizeof buf));
     const cJSON *node = cJSON_GetObjectItemCaseSensitive(x, "node");
     if (!node)
         return vfail(c, "expect", "missing \"node\"");
@@ -176,7 +168,7 @@ static int check_entry(vctx *c, const cJSON *e)
     char buf[64];
     int act, rc;
     if (!cJSON_IsObject(e))
-        return vfail(c, NULL, "expected an object, got %s", show(e, buf, sizeof buf));
+        return vfail(c, NULL, "expected an object, got %s", fl_json_brief(e, buf, sizeof buf));
     if ((rc = entry_action(c, e, &act)) != 0)
         return rc;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, action_names[act]);
@@ -200,7 +192,7 @@ static int check_entry(vctx *c, const cJSON *e)
         return rc ? rc : check_string(c, cJSON_GetObjectItemCaseSensitive(e, "op"), "op");
     case A_STABILIZE:
         if (!cJSON_IsTrue(v))
-            return vfail(c, "stabilize", "expected true, got %s", show(v, buf, sizeof buf));
+            return vfail(c, "stabilize", "expected true, got %s", fl_json_brief(v, buf, sizeof buf));
         return 0;
     default:
         return check_expect(c, v);
@@ -407,8 +399,8 @@ static int run_expect(srun *r, const cJSON *x)
         if (got && same_value(k, got))
             continue;
         char want[128], have[128];
-        show(k, want, sizeof want);
-        show(got, have, sizeof have);
+        fl_json_brief(k, want, sizeof want);
+        fl_json_brief(got, have, sizeof have);
         rc = diverge(r, "expect node %d %s: expected %s, got %s", node, k->string, want,
                      got ? have : "nothing (no such field in the snapshot)");
     }
