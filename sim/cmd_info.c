@@ -113,13 +113,36 @@ static const char query_usage[] =
     "  --failing   the failing runs, with the command that reproduces each\n"
     "Tables and views: docs/sql.md.\n";
 
+/* The failing runs with the command that reproduces each: replay needs only the
+ * database, so the command is exact.  The path goes in as an SQL string literal. */
+static int failing_query(const char *path, char *out, size_t cap)
+{
+    char quoted[4096];
+    size_t q = 0;
+    for (const char *p = path; *p; p++) {
+        if (q + 3 >= sizeof quoted)
+            return -1;
+        if (*p == '\'')
+            quoted[q++] = '\'';
+        quoted[q++] = *p;
+    }
+    quoted[q] = '\0';
+    int n = snprintf(out, cap,
+                     "SELECT r.id AS run, s.name AS scenario, r.seed, r.outcome, r.check_name, "
+                     "r.fail_step, r.recorded, 'faultline replay %s ' || r.id AS reproduce "
+                     "FROM runs r JOIN scenarios s ON s.id = r.scenario_id "
+                     "WHERE r.outcome <> 'ok' ORDER BY s.name, r.seed",
+                     quoted);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 int fl_cmd_query(int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, 0, 'f'},
                                          {"failing", no_argument, 0, 'F'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    int format = FL_FMT_TABLE, c;
+    int format = FL_FMT_TABLE, c, failing = 0;
     const char *sql = "SELECT outcome, n FROM outcome_counts";
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -133,9 +156,7 @@ int fl_cmd_query(int argc, char **argv)
                 return FL_EXIT_USAGE;
             }
         } else if (c == 'F') {
-            sql = "SELECT r.id AS run, r.seed, r.outcome, r.check_name, r.fail_step, "
-                  "'faultline run <scenario> --seed ' || r.seed || ' --trace' AS reproduce "
-                  "FROM runs r WHERE r.outcome <> 'ok' ORDER BY r.seed";
+            failing = 1;
         } else {
             fl_cli_error("query: unknown option '%s' (see faultline query --help)",
                          argv[optind - 1]);
@@ -147,8 +168,16 @@ int fl_cmd_query(int argc, char **argv)
         return FL_EXIT_USAGE;
     }
     const char *path = argv[optind++];
-    if (optind < argc)
+    char failing_sql[8192];
+    if (failing) {
+        if (failing_query(path, failing_sql, sizeof failing_sql)) {
+            fl_cli_error("query: %s: path too long", path);
+            return FL_EXIT_USAGE;
+        }
+        sql = failing_sql;
+    } else if (optind < argc) {
         sql = argv[optind++];
+    }
     if (optind < argc) {
         fl_cli_error("query: unexpected argument '%s' (quote the SQL)", argv[optind]);
         return FL_EXIT_USAGE;
