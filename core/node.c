@@ -127,9 +127,30 @@ int fl_disk_write(fl_node *n, int file, int64_t off, const void *buf, size_t len
     return fl_disk_do_write(&n->disk, file, off, buf, len);
 }
 
+/* The corruption fault: a read of durable bytes may come back with one bit flipped,
+ * as real disks sometimes do; only a protocol that checksums notices.  Drawn from the
+ * disk stream, inside the fault window. */
+static void maybe_corrupt(fl_node *n, int file, int64_t off, uint8_t *buf, int64_t got)
+{
+    fl_world *w = n->w;
+    const fl_world_config *c = &w->cfg;
+    if (c->corrupt <= 0 || got <= 0 || w->now_ns < c->corrupt_from_ns ||
+        (c->corrupt_to_ns > 0 && w->now_ns >= c->corrupt_to_ns))
+        return;
+    int64_t durable = n->disk.dur[file].size - off; /* bytes of this read that were synced */
+    if (durable <= 0 || !fl_rng_chance(&w->disk_rng, c->corrupt))
+        return;
+    int64_t at = fl_rng_range(&w->disk_rng, 0, (durable < got ? durable : got) - 1);
+    buf[at] ^= (uint8_t)(1u << fl_rng_below(&w->disk_rng, 8));
+    w->counts.corrupt_reads++;
+}
+
 int64_t fl_disk_read(const fl_node *n, int file, int64_t off, void *buf, size_t len)
 {
-    return fl_disk_do_read(&n->disk, file, off, buf, len);
+    int64_t got = fl_disk_do_read(&n->disk, file, off, buf, len);
+    /* reading changes nothing a protocol can see but the bytes, hence the cast */
+    maybe_corrupt((fl_node *)n, file, off, buf, got);
+    return got;
 }
 
 int fl_disk_truncate(fl_node *n, int file, int64_t size)

@@ -154,6 +154,10 @@ typedef struct fl_world_config {
     size_t nlinks;
     fl_latency disk_sync;
     int unsynced; /* enum fl_unsynced */
+    /* Probability that a disk read returns one flipped bit in bytes that were synced,
+     * while virtual time is in [corrupt_from_ns, corrupt_to_ns) (to 0: always). */
+    double corrupt;
+    int64_t corrupt_from_ns, corrupt_to_ns;
     int scripted; /* no automatic delivery or timers; see fl_world_script_* */
     int64_t until_ns;
     uint64_t max_steps;
@@ -247,6 +251,7 @@ typedef struct fl_world_counts {
     uint64_t sent, delivered, dropped, in_flight;
     uint64_t fates[FL_FATE_COUNT];
     uint64_t crashes, restarts, unsynced_bytes_lost;
+    uint64_t corrupt_reads; /* reads that returned a flipped bit */
 } fl_world_counts;
 void fl_world_counts_get(const fl_world *w, fl_world_counts *c);
 

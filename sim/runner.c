@@ -38,6 +38,9 @@ static fl_world *make_world(const fl_scenario *sc, const struct fl_protocol *p, 
                            .nlinks = sc->nlinks,
                            .disk_sync = sc->disk_sync,
                            .unsynced = sc->faults.unsynced,
+                           .corrupt = sc->faults.corrupt,
+                           .corrupt_from_ns = sc->faults.window_from_ns,
+                           .corrupt_to_ns = sc->faults.window_to_ns,
                            .scripted = sc->scripted,
                            .until_ns = sc->until_ns,
                            .max_steps = sc->max_steps};
@@ -64,7 +67,7 @@ static void fill_result(fl_world *w, const fl_faults_glue *g, int64_t wall, fl_r
     res->msgs_sent = c.sent;
     res->msgs_delivered = c.delivered;
     res->msgs_dropped = c.dropped;
-    res->faults = fl_faults_glue_count(g);
+    res->faults = fl_faults_glue_count(g) + c.corrupt_reads;
     res->wall_us = wall;
     fl_digest_hex(fl_world_digest(w), res->digest);
 }
@@ -76,7 +79,7 @@ const char *fl_run_faults_text(void)
     return faults_text;
 }
 
-static void describe_faults(const fl_faults_glue *g)
+static void describe_faults(const fl_faults_glue *g, fl_world *w)
 {
     faults_text[0] = '\0';
     if (!g->faults)
@@ -84,6 +87,12 @@ static void describe_faults(const fl_faults_glue *g)
     fl_faults_stats st;
     fl_faults_stats_get(g->faults, &st);
     size_t off = 0;
+    fl_world_counts c;
+    fl_world_counts_get(w, &c);
+    if (c.corrupt_reads)
+        off += (size_t)snprintf(faults_text, sizeof faults_text, "corrupt read %llu/%llu",
+                                (unsigned long long)c.corrupt_reads,
+                                (unsigned long long)c.corrupt_reads);
     for (int k = 0; k < FL_FAULT_STAT_COUNT && off < sizeof faults_text; k++) {
         if (!st.scheduled[k] && !st.effective[k])
             continue;
@@ -122,6 +131,7 @@ static int finish_recorder(fl_recorder *rec, fl_world *w, const fl_faults_glue *
     fl_rec_metric(rec, "node.crashes", (int64_t)c.crashes);
     fl_rec_metric(rec, "node.restarts", (int64_t)c.restarts);
     fl_rec_metric(rec, "disk.unsynced_bytes_lost", (int64_t)c.unsynced_bytes_lost);
+    fl_rec_metric(rec, "disk.corrupt_reads", (int64_t)c.corrupt_reads);
     fl_world_metrics_each(w, record_metric, rec);
     fl_faults_glue_record(g, rec);
     return fl_rec_end(rec, res, run_id, err, cap);
@@ -160,7 +170,7 @@ int fl_run_one(const fl_scenario *sc, const struct fl_protocol *p, const fl_run_
         int64_t t0 = wall_us();
         fl_faults_glue_run(&g, w);
         fill_result(w, &g, wall_us() - t0, res);
-        describe_faults(&g);
+        describe_faults(&g, w);
         if (rec)
             rc = finish_recorder(rec, w, &g, res, run_id, err, cap);
     }

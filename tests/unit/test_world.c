@@ -185,6 +185,66 @@ START_TEST(test_world_memory_per_event_message_and_node_is_bounded)
 }
 END_TEST
 
+/* A protocol that writes a block, syncs it, and reads it back when the sync is done. */
+typedef struct diskp_state {
+    int reads, diffs;
+} diskp_state;
+
+static const char *const diskp_timers[] = {"t", NULL};
+
+static void diskp_start(fl_node *n, const cJSON *params)
+{
+    fl_disk_append(n, 0, "0123456789abcdef", 16);
+    fl_disk_sync(n, 0);
+}
+
+static void diskp_synced(fl_node *n, uint64_t id)
+{
+    diskp_state *s = fl_state(n);
+    char buf[16];
+    for (int i = 0; i < 100; i++) {
+        ck_assert_int_eq(fl_disk_read(n, 0, 0, buf, sizeof buf), 16);
+        s->reads++;
+        s->diffs += memcmp(buf, "0123456789abcdef", 16) != 0;
+    }
+}
+
+static void diskp_nop_msg(fl_node *n, int from, const void *m, size_t len) {}
+static void diskp_nop_timer(fl_node *n, int t) {}
+
+static const struct fl_protocol diskp = {
+    .api_version = FL_API_VERSION, .name = "diskp", .timers = diskp_timers,
+    .state_size = sizeof(diskp_state), .start = diskp_start, .on_message = diskp_nop_msg,
+    .on_timer = diskp_nop_timer, .on_synced = diskp_synced};
+
+static int corrupted_reads(double p, int64_t from_ns)
+{
+    fl_world_config cfg = {.seed = 1, .nodes = 1, .protocol = &diskp, .latency = {1, 2},
+                           .disk_sync = {1000, 2000}, .corrupt = p, .corrupt_from_ns = from_ns,
+                           .until_ns = 1000000, .max_steps = 100};
+    char err[128];
+    fl_world *w = fl_world_new(&cfg, err, sizeof err);
+    fl_world_run(w);
+    const diskp_state *s = fl_cluster_state(fl_world_cluster(w), 1);
+    ck_assert_int_eq(s->reads, 100);
+    fl_world_counts c;
+    fl_world_counts_get(w, &c);
+    ck_assert_uint_eq(c.corrupt_reads, (uint64_t)s->diffs);
+    int diffs = s->diffs;
+    fl_world_free(w);
+    return diffs;
+}
+
+START_TEST(test_world_corrupt_reads_flip_synced_bytes_inside_the_window)
+{
+    ck_assert_int_eq(corrupted_reads(0.0, 0), 0);
+    ck_assert_int_eq(corrupted_reads(1.0, 0), 100);
+    int some = corrupted_reads(0.3, 0);
+    ck_assert(some > 10 && some < 60);
+    ck_assert_int_eq(corrupted_reads(1.0, 500000000), 0); /* before the window */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("world");
@@ -199,6 +259,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_world_messages_to_a_down_node_are_dropped_down);
     tcase_add_test(tc, test_world_scripted_messages_wait_for_the_script);
     tcase_add_test(tc, test_world_memory_per_event_message_and_node_is_bounded);
+    tcase_add_test(tc, test_world_corrupt_reads_flip_synced_bytes_inside_the_window);
     suite_add_tcase(s, tc);
     return s;
 }
