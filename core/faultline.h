@@ -4,8 +4,8 @@
  * A protocol is plain C code that reacts to events (a message arrived, a timer fired,
  * a disk sync completed, a client asked for something) and acts only through the
  * services below (send, set timers, write the simulated disk, log, draw random
- * numbers).  It never reads the real clock, never calls rand(), and never keeps
- * mutable globals: everything it knows lives in its per-node state, which faultline
+ * numbers).  It never reads the real clock, never uses the C library's generator, and
+ * keeps no mutable globals: everything it knows lives in its per-node state, which faultline
  * allocates (state_size bytes, zeroed) at every (re)start and discards at a crash.
  *
  * That is what makes a run deterministic: the same binary, scenario and seed give the

@@ -300,7 +300,7 @@ int fl_world_schedule_delivery(fl_world *w, uint32_t slot)
         emit_send(w, m);
         return 0;
     }
-    /* The policy sees the drawn delivery time (fifo links need it) and adds to it. */
+    /* The policy sees the drawn delivery time, which fifo links need, and adds to it. */
     m->deliver_ns = w->now_ns + draw_latency(w, m->src, m->dst);
     fl_net_verdict v = {0};
     if (w->policy.on_send)

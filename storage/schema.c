@@ -2,7 +2,7 @@
  * schema.c -- the faultline database schema (see schema.h and docs/sql.md).
  *
  * Keys are chosen for the recorder, which appends millions of rows per run inside one
- * transaction, and for the tools, which read one run at a time (show, replay, export):
+ * transaction, and for the tools, which read one run at a time: show, replay, export:
  *
  * - events, messages, logs, faults, metrics are WITHOUT ROWID tables clustered on
  *   (run_id, ...).  Their rows are small, and they arrive in key order (messages
