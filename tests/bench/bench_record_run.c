@@ -66,7 +66,7 @@ static double recorded_run(fl_db *db, int64_t sim_ns, uint64_t *steps)
                            .until_ns = sim_ns, .max_steps = UINT64_MAX};
     double t0 = now_s();
     fl_world *w = fl_world_new(&cfg, err, sizeof err);
-    fl_recorder *rec;
+    fl_recorder *rec = NULL;
     fl_run_meta meta = {.scenario_id = sid, .seed = 1};
     if (!w || fl_rec_begin(db, &meta, FL_RECORD_ALL, &rec, err, sizeof err))
         die("begin", err);

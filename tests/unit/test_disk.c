@@ -5,6 +5,7 @@
 
 #include "core/disk.h"
 #include "core/world.h"
+#include "check_main.h"
 
 static void put(fl_disk *d, const char *s)
 {
@@ -104,7 +105,7 @@ START_TEST(test_disk_rejects_bad_arguments)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
     Suite *s = suite_create("disk");
     TCase *tc = tcase_create("core");
@@ -115,9 +116,7 @@ int main(void)
     tcase_add_test(tc, test_disk_syncs_complete_in_order_and_cover_earlier_writes);
     tcase_add_test(tc, test_disk_rejects_bad_arguments);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+FL_CHECK_MAIN(suite)

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "sim/scenario.h"
+#include "check_main.h"
 
 #define MS ((int64_t)1000000)
 #define SEC ((int64_t)1000000000)
@@ -150,11 +151,4 @@ static Suite *duration_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(duration_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+FL_CHECK_MAIN(duration_suite)

@@ -4,6 +4,7 @@
 
 #include "core/evq.h"
 #include "core/rng.h"
+#include "check_main.h"
 
 typedef struct popped {
     int64_t t;
@@ -113,11 +114,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+FL_CHECK_MAIN(suite)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/jsonout.h"
+#include "check_main.h"
 
 /* Print with both printers and compare the texts. */
 static void same_as_cjson(const char *json)
@@ -52,7 +53,7 @@ START_TEST(test_jsonout_fractions_round_trip)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
     Suite *s = suite_create("jsonout");
     TCase *tc = tcase_create("core");
@@ -60,9 +61,7 @@ int main(void)
     tcase_add_test(tc, test_jsonout_prints_large_integers_exactly);
     tcase_add_test(tc, test_jsonout_fractions_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+FL_CHECK_MAIN(suite)

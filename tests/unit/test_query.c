@@ -18,6 +18,7 @@
 #include "results/query.h"
 #include "storage/db.h"
 #include "storage/recorder.h"
+#include "check_main.h"
 
 static char dir[64];
 static char path[128];
@@ -391,11 +392,4 @@ static Suite *query_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(query_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+FL_CHECK_MAIN(query_suite)

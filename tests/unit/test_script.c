@@ -16,6 +16,7 @@
 #include "core/faultline.h"
 #include "core/world.h"
 #include "sim/script.h"
+#include "check_main.h"
 
 #define MS ((int64_t)1000000)
 
@@ -563,11 +564,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+FL_CHECK_MAIN(suite)

@@ -22,6 +22,7 @@
 #include "storage/db.h"
 #include "storage/pending.h"
 #include "storage/recorder.h"
+#include "check_main.h"
 
 static char dir[64];
 static char path[128];
@@ -589,11 +590,4 @@ static Suite *storage_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(storage_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+FL_CHECK_MAIN(storage_suite)

@@ -6,6 +6,7 @@
 
 #include "core/world.h"
 #include "core/world_impl.h"
+#include "check_main.h"
 
 extern const struct fl_protocol fl_proto_echo;
 
@@ -264,11 +265,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+FL_CHECK_MAIN(suite)
