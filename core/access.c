@@ -12,11 +12,11 @@
 #include "core/world_impl.h"
 
 static const char *const step_names[FL_STEP_KIND_COUNT] = {
-    "start", "deliver", "timer",     "timeout", "client", "synced",
-    "crash", "partition", "heal", "script", "ignored"};
-static const char *const fate_names[FL_FATE_COUNT] = {
-    "in_flight", "delivered", "dropped:loss", "dropped:partition", "dropped:down",
-    "dropped:script"};
+    "start", "deliver",   "timer", "timeout", "client", "synced",
+    "crash", "partition", "heal",  "script",  "ignored"};
+static const char *const fate_names[FL_FATE_COUNT] = {"in_flight",    "delivered",
+                                                      "dropped:loss", "dropped:partition",
+                                                      "dropped:down", "dropped:script"};
 static const char *const outcome_names[FL_OUTCOME_COUNT] = {
     "running", "ok", "violation", "liveness", "divergence", "limit", "crash", "hang", "error"};
 
@@ -185,18 +185,54 @@ void fl_world_metrics_each(const fl_world *w, void (*fn)(void *ctx, const char *
 
 /* ---- accessors ---- */
 
-uint64_t fl_world_seed(const fl_world *w) { return w->cfg.seed; }
-int64_t fl_world_now(const fl_world *w) { return w->now_ns; }
-uint64_t fl_world_steps(const fl_world *w) { return w->step; }
-int fl_world_nodes(const fl_world *w) { return w->cfg.nodes; }
-int fl_world_outcome(const fl_world *w) { return w->outcome; }
-const fl_violation *fl_world_violation(const fl_world *w) { return &w->violation; }
-uint64_t fl_world_fail_step(const fl_world *w) { return w->fail_step; }
-int64_t fl_world_fail_time(const fl_world *w) { return w->fail_time_ns; }
-uint64_t fl_world_digest(const fl_world *w) { return w->chain; }
-fl_rng *fl_world_rng(fl_world *w) { return &w->net_rng; }
-const struct fl_protocol *fl_world_protocol(const fl_world *w) { return w->cfg.protocol; }
-const fl_cluster *fl_world_cluster(const fl_world *w) { return &w->cluster; }
+uint64_t fl_world_seed(const fl_world *w)
+{
+    return w->cfg.seed;
+}
+int64_t fl_world_now(const fl_world *w)
+{
+    return w->now_ns;
+}
+uint64_t fl_world_steps(const fl_world *w)
+{
+    return w->step;
+}
+int fl_world_nodes(const fl_world *w)
+{
+    return w->cfg.nodes;
+}
+int fl_world_outcome(const fl_world *w)
+{
+    return w->outcome;
+}
+const fl_violation *fl_world_violation(const fl_world *w)
+{
+    return &w->violation;
+}
+uint64_t fl_world_fail_step(const fl_world *w)
+{
+    return w->fail_step;
+}
+int64_t fl_world_fail_time(const fl_world *w)
+{
+    return w->fail_time_ns;
+}
+uint64_t fl_world_digest(const fl_world *w)
+{
+    return w->chain;
+}
+fl_rng *fl_world_rng(fl_world *w)
+{
+    return &w->net_rng;
+}
+const struct fl_protocol *fl_world_protocol(const fl_world *w)
+{
+    return w->cfg.protocol;
+}
+const fl_cluster *fl_world_cluster(const fl_world *w)
+{
+    return &w->cluster;
+}
 
 int fl_world_node_up(const fl_world *w, int node)
 {
@@ -222,7 +258,7 @@ static void parse_raw_items(cJSON *j)
         if (cJSON_IsRaw(c)) {
             cJSON *tree = cJSON_Parse(c->valuestring);
             FL_ASSERT(tree != NULL); /* a protocol's raw text must be valid JSON */
-            if (c->string) /* an object member: keep its key (copied before c is freed) */
+            if (c->string)           /* an object member: keep its key (copied before c is freed) */
                 cJSON_ReplaceItemInObjectCaseSensitive(j, c->string, tree);
             else
                 cJSON_ReplaceItemViaPointer(j, c, tree);
@@ -259,10 +295,22 @@ int fl_world_timer_index(const fl_world *w, const char *name)
 
 /* ---- the observer's view ---- */
 
-int fl_cluster_nodes(const fl_cluster *c) { return c->w->cfg.nodes; }
-int64_t fl_cluster_now(const fl_cluster *c) { return c->w->now_ns; }
-int64_t fl_cluster_quiet_since(const fl_cluster *c) { return c->w->quiet_since_ns; }
-const cJSON *fl_cluster_params(const fl_cluster *c) { return c->w->cfg.params; }
+int fl_cluster_nodes(const fl_cluster *c)
+{
+    return c->w->cfg.nodes;
+}
+int64_t fl_cluster_now(const fl_cluster *c)
+{
+    return c->w->now_ns;
+}
+int64_t fl_cluster_quiet_since(const fl_cluster *c)
+{
+    return c->w->quiet_since_ns;
+}
+const cJSON *fl_cluster_params(const fl_cluster *c)
+{
+    return c->w->cfg.params;
+}
 
 const void *fl_cluster_state(const fl_cluster *c, int id)
 {

@@ -10,8 +10,7 @@
 
 #include <stdint.h>
 
-#define FL_ASSERT(x) \
-    ((x) ? (void)0 : fl_assert_fail(#x, __FILE__, __LINE__))
+#define FL_ASSERT(x) ((x) ? (void)0 : fl_assert_fail(#x, __FILE__, __LINE__))
 
 _Noreturn void fl_assert_fail(const char *expr, const char *file, int line);
 

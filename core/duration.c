@@ -1,5 +1,6 @@
 /*
- * duration.c -- durations as scenario files (and protocol params) write them: "150ms", "1.5s", "20us", "3m".
+ * duration.c -- durations as scenario files (and protocol params) write them: "150ms", "1.5s",
+ * "20us", "3m".
  *
  * A duration is an integer or a decimal number followed by one unit (ns, us, ms, s, m),
  * or the bare "0".  Parsing is exact: a value that is not a whole number of nanoseconds

@@ -8,16 +8,16 @@
 #ifndef FL_CORE_ERROR_H
 #define FL_CORE_ERROR_H
 
-#define FL_ERRORS(X)                                                        \
-    X(FL_EINVAL, -1, "invalid argument")                                   \
-    X(FL_ENOMEM, -2, "out of memory")                                      \
-    X(FL_EIO, -3, "input/output error")                                    \
-    X(FL_ELIMIT, -4, "limit exceeded")                                     \
-    X(FL_EPARSE, -5, "malformed input")                                    \
-    X(FL_ENOTFOUND, -6, "not found")                                       \
-    X(FL_ESCHEMA, -7, "not a faultline database or unsupported schema")    \
-    X(FL_EDB, -8, "database error")                                        \
-    X(FL_EPROTO, -9, "protocol error")                                     \
+#define FL_ERRORS(X)                                                                               \
+    X(FL_EINVAL, -1, "invalid argument")                                                           \
+    X(FL_ENOMEM, -2, "out of memory")                                                              \
+    X(FL_EIO, -3, "input/output error")                                                            \
+    X(FL_ELIMIT, -4, "limit exceeded")                                                             \
+    X(FL_EPARSE, -5, "malformed input")                                                            \
+    X(FL_ENOTFOUND, -6, "not found")                                                               \
+    X(FL_ESCHEMA, -7, "not a faultline database or unsupported schema")                            \
+    X(FL_EDB, -8, "database error")                                                                \
+    X(FL_EPROTO, -9, "protocol error")                                                             \
     X(FL_EINTERNAL, -10, "internal error")
 
 enum fl_error {

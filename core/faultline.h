@@ -81,7 +81,7 @@ struct fl_protocol {
 
     void (*on_message)(fl_node *n, int from, const void *msg, size_t len);
     void (*on_timer)(fl_node *n, int timer);
-    void (*on_synced)(fl_node *n, uint64_t sync_id); /* may be NULL */
+    void (*on_synced)(fl_node *n, uint64_t sync_id);           /* may be NULL */
     void (*on_client)(fl_node *n, const void *op, size_t len); /* may be NULL */
 
     /* The node's state as JSON, for recording, traces and scripts' `expect`.  The
@@ -117,12 +117,12 @@ struct fl_protocol {
 
 /* ---- services for protocol code (the node is the one whose callback is running) ---- */
 
-int fl_node_id(const fl_node *n);       /* 1..N */
-int fl_cluster_size(const fl_node *n);  /* N */
-void *fl_state(fl_node *n);             /* the node's state_size bytes */
+int fl_node_id(const fl_node *n);      /* 1..N */
+int fl_cluster_size(const fl_node *n); /* N */
+void *fl_state(fl_node *n);            /* the node's state_size bytes */
 const void *fl_state_const(const fl_node *n);
-int64_t fl_now(const fl_node *n);       /* virtual time, ns */
-uint64_t fl_rand_u64(fl_node *n);       /* the node's own random stream */
+int64_t fl_now(const fl_node *n); /* virtual time, ns */
+uint64_t fl_rand_u64(fl_node *n); /* the node's own random stream */
 /* Uniform in [lo, hi] (inclusive), from the node's stream. */
 int64_t fl_rand_range(fl_node *n, int64_t lo, int64_t hi);
 
@@ -168,8 +168,8 @@ int fl_parse_duration(const char *s, int64_t *ns);
 
 /* ---- services for the observer ---- */
 
-int fl_cluster_nodes(const fl_cluster *c);                     /* N */
-int64_t fl_cluster_now(const fl_cluster *c);                   /* virtual time, ns */
+int fl_cluster_nodes(const fl_cluster *c);   /* N */
+int64_t fl_cluster_now(const fl_cluster *c); /* virtual time, ns */
 /* The state of node `id` (1..N), or NULL while it is down. */
 const void *fl_cluster_state(const fl_cluster *c, int id);
 int fl_cluster_node_up(const fl_cluster *c, int id);

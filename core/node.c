@@ -168,8 +168,8 @@ uint64_t fl_disk_sync(fl_node *n, int file)
         return (uint64_t)id;
     }
     /* Syncs of one node complete in request order, like a real device queue. */
-    int64_t at = w->now_ns + fl_rng_range(&w->disk_rng, w->cfg.disk_sync.min_ns,
-                                          w->cfg.disk_sync.max_ns);
+    int64_t at =
+        w->now_ns + fl_rng_range(&w->disk_rng, w->cfg.disk_sync.min_ns, w->cfg.disk_sync.max_ns);
     if (at < n->last_sync_done_ns)
         at = n->last_sync_done_ns;
     n->last_sync_done_ns = at;

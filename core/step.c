@@ -114,7 +114,7 @@ static void deliver_slot(fl_world *w, uint32_t slot)
         fate = FL_FATE_DROPPED_DOWN;
     else if (w->policy.on_deliver && m->src != m->dst)
         fate = w->policy.on_deliver(w->policy.ctx, w, m) ? FL_FATE_DROPPED_PARTITION
-                                                          : FL_FATE_DELIVERED;
+                                                         : FL_FATE_DELIVERED;
     w->cur_msg_id = m->id;
     if (w->nhooks) {
         char desc[256];
@@ -379,8 +379,7 @@ static fl_msg *find_by_id(fl_world *w, uint64_t msg_id, uint32_t *slot)
 {
     for (uint32_t s = 0; s < w->nmsgs; s++) {
         fl_msg *m = &w->msgs[s];
-        if (m->id == msg_id && m->fate == FL_FATE_IN_FLIGHT &&
-            m->scripted_wait) {
+        if (m->id == msg_id && m->fate == FL_FATE_IN_FLIGHT && m->scripted_wait) {
             *slot = s;
             return m;
         }

@@ -40,7 +40,7 @@ enum fl_step_kind {
     FL_STEP_CRASH,
     FL_STEP_PARTITION,
     FL_STEP_HEAL,
-    FL_STEP_SCRIPT, /* an action that is none of the above (e.g. a clock fault) */
+    FL_STEP_SCRIPT,  /* an action that is none of the above (e.g. a clock fault) */
     FL_STEP_IGNORED, /* a script entry naming a self-send: skipped, as in the seed */
     FL_STEP_KIND_COUNT
 };

@@ -73,7 +73,7 @@ struct fl_world {
     char **last_state; /* per node: last snapshot text, when want_states */
 
     int64_t now_ns;
-    uint64_t step;       /* number of the step running, or of the next one */
+    uint64_t step; /* number of the step running, or of the next one */
     int in_step;
     int step_begun; /* the hooks have heard this step's beginning */
     int cur_kind, cur_node, cur_peer;
@@ -103,7 +103,10 @@ struct fl_world {
     int64_t fail_time_ns;
     char log_buf[1024];
     /* scripted mode: syncs requested in this step, completed before it ends */
-    struct deferred_sync { int node; uint64_t id; } *deferred;
+    struct deferred_sync {
+        int node;
+        uint64_t id;
+    } * deferred;
     size_t ndeferred, deferred_cap;
 };
 

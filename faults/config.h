@@ -22,11 +22,11 @@ enum fl_partition_kind {
 };
 
 typedef struct fl_net_faults {
-    double drop;      /* probability per message, inside the window */
-    double duplicate; /* probability per message */
-    double spike;     /* probability that a message gets an extra delay */
+    double drop;            /* probability per message, inside the window */
+    double duplicate;       /* probability per message */
+    double spike;           /* probability that a message gets an extra delay */
     fl_latency spike_delay; /* the extra delay, uniform */
-    int fifo;         /* links never reorder */
+    int fifo;               /* links never reorder */
 } fl_net_faults;
 
 typedef struct fl_faults_config {

@@ -45,7 +45,6 @@ static int fail(pctx *c, const char *field, const char *fmt, ...)
     return FL_EINVAL;
 }
 
-
 /* An integral JSON number in [lo, hi]. */
 static int get_int(const cJSON *v, int64_t lo, int64_t hi, int64_t *out)
 {

@@ -69,8 +69,7 @@ static int load_chains(fl_db *db, fl_recorded_run *rr, char *err, size_t cap)
     return rc < 0 ? rc : 0;
 }
 
-int fl_recorded_load(const char *path, const char *run, fl_recorded_run *rr, char *err,
-                     size_t cap)
+int fl_recorded_load(const char *path, const char *run, fl_recorded_run *rr, char *err, size_t cap)
 {
     memset(rr, 0, sizeof *rr);
     char *end;

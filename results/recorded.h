@@ -21,8 +21,7 @@ typedef struct fl_recorded_run {
 
 /* Read run `run` (decimal id) of the database at path.  FL_ENOTFOUND / FL_ESCHEMA /
  * FL_EINVAL with a message in err.  Release with fl_recorded_close (also on failure). */
-int fl_recorded_load(const char *path, const char *run, fl_recorded_run *rr, char *err,
-                     size_t cap);
+int fl_recorded_load(const char *path, const char *run, fl_recorded_run *rr, char *err, size_t cap);
 void fl_recorded_close(fl_recorded_run *rr);
 
 #endif /* FL_RESULTS_RECORDED_H */

@@ -51,8 +51,8 @@ static int report(const fl_recorded_run *rr, const fl_run_result *res, const cha
                rr->run_id, res->digest, res->steps);
         return FL_EXIT_OK;
     }
-    printf("replay: NOT reproduced: recorded digest %s after %" PRIu64 " steps, now %s after %" PRIu64
-           " steps\n",
+    printf("replay: NOT reproduced: recorded digest %s after %" PRIu64
+           " steps, now %s after %" PRIu64 " steps\n",
            rr->digest, rr->steps, res->digest, res->steps);
     if (cc->first_bad >= 0) {
         char a[17], b[17];
@@ -64,8 +64,7 @@ static int report(const fl_recorded_run *rr, const fl_run_result *res, const cha
         printf("replay: the run was recorded without events; record it with --record all "
                "to find the divergent step\n");
     } else {
-        printf("replay: every recorded step matches; the runs differ after step %zu\n",
-               cc->n - 1);
+        printf("replay: every recorded step matches; the runs differ after step %zu\n", cc->n - 1);
     }
     return FL_EXIT_FAILED;
 }

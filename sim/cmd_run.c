@@ -78,9 +78,15 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, fl_run_opts *ro,
                 return FL_EXIT_USAGE;
             }
             break;
-        case 'S': *schedule_path = optarg; break;
-        case 'W': ro->write_schedule_path = optarg; break;
-        case 'd': *db_path = optarg; break;
+        case 'S':
+            *schedule_path = optarg;
+            break;
+        case 'W':
+            ro->write_schedule_path = optarg;
+            break;
+        case 'd':
+            *db_path = optarg;
+            break;
         case 'r':
             if (strcmp(optarg, "all") && strcmp(optarg, "none")) {
                 fl_cli_error("run: --record: expected all or none, got '%s'", optarg);
@@ -88,13 +94,19 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, fl_run_opts *ro,
             }
             ro->record = strcmp(optarg, "all") == 0 ? FL_RECORD_ALL : FL_RECORD_NONE;
             break;
-        case 't': ro->trace = stdout; break;
-        case 'p': lo->plugin_path = optarg; break;
+        case 't':
+            ro->trace = stdout;
+            break;
+        case 'p':
+            lo->plugin_path = optarg;
+            break;
         case 'x':
             if (fl_load_add_set(lo, optarg))
                 return FL_EXIT_USAGE;
             break;
-        case 'h': fputs(run_usage, stdout); return -1;
+        case 'h':
+            fputs(run_usage, stdout);
+            return -1;
         default:
             fl_cli_error("run: unknown option '%s' (see faultline run --help)", argv[optind - 1]);
             return FL_EXIT_USAGE;

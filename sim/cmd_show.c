@@ -29,8 +29,8 @@ typedef struct stream {
     int have; /* a row is ready */
 } stream;
 
-static int open_stream(fl_db *db, stream *s, const char *sql, int64_t run, int64_t last,
-                       char *err, size_t cap)
+static int open_stream(fl_db *db, stream *s, const char *sql, int64_t run, int64_t last, char *err,
+                       size_t cap)
 {
     int rc = fl_db_cursor_open(db, sql, &s->c, err, cap);
     if (rc)
@@ -116,12 +116,13 @@ static int print_trace(fl_db *db, int64_t run, int64_t last, const char *proto, 
 static int print_states(fl_db *db, int64_t run, int64_t last, char *err, size_t cap)
 {
     fl_db_cursor *c;
-    int rc = fl_db_cursor_open(db,
-                               "SELECT s.node, s.step, s.state FROM snapshots s "
-                               "WHERE s.run_id = ?1 AND s.step = (SELECT max(step) FROM snapshots x "
-                               "WHERE x.run_id = ?1 AND x.node = s.node AND x.step <= ?2) "
-                               "ORDER BY s.node",
-                               &c, err, cap);
+    int rc =
+        fl_db_cursor_open(db,
+                          "SELECT s.node, s.step, s.state FROM snapshots s "
+                          "WHERE s.run_id = ?1 AND s.step = (SELECT max(step) FROM snapshots x "
+                          "WHERE x.run_id = ?1 AND x.node = s.node AND x.step <= ?2) "
+                          "ORDER BY s.node",
+                          &c, err, cap);
     if (rc)
         return rc;
     fl_db_cursor_bind_int(c, 1, run);

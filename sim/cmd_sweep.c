@@ -123,7 +123,9 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             }
             a->jobs = (int)v;
             break;
-        case 'd': a->db_path = optarg; break;
+        case 'd':
+            a->db_path = optarg;
+            break;
         case 'r':
             if (strcmp(optarg, "none") == 0)
                 a->record = FL_SWEEP_RECORD_NONE;
@@ -156,13 +158,19 @@ static int parse_args(int argc, char **argv, sweep_args *a)
                 return FL_EXIT_USAGE;
             }
             break;
-        case 'p': a->lo.plugin_path = optarg; break;
+        case 'p':
+            a->lo.plugin_path = optarg;
+            break;
         case 'x':
             if (fl_load_add_set(&a->lo, optarg))
                 return FL_EXIT_USAGE;
             break;
-        case 'q': a->quiet = 1; break;
-        case 'h': fputs(sweep_usage, stdout); return -1;
+        case 'q':
+            a->quiet = 1;
+            break;
+        case 'h':
+            fputs(sweep_usage, stdout);
+            return -1;
         default:
             fl_cli_error("sweep: unknown option or missing value '%s' (see faultline sweep --help)",
                          argv[optind - 1]);
@@ -211,8 +219,9 @@ static void mark_done(void *ctx, uint64_t seed)
 
 static void print_quoted(FILE *out, const char *s)
 {
-    if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./=:,+-@%") ==
-                  strlen(s)) {
+    if (*s &&
+        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./=:,+-@%") ==
+            strlen(s)) {
         fputs(s, out);
         return;
     }
@@ -258,8 +267,8 @@ static fl_db_cursor *cursor(fl_db *db, const char *sql, int64_t sweep_id)
 
 /* Print the summary of the whole sweep (this invocation and earlier ones); returns the
  * number of failing seeds. */
-static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_path,
-                              int64_t sweep_id, const fl_sweep_stats *st, uint64_t already)
+static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_path, int64_t sweep_id,
+                              const fl_sweep_stats *st, uint64_t already)
 {
     char err[256];
     uint64_t total = 0, failing = 0;
@@ -327,9 +336,8 @@ static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_pat
                sweep_id);
     }
     if (st->recorded)
-        printf("recorded in full: %" PRIu64 " run%s, %" PRIu64 " digest mismatch%s\n",
-               st->recorded, st->recorded == 1 ? "" : "s", st->mismatches,
-               st->mismatches == 1 ? "" : "es");
+        printf("recorded in full: %" PRIu64 " run%s, %" PRIu64 " digest mismatch%s\n", st->recorded,
+               st->recorded == 1 ? "" : "s", st->mismatches, st->mismatches == 1 ? "" : "es");
     if (st->interrupted)
         printf("interrupted: run the same command again to resume\n");
     else if (st->stopped)
@@ -398,8 +406,8 @@ int fl_cmd_sweep(int argc, char **argv)
     cfg.stop_after = a.stop_after;
     cfg.progress = a.quiet ? 0 : isatty(STDERR_FILENO) ? 1 : 2;
     if (resumed && !a.quiet)
-        fprintf(stderr, "faultline: sweep: resuming sweep %" PRId64 " (%" PRIu64
-                        " seeds already done)\n",
+        fprintf(stderr,
+                "faultline: sweep: resuming sweep %" PRId64 " (%" PRIu64 " seeds already done)\n",
                 cfg.sweep_id, d.n);
     fl_sweep_stats st;
     rc = fl_sweep_execute(&cfg, &st, err, sizeof err);

@@ -24,8 +24,9 @@ static int init_script(fl_faults_glue *g, const char *text, size_t len, char *er
         g->script = g->sc->script;
     }
     if (!g->script) {
-        snprintf(err, cap, "scripted mode needs a script: the scenario's \"script\" or "
-                           "--schedule FILE");
+        snprintf(err, cap,
+                 "scripted mode needs a script: the scenario's \"script\" or "
+                 "--schedule FILE");
         return FL_EINVAL;
     }
     if (fl_script_validate(g->script, g->sc->nodes, err, cap))
@@ -100,8 +101,8 @@ uint64_t fl_faults_glue_count(const fl_faults_glue *g)
     return n;
 }
 
-static void record_fault(void *ctx, uint64_t seq, int64_t at_ns, const char *kind,
-                         const char *spec, int took_effect)
+static void record_fault(void *ctx, uint64_t seq, int64_t at_ns, const char *kind, const char *spec,
+                         int took_effect)
 {
     fl_rec_fault(ctx, (int64_t)seq, at_ns, kind, spec, took_effect);
 }

@@ -17,9 +17,9 @@ typedef struct fl_faults_glue {
     fl_net_faults net;
     fl_schedule *sched;
     fl_faults *faults;
-    cJSON *script_owned;  /* a script given as text */
-    const cJSON *script;  /* scripted mode: the script to follow */
-    char *json;           /* schedule or script text, for runs.schedule_json */
+    cJSON *script_owned; /* a script given as text */
+    const cJSON *script; /* scripted mode: the script to follow */
+    char *json;          /* schedule or script text, for runs.schedule_json */
 } fl_faults_glue;
 
 /* Set up faults for world w.  text (may be NULL) is an explicit schedule, or in

@@ -103,8 +103,10 @@ static int find_protocol(const fl_load_opts *o, fl_loaded *L, char *err, size_t 
     }
     L->proto = fl_registry_find(L->sc.protocol);
     if (!L->proto) {
-        snprintf(err, cap, "protocol: unknown protocol \"%s\" (built in: echo, raft; or use "
-                           "--protocol ./libmine.so)", L->sc.protocol);
+        snprintf(err, cap,
+                 "protocol: unknown protocol \"%s\" (built in: echo, raft; or use "
+                 "--protocol ./libmine.so)",
+                 L->sc.protocol);
         return FL_EINVAL;
     }
     L->identity_json = cJSON_PrintUnformatted(L->sc.json);

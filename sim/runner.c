@@ -188,8 +188,8 @@ static void print_time(FILE *out, int64_t ns)
 void fl_run_print_summary(FILE *out, const fl_scenario *sc, const struct fl_protocol *p,
                           uint64_t seed, const fl_run_result *res)
 {
-    fprintf(out, "scenario: %s (%s, %d nodes)\n", sc->name[0] ? sc->name : "(unnamed)",
-            p->name, sc->nodes);
+    fprintf(out, "scenario: %s (%s, %d nodes)\n", sc->name[0] ? sc->name : "(unnamed)", p->name,
+            sc->nodes);
     fprintf(out, "seed:     %" PRIu64 "\n", seed);
     fprintf(out, "outcome:  %s", fl_outcome_name(res->outcome));
     if (res->outcome != FL_OUTCOME_OK)
@@ -204,8 +204,9 @@ void fl_run_print_summary(FILE *out, const fl_scenario *sc, const struct fl_prot
     fputs("time:     ", out);
     print_time(out, res->sim_time_ns);
     fputs(" simulated\n", out);
-    fprintf(out, "messages: %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped, %" PRIu64
-                 " in flight\n",
+    fprintf(out,
+            "messages: %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped, %" PRIu64
+            " in flight\n",
             res->msgs_sent, res->msgs_delivered, res->msgs_dropped,
             res->msgs_sent - res->msgs_delivered - res->msgs_dropped);
     fprintf(out, "faults:   %" PRIu64 " took effect", res->faults);

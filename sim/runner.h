@@ -15,7 +15,7 @@
 
 typedef struct fl_run_opts {
     uint64_t seed;
-    const char *schedule_text;       /* explicit schedule or script (JSON), or NULL */
+    const char *schedule_text; /* explicit schedule or script (JSON), or NULL */
     size_t schedule_len;
     const char *write_schedule_path; /* write the schedule used here, or NULL */
     FILE *trace;                     /* print the trace here, or NULL */

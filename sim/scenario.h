@@ -26,10 +26,10 @@ typedef struct fl_scenario {
     char name[128];
     char protocol[128]; /* a built-in name, or "" when --protocol gives a plugin */
     int nodes;
-    cJSON *params;      /* owned; never NULL (an empty object by default) */
-    int scripted;       /* network.mode == "scripted" */
+    cJSON *params; /* owned; never NULL (an empty object by default) */
+    int scripted;  /* network.mode == "scripted" */
     fl_latency latency;
-    fl_link *links;     /* owned */
+    fl_link *links; /* owned */
     size_t nlinks;
     fl_net_faults net;
     fl_latency disk_sync;
@@ -39,9 +39,9 @@ typedef struct fl_scenario {
     int64_t until_ns;
     uint64_t max_steps;
     int64_t liveness_ns;
-    int64_t watchdog_ms;       /* wall-clock limit of one run (run.watchdog) */
-    cJSON *script;             /* owned; NULL unless the scenario has "script" */
-    cJSON *json;               /* owned: the whole scenario with every default filled in */
+    int64_t watchdog_ms; /* wall-clock limit of one run (run.watchdog) */
+    cJSON *script;       /* owned; NULL unless the scenario has "script" */
+    cJSON *json;         /* owned: the whole scenario with every default filled in */
 } fl_scenario;
 
 /* Parse and validate scenario text.  sets[] are "path=value" overrides applied
@@ -54,6 +54,5 @@ int fl_scenario_parse(fl_scenario *sc, const char *text, size_t len, const char 
 int fl_scenario_load(fl_scenario *sc, const char *path, const char *const *sets, size_t nsets,
                      char *err, size_t cap);
 void fl_scenario_close(fl_scenario *sc);
-
 
 #endif /* FL_SIM_SCENARIO_H */

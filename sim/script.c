@@ -59,7 +59,6 @@ static int vfail(vctx *c, const char *field, const char *fmt, ...)
     return FL_EINVAL;
 }
 
-
 /* A node id in [1, nodes]: 0 when v is not one. */
 static int node_id(const cJSON *v, int nodes)
 {
@@ -82,7 +81,8 @@ static int check_string(vctx *c, const cJSON *v, const char *field)
 {
     char buf[64];
     if (!cJSON_IsString(v) || !v->valuestring[0])
-        return vfail(c, field, "expected a non-empty string, got %s", fl_json_brief(v, buf, sizeof buf));
+        return vfail(c, field, "expected a non-empty string, got %s",
+                     fl_json_brief(v, buf, sizeof buf));
     return 0;
 }
 
@@ -192,7 +192,8 @@ static int check_entry(vctx *c, const cJSON *e)
         return rc ? rc : check_string(c, cJSON_GetObjectItemCaseSensitive(e, "op"), "op");
     case A_STABILIZE:
         if (!cJSON_IsTrue(v))
-            return vfail(c, "stabilize", "expected true, got %s", fl_json_brief(v, buf, sizeof buf));
+            return vfail(c, "stabilize", "expected true, got %s",
+                         fl_json_brief(v, buf, sizeof buf));
         return 0;
     default:
         return check_expect(c, v);

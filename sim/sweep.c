@@ -139,8 +139,8 @@ static void fail_stop(sweep *s, int rc, const char *msg)
 
 static int insert_bare(sweep *s, const fl_sweep_frame *f, char *err, size_t cap)
 {
-    fl_run_meta meta = {.sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id,
-                        .seed = f->seed};
+    fl_run_meta meta = {
+        .sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id, .seed = f->seed};
     fl_recorder *r = NULL;
     fl_run_result res;
     fl_sweep_result_of_frame(f, &res);
@@ -154,8 +154,7 @@ static int insert_bare(sweep *s, const fl_sweep_frame *f, char *err, size_t cap)
 static int rerunnable(int outcome)
 {
     /* crash, hang and error are not re-executed in the parent: it would crash or hang. */
-    return outcome != FL_OUTCOME_CRASH && outcome != FL_OUTCOME_HANG &&
-           outcome != FL_OUTCOME_ERROR;
+    return outcome != FL_OUTCOME_CRASH && outcome != FL_OUTCOME_HANG && outcome != FL_OUTCOME_ERROR;
 }
 
 static void handle_result(sweep *s, const fl_sweep_frame *f)
@@ -167,9 +166,8 @@ static void handle_result(sweep *s, const fl_sweep_frame *f)
     if (failed)
         s->st->failed++;
     int later = rerunnable(f->outcome) &&
-                (s->c->record == FL_SWEEP_RECORD_ALL ||
-                 (s->c->record == FL_SWEEP_RECORD_FAILURES && failed &&
-                  s->nlater < s->c->record_max));
+                (s->c->record == FL_SWEEP_RECORD_ALL || (s->c->record == FL_SWEEP_RECORD_FAILURES &&
+                                                         failed && s->nlater < s->c->record_max));
     if (later) {
         if (s->nlater == s->later_cap) {
             size_t cap = s->later_cap ? 2 * s->later_cap : 16;
@@ -439,11 +437,11 @@ static void show_progress(sweep *s, int final)
                                   fl_outcome_name(o), s->st->by_outcome[o]);
     if (n && n < sizeof fails - 1)
         snprintf(fails + n, sizeof fails - n, ")");
-    fprintf(stderr, "%ssweep: %" PRIu64 "/%" PRIu64 " seeds, %.1f seeds/s, ETA %d:%02d, %" PRIu64
-                    " failing%s%s",
-            c->progress == 1 ? "\r" : "faultline: ", s->done, s->st->todo, rate,
-            (int)(eta / 60), (int)eta % 60, s->st->failed, fails,
-            c->progress == 1 ? "\033[K" : "\n");
+    fprintf(stderr,
+            "%ssweep: %" PRIu64 "/%" PRIu64 " seeds, %.1f seeds/s, ETA %d:%02d, %" PRIu64
+            " failing%s%s",
+            c->progress == 1 ? "\r" : "faultline: ", s->done, s->st->todo, rate, (int)(eta / 60),
+            (int)eta % 60, s->st->failed, fails, c->progress == 1 ? "\033[K" : "\n");
     fflush(stderr);
     s->progress_shown = 1;
 }
@@ -485,8 +483,11 @@ static void record_later(sweep *s)
                 s->nlater == 1 ? "" : "s");
     for (size_t i = 0; i < s->nlater && !s->st->interrupted && !s->rc; i++) {
         const fl_sweep_frame *f = &s->later[i];
-        fl_run_opts o = {.seed = f->seed, .db = s->c->db, .scenario_id = s->c->scenario_id,
-                         .sweep_id = s->c->sweep_id, .record = FL_RECORD_ALL};
+        fl_run_opts o = {.seed = f->seed,
+                         .db = s->c->db,
+                         .scenario_id = s->c->scenario_id,
+                         .sweep_id = s->c->sweep_id,
+                         .record = FL_RECORD_ALL};
         fl_run_result r;
         char err[512];
         int64_t run_id = 0;

@@ -52,14 +52,14 @@ typedef struct fl_sweep_cfg {
 } fl_sweep_cfg;
 
 typedef struct fl_sweep_stats {
-    uint64_t todo;        /* seeds this invocation had to run */
-    uint64_t ran;         /* seeds finished (a row written) */
-    uint64_t failed;      /* of which not ok */
-    uint64_t recorded;    /* rows recorded in full */
-    uint64_t mismatches;  /* re-executions whose digest differed */
+    uint64_t todo;       /* seeds this invocation had to run */
+    uint64_t ran;        /* seeds finished (a row written) */
+    uint64_t failed;     /* of which not ok */
+    uint64_t recorded;   /* rows recorded in full */
+    uint64_t mismatches; /* re-executions whose digest differed */
     uint64_t by_outcome[16];
-    int interrupted;      /* SIGINT/SIGTERM */
-    int stopped;          /* --stop-after reached */
+    int interrupted; /* SIGINT/SIGTERM */
+    int stopped;     /* --stop-after reached */
     double wall_s;
 } fl_sweep_stats;
 

@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-
 void fl_trace_prefix(FILE *out, int64_t time_ns, uint64_t step)
 {
     fprintf(out, "[%3" PRId64 ".%06" PRId64 "s #%" PRIu64 "] ", time_ns / 1000000000,
@@ -59,12 +58,11 @@ static void on_fate(void *ctx, const fl_msg *m, uint64_t step)
     if (m->fate == FL_FATE_DELIVERED || m->fate == FL_FATE_IN_FLIGHT || m->id == t->step_msg_id)
         return;
     fl_trace_prefix(t->out, t->time_ns, t->step);
-    fprintf(t->out, "soup: %d -> %d %s (msg %" PRIu64 ")\n", m->src, m->dst,
-            fl_fate_name(m->fate), m->id);
+    fprintf(t->out, "soup: %d -> %d %s (msg %" PRIu64 ")\n", m->src, m->dst, fl_fate_name(m->fate),
+            m->id);
 }
 
-static void on_log(void *ctx, uint64_t step, int64_t time_ns, int node, int level,
-                   const char *text)
+static void on_log(void *ctx, uint64_t step, int64_t time_ns, int node, int level, const char *text)
 {
     fl_trace *t = ctx;
     fl_trace_log_line(t->out, time_ns, step, t->proto_name, node, text);

@@ -24,8 +24,7 @@ const struct fl_protocol *fl_registry_at(size_t i)
     return i < sizeof builtins / sizeof builtins[0] ? builtins[i] : NULL;
 }
 
-const struct fl_protocol *fl_registry_load(const char *path, void **handle, char *err,
-                                           size_t cap)
+const struct fl_protocol *fl_registry_load(const char *path, void **handle, char *err, size_t cap)
 {
     /* dlopen searches the library path for a bare name; a plugin is a file. */
     char buf[4096];
@@ -40,14 +39,16 @@ const struct fl_protocol *fl_registry_load(const char *path, void **handle, char
     }
     const struct fl_protocol *p = dlsym(h, "faultline_protocol");
     if (!p) {
-        snprintf(err, cap, "--protocol %s: no symbol faultline_protocol (export "
-                           "`const struct fl_protocol faultline_protocol`)", path);
+        snprintf(err, cap,
+                 "--protocol %s: no symbol faultline_protocol (export "
+                 "`const struct fl_protocol faultline_protocol`)",
+                 path);
         dlclose(h);
         return NULL;
     }
     if (p->api_version != FL_API_VERSION) {
-        snprintf(err, cap, "--protocol %s: built for API version %d, this faultline has %d",
-                 path, p->api_version, FL_API_VERSION);
+        snprintf(err, cap, "--protocol %s: built for API version %d, this faultline has %d", path,
+                 p->api_version, FL_API_VERSION);
         dlclose(h);
         return NULL;
     }

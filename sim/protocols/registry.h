@@ -17,8 +17,7 @@ const struct fl_protocol *fl_registry_at(size_t i);
 /* Load a plugin.  On success returns the protocol and stores the dlopen handle in
  * *handle (close it with fl_registry_unload after the last use).  On failure returns
  * NULL with a one-line message in err. */
-const struct fl_protocol *fl_registry_load(const char *path, void **handle, char *err,
-                                           size_t cap);
+const struct fl_protocol *fl_registry_load(const char *path, void **handle, char *err, size_t cap);
 void fl_registry_unload(void *handle);
 
 #endif /* FL_SIM_PROTOCOLS_REGISTRY_H */

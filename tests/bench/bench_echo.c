@@ -69,8 +69,7 @@ int main(int argc, char **argv)
             rates[r] = one_run(sizes[i], steps, (uint64_t)r + 1);
         qsort(rates, 5, sizeof rates[0], cmp_double);
         printf("  nodes=%-7d steps/run=%-8llu median %.2f M steps/s (min %.2f, max %.2f)\n",
-               sizes[i], (unsigned long long)steps, rates[2] / 1e6, rates[0] / 1e6,
-               rates[4] / 1e6);
+               sizes[i], (unsigned long long)steps, rates[2] / 1e6, rates[0] / 1e6, rates[4] / 1e6);
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

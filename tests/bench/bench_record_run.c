@@ -61,9 +61,13 @@ static double recorded_run(fl_db *db, int64_t sim_ns, uint64_t *steps)
     int64_t sid;
     if (fl_db_scenario_id(db, "bench", "{\"bench\":1}", &sid, err, sizeof err))
         die("scenario", err);
-    fl_world_config cfg = {.seed = 1, .nodes = 5, .protocol = &fl_proto_echo,
-                           .latency = {1000000, 10000000}, .disk_sync = {1000000, 5000000},
-                           .until_ns = sim_ns, .max_steps = UINT64_MAX};
+    fl_world_config cfg = {.seed = 1,
+                           .nodes = 5,
+                           .protocol = &fl_proto_echo,
+                           .latency = {1000000, 10000000},
+                           .disk_sync = {1000000, 5000000},
+                           .until_ns = sim_ns,
+                           .max_steps = UINT64_MAX};
     double t0 = now_s();
     fl_world *w = fl_world_new(&cfg, err, sizeof err);
     fl_recorder *rec = NULL;
@@ -74,8 +78,11 @@ static double recorded_run(fl_db *db, int64_t sim_ns, uint64_t *steps)
     fl_rec_hooks(rec, &h);
     fl_world_add_hooks(w, &h);
     fl_world_run(w);
-    fl_run_result res = {.outcome = fl_world_outcome(w), .fail_step = -1, .fail_time_ns = -1,
-                         .steps = fl_world_steps(w), .sim_time_ns = fl_world_now(w),
+    fl_run_result res = {.outcome = fl_world_outcome(w),
+                         .fail_step = -1,
+                         .fail_time_ns = -1,
+                         .steps = fl_world_steps(w),
+                         .sim_time_ns = fl_world_now(w),
                          .digest = "0000000000000000"};
     int64_t run_id;
     if (fl_rec_end(rec, &res, &run_id, err, sizeof err))

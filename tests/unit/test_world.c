@@ -104,8 +104,12 @@ END_TEST
 START_TEST(test_world_max_steps_is_limit)
 {
     fl_world *w;
-    fl_world_config cfg = {.seed = 1, .nodes = 3, .protocol = &fl_proto_echo,
-                           .latency = {1, 2}, .disk_sync = {1, 2}, .until_ns = 1000000000000,
+    fl_world_config cfg = {.seed = 1,
+                           .nodes = 3,
+                           .protocol = &fl_proto_echo,
+                           .latency = {1, 2},
+                           .disk_sync = {1, 2},
+                           .until_ns = 1000000000000,
                            .max_steps = 100};
     char err[128];
     w = fl_world_new(&cfg, err, sizeof err);
@@ -181,8 +185,8 @@ START_TEST(test_world_memory_per_event_message_and_node_is_bounded)
     /* issue 2: at most 64 bytes per pending event and per in-flight message (payload
      * aside), at most 1 KiB per node (protocol state and disk contents aside).  A
      * pending event is one 16-byte queue key (core/evq.c). */
-    ck_assert_uint_le(sizeof(fl_msg) + sizeof(uint32_t), 64);    /* slab entry + free link */
-    ck_assert_uint_le(sizeof(fl_node) + sizeof(char *), 1024);  /* + last snapshot pointer */
+    ck_assert_uint_le(sizeof(fl_msg) + sizeof(uint32_t), 64);  /* slab entry + free link */
+    ck_assert_uint_le(sizeof(fl_node) + sizeof(char *), 1024); /* + last snapshot pointer */
 }
 END_TEST
 
@@ -210,19 +214,33 @@ static void diskp_synced(fl_node *n, uint64_t id)
     }
 }
 
-static void diskp_nop_msg(fl_node *n, int from, const void *m, size_t len) {}
-static void diskp_nop_timer(fl_node *n, int t) {}
+static void diskp_nop_msg(fl_node *n, int from, const void *m, size_t len)
+{
+}
+static void diskp_nop_timer(fl_node *n, int t)
+{
+}
 
-static const struct fl_protocol diskp = {
-    .api_version = FL_API_VERSION, .name = "diskp", .timers = diskp_timers,
-    .state_size = sizeof(diskp_state), .start = diskp_start, .on_message = diskp_nop_msg,
-    .on_timer = diskp_nop_timer, .on_synced = diskp_synced};
+static const struct fl_protocol diskp = {.api_version = FL_API_VERSION,
+                                         .name = "diskp",
+                                         .timers = diskp_timers,
+                                         .state_size = sizeof(diskp_state),
+                                         .start = diskp_start,
+                                         .on_message = diskp_nop_msg,
+                                         .on_timer = diskp_nop_timer,
+                                         .on_synced = diskp_synced};
 
 static int corrupted_reads(double p, int64_t from_ns)
 {
-    fl_world_config cfg = {.seed = 1, .nodes = 1, .protocol = &diskp, .latency = {1, 2},
-                           .disk_sync = {1000, 2000}, .corrupt = p, .corrupt_from_ns = from_ns,
-                           .until_ns = 1000000, .max_steps = 100};
+    fl_world_config cfg = {.seed = 1,
+                           .nodes = 1,
+                           .protocol = &diskp,
+                           .latency = {1, 2},
+                           .disk_sync = {1000, 2000},
+                           .corrupt = p,
+                           .corrupt_from_ns = from_ns,
+                           .until_ns = 1000000,
+                           .max_steps = 100};
     char err[128];
     fl_world *w = fl_world_new(&cfg, err, sizeof err);
     fl_world_run(w);

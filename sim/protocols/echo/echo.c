@@ -42,8 +42,7 @@ static int read_params(const cJSON *params, int64_t *period, int *bug, char *err
     cJSON_ArrayForEach(it, params)
     {
         if (strcmp(it->string, "period") == 0) {
-            if (!cJSON_IsString(it) || fl_parse_duration(it->valuestring, period) ||
-                *period <= 0) {
+            if (!cJSON_IsString(it) || fl_parse_duration(it->valuestring, period) || *period <= 0) {
                 snprintf(err, cap, "params.period: expected a positive duration such as \"10ms\"");
                 return -1;
             }
