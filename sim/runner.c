@@ -120,19 +120,27 @@ static int start_recorder(const fl_run_opts *o, const char *schedule_json, fl_re
     return fl_rec_begin(o->db, &meta, o->record, rec, err, cap);
 }
 
-static int finish_recorder(fl_recorder *rec, fl_world *w, const fl_faults_glue *g,
-                           const fl_run_result *res, int64_t *run_id, char *err, size_t cap)
+/* Every metric of the run: message and node counters, then the world's (faults and
+ * protocol) in name order. */
+static void each_metric(fl_world *w, void (*fn)(void *ctx, const char *name, int64_t v),
+                        void *ctx)
 {
     fl_world_counts c;
     fl_world_counts_get(w, &c);
-    fl_rec_metric(rec, "msgs.sent", (int64_t)c.sent);
-    fl_rec_metric(rec, "msgs.delivered", (int64_t)c.delivered);
-    fl_rec_metric(rec, "msgs.dropped", (int64_t)c.dropped);
-    fl_rec_metric(rec, "node.crashes", (int64_t)c.crashes);
-    fl_rec_metric(rec, "node.restarts", (int64_t)c.restarts);
-    fl_rec_metric(rec, "disk.unsynced_bytes_lost", (int64_t)c.unsynced_bytes_lost);
-    fl_rec_metric(rec, "disk.corrupt_reads", (int64_t)c.corrupt_reads);
-    fl_world_metrics_each(w, record_metric, rec);
+    fn(ctx, "msgs.sent", (int64_t)c.sent);
+    fn(ctx, "msgs.delivered", (int64_t)c.delivered);
+    fn(ctx, "msgs.dropped", (int64_t)c.dropped);
+    fn(ctx, "node.crashes", (int64_t)c.crashes);
+    fn(ctx, "node.restarts", (int64_t)c.restarts);
+    fn(ctx, "disk.unsynced_bytes_lost", (int64_t)c.unsynced_bytes_lost);
+    fn(ctx, "disk.corrupt_reads", (int64_t)c.corrupt_reads);
+    fl_world_metrics_each(w, fn, ctx);
+}
+
+static int finish_recorder(fl_recorder *rec, fl_world *w, const fl_faults_glue *g,
+                           const fl_run_result *res, int64_t *run_id, char *err, size_t cap)
+{
+    each_metric(w, record_metric, rec);
     fl_faults_glue_record(g, rec);
     return fl_rec_end(rec, res, run_id, err, cap);
 }
@@ -171,6 +179,8 @@ int fl_run_one(const fl_scenario *sc, const struct fl_protocol *p, const fl_run_
         fl_faults_glue_run(&g, w);
         fill_result(w, &g, wall_us() - t0, res);
         describe_faults(&g, w);
+        if (o->metric)
+            each_metric(w, o->metric, o->metric_ctx);
         if (rec)
             rc = finish_recorder(rec, w, &g, res, run_id, err, cap);
     }

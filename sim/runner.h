@@ -23,6 +23,10 @@ typedef struct fl_run_opts {
     int64_t scenario_id, sweep_id;   /* with db */
     int record;                      /* FL_RECORD_* with db */
     const fl_world_hooks *extra;     /* another observer (replay's chain check), or NULL */
+    /* Called once per metric at the end of the run (the `metrics` rows a recorded run
+     * gets), for callers that record elsewhere (sweep workers); may be NULL. */
+    void (*metric)(void *ctx, const char *name, int64_t value);
+    void *metric_ctx;
 } fl_run_opts;
 
 /* Execute one run.  Returns 0 when the run executed, whatever its outcome (in *res;

@@ -137,6 +137,11 @@ static void fail_stop(sweep *s, int rc, const char *msg)
             kill(s->w[i].pid, SIGKILL);
 }
 
+static void record_metric(void *ctx, const char *name, int64_t v)
+{
+    fl_rec_metric(ctx, name, v);
+}
+
 static int insert_bare(sweep *s, const fl_sweep_frame *f, char *err, size_t cap)
 {
     fl_run_meta meta = {
@@ -145,8 +150,10 @@ static int insert_bare(sweep *s, const fl_sweep_frame *f, char *err, size_t cap)
     fl_run_result res;
     fl_sweep_result_of_frame(f, &res);
     int rc = fl_rec_begin(s->c->db, &meta, FL_RECORD_NONE, &r, err, cap);
-    if (rc == 0)
+    if (rc == 0) {
+        fl_sweep_frame_metrics(f, record_metric, r);
         rc = fl_rec_end(r, &res, NULL, err, cap);
+    }
     fl_rec_free(r);
     return rc;
 }

@@ -34,6 +34,11 @@ typedef struct fl_sweep_frame {
     char digest[17];
     char check_name[64];
     char detail[256];
+    /* The run's metrics as "name=value\n" lines (fault accounting, protocol counters),
+     * so that a sweep's runs can be asked in SQL what they exercised.  Lines that do not
+     * fit are left out (nmetrics_dropped says how many). */
+    uint32_t nmetrics_dropped;
+    char metrics[3000];
 } fl_sweep_frame;
 
 typedef struct fl_sweep_cfg {
@@ -79,6 +84,9 @@ int fl_sweep_write_full(int fd, const void *p, size_t n);
 /* A frame back into a result (pointers into f). */
 struct fl_run_result;
 void fl_sweep_result_of_frame(const fl_sweep_frame *f, struct fl_run_result *r);
+/* Call fn for each metric of the frame. */
+void fl_sweep_frame_metrics(const fl_sweep_frame *f,
+                            void (*fn)(void *ctx, const char *name, int64_t v), void *ctx);
 /* A frame for a seed that produced no result (crash, hang, error). */
 void fl_sweep_frame_failure(fl_sweep_frame *f, uint64_t seed, int outcome, const char *detail);
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -43,9 +44,36 @@ int fl_sweep_write_full(int fd, const void *p, size_t n)
     return 0;
 }
 
+/* Append one metric line to the frame being built (ctx), if it fits. */
+static void frame_metric(void *ctx, const char *name, int64_t v)
+{
+    fl_sweep_frame *f = ctx;
+    size_t len = strlen(f->metrics), room = sizeof f->metrics - len;
+    int n = snprintf(f->metrics + len, room, "%s=%lld\n", name, (long long)v);
+    if (n < 0 || (size_t)n >= room) {
+        f->metrics[len] = '\0';
+        f->nmetrics_dropped++;
+    }
+}
+
+void fl_sweep_frame_metrics(const fl_sweep_frame *f,
+                            void (*fn)(void *ctx, const char *name, int64_t v), void *ctx)
+{
+    char name[128];
+    for (const char *p = f->metrics; *p;) {
+        const char *eq = strchr(p, '='), *nl = strchr(p, '\n');
+        if (!eq || !nl || eq > nl || (size_t)(eq - p) >= sizeof name)
+            return;
+        memcpy(name, p, (size_t)(eq - p));
+        name[eq - p] = '\0';
+        fn(ctx, name, strtoll(eq + 1, NULL, 10));
+        p = nl + 1;
+    }
+}
+
+/* Fill the result part of f (its metrics were filled during the run). */
 static void frame_from_result(fl_sweep_frame *f, uint64_t seed, const fl_run_result *r)
 {
-    memset(f, 0, sizeof *f);
     f->seed = seed;
     f->outcome = r->outcome;
     f->steps = r->steps;
@@ -114,10 +142,11 @@ _Noreturn void fl_sweep_worker_main(const fl_sweep_cfg *c, int cmd_fd, int res_f
         uint64_t seed;
         if (fl_sweep_read_full(cmd_fd, &seed, sizeof seed))
             _exit(0);
-        fl_run_opts o = {.seed = seed};
+        fl_sweep_frame f;
+        memset(&f, 0, sizeof f);
+        fl_run_opts o = {.seed = seed, .metric = frame_metric, .metric_ctx = &f};
         fl_run_result r;
         char err[256];
-        fl_sweep_frame f;
         if (fl_run_one(c->sc, c->proto, &o, &r, NULL, err, sizeof err) == 0)
             frame_from_result(&f, seed, &r);
         else
