@@ -1,6 +1,6 @@
 /*
- * cmd_info.c -- the commands that run nothing: `scenario` (validate and print with
- * defaults), `protocols` (what is built in), `query` (read-only SQL on a database).
+ * cmd_info.c -- the commands that run nothing and need no database: `scenario`
+ * (validate and print with defaults) and `protocols` (what is built in).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "results/query.h"
 #include "sim/cli.h"
 #include "sim/load.h"
 #include "sim/protocols/registry.h"
@@ -106,91 +105,3 @@ int fl_cmd_protocols(int argc, char **argv)
     return FL_EXIT_OK;
 }
 
-static const char query_usage[] =
-    "usage: faultline query DB [SQL | --failing] [--format table|csv|json]\n\n"
-    "Run one read-only SQL statement on a faultline database and print the rows: an\n"
-    "aligned table on a terminal, or CSV / JSON.  Without SQL: counts by outcome.\n"
-    "  --failing   the failing runs, with the command that reproduces each\n"
-    "Tables and views: docs/sql.md.\n";
-
-/* The failing runs with the command that reproduces each: replay needs only the
- * database, so the command is exact.  The path goes in as an SQL string literal. */
-static int failing_query(const char *path, char *out, size_t cap)
-{
-    char quoted[4096];
-    size_t q = 0;
-    for (const char *p = path; *p; p++) {
-        if (q + 3 >= sizeof quoted)
-            return -1;
-        if (*p == '\'')
-            quoted[q++] = '\'';
-        quoted[q++] = *p;
-    }
-    quoted[q] = '\0';
-    int n = snprintf(out, cap,
-                     "SELECT r.id AS run, s.name AS scenario, r.seed, r.outcome, r.check_name, "
-                     "r.fail_step, r.recorded, 'faultline replay %s ' || r.id AS reproduce "
-                     "FROM runs r JOIN scenarios s ON s.id = r.scenario_id "
-                     "WHERE r.outcome <> 'ok' ORDER BY s.name, r.seed",
-                     quoted);
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-int fl_cmd_query(int argc, char **argv)
-{
-    static const struct option opts[] = {{"format", required_argument, 0, 'f'},
-                                         {"failing", no_argument, 0, 'F'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int format = FL_FMT_TABLE, c, failing = 0;
-    const char *sql = "SELECT outcome, n FROM outcome_counts";
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(query_usage, stdout);
-            return FL_EXIT_OK;
-        } else if (c == 'f') {
-            format = fl_query_format_parse(optarg);
-            if (format < 0) {
-                fl_cli_error("query: --format: expected table, csv or json, got '%s'", optarg);
-                return FL_EXIT_USAGE;
-            }
-        } else if (c == 'F') {
-            failing = 1;
-        } else {
-            fl_cli_error("query: unknown option '%s' (see faultline query --help)",
-                         argv[optind - 1]);
-            return FL_EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        fl_cli_error("query: missing DB (see faultline query --help)");
-        return FL_EXIT_USAGE;
-    }
-    const char *path = argv[optind++];
-    char failing_sql[8192];
-    if (failing) {
-        if (failing_query(path, failing_sql, sizeof failing_sql)) {
-            fl_cli_error("query: %s: path too long", path);
-            return FL_EXIT_USAGE;
-        }
-        sql = failing_sql;
-    } else if (optind < argc) {
-        sql = argv[optind++];
-    }
-    if (optind < argc) {
-        fl_cli_error("query: unexpected argument '%s' (quote the SQL)", argv[optind]);
-        return FL_EXIT_USAGE;
-    }
-    fl_db *db;
-    char err[1024];
-    int rc = fl_db_open(&db, path, FL_DB_READONLY, err, sizeof err);
-    if (rc == 0)
-        rc = fl_query_print(db, sql, format, stdout, err, sizeof err);
-    fl_db_close(db);
-    if (rc) {
-        fl_cli_error("query: %s", err);
-        return rc == FL_EDB ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
-    }
-    return FL_EXIT_OK;
-}
