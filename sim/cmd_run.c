@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include "core/assert.h"
 
 #include "core/error.h"
 #include "sim/cli.h"
@@ -36,23 +39,83 @@ static const char run_usage[] =
     "Exit codes: 0 ok, 1 the run failed (violation, liveness, divergence, limit, hang),\n"
     "2 usage or input error, 3 internal error.\n";
 
-/* A single run has the same wall-clock watchdog as a sweep's runs. */
-static void on_watchdog(int sig)
+/* A single run is contained like a sweep's runs: a wall-clock watchdog (outcome hang)
+ * and, since protocol code can crash, fatal signals reported as outcome crash.  The
+ * handlers use only async-signal-safe calls. */
+static void put_str(char *buf, size_t *n, size_t cap, const char *s)
 {
-    static const char msg[] = "faultline: run: wall-clock watchdog expired: outcome hang\n";
-    (void)sig;
-    ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)n;
+    while (*s && *n + 1 < cap)
+        buf[(*n)++] = *s++;
+}
+
+static void put_u64(char *buf, size_t *n, size_t cap, uint64_t v)
+{
+    char tmp[24];
+    int i = sizeof tmp;
+    tmp[--i] = '\0';
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put_str(buf, n, cap, tmp + i);
+}
+
+static void die_with(const char *what)
+{
+    char buf[256];
+    size_t n = 0;
+    put_str(buf, &n, sizeof buf, "faultline: run: ");
+    put_str(buf, &n, sizeof buf, what);
+    if (fl_assert_ctx.active) {
+        put_str(buf, &n, sizeof buf, " at step ");
+        put_u64(buf, &n, sizeof buf, fl_assert_ctx.step);
+        put_str(buf, &n, sizeof buf, " (seed ");
+        put_u64(buf, &n, sizeof buf, fl_assert_ctx.seed);
+        put_str(buf, &n, sizeof buf, ")");
+    }
+    put_str(buf, &n, sizeof buf, "\n");
+    ssize_t w = write(STDERR_FILENO, buf, n);
+    (void)w;
     _exit(FL_EXIT_FAILED);
 }
 
-static int arm_watchdog(int64_t ms)
+static void on_watchdog(int sig)
 {
-    if (ms <= 0)
-        return 0;
-    signal(SIGALRM, on_watchdog);
-    alarm((unsigned)((ms + 999) / 1000));
-    return 0;
+    (void)sig;
+    die_with("wall-clock watchdog expired: outcome hang");
+}
+
+static void on_fatal(int sig)
+{
+    die_with(sig == SIGSEGV   ? "the protocol crashed (SIGSEGV): outcome crash"
+             : sig == SIGBUS  ? "the protocol crashed (SIGBUS): outcome crash"
+             : sig == SIGFPE  ? "the protocol crashed (SIGFPE): outcome crash"
+                              : "the protocol crashed (SIGILL): outcome crash");
+}
+
+static void guard_run(int64_t watchdog_ms)
+{
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal;
+    sa.sa_flags = SA_RESETHAND; /* a fault inside the handler dies normally */
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaction(fatal[i], &sa, NULL);
+    if (watchdog_ms <= 0)
+        return;
+    sa.sa_handler = on_watchdog;
+    sa.sa_flags = 0;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {.it_value = {.tv_sec = watchdog_ms / 1000,
+                                        .tv_usec = (watchdog_ms % 1000) * 1000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void unguard_run(void)
+{
+    struct itimerval none = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &none, NULL);
 }
 
 static int parse_args(int argc, char **argv, fl_load_opts *lo, fl_run_opts *ro,
@@ -151,11 +214,11 @@ int fl_cmd_run(int argc, char **argv)
     ro.schedule_text = L.schedule_text;
     ro.schedule_len = L.schedule_len;
     ro.db = L.db;
-    arm_watchdog(L.sc.watchdog_ms);
+    guard_run(L.sc.watchdog_ms);
     fl_run_result res;
     int64_t run_id = 0;
     rc = fl_run_one(&L.sc, L.proto, &ro, &res, &run_id, err, sizeof err);
-    alarm(0);
+    unguard_run();
     if (rc) {
         fl_cli_error("run: %s", err);
         fl_load_close(&L);
