@@ -50,6 +50,15 @@ check 'notours.db: not a faultline database' "db not ours" -- "$FL" run good.jso
 cmp -s notours.db notours.orig && pass || fail "notours.db was modified"
 check 'notours.db: not a faultline database' "query db not ours" -- "$FL" query notours.db
 cmp -s notours.db notours.orig && pass || fail "query modified notours.db"
+for cmd in "sweep good.json --seeds 1..3 --db" "replay" "show"; do
+  # shellcheck disable=SC2086
+  set -- $cmd
+  first=$1
+  shift
+  if [ "$first" = sweep ]; then args=("$@" notours.db); else args=(notours.db 1); fi
+  check 'notours.db: not a faultline database' "$first on a db not ours" -- "$FL" "$first" "${args[@]}"
+  cmp -s notours.db notours.orig && pass || fail "$first modified notours.db"
+done
 [ ! -e notours.db-wal ] && pass || fail "a -wal file appeared next to notours.db"
 
 # A real SQLite database of someone else.
