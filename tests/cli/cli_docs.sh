@@ -32,6 +32,15 @@ for f in sql_*; do
 done
 [ $n -ge 3 ] && pass || fail "docs/sql.md has fewer than 3 sql examples"
 
+# The README's trace example is a real trace: every line of it appears in the seed run.
+"$FL" run "$SRC/sim/scenarios/raft-seed.json" --schedule "$SRC/tests/scripts/seed_000.json" \
+  --trace >seed_trace.txt 2>/dev/null
+grep '^\[ ' "$SRC/README.md" >readme_trace.txt
+[ -s readme_trace.txt ] && pass || fail "README has no trace example"
+while IFS= read -r line; do
+  grep -qxF -- "$line" seed_trace.txt && pass || fail "README trace line not in the real trace: $line"
+done <readme_trace.txt
+
 # The README tour, command by command (F=build/faultline replaced by the binary).
 cd "$SRC"
 grep -E '^\$F ' README.md | sed 's/ *#.*$//' >"$T/tour"
