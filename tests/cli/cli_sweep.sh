@@ -75,6 +75,18 @@ expect_exit 0 "shard 2/2" -- "$FL" sweep "$ECHO" --set run.until=1s --seeds 1..4
 [ "$(q s.db 'SELECT count(*) FROM runs r JOIN runs u ON u.seed = r.seed AND u.sweep_id = 1 AND u.digest = r.digest WHERE r.sweep_id > 1')" = 40 ] &&
   pass || fail "shards 1/2 + 2/2 = the unsharded sweep"
 
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds; 1 on timeout.
+# The process tests below wait for states, not for fixed times, so load cannot race them.
+wait_until() {
+  local deadline=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -lt $deadline ] || return 1
+    sleep 0.1
+  done
+}
+runs_in() { [ -e "$1" ] && [ "$(q "$1" 'SELECT count(*) FROM runs' 2>/dev/null)" -gt 0 ] 2>/dev/null; }
+
 # ---- containment: hang (wall watchdog) and crash (a signal)
 LONG=(--set run.until=100000s --set run.max_steps=1000000000 --set run.watchdog=300ms)
 expect_exit 1 "hang" -- "$FL" sweep "$ECHO" "${LONG[@]}" --seeds 1..3 -j 2 --db h.db --quiet
@@ -84,7 +96,7 @@ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0" \
   "$FL" sweep "$ECHO" --set run.until=100000s --set run.max_steps=1000000000 --set run.watchdog=10s --seeds 1..1 -j 1 --db c.db --quiet \
   >/dev/null 2>&1 &
 P=$!
-sleep 0.7
+wait_until 20 pgrep -P $P >/dev/null
 C=$(pgrep -P $P | head -1)
 [ -n "$C" ] && kill -SEGV "$C"
 wait $P
@@ -96,7 +108,7 @@ q c.db "SELECT outcome, detail FROM runs" | grep -q '^crash,Segmentation fault' 
 MID=(--set run.until=300s --seeds 1..150 -j 2 --db i.db)
 "$FL" sweep "$ECHO" "${MID[@]}" >i.out 2>i.err &
 P=$!
-sleep 1
+wait_until 60 runs_in i.db || fail "no seed finished within 60 s"
 kill -INT $P
 wait $P
 [ $? = 130 ] && pass || fail "SIGINT: exit 130"
@@ -112,14 +124,20 @@ K=(--set run.until=300s --seeds 1..100 -j 2 --db k.db)
 "$FL" sweep "$ECHO" "${K[@]}" --quiet >/dev/null 2>&1 &
 P=$!
 disown $P # no "Killed" notice from the shell
-sleep 1
+wait_until 60 runs_in k.db || fail "no seed finished within 60 s"
 kids=$(pgrep -P $P)
 kill -9 $P
-sleep 1
-left=0
 # gone, or a zombie waiting for a reaper (PID 1 in a container may never reap it)
-for c in $kids; do [ -e /proc/$c/stat ] && [ "$(cut -d' ' -f3 /proc/$c/stat)" != Z ] && left=1; done
-[ -n "$kids" ] && [ $left = 0 ] && pass || fail "workers exit with the parent (kids: $kids)"
+workers_left() {
+  local c
+  for c in $kids; do
+    [ -e /proc/$c/stat ] && [ "$(cut -d' ' -f3 /proc/$c/stat)" != Z ] && return 0
+  done
+  return 1
+}
+# the issue: workers notice and exit within a second (PDEATHSIG: at once)
+wait_until 2 eval '! workers_left'
+[ -n "$kids" ] && ! workers_left && pass || fail "workers exit with the parent (kids: $kids)"
 [ "$(q k.db 'PRAGMA integrity_check')" = ok ] && pass || fail "integrity_check after kill -9"
 expect_exit 0 "resume after kill -9" -- "$FL" sweep "$ECHO" "${K[@]}" --quiet
 [ "$(q k.db 'SELECT count(*) || "/" || count(DISTINCT seed) FROM runs')" = "100/100" ] && pass ||

@@ -30,11 +30,23 @@ grep -q '^outcomes: ok 500 (500 seeds)' out && pass || fail "summary: $(grep out
 [ "$(echo "$SAMPLE" | wc -l)" = 20 ] && pass || fail "20 sampled seeds"
 digests_match a.db 1s
 
-# ---- stopped halfway, then resumed (runs long enough that 1 s is about a third)
+# wait_until SECONDS CMD...: poll until CMD succeeds (states, not fixed times, so that a
+# loaded machine cannot race the test); 1 on timeout.
+wait_until() {
+  local deadline=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -lt $deadline ] || return 1
+    sleep 0.1
+  done
+}
+runs_in() { [ -e "$1" ] && [ "$(q "$1" 'SELECT count(*) FROM runs' 2>/dev/null)" -gt 0 ] 2>/dev/null; }
+
+# ---- stopped halfway, then resumed
 R=(--set run.until=100s --seeds 1..500 -j 2 --quiet)
 "$FL" sweep "$ECHO" "${R[@]}" --db i.db >i.out 2>i.err &
 P=$!
-sleep 1
+wait_until 60 runs_in i.db || fail "no seed finished within 60 s"
 kill -INT $P
 wait $P
 [ $? = 130 ] && pass || fail "SIGINT: exit 130"
@@ -51,9 +63,9 @@ digests_match i.db 100s
 "$FL" sweep "$ECHO" "${R[@]}" --db k.db >/dev/null 2>&1 &
 P=$!
 disown $P # no "Killed" notice from the shell
-sleep 1
+wait_until 60 runs_in k.db || fail "no seed finished within 60 s"
 kill -9 $P
-sleep 1
+wait_until 5 eval '! kill -0 $P 2>/dev/null'
 n=$(q k.db 'SELECT count(*) FROM runs')
 [ "$n" -gt 0 ] && [ "$n" -lt 500 ] && pass || fail "kill -9 halfway: $n seeds done"
 [ "$(q k.db 'PRAGMA integrity_check')" = ok ] && pass || fail "integrity_check after kill -9"

@@ -206,6 +206,7 @@ static void raft_stop(fl_node *n)
     struct raft_state *s = fl_state(n);
     raft_log_free(s);
     raft_sm_free(s);
+    raft_logtext_free(s);
     for (size_t i = 0; i < s->nout; i++)
         free(s->outq[i].buf);
     free(s->outq);

@@ -213,6 +213,17 @@ struct raft_state {
     char *sm_other; /* the last op that was not "set k v" */
     uint64_t sm_ops;
     int voters; /* configuration entries applied */
+
+    /* The log as snapshot JSON, kept between snapshots (raft_snapshot.c): entries are
+     * immutable until cut, and a cut gives the replacing entries new seqs, so the cache
+     * is extended, or cut back to where the seqs still match, instead of rebuilt. */
+    struct raft_logtext {
+        char *buf;
+        size_t len, cap;
+        size_t *end;    /* end[i]: text length after entry i + 1 */
+        uint64_t *seq;  /* seq[i]: the seq of entry i + 1 when it was printed */
+        uint64_t n, ncap;
+    } lt;
 };
 
 static inline int raft_bug(const struct raft_state *s, unsigned bug)
@@ -280,6 +291,7 @@ uint32_t raft_crc32c(uint32_t crc, const void *buf, size_t len);
 cJSON *raft_snapshot(const fl_node *n);
 void raft_apply(fl_node *n, struct raft_state *s);
 void raft_sm_free(struct raft_state *s);
+void raft_logtext_free(struct raft_state *s);
 
 /* ---- raft_check.c: the observer ---- */
 

@@ -38,33 +38,27 @@ static void data_text(const struct raft_entry *e, char *out, size_t cap)
     out[o] = '\0';
 }
 
-/* A growing text buffer for the log's JSON. */
-struct text {
-    char *buf;
-    size_t len, cap;
-};
+#define TEXT_LIT(lt, lit) text_put((lt), (lit), sizeof(lit) - 1)
 
-static int text_put(struct text *t, const char *s, size_t n)
+static int text_put(struct raft_logtext *t, const char *p, size_t n)
 {
     if (t->len + n + 1 > t->cap) {
         size_t ncap = t->cap ? t->cap * 2 : 1024;
         while (ncap < t->len + n + 1)
             ncap *= 2;
-        char *p = realloc(t->buf, ncap);
-        if (!p)
+        char *b = realloc(t->buf, ncap);
+        if (!b)
             return -1;
-        t->buf = p;
+        t->buf = b;
         t->cap = ncap;
     }
-    memcpy(t->buf + t->len, s, n);
+    memcpy(t->buf + t->len, p, n);
     t->len += n;
     t->buf[t->len] = '\0';
     return 0;
 }
 
-#define TEXT_LIT(t, lit) text_put((t), (lit), sizeof(lit) - 1)
-
-static int text_u64(struct text *t, uint64_t v)
+static int text_u64(struct raft_logtext *t, uint64_t v)
 {
     char tmp[24];
     int i = sizeof tmp;
@@ -76,35 +70,89 @@ static int text_u64(struct text *t, uint64_t v)
 }
 
 /* One entry as {"term":T,"index":I,"type":"normal","data":"..."}; data_text keeps the
- * bytes printable, so only the quote needs escaping for JSON. */
-static int entry_text(struct text *t, const struct raft_entry *e, uint64_t index)
+ * bytes printable (others as \xNN), so only quotes and backslashes need escaping. */
+static int entry_text(struct raft_logtext *t, const struct raft_entry *e, uint64_t index)
 {
     char data[4 * RAFT_MAX_ENTRY_BYTES + 8];
     data_text(e, data, sizeof data);
-    int rc = TEXT_LIT(t, "{\"term\":") | text_u64(t, e->term) | TEXT_LIT(t, ",\"index\":") |
-             text_u64(t, index);
+    int rc = (index > 1 ? TEXT_LIT(t, ",") : 0) | TEXT_LIT(t, "{\"term\":") |
+             text_u64(t, e->term) | TEXT_LIT(t, ",\"index\":") | text_u64(t, index);
     rc |= e->type == RAFT_ENTRY_CONF ? TEXT_LIT(t, ",\"type\":\"conf\",\"data\":\"")
                                      : TEXT_LIT(t, ",\"type\":\"normal\",\"data\":\"");
-    for (const char *p = data; *p && rc == 0; p++)
-        rc |= *p == '"' ? text_put(t, "\\\"", 2) : text_put(t, p, 1);
+    for (const char *p = data; *p && rc == 0;) {
+        size_t run = strcspn(p, "\"\\");
+        rc |= text_put(t, p, run);
+        p += run;
+        if (*p) {
+            rc |= *p == '"' ? TEXT_LIT(t, "\\\"") : TEXT_LIT(t, "\\\\");
+            p++;
+        }
+    }
     return rc | TEXT_LIT(t, "\"}");
 }
 
-/* The whole log as JSON text, built directly: a snapshot is taken after every step of
- * a recorded or traced run and the log grows with the run, so a cJSON node per field
- * (ten mallocs an entry) dominated recording. */
-static char *log_text(const struct raft_state *s)
+/* How many leading entries of the cache are still the log's: a prefix, since a cut
+ * replaces a suffix with entries of new (larger) seqs.  Binary search on that. */
+static uint64_t valid_prefix(const struct raft_state *s, const struct raft_logtext *t)
 {
-    struct text t = {0};
-    int rc = text_put(&t, "[", 1);
-    for (uint64_t i = 1; rc == 0 && i <= s->last; i++)
-        rc = (i > 1 ? text_put(&t, ",", 1) : 0) | entry_text(&t, &s->ents[i - 1], i);
-    rc |= text_put(&t, "]", 1);
-    if (rc) {
-        free(t.buf);
-        return NULL;
+    uint64_t lo = 0, hi = t->n < s->last ? t->n : s->last;
+    if (hi > 0 && s->ents[hi - 1].seq == t->seq[hi - 1])
+        return hi;
+    while (lo < hi) { /* invariant: entries < lo match, entries >= hi do not */
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (s->ents[mid].seq == t->seq[mid])
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return t.buf;
+    return lo;
+}
+
+/* The whole log as JSON text "[...]", from the cache, extended as needed.  The text is
+ * valid until the next call; NULL when out of memory. */
+static const char *log_text(struct raft_state *s)
+{
+    struct raft_logtext *t = &s->lt;
+    if (t->cap == 0 && TEXT_LIT(t, "[") != 0) /* the opening bracket, once */
+        return NULL;
+    uint64_t keep = valid_prefix(s, t);
+    t->n = keep;
+    t->len = keep ? t->end[keep - 1] : 1;
+    t->buf[t->len] = '\0';
+    if (s->last > t->ncap) {
+        uint64_t ncap = t->ncap ? t->ncap : 64;
+        while (ncap < s->last)
+            ncap *= 2;
+        size_t *end = realloc(t->end, ncap * sizeof *end);
+        if (end)
+            t->end = end;
+        uint64_t *seq = realloc(t->seq, ncap * sizeof *seq);
+        if (seq)
+            t->seq = seq;
+        if (!end || !seq)
+            return NULL;
+        t->ncap = ncap;
+    }
+    for (uint64_t i = t->n + 1; i <= s->last; i++) {
+        if (entry_text(t, &s->ents[i - 1], i) != 0)
+            return NULL;
+        t->end[i - 1] = t->len;
+        t->seq[i - 1] = s->ents[i - 1].seq;
+        t->n = i;
+    }
+    size_t body = t->len;
+    if (TEXT_LIT(t, "]") != 0)
+        return NULL;
+    t->len = body; /* the closing bracket is not part of the cached prefix */
+    return t->buf;
+}
+
+void raft_logtext_free(struct raft_state *s)
+{
+    free(s->lt.buf);
+    free(s->lt.end);
+    free(s->lt.seq);
+    memset(&s->lt, 0, sizeof s->lt);
 }
 
 cJSON *raft_snapshot(const fl_node *n)
@@ -121,10 +169,11 @@ cJSON *raft_snapshot(const fl_node *n)
     cJSON_AddNumberToObject(o, "applied", (double)s->applied);
     cJSON_AddNumberToObject(o, "last_index", (double)s->last);
     cJSON_AddNumberToObject(o, "last_term", (double)raft_last_term(s));
-    char *log = log_text(s);
+    /* The cache is not state anyone can observe: filling it through a const node is
+     * fine, and saves rebuilding the whole log's text at every snapshot. */
+    const char *log = log_text((struct raft_state *)s);
     if (log)
         cJSON_AddRawToObject(o, "log", log);
-    free(log);
     return o;
 }
 
