@@ -62,8 +62,8 @@ done
 [ ! -e notours.db-wal ] && pass || fail "a -wal file appeared next to notours.db"
 
 # A real SQLite database of someone else.
-if command -v python3 >/dev/null; then
-  python3 -c "import sqlite3; c=sqlite3.connect('other.db'); c.execute('create table t(x)'); c.commit()"
+if command -v sqlite3 >/dev/null; then
+  sqlite3 other.db 'CREATE TABLE t(x)'
   cp other.db other.orig
   check 'other.db: not a faultline database' "foreign sqlite db" -- "$FL" run good.json --db other.db
   cmp -s other.db other.orig && pass || fail "other.db was modified"

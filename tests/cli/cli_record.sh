@@ -40,8 +40,9 @@ expect_exit 0 "record none" -- "$FL" run "$SRC/sim/scenarios/echo.json" --seed 4
 
 # output formats
 "$FL" query r.db "SELECT seed, outcome FROM runs ORDER BY seed" --format json >j.json
-python3 -c "import json; d=json.load(open('j.json')); assert d[0]['seed']==3 and d[1]['outcome']=='ok', d" &&
-  pass || fail "JSON output parses with seed as a number"
+# (that the JSON parses is test_query's job; here: SQLite's types survive)
+head -c 1 j.json | grep -q '\[' && grep -q '"seed":3,' j.json && grep -q '"outcome":"ok"' j.json &&
+  pass || fail "JSON output keeps seed as a number: $(head -c 200 j.json)"
 "$FL" query r.db "SELECT seed, outcome FROM runs ORDER BY seed" --format table >t.txt
 grep -qE '^seed +\| *outcome' t.txt || grep -qE 'seed.*outcome' t.txt && pass || fail "table header"
 "$FL" query r.db "SELECT 'a,b' AS x, 'say \"hi\"' AS y" --format csv >c.csv
