@@ -2,7 +2,8 @@
 # Everything else is CMake underneath; this file installs what is missing, builds and
 # runs.  Build trees: build/ (normal), build-asan/ (AddressSanitizer + UBSan).
 
-DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3
+DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 \
+                procps gawk diffutils
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
