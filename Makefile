@@ -3,7 +3,7 @@
 # runs.  Build trees: build/ (normal), build-asan/ (AddressSanitizer + UBSan).
 
 DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 \
-                procps gawk diffutils
+                procps diffutils
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
