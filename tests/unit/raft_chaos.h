@@ -73,7 +73,7 @@ static void act_c_restart(fl_world *w, void *ctx, uint64_t node)
 static void act_c_timeout(fl_world *w, void *ctx, uint64_t node)
 {
     if (fl_world_node_up(w, (int)node))
-        fl_world_fire_timer(w, (int)node, RAFT_TIMER_ELECTION);
+        fl_world_fire_timer(w, (int)node, FR_TIMER_ELECTION);
 }
 
 static void act_c_partition(fl_world *w, void *ctx, uint64_t arg)

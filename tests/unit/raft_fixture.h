@@ -174,13 +174,12 @@ static void act_timer(fl_world *w, void *ctx, uint64_t arg)
 
 static void s_timeout(fl_world *w, int node)
 {
-    s_exec(w, FL_STEP_TIMEOUT, node, 0, act_timer, NULL, (uint64_t)node << 8 | RAFT_TIMER_ELECTION);
+    s_exec(w, FL_STEP_TIMEOUT, node, 0, act_timer, NULL, (uint64_t)node << 8 | FR_TIMER_ELECTION);
 }
 
 static void s_heartbeat(fl_world *w, int node)
 {
-    s_exec(w, FL_STEP_TIMEOUT, node, 0, act_timer, NULL,
-           (uint64_t)node << 8 | RAFT_TIMER_HEARTBEAT);
+    s_exec(w, FL_STEP_TIMEOUT, node, 0, act_timer, NULL, (uint64_t)node << 8 | FR_TIMER_HEARTBEAT);
 }
 
 static void act_deliver(fl_world *w, void *ctx, uint64_t id)

@@ -203,7 +203,7 @@ START_TEST(test_raft_bug_ack_before_sync)
 }
 END_TEST
 
-static Suite *raft_suite(void)
+static Suite *fr_suite(void)
 {
     Suite *s = suite_create("raft_bugs");
     TCase *bugs = tcase_create("bugs");
@@ -218,4 +218,4 @@ static Suite *raft_suite(void)
     return s;
 }
 
-FL_CHECK_MAIN(raft_suite)
+FL_CHECK_MAIN(fr_suite)

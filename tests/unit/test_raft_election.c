@@ -126,7 +126,7 @@ START_TEST(test_raft_single_node_cluster_commits_alone)
 }
 END_TEST
 
-static Suite *raft_suite(void)
+static Suite *fr_suite(void)
 {
     Suite *s = suite_create("raft_election");
     TCase *basic = tcase_create("basic");
@@ -139,4 +139,4 @@ static Suite *raft_suite(void)
     return s;
 }
 
-FL_CHECK_MAIN(raft_suite)
+FL_CHECK_MAIN(fr_suite)

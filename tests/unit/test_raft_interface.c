@@ -67,40 +67,35 @@ END_TEST
 
 START_TEST(test_raft_describe_names_type_first)
 {
-    struct raft_state s;
+    struct fr_state s;
     memset(&s, 0, sizeof s);
     char buf[128];
     struct {
-        struct raft_msg m;
+        struct fr_msg m;
         const char *want;
     } cases[] = {
-        {{.type = RAFT_MSG_VOTE, .term = 10, .index = 11, .logterm = 9},
+        {{.type = FR_MSG_VOTE, .term = 10, .index = 11, .logterm = 9},
          "MsgVote term=10 lastlog=9/11"},
-        {{.type = RAFT_MSG_VOTE_RESP, .term = 10, .reject = 1}, "MsgVoteResp term=10 reject"},
-        {{.type = RAFT_MSG_APP_RESP, .term = 10, .index = 12}, "MsgAppResp term=10 index=12"},
-        {{.type = RAFT_MSG_APP_RESP,
-          .term = 10,
-          .index = 12,
-          .reject = 1,
-          .hint = 11,
-          .logterm = 9},
+        {{.type = FR_MSG_VOTE_RESP, .term = 10, .reject = 1}, "MsgVoteResp term=10 reject"},
+        {{.type = FR_MSG_APP_RESP, .term = 10, .index = 12}, "MsgAppResp term=10 index=12"},
+        {{.type = FR_MSG_APP_RESP, .term = 10, .index = 12, .reject = 1, .hint = 11, .logterm = 9},
          "MsgAppResp term=10 reject hint=11 logterm=9 index=12"},
-        {{.type = RAFT_MSG_HEARTBEAT, .term = 10, .commit = 12}, "MsgHeartbeat term=10 commit=12"},
-        {{.type = RAFT_MSG_HEARTBEAT_RESP, .term = 10}, "MsgHeartbeatResp term=10"},
+        {{.type = FR_MSG_HEARTBEAT, .term = 10, .commit = 12}, "MsgHeartbeat term=10 commit=12"},
+        {{.type = FR_MSG_HEARTBEAT_RESP, .term = 10}, "MsgHeartbeatResp term=10"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        size_t len = raft_msg_encode(&s, &cases[i].m);
+        size_t len = fr_msg_encode(&s, &cases[i].m);
         ck_assert_uint_gt(len, 0);
         ck_assert_str_eq(fl_proto_raft.describe(s.mbuf, len, buf, sizeof buf), cases[i].want);
     }
     uint8_t ent[64];
-    struct raft_msg prop = {.type = RAFT_MSG_PROP, .nent = 1, .ents = ent};
-    prop.ents_len = raft_msg_entry_encode(ent, 0, RAFT_ENTRY_NORMAL, "set x 1", 7);
-    size_t len = raft_msg_encode(&s, &prop);
+    struct fr_msg prop = {.type = FR_MSG_PROP, .nent = 1, .ents = ent};
+    prop.ents_len = fr_msg_entry_encode(ent, 0, FR_ENTRY_NORMAL, "set x 1", 7);
+    size_t len = fr_msg_encode(&s, &prop);
     ck_assert_str_eq(fl_proto_raft.describe(s.mbuf, len, buf, sizeof buf), "MsgProp entries=1");
     /* A message cut short, or with garbage after it, is refused whole. */
-    struct raft_msg m;
-    ck_assert_int_ne(raft_msg_decode(s.mbuf, len - 1, &m), 0);
+    struct fr_msg m;
+    ck_assert_int_ne(fr_msg_decode(s.mbuf, len - 1, &m), 0);
     ck_assert_str_eq(fl_proto_raft.describe("abc", 3, buf, sizeof buf), "MsgInvalid len=3");
     free(s.mbuf);
 }
@@ -129,7 +124,7 @@ START_TEST(test_raft_snapshot_keys_are_the_contract)
 }
 END_TEST
 
-static Suite *raft_suite(void)
+static Suite *fr_suite(void)
 {
     Suite *s = suite_create("raft_interface");
     TCase *basic = tcase_create("basic");
@@ -141,4 +136,4 @@ static Suite *raft_suite(void)
     return s;
 }
 
-FL_CHECK_MAIN(raft_suite)
+FL_CHECK_MAIN(fr_suite)

@@ -28,11 +28,11 @@ static char *snapshot_text(fl_world *w, int node)
 static void on_step_end(void *ctx, const fl_step_info *si)
 {
     watch *wt = ctx;
-    struct raft_state *s = (struct raft_state *)fl_cluster_state(fl_world_cluster(wt->w), si->node);
+    struct fr_state *s = (struct fr_state *)fl_cluster_state(fl_world_cluster(wt->w), si->node);
     if (!s)
         return;
     char *cached = snapshot_text(wt->w, si->node);
-    raft_logtext_free(s); /* only a cache: the next snapshot rebuilds it from the log */
+    fr_logtext_free(s); /* only a cache: the next snapshot rebuilds it from the log */
     char *fresh = snapshot_text(wt->w, si->node);
     ck_assert_str_eq(cached, fresh);
     free(cached);

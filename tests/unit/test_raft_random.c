@@ -89,7 +89,7 @@ START_TEST(test_raft_liveness_fails_when_network_never_heals)
 }
 END_TEST
 
-static Suite *raft_suite(void)
+static Suite *fr_suite(void)
 {
     Suite *s = suite_create("raft_random");
     TCase *random = tcase_create("random");
@@ -103,4 +103,4 @@ static Suite *raft_suite(void)
     return s;
 }
 
-FL_CHECK_MAIN(raft_suite)
+FL_CHECK_MAIN(fr_suite)

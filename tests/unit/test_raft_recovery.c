@@ -130,7 +130,7 @@ START_TEST(test_raft_vote_leaves_only_after_its_sync)
 }
 END_TEST
 
-static Suite *raft_suite(void)
+static Suite *fr_suite(void)
 {
     Suite *s = suite_create("raft_recovery");
     TCase *basic = tcase_create("basic");
@@ -141,4 +141,4 @@ static Suite *raft_suite(void)
     return s;
 }
 
-FL_CHECK_MAIN(raft_suite)
+FL_CHECK_MAIN(fr_suite)

@@ -128,7 +128,7 @@ START_TEST(test_raft_rejection_hint_repairs_divergent_follower)
 }
 END_TEST
 
-static Suite *raft_suite(void)
+static Suite *fr_suite(void)
 {
     Suite *s = suite_create("raft_replication");
     TCase *basic = tcase_create("basic");
@@ -141,4 +141,4 @@ static Suite *raft_suite(void)
     return s;
 }
 
-FL_CHECK_MAIN(raft_suite)
+FL_CHECK_MAIN(fr_suite)

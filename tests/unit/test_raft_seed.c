@@ -79,7 +79,7 @@ START_TEST(test_raft_seed_script_reproduces_the_seed)
 }
 END_TEST
 
-static Suite *raft_suite(void)
+static Suite *fr_suite(void)
 {
     Suite *s = suite_create("raft_seed");
     TCase *basic = tcase_create("basic");
@@ -88,4 +88,4 @@ static Suite *raft_suite(void)
     return s;
 }
 
-FL_CHECK_MAIN(raft_suite)
+FL_CHECK_MAIN(fr_suite)

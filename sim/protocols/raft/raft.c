@@ -2,14 +2,14 @@
  * raft.c -- the Raft protocol table: start and recovery, timers, client requests, and
  * the flush that ends every callback.
  *
- * Every callback ends in raft_flush(), which does what etcd's Ready loop does between
+ * Every callback ends in fr_flush(), which does what etcd's Ready loop does between
  * two steps of the state machine: write the hard state if it changed (entries are
  * written as they are appended), request a sync of what was written, release the
  * messages that promised durability once the sync covering them has completed (votes
  * and append acknowledgements: etcd's msgsAfterAppend), let the leader count its own
  * entries once they are synced, and apply newly committed entries to the state machine.
  *
- * Invariant: a message queued by raft_send_durable leaves only after every byte written
+ * Invariant: a message queued by fr_send_durable leaves only after every byte written
  * before it was queued is durable (§5.1: "updated on stable storage before responding
  * to RPCs").  Messages to the node itself (its own vote) are stepped locally at that
  * point, never sent through the network.
@@ -20,37 +20,36 @@
 
 #include "sim/protocols/raft/raft.h"
 
-static const char *const raft_timers[] = {"election", "heartbeat", NULL};
+static const char *const fr_timers[] = {"election", "heartbeat", NULL};
 
 /* ---- sending ---- */
 
-void raft_send(fl_node *n, struct raft_state *s, int to, const struct raft_msg *m)
+void fr_send(fl_node *n, struct fr_state *s, int to, const struct fr_msg *m)
 {
-    size_t len = raft_msg_encode(s, m);
+    size_t len = fr_msg_encode(s, m);
     if (len == 0 || fl_send(n, to, s->mbuf, len) != 0)
-        fl_log(n, FL_LOG_WARN, "%d could not send %s to %d", s->id, raft_msg_type_name(m->type),
-               to);
+        fl_log(n, FL_LOG_WARN, "%d could not send %s to %d", s->id, fr_msg_type_name(m->type), to);
 }
 
-void raft_send_durable(fl_node *n, struct raft_state *s, int to, const struct raft_msg *m)
+void fr_send_durable(fl_node *n, struct fr_state *s, int to, const struct fr_msg *m)
 {
     /* The message may promise the current term and vote: write them first, so that the
      * sync it waits for covers them. */
-    raft_persist_hard_state(n, s);
+    fr_persist_hard_state(n, s);
     int wait = s->wal_dirty || s->nsyncs > 0;
     if (!wait && to != s->id) {
-        raft_send(n, s, to, m);
+        fr_send(n, s, to, m);
         return;
     }
-    size_t len = raft_msg_encode(s, m);
-    struct raft_pending *q = raft_grow(s->outq, &s->capout, s->nout + 1, sizeof *q);
+    size_t len = fr_msg_encode(s, m);
+    struct fr_pending *q = fr_grow(s->outq, &s->capout, s->nout + 1, sizeof *q);
     uint8_t *buf = len ? malloc(len) : NULL;
     if (!q || !buf) {
         free(buf);
         if (q)
             s->outq = q;
         fl_log(n, FL_LOG_WARN, "%d out of memory: dropping %s to %d", s->id,
-               raft_msg_type_name(m->type), to);
+               fr_msg_type_name(m->type), to);
         return;
     }
     s->outq = q;
@@ -60,35 +59,35 @@ void raft_send_durable(fl_node *n, struct raft_state *s, int to, const struct ra
     uint64_t need = 0;
     if (!s->wal_dirty && s->nsyncs > 0)
         need = s->syncs[s->nsyncs - 1].id;
-    s->outq[s->nout++] = (struct raft_pending){
+    s->outq[s->nout++] = (struct fr_pending){
         .need = need, .to = to, .len = (uint32_t)len, .buf = buf, .wait = (uint8_t)wait};
 }
 
-void raft_reset_election_timer(fl_node *n, struct raft_state *s)
+void fr_reset_election_timer(fl_node *n, struct fr_state *s)
 {
-    fl_timer_set(n, RAFT_TIMER_ELECTION, s->rand_election_ns);
+    fl_timer_set(n, FR_TIMER_ELECTION, s->rand_election_ns);
 }
 
 /* ---- the flush ---- */
 
-static void request_sync(fl_node *n, struct raft_state *s)
+static void request_sync(fl_node *n, struct fr_state *s)
 {
-    struct raft_syncrec *r = raft_grow(s->syncs, &s->capsyncs, s->nsyncs + 1, sizeof *r);
+    struct fr_syncrec *r = fr_grow(s->syncs, &s->capsyncs, s->nsyncs + 1, sizeof *r);
     if (!r) {
         fl_log(n, FL_LOG_WARN, "%d out of memory: sync postponed", s->id);
         return;
     }
     s->syncs = r;
-    uint64_t id = fl_disk_sync(n, RAFT_WAL_FILE);
+    uint64_t id = fl_disk_sync(n, FR_WAL_FILE);
     s->wal_dirty = 0;
-    s->syncs[s->nsyncs++] = (struct raft_syncrec){.id = id, .last = s->last};
+    s->syncs[s->nsyncs++] = (struct fr_syncrec){.id = id, .last = s->last};
     for (size_t i = 0; i < s->nout; i++)
         if (s->outq[i].wait && s->outq[i].need == 0)
             s->outq[i].need = id;
 }
 
 /* Syncs complete in request order: the entries they cover become stable. */
-static int advance_stable(struct raft_state *s)
+static int advance_stable(struct fr_state *s)
 {
     uint64_t before = s->stable;
     size_t k = 0;
@@ -104,38 +103,38 @@ static int advance_stable(struct raft_state *s)
     return s->stable != before;
 }
 
-static int ready(const struct raft_state *s, const struct raft_pending *p)
+static int ready(const struct fr_state *s, const struct fr_pending *p)
 {
     return !p->wait || (p->need != 0 && p->need <= s->synced_id);
 }
 
 /* Send (or step, when addressed to self) the first ready message of the queue.  It is
  * taken out of the queue first: stepping it may queue more. */
-static int release_one(fl_node *n, struct raft_state *s)
+static int release_one(fl_node *n, struct fr_state *s)
 {
     size_t i = 0;
     while (i < s->nout && !ready(s, &s->outq[i]))
         i++;
     if (i == s->nout)
         return 0;
-    struct raft_pending p = s->outq[i];
+    struct fr_pending p = s->outq[i];
     memmove(s->outq + i, s->outq + i + 1, (s->nout - i - 1) * sizeof *s->outq);
     s->nout--;
-    struct raft_msg m;
+    struct fr_msg m;
     if (p.to != s->id)
         fl_send(n, p.to, p.buf, p.len);
-    else if (raft_msg_decode(p.buf, p.len, &m) == 0)
-        raft_step(n, s, s->id, &m);
+    else if (fr_msg_decode(p.buf, p.len, &m) == 0)
+        fr_step(n, s, s->id, &m);
     free(p.buf);
     return 1;
 }
 
 /* Returns nonzero when it changed something that may need another persist round. */
-static int release(fl_node *n, struct raft_state *s)
+static int release(fl_node *n, struct fr_state *s)
 {
     int did = 0;
-    if (advance_stable(s) && s->role == RAFT_LEADER && raft_maybe_commit(s)) {
-        raft_bcast_append(n, s); /* the leader's own entries count once synced */
+    if (advance_stable(s) && s->role == FR_LEADER && fr_maybe_commit(s)) {
+        fr_bcast_append(n, s); /* the leader's own entries count once synced */
         did = 1;
     }
     size_t budget = s->nout;
@@ -145,7 +144,7 @@ static int release(fl_node *n, struct raft_state *s)
 }
 
 /* etcd's raft.node lines: a node tells when it learns or loses its leader. */
-static void report_leader(fl_node *n, struct raft_state *s)
+static void report_leader(fl_node *n, struct fr_state *s)
 {
     if (s->lead == s->reported_lead)
         return;
@@ -161,52 +160,52 @@ static void report_leader(fl_node *n, struct raft_state *s)
     s->reported_lead = s->lead;
 }
 
-void raft_flush(fl_node *n, struct raft_state *s)
+void fr_flush(fl_node *n, struct fr_state *s)
 {
     /* Each round persists, syncs and releases; a release can advance the leader's
      * commit, which changes the hard state again.  Two rounds settle it; the bound
      * keeps the loop finite whatever happens. */
     for (int round = 0; round < 4; round++) {
-        raft_persist_hard_state(n, s);
+        fr_persist_hard_state(n, s);
         if (s->wal_dirty)
             request_sync(n, s);
         if (!release(n, s))
             break;
     }
-    raft_apply(n, s);
+    fr_apply(n, s);
     report_leader(n, s);
 }
 
 /* ---- callbacks ---- */
 
-static void raft_start(fl_node *n, const cJSON *params)
+static void fr_start(fl_node *n, const cJSON *params)
 {
-    struct raft_state *s = fl_state(n);
+    struct fr_state *s = fl_state(n);
     char err[256];
     s->id = fl_node_id(n);
     s->n = fl_cluster_size(n);
     s->started_ns = fl_now(n);
-    if (raft_params_parse(params, &s->p, err, sizeof err) != 0) {
+    if (fr_params_parse(params, &s->p, err, sizeof err) != 0) {
         fl_log(n, FL_LOG_WARN, "%d bad params (%s): using defaults", s->id, err);
-        raft_params_parse(NULL, &s->p, err, sizeof err);
+        fr_params_parse(NULL, &s->p, err, sizeof err);
     }
-    raft_wal_recover(n, s, params);
+    fr_wal_recover(n, s, params);
     fl_log(n, FL_LOG_INFO, "%d switched to configuration voters=()", s->id);
-    raft_become_follower(n, s, s->term, 0);
+    fr_become_follower(n, s, s->term, 0);
     fl_log(n, FL_LOG_INFO,
            "newRaft %d [peers: [], term: %llu, commit: %llu, applied: 0, "
            "lastindex: %llu, lastterm: %llu]",
            s->id, (unsigned long long)s->term, (unsigned long long)s->commit,
-           (unsigned long long)s->last, (unsigned long long)raft_last_term(s));
-    raft_flush(n, s);
+           (unsigned long long)s->last, (unsigned long long)fr_last_term(s));
+    fr_flush(n, s);
 }
 
-static void raft_stop(fl_node *n)
+static void fr_stop(fl_node *n)
 {
-    struct raft_state *s = fl_state(n);
-    raft_log_free(s);
-    raft_sm_free(s);
-    raft_logtext_free(s);
+    struct fr_state *s = fl_state(n);
+    fr_log_free(s);
+    fr_sm_free(s);
+    fr_logtext_free(s);
     for (size_t i = 0; i < s->nout; i++)
         free(s->outq[i].buf);
     free(s->outq);
@@ -218,90 +217,90 @@ static void raft_stop(fl_node *n)
     memset(s, 0, sizeof *s);
 }
 
-static void raft_on_message(fl_node *n, int from, const void *msg, size_t len)
+static void fr_on_message(fl_node *n, int from, const void *msg, size_t len)
 {
-    struct raft_state *s = fl_state(n);
-    struct raft_msg m;
-    if (raft_msg_decode(msg, len, &m) != 0) {
+    struct fr_state *s = fl_state(n);
+    struct fr_msg m;
+    if (fr_msg_decode(msg, len, &m) != 0) {
         fl_log(n, FL_LOG_WARN, "%d dropped a malformed message from %d (%zu bytes)", s->id, from,
                len);
         return;
     }
-    raft_step(n, s, from, &m);
-    raft_flush(n, s);
+    fr_step(n, s, from, &m);
+    fr_flush(n, s);
 }
 
 /* §5.2: a follower or candidate that hears nothing for an election timeout starts an
  * election; a leader ignores the timer (a forced timeout can still fire it). */
-static void on_election_timeout(fl_node *n, struct raft_state *s)
+static void on_election_timeout(fl_node *n, struct fr_state *s)
 {
-    if (s->role == RAFT_LEADER) {
+    if (s->role == FR_LEADER) {
         fl_log(n, FL_LOG_INFO, "%d ignoring MsgHup because already leader", s->id);
         return;
     }
     fl_log(n, FL_LOG_INFO, "%d is starting a new election at term %llu", s->id,
            (unsigned long long)s->term);
-    raft_campaign(n, s);
+    fr_campaign(n, s);
 }
 
-static void raft_on_timer(fl_node *n, int timer)
+static void fr_on_timer(fl_node *n, int timer)
 {
-    struct raft_state *s = fl_state(n);
-    if (timer == RAFT_TIMER_ELECTION) {
+    struct fr_state *s = fl_state(n);
+    if (timer == FR_TIMER_ELECTION) {
         on_election_timeout(n, s);
-    } else if (s->role == RAFT_LEADER) {
-        raft_bcast_heartbeat(n, s);
-        fl_timer_set(n, RAFT_TIMER_HEARTBEAT, s->p.heartbeat_ns);
+    } else if (s->role == FR_LEADER) {
+        fr_bcast_heartbeat(n, s);
+        fl_timer_set(n, FR_TIMER_HEARTBEAT, s->p.heartbeat_ns);
     } else {
         fl_log(n, FL_LOG_DEBUG, "%d ignoring heartbeat timeout: not leader", s->id);
     }
-    raft_flush(n, s);
+    fr_flush(n, s);
 }
 
-static void raft_on_synced(fl_node *n, uint64_t sync_id)
+static void fr_on_synced(fl_node *n, uint64_t sync_id)
 {
-    struct raft_state *s = fl_state(n);
+    struct fr_state *s = fl_state(n);
     if (sync_id > s->synced_id)
         s->synced_id = sync_id;
-    raft_flush(n, s);
+    fr_flush(n, s);
 }
 
 /* A client request is a local MsgProp (etcd's Propose): the leader appends it, a
  * follower forwards it, a candidate drops it. */
-static void raft_on_client(fl_node *n, const void *op, size_t len)
+static void fr_on_client(fl_node *n, const void *op, size_t len)
 {
-    struct raft_state *s = fl_state(n);
-    if (len > RAFT_MAX_ENTRY_BYTES) {
+    struct fr_state *s = fl_state(n);
+    if (len > FR_MAX_ENTRY_BYTES) {
         fl_log(n, FL_LOG_WARN, "%d dropping proposal of %zu bytes (limit %d)", s->id, len,
-               RAFT_MAX_ENTRY_BYTES);
+               FR_MAX_ENTRY_BYTES);
         return;
     }
-    uint8_t ent[RAFT_MSG_ENTRY_HEADER + RAFT_MAX_ENTRY_BYTES];
-    struct raft_msg m = {.type = RAFT_MSG_PROP, .nent = 1, .ents = ent};
-    m.ents_len = raft_msg_entry_encode(ent, 0, RAFT_ENTRY_NORMAL, op, (uint32_t)len);
-    raft_step(n, s, s->id, &m);
-    raft_flush(n, s);
+    uint8_t ent[FR_MSG_ENTRY_HEADER + FR_MAX_ENTRY_BYTES];
+    struct fr_msg m = {.type = FR_MSG_PROP, .nent = 1, .ents = ent};
+    m.ents_len = fr_msg_entry_encode(ent, 0, FR_ENTRY_NORMAL, op, (uint32_t)len);
+    fr_step(n, s, s->id, &m);
+    fr_flush(n, s);
 }
 
 const struct fl_protocol fl_proto_raft = {
     .api_version = FL_API_VERSION,
     .name = "raft",
-    .timers = raft_timers,
-    .bugs = raft_bug_names,
-    .params_doc = raft_params_doc,
-    .state_size = sizeof(struct raft_state),
-    .observer_size = sizeof(struct raft_obs),
-    .configure = raft_configure,
-    .start = raft_start,
-    .stop = raft_stop,
-    .on_message = raft_on_message,
-    .on_timer = raft_on_timer,
-    .on_synced = raft_on_synced,
-    .on_client = raft_on_client,
-    .snapshot = raft_snapshot,
-    .describe = raft_describe,
-    .check = raft_check,
-    .check_end = raft_check_end,
-    .report = raft_report,
-    .observer_free = raft_observer_free,
+    .timers = fr_timers,
+    .bugs = fr_bug_names,
+    .params_doc = fr_params_doc,
+    .state_size = sizeof(struct fr_state),
+    .observer_size = sizeof(struct fr_obs),
+    .configure = fr_configure,
+    .start = fr_start,
+    .stop = fr_stop,
+    .on_message = fr_on_message,
+    .on_timer = fr_on_timer,
+    .on_synced = fr_on_synced,
+    .on_client = fr_on_client,
+    .snapshot = fr_snapshot,
+    .describe = fr_describe,
+    .check = fr_check,
+    .check_end = fr_check_end,
+    .report = fr_report,
+    .observer_free = fr_observer_free,
 };

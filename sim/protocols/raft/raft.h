@@ -24,6 +24,10 @@
  * last; stable <= last, and entries 1..stable are on the disk, covered by a completed
  * sync; no vote or append acknowledgement has left before the sync covering it.  The
  * cluster-wide properties are the observer's (raft_check.c).
+ *
+ * Names: fr_ / FR_ ("faultline raft"), never raft_: that is canonical/raft's prefix, and
+ * a plugin linked against libraft, or libraft built in as another protocol, must not
+ * meet a second raft_apply.  The protocol itself is still called "raft".
  */
 #ifndef FL_SIM_PROTOCOLS_RAFT_RAFT_H
 #define FL_SIM_PROTOCOLS_RAFT_RAFT_H
@@ -34,58 +38,58 @@
 #include "core/faultline.h"
 
 /* ---- limits (each checked where it applies) ---- */
-#define RAFT_MAX_LOG (UINT64_C(1) << 22)  /* entries in one log: proposals beyond are dropped */
-#define RAFT_MAX_ENTRY_BYTES 4096         /* one client op */
-#define RAFT_MAX_ENTRIES_PER_MSG 4096     /* upper bound of params.max_entries_per_msg */
-#define RAFT_MAX_APP_BYTES (512u << 10)   /* entry bytes in one MsgApp (FL_MAX_MSG_BYTES) */
-#define RAFT_MAX_SEND_BURST 64            /* MsgApps sent to one follower in one go */
-#define RAFT_MAX_FORWARD_HOPS 4           /* a MsgProp forwarded more often is dropped */
-#define RAFT_MAX_INITIAL_ENTRIES 100000   /* params.initial.log_terms */
-#define RAFT_MAX_TERM (UINT64_C(1) << 48) /* params.initial.term */
-#define RAFT_WAL_FILE 0
+#define FR_MAX_LOG (UINT64_C(1) << 22)  /* entries in one log: proposals beyond are dropped */
+#define FR_MAX_ENTRY_BYTES 4096         /* one client op */
+#define FR_MAX_ENTRIES_PER_MSG 4096     /* upper bound of params.max_entries_per_msg */
+#define FR_MAX_APP_BYTES (512u << 10)   /* entry bytes in one MsgApp (FL_MAX_MSG_BYTES) */
+#define FR_MAX_SEND_BURST 64            /* MsgApps sent to one follower in one go */
+#define FR_MAX_FORWARD_HOPS 4           /* a MsgProp forwarded more often is dropped */
+#define FR_MAX_INITIAL_ENTRIES 100000   /* params.initial.log_terms */
+#define FR_MAX_TERM (UINT64_C(1) << 48) /* params.initial.term */
+#define FR_WAL_FILE 0
 
-enum raft_role { RAFT_FOLLOWER = 0, RAFT_CANDIDATE, RAFT_LEADER };
-enum raft_timer { RAFT_TIMER_ELECTION = 0, RAFT_TIMER_HEARTBEAT = 1 };
-enum raft_entry_type { RAFT_ENTRY_NORMAL = 0, RAFT_ENTRY_CONF = 1 };
+enum fr_role { FR_FOLLOWER = 0, FR_CANDIDATE, FR_LEADER };
+enum fr_timer { FR_TIMER_ELECTION = 0, FR_TIMER_HEARTBEAT = 1 };
+enum fr_entry_type { FR_ENTRY_NORMAL = 0, FR_ENTRY_CONF = 1 };
 
 /* Known bugs (params.bugs): each a realistic mistake, each a few lines, off by default.
- * Keep raft_bug_names (raft_params.c) in the same order. */
-enum raft_bug {
-    RAFT_BUG_QUORUM_OFF_BY_ONE = 1u << 0, /* majority computed as n/2 */
-    RAFT_BUG_FORGET_VOTE = 1u << 1,       /* vote not persisted, lost on restart */
-    RAFT_BUG_ACCEPT_STALE_TERM = 1u << 2, /* MsgApp from an older term not rejected */
-    RAFT_BUG_KEEP_CONFLICTS = 1u << 3,    /* follower appends without cutting a conflict */
-    RAFT_BUG_VOTE_ANY_LOG = 1u << 4,      /* vote granted without the up-to-date check */
-    RAFT_BUG_COMMIT_OLD_TERM = 1u << 5,   /* commit an old-term entry by counting (Fig. 8) */
-    RAFT_BUG_ACK_BEFORE_SYNC = 1u << 6,   /* follower acks entries before syncing them */
-    RAFT_BUG_COUNT = 7
+ * Keep fr_bug_names (raft_params.c) in the same order. */
+enum fr_bug {
+    FR_BUG_QUORUM_OFF_BY_ONE = 1u << 0, /* majority computed as n/2 */
+    FR_BUG_FORGET_VOTE = 1u << 1,       /* vote not persisted, lost on restart */
+    FR_BUG_ACCEPT_STALE_TERM = 1u << 2, /* MsgApp from an older term not rejected */
+    FR_BUG_KEEP_CONFLICTS = 1u << 3,    /* follower appends without cutting a conflict */
+    FR_BUG_VOTE_ANY_LOG = 1u << 4,      /* vote granted without the up-to-date check */
+    FR_BUG_COMMIT_OLD_TERM = 1u << 5,   /* commit an old-term entry by counting (Fig. 8) */
+    FR_BUG_ACK_BEFORE_SYNC = 1u << 6,   /* follower acks entries before syncing them */
+    FR_BUG_COUNT = 7
 };
-extern const char *const raft_bug_names[RAFT_BUG_COUNT + 1];
+extern const char *const fr_bug_names[FR_BUG_COUNT + 1];
 
-/* The run's params, validated by raft_configure and parsed again by every start. */
-struct raft_params {
+/* The run's params, validated by fr_configure and parsed again by every start. */
+struct fr_params {
     int64_t election_ns; /* base election timeout; the drawn one is in [et, 2et) */
     int64_t heartbeat_ns;
     uint32_t max_entries; /* entries per MsgApp */
-    unsigned bugs;        /* enum raft_bug bits */
+    unsigned bugs;        /* enum fr_bug bits */
 };
 
 /* Parse params (NULL: defaults).  Returns 0, or -1 with "params.x: why" in err. */
-int raft_params_parse(const cJSON *params, struct raft_params *p, char *err, size_t cap);
-int raft_configure(const cJSON *params, char *err, size_t cap);
-extern const char raft_params_doc[];
+int fr_params_parse(const cJSON *params, struct fr_params *p, char *err, size_t cap);
+int fr_configure(const cJSON *params, char *err, size_t cap);
+extern const char fr_params_doc[];
 
 /* ---- messages (raft_msg.c) ---- */
 
-enum raft_msg_type {
-    RAFT_MSG_VOTE = 1,
-    RAFT_MSG_VOTE_RESP,
-    RAFT_MSG_APP,
-    RAFT_MSG_APP_RESP,
-    RAFT_MSG_HEARTBEAT,
-    RAFT_MSG_HEARTBEAT_RESP,
-    RAFT_MSG_PROP,
-    RAFT_MSG_TYPE_END
+enum fr_msg_type {
+    FR_MSG_VOTE = 1,
+    FR_MSG_VOTE_RESP,
+    FR_MSG_APP,
+    FR_MSG_APP_RESP,
+    FR_MSG_HEARTBEAT,
+    FR_MSG_HEARTBEAT_RESP,
+    FR_MSG_PROP,
+    FR_MSG_TYPE_END
 };
 
 /* Field meanings follow etcd's raftpb.Message:
@@ -95,8 +99,8 @@ enum raft_msg_type {
  *                hint/logterm = the follower's guess of where the logs match
  *   MsgHeartbeat term, commit = min(follower's match, leader's commit)
  *   MsgProp      entries (terms 0), hops = times forwarded */
-struct raft_state;
-struct raft_msg {
+struct fr_state;
+struct fr_msg {
     uint8_t type, reject, hops;
     uint32_t nent;
     uint64_t term, index, logterm, commit, hint;
@@ -104,33 +108,33 @@ struct raft_msg {
     size_t ents_len;
 };
 
-/* One entry of a message, as decoded by raft_msg_entry_next. */
-struct raft_msg_entry {
+/* One entry of a message, as decoded by fr_msg_entry_next. */
+struct fr_msg_entry {
     uint64_t term;
     uint8_t type;
     uint32_t len;
     const char *data;
 };
 
-#define RAFT_MSG_HEADER 48
-#define RAFT_MSG_ENTRY_HEADER 16
+#define FR_MSG_HEADER 48
+#define FR_MSG_ENTRY_HEADER 16
 
 /* Encode m into s->mbuf; returns the length (0: too large or out of memory).  The
- * entries are m->ents (raw, as decoded or built by raft_msg_entry_encode) or, when
+ * entries are m->ents (raw, as decoded or built by fr_msg_entry_encode) or, when
  * m->ents is NULL, log entries index+1 .. index+nent. */
-size_t raft_msg_encode(struct raft_state *s, const struct raft_msg *m);
-/* Encode one entry at p (RAFT_MSG_ENTRY_HEADER + len bytes); returns its size. */
-size_t raft_msg_entry_encode(uint8_t *p, uint64_t term, int type, const void *data, uint32_t len);
+size_t fr_msg_encode(struct fr_state *s, const struct fr_msg *m);
+/* Encode one entry at p (FR_MSG_ENTRY_HEADER + len bytes); returns its size. */
+size_t fr_msg_entry_encode(uint8_t *p, uint64_t term, int type, const void *data, uint32_t len);
 /* Decode and validate buf.  Returns 0, or -1 when it is not a well-formed message. */
-int raft_msg_decode(const void *buf, size_t len, struct raft_msg *m);
+int fr_msg_decode(const void *buf, size_t len, struct fr_msg *m);
 /* Walk the entries of a decoded message: *pos starts at 0. */
-void raft_msg_entry_next(const struct raft_msg *m, size_t *pos, struct raft_msg_entry *e);
-const char *raft_msg_type_name(int type);
-const char *raft_describe(const void *msg, size_t len, char *buf, size_t cap);
+void fr_msg_entry_next(const struct fr_msg *m, size_t *pos, struct fr_msg_entry *e);
+const char *fr_msg_type_name(int type);
+const char *fr_describe(const void *msg, size_t len, char *buf, size_t cap);
 
 /* ---- per-node state ---- */
 
-struct raft_entry {
+struct fr_entry {
     uint64_t term;
     uint64_t phash; /* hash chain over entries 1..index (raft_log.c), read by the observer */
     uint64_t seq;   /* append order within this incarnation, read by the observer */
@@ -140,8 +144,8 @@ struct raft_entry {
 };
 
 /* etcd's tracker.Progress, reduced to what this protocol uses (§5.3). */
-enum raft_pr_state { RAFT_PR_PROBE = 0, RAFT_PR_REPLICATE };
-struct raft_progress {
+enum fr_pr_state { FR_PR_PROBE = 0, FR_PR_REPLICATE };
+struct fr_progress {
     uint64_t match, next;
     uint64_t sent_commit; /* highest commit index sent (etcd's CanBumpCommit) */
     uint8_t state;
@@ -149,7 +153,7 @@ struct raft_progress {
 };
 
 /* A message that promises durability, held until the sync covering it completes. */
-struct raft_pending {
+struct fr_pending {
     uint64_t need; /* the sync id it waits for; 0: the next sync to be requested */
     int to;
     uint32_t len;
@@ -158,18 +162,18 @@ struct raft_pending {
 };
 
 /* A requested sync and the log position it covers. */
-struct raft_syncrec {
+struct fr_syncrec {
     uint64_t id;
     uint64_t last; /* last index written when requested (lowered by later truncations) */
 };
 
-struct raft_kv {
+struct fr_kv {
     char *key, *val;
 };
 
-struct raft_state {
+struct fr_state {
     int id, n;
-    struct raft_params p;
+    struct fr_params p;
     int64_t started_ns; /* when this incarnation started (the observer tells restarts) */
 
     /* §5.1 Figure 2, persistent state (with commit, as etcd's HardState) */
@@ -182,7 +186,7 @@ struct raft_state {
     int64_t rand_election_ns; /* this term's randomized election timeout */
 
     /* the log: entry i at ents[i - 1] */
-    struct raft_entry *ents;
+    struct fr_entry *ents;
     uint64_t last, cap;
     uint64_t append_seq;
 
@@ -193,22 +197,22 @@ struct raft_state {
     uint32_t wal_crc;   /* chained checksum of the last record */
     int wal_dirty;      /* written since the last sync request */
     uint64_t synced_id; /* highest completed sync */
-    struct raft_syncrec *syncs;
+    struct fr_syncrec *syncs;
     size_t nsyncs, capsyncs;
-    struct raft_pending *outq;
+    struct fr_pending *outq;
     size_t nout, capout;
 
     /* candidate: votes[id] 0 unknown, 1 granted, 2 rejected */
     uint8_t *votes;
     /* leader */
-    struct raft_progress *prs; /* prs[id], id 1..n */
-    uint64_t *scratch;         /* n matches, for the quorum index */
+    struct fr_progress *prs; /* prs[id], id 1..n */
+    uint64_t *scratch;       /* n matches, for the quorum index */
 
     uint8_t *mbuf; /* message encoding buffer */
     size_t mcap;
 
     /* the key-value state machine (raft_snapshot.c) */
-    struct raft_kv *kv;
+    struct fr_kv *kv;
     size_t nkv, capkv;
     char *sm_other; /* the last op that was not "set k v" */
     uint64_t sm_ops;
@@ -217,86 +221,86 @@ struct raft_state {
     /* The log as snapshot JSON, kept between snapshots (raft_snapshot.c): entries are
      * immutable until cut, and a cut gives the replacing entries new seqs, so the cache
      * is extended, or cut back to where the seqs still match, instead of rebuilt. */
-    struct raft_logtext {
+    struct fr_logtext {
         char *buf;
         size_t len, cap;
-        size_t *end;    /* end[i]: text length after entry i + 1 */
-        uint64_t *seq;  /* seq[i]: the seq of entry i + 1 when it was printed */
+        size_t *end;   /* end[i]: text length after entry i + 1 */
+        uint64_t *seq; /* seq[i]: the seq of entry i + 1 when it was printed */
         uint64_t n, ncap;
     } lt;
 };
 
-static inline int raft_bug(const struct raft_state *s, unsigned bug)
+static inline int fr_bug(const struct fr_state *s, unsigned bug)
 {
     return (s->p.bugs & bug) != 0;
 }
 
 /* ---- raft.c ---- */
-void raft_flush(fl_node *n, struct raft_state *s);
+void fr_flush(fl_node *n, struct fr_state *s);
 /* Send now (ordinary messages). */
-void raft_send(fl_node *n, struct raft_state *s, int to, const struct raft_msg *m);
+void fr_send(fl_node *n, struct fr_state *s, int to, const struct fr_msg *m);
 /* Send once everything written so far is synced (votes, append acks: etcd's
  * msgsAfterAppend).  A message to self is stepped locally at that point. */
-void raft_send_durable(fl_node *n, struct raft_state *s, int to, const struct raft_msg *m);
-void raft_reset_election_timer(fl_node *n, struct raft_state *s);
+void fr_send_durable(fl_node *n, struct fr_state *s, int to, const struct fr_msg *m);
+void fr_reset_election_timer(fl_node *n, struct fr_state *s);
 
 /* ---- raft_role.c ---- */
-int raft_quorum(const struct raft_state *s);
-void raft_become_follower(fl_node *n, struct raft_state *s, uint64_t term, int lead);
-void raft_campaign(fl_node *n, struct raft_state *s);
-void raft_become_leader(fl_node *n, struct raft_state *s);
-void raft_poll(fl_node *n, struct raft_state *s, int from, int granted);
-void raft_tally(const struct raft_state *s, int *granted, int *rejected);
+int fr_quorum(const struct fr_state *s);
+void fr_become_follower(fl_node *n, struct fr_state *s, uint64_t term, int lead);
+void fr_campaign(fl_node *n, struct fr_state *s);
+void fr_become_leader(fl_node *n, struct fr_state *s);
+void fr_poll(fl_node *n, struct fr_state *s, int from, int granted);
+void fr_tally(const struct fr_state *s, int *granted, int *rejected);
 
 /* ---- raft_repl.c ---- */
-int raft_send_append(fl_node *n, struct raft_state *s, int to, int send_if_empty);
-void raft_bcast_append(fl_node *n, struct raft_state *s);
-void raft_bcast_heartbeat(fl_node *n, struct raft_state *s);
-int raft_maybe_commit(struct raft_state *s);
-void raft_leader_on_app_resp(fl_node *n, struct raft_state *s, int from, const struct raft_msg *m);
-void raft_leader_on_heartbeat_resp(fl_node *n, struct raft_state *s, int from);
-int raft_leader_propose(fl_node *n, struct raft_state *s, const struct raft_msg *m);
+int fr_send_append(fl_node *n, struct fr_state *s, int to, int send_if_empty);
+void fr_bcast_append(fl_node *n, struct fr_state *s);
+void fr_bcast_heartbeat(fl_node *n, struct fr_state *s);
+int fr_maybe_commit(struct fr_state *s);
+void fr_leader_on_app_resp(fl_node *n, struct fr_state *s, int from, const struct fr_msg *m);
+void fr_leader_on_heartbeat_resp(fl_node *n, struct fr_state *s, int from);
+int fr_leader_propose(fl_node *n, struct fr_state *s, const struct fr_msg *m);
 
 /* ---- raft_recv.c ---- */
-void raft_step(fl_node *n, struct raft_state *s, int from, const struct raft_msg *m);
+void fr_step(fl_node *n, struct fr_state *s, int from, const struct fr_msg *m);
 
 /* ---- raft_log.c ---- */
-uint64_t raft_term_at(const struct raft_state *s, uint64_t index); /* 0 outside the log */
-uint64_t raft_last_term(const struct raft_state *s);
-uint64_t raft_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
-                         uint32_t len);
+uint64_t fr_term_at(const struct fr_state *s, uint64_t index); /* 0 outside the log */
+uint64_t fr_last_term(const struct fr_state *s);
+uint64_t fr_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
+                       uint32_t len);
 /* Append one entry at last + 1 (copying data) without touching the disk.  Returns 0
  * or -1 when the log is full or out of memory. */
-int raft_log_push(struct raft_state *s, uint64_t term, int type, const void *data, uint32_t len);
+int fr_log_push(struct fr_state *s, uint64_t term, int type, const void *data, uint32_t len);
 /* Drop entries after `last` (memory only). */
-void raft_log_cut(struct raft_state *s, uint64_t last);
-void raft_log_free(struct raft_state *s);
-int raft_is_up_to_date(const struct raft_state *s, uint64_t index, uint64_t term);
-uint64_t raft_find_conflict_by_term(const struct raft_state *s, uint64_t index, uint64_t term,
-                                    uint64_t *term_out);
-void raft_commit_to(fl_node *n, struct raft_state *s, uint64_t index);
+void fr_log_cut(struct fr_state *s, uint64_t last);
+void fr_log_free(struct fr_state *s);
+int fr_is_up_to_date(const struct fr_state *s, uint64_t index, uint64_t term);
+uint64_t fr_find_conflict_by_term(const struct fr_state *s, uint64_t index, uint64_t term,
+                                  uint64_t *term_out);
+void fr_commit_to(fl_node *n, struct fr_state *s, uint64_t index);
 
 /* ---- raft_wal.c ---- */
 /* Append an entry to the log and the WAL (the hard state first when it changed). */
-int raft_append(fl_node *n, struct raft_state *s, uint64_t term, int type, const void *data,
-                uint32_t len);
+int fr_append(fl_node *n, struct fr_state *s, uint64_t term, int type, const void *data,
+              uint32_t len);
 /* Cut the log after `last` (the WAL learns it from the next entry's index). */
-void raft_truncate(struct raft_state *s, uint64_t last);
-void raft_persist_hard_state(fl_node *n, struct raft_state *s);
+void fr_truncate(struct fr_state *s, uint64_t last);
+void fr_persist_hard_state(fl_node *n, struct fr_state *s);
 /* Replay the WAL, or bootstrap an empty disk from params; logs as etcd does. */
-void raft_wal_recover(fl_node *n, struct raft_state *s, const cJSON *params);
-uint32_t raft_crc32c(uint32_t crc, const void *buf, size_t len);
+void fr_wal_recover(fl_node *n, struct fr_state *s, const cJSON *params);
+uint32_t fr_crc32c(uint32_t crc, const void *buf, size_t len);
 
 /* ---- raft_snapshot.c ---- */
-cJSON *raft_snapshot(const fl_node *n);
-void raft_apply(fl_node *n, struct raft_state *s);
-void raft_sm_free(struct raft_state *s);
-void raft_logtext_free(struct raft_state *s);
+cJSON *fr_snapshot(const fl_node *n);
+void fr_apply(fl_node *n, struct fr_state *s);
+void fr_sm_free(struct fr_state *s);
+void fr_logtext_free(struct fr_state *s);
 
 /* ---- raft_check.c: the observer ---- */
 
 /* Counters kept by the observer (the public API has no metrics call yet). */
-struct raft_metrics {
+struct fr_metrics {
     int64_t elections;      /* candidacies started */
     int64_t leaders;        /* leaders elected */
     int64_t leader_changes; /* a leader elected other than the previous one */
@@ -307,12 +311,12 @@ struct raft_metrics {
 };
 
 /* What the observer remembers of one node, across its crashes. */
-struct raft_obs_node {
-    const struct raft_state *sp; /* the state last seen; NULL while down */
-    int64_t started_ns;          /* its incarnation */
-    uint64_t seen_seq;           /* entries with a larger seq are new */
-    uint64_t *ph;                /* shadow of the log's hash chain: ph[i - 1], entry i */
-    uint64_t last;               /* shadow length */
+struct fr_obs_node {
+    const struct fr_state *sp; /* the state last seen; NULL while down */
+    int64_t started_ns;        /* its incarnation */
+    uint64_t seen_seq;         /* entries with a larger seq are new */
+    uint64_t *ph;              /* shadow of the log's hash chain: ph[i - 1], entry i */
+    uint64_t last;             /* shadow length */
     size_t cap;
     uint64_t stable; /* entries 1..stable were synced when last seen */
     uint64_t term;
@@ -320,26 +324,26 @@ struct raft_obs_node {
     int holds; /* durably holds the highest leader-committed entry */
 };
 
-struct raft_obs_term {
+struct fr_obs_term {
     uint64_t term;
     int leader;
 };
 
 /* (index, term) -> hash of the prefix: one list per index (log matching). */
-struct raft_obs_lm {
+struct fr_obs_lm {
     uint64_t term, phash;
     uint32_t next; /* 1-based index of the next item of this index's list; 0: end */
     int node;
 };
 
-struct raft_obs {
+struct fr_obs {
     int n, inited, failed;
-    struct raft_obs_node *nodes;   /* 1..n */
-    struct raft_obs_term *leaders; /* every (term, leader) ever, sorted by term */
+    struct fr_obs_node *nodes;   /* 1..n */
+    struct fr_obs_term *leaders; /* every (term, leader) ever, sorted by term */
     size_t nleaders, capleaders;
     uint32_t *lm_head; /* per index, 1-based first item */
     size_t lm_cap;
-    struct raft_obs_lm *lm;
+    struct fr_obs_lm *lm;
     size_t nlm, caplm;
     uint64_t *gc;      /* hash chain of the committed prefix: gc[i - 1], entry i */
     uint64_t *gc_term; /* the entry's term */
@@ -352,18 +356,18 @@ struct raft_obs {
     int quiet_seen;
     uint64_t quiet_last; /* highest last index when the liveness phase began */
     int last_leader;
-    struct raft_metrics m;
+    struct fr_metrics m;
 };
 
-int raft_check(const fl_cluster *c, void *observer, int node, fl_violation *v);
-int raft_check_end(const fl_cluster *c, void *observer, fl_violation *v);
-void raft_observer_free(void *observer);
+int fr_check(const fl_cluster *c, void *observer, int node, fl_violation *v);
+int fr_check_end(const fl_cluster *c, void *observer, fl_violation *v);
+void fr_observer_free(void *observer);
 /* The counters below as run metrics (fl_protocol.report). */
-void raft_report(const fl_cluster *c, void *observer);
+void fr_report(const fl_cluster *c, void *observer);
 /* The observer's counters so far. */
-const struct raft_metrics *raft_observer_metrics(const void *observer);
+const struct fr_metrics *fr_observer_metrics(const void *observer);
 
 /* Small helpers shared by the files. */
-void *raft_grow(void *p, size_t *cap, size_t need, size_t elem);
+void *fr_grow(void *p, size_t *cap, size_t need, size_t elem);
 
 #endif /* FL_SIM_PROTOCOLS_RAFT_RAFT_H */

@@ -51,26 +51,26 @@ static int fail(fl_violation *v, const char *check, const char *fmt, ...)
     return 1;
 }
 
-static uint64_t ph(const struct raft_state *s, uint64_t i)
+static uint64_t ph(const struct fr_state *s, uint64_t i)
 {
     return s->ents[i - 1].phash;
 }
 
-static int majority(const struct raft_obs *o)
+static int majority(const struct fr_obs *o)
 {
     return o->n / 2 + 1;
 }
 
-static int init(const fl_cluster *c, struct raft_obs *o)
+static int init(const fl_cluster *c, struct fr_obs *o)
 {
-    struct raft_params p;
+    struct fr_params p;
     char err[256];
     o->n = fl_cluster_nodes(c);
     o->nodes = calloc((size_t)o->n + 1, sizeof *o->nodes);
     if (!o->nodes)
         return -1;
-    if (raft_params_parse(fl_cluster_params(c), &p, err, sizeof err) != 0)
-        raft_params_parse(NULL, &p, err, sizeof err);
+    if (fr_params_parse(fl_cluster_params(c), &p, err, sizeof err) != 0)
+        fr_params_parse(NULL, &p, err, sizeof err);
     o->election_ns = p.election_ns;
     o->m.first_leader_ns = -1;
     o->inited = 1;
@@ -80,7 +80,7 @@ static int init(const fl_cluster *c, struct raft_obs *o)
 /* ---- election safety ---- */
 
 /* The leader recorded for `term`, or 0; *at is where the term is or would go. */
-static int leader_of(const struct raft_obs *o, uint64_t term, size_t *at)
+static int leader_of(const struct fr_obs *o, uint64_t term, size_t *at)
 {
     size_t lo = 0, hi = o->nleaders;
     while (lo < hi) {
@@ -98,37 +98,37 @@ static int leader_of(const struct raft_obs *o, uint64_t term, size_t *at)
     return 0;
 }
 
-static int record_leader(struct raft_obs *o, uint64_t term, int id)
+static int record_leader(struct fr_obs *o, uint64_t term, int id)
 {
     size_t at;
     int prev = leader_of(o, term, &at);
     if (prev)
         return prev;
-    struct raft_obs_term *t = raft_grow(o->leaders, &o->capleaders, o->nleaders + 1, sizeof *t);
+    struct fr_obs_term *t = fr_grow(o->leaders, &o->capleaders, o->nleaders + 1, sizeof *t);
     if (!t)
         return -1;
     o->leaders = t;
     memmove(&t[at + 1], &t[at], (o->nleaders - at) * sizeof *t);
-    t[at] = (struct raft_obs_term){term, id};
+    t[at] = (struct fr_obs_term){term, id};
     o->nleaders++;
     return 0;
 }
 
 /* ---- log matching ---- */
 
-static int lm_check(struct raft_obs *o, uint64_t index, uint64_t term, uint64_t phash, int node,
+static int lm_check(struct fr_obs *o, uint64_t index, uint64_t term, uint64_t phash, int node,
                     fl_violation *v)
 {
     if (index > o->lm_cap) {
         size_t old = o->lm_cap;
-        uint32_t *h = raft_grow(o->lm_head, &o->lm_cap, (size_t)index, sizeof *h);
+        uint32_t *h = fr_grow(o->lm_head, &o->lm_cap, (size_t)index, sizeof *h);
         if (!h)
             return fail(v, "observer", "out of memory");
         memset(h + old, 0, (o->lm_cap - old) * sizeof *h);
         o->lm_head = h;
     }
     for (uint32_t it = o->lm_head[index - 1]; it; it = o->lm[it - 1].next) {
-        const struct raft_obs_lm *e = &o->lm[it - 1];
+        const struct fr_obs_lm *e = &o->lm[it - 1];
         if (e->term != term)
             continue;
         if (e->phash == phash)
@@ -138,30 +138,30 @@ static int lm_check(struct raft_obs *o, uint64_t index, uint64_t term, uint64_t 
                     "but their logs differ up to it",
                     e->node, node, u(index), u(term));
     }
-    struct raft_obs_lm *lm = raft_grow(o->lm, &o->caplm, o->nlm + 1, sizeof *lm);
+    struct fr_obs_lm *lm = fr_grow(o->lm, &o->caplm, o->nlm + 1, sizeof *lm);
     if (!lm)
         return fail(v, "observer", "out of memory");
     o->lm = lm;
-    lm[o->nlm++] = (struct raft_obs_lm){term, phash, o->lm_head[index - 1], node};
+    lm[o->nlm++] = (struct fr_obs_lm){term, phash, o->lm_head[index - 1], node};
     o->lm_head[index - 1] = (uint32_t)o->nlm;
     return 0;
 }
 
 /* Bring the shadow of node id's hash chain up to date and check the new entries. */
-static int update_shadow(struct raft_obs *o, struct raft_obs_node *r, const struct raft_state *s,
-                         int id, fl_violation *v)
+static int update_shadow(struct fr_obs *o, struct fr_obs_node *r, const struct fr_state *s, int id,
+                         fl_violation *v)
 {
     uint64_t f = s->last + 1;
     while (f > 1 && s->ents[f - 2].seq > r->seen_seq)
         f--;
-    uint64_t *p = raft_grow(r->ph, &r->cap, (size_t)s->last + 1, sizeof *p);
+    uint64_t *p = fr_grow(r->ph, &r->cap, (size_t)s->last + 1, sizeof *p);
     if (!p)
         return fail(v, "observer", "out of memory");
     r->ph = p;
     for (uint64_t i = f; i <= s->last; i++) {
-        const struct raft_entry *e = &s->ents[i - 1];
+        const struct fr_entry *e = &s->ents[i - 1];
         r->ph[i - 1] = e->phash;
-        if (s->role == RAFT_LEADER && e->len > 0 && e->term == s->term)
+        if (s->role == FR_LEADER && e->len > 0 && e->term == s->term)
             o->m.proposals++;
         if (lm_check(o, i, e->term, e->phash, id, v))
             return 1;
@@ -175,7 +175,7 @@ static int update_shadow(struct raft_obs *o, struct raft_obs_node *r, const stru
 
 /* The first index in [1, hi] where s's log departs from the committed chain (hi must
  * be such an index or s->last + 1); the chain makes "departs" monotone. */
-static uint64_t first_diff(const struct raft_obs *o, const struct raft_state *s, uint64_t hi)
+static uint64_t first_diff(const struct fr_obs *o, const struct fr_state *s, uint64_t hi)
 {
     uint64_t lo = 1;
     while (lo < hi) {
@@ -189,7 +189,7 @@ static uint64_t first_diff(const struct raft_obs *o, const struct raft_state *s,
 }
 
 /* Does s hold every committed entry up to k? */
-static int holds_prefix(const struct raft_obs *o, const struct raft_state *s, uint64_t k)
+static int holds_prefix(const struct fr_obs *o, const struct fr_state *s, uint64_t k)
 {
     return k == 0 || (s->last >= k && ph(s, k) == o->gc[k - 1]);
 }
@@ -197,7 +197,7 @@ static int holds_prefix(const struct raft_obs *o, const struct raft_state *s, ui
 /* The largest committed index known committed in a term below `term` (gc_ct is
  * non-decreasing, so that is a prefix): §5.4's Leader Completeness requires a leader of
  * `term` to hold it.  Entries committed in its own term or later need not be there. */
-static uint64_t committed_before(const struct raft_obs *o, uint64_t term)
+static uint64_t committed_before(const struct fr_obs *o, uint64_t term)
 {
     uint64_t lo = 0, hi = o->gmax;
     while (lo < hi) {
@@ -210,8 +210,8 @@ static uint64_t committed_before(const struct raft_obs *o, uint64_t term)
     return lo;
 }
 
-static int missing(const struct raft_obs *o, const struct raft_state *s, uint64_t k,
-                   const char *what, int id, fl_violation *v)
+static int missing(const struct fr_obs *o, const struct fr_state *s, uint64_t k, const char *what,
+                   int id, fl_violation *v)
 {
     uint64_t i = first_diff(o, s, k);
     return fail(v, "leader_completeness",
@@ -224,13 +224,13 @@ static int missing(const struct raft_obs *o, const struct raft_state *s, uint64_
 /* Leader completeness when more entries commit: the leader of the highest term ever
  * must hold those committed in an earlier term (it was elected by a majority that
  * includes one of their holders, which would not have voted for a shorter log). */
-static int check_newest_leader(const fl_cluster *c, const struct raft_obs *o, fl_violation *v)
+static int check_newest_leader(const fl_cluster *c, const struct fr_obs *o, fl_violation *v)
 {
     if (o->nleaders == 0)
         return 0;
-    const struct raft_obs_term *t = &o->leaders[o->nleaders - 1];
-    const struct raft_state *s = fl_cluster_state(c, t->leader);
-    if (!s || s->role != RAFT_LEADER || s->term != t->term)
+    const struct fr_obs_term *t = &o->leaders[o->nleaders - 1];
+    const struct fr_state *s = fl_cluster_state(c, t->leader);
+    if (!s || s->role != FR_LEADER || s->term != t->term)
         return 0;
     uint64_t k = committed_before(o, t->term);
     if (holds_prefix(o, s, k))
@@ -240,16 +240,16 @@ static int check_newest_leader(const fl_cluster *c, const struct raft_obs *o, fl
     return missing(o, s, k, what, t->leader, v);
 }
 
-static int grow_committed(struct raft_obs *o, uint64_t cm)
+static int grow_committed(struct fr_obs *o, uint64_t cm)
 {
     size_t cap = o->gc_cap, cap2 = o->gc_cap, cap3 = o->gc_cap;
-    uint64_t *g = raft_grow(o->gc, &cap, (size_t)cm, sizeof *g);
+    uint64_t *g = fr_grow(o->gc, &cap, (size_t)cm, sizeof *g);
     if (g)
         o->gc = g;
-    uint64_t *gt = g ? raft_grow(o->gc_term, &cap2, (size_t)cm, sizeof *gt) : NULL;
+    uint64_t *gt = g ? fr_grow(o->gc_term, &cap2, (size_t)cm, sizeof *gt) : NULL;
     if (gt)
         o->gc_term = gt;
-    uint64_t *ct = gt ? raft_grow(o->gc_ct, &cap3, (size_t)cm, sizeof *ct) : NULL;
+    uint64_t *ct = gt ? fr_grow(o->gc_ct, &cap3, (size_t)cm, sizeof *ct) : NULL;
     if (!ct)
         return -1;
     o->gc_ct = ct;
@@ -259,13 +259,13 @@ static int grow_committed(struct raft_obs *o, uint64_t cm)
 
 /* s's commit index says its prefix was committed by the time of its term: lower the
  * recorded commit terms to keep the tightest (still non-decreasing) bound. */
-static void note_commit_term(struct raft_obs *o, uint64_t k, uint64_t term)
+static void note_commit_term(struct fr_obs *o, uint64_t k, uint64_t term)
 {
     for (uint64_t i = k; i >= 1 && o->gc_ct[i - 1] > term; i--)
         o->gc_ct[i - 1] = term;
 }
 
-static int check_commit(const fl_cluster *c, struct raft_obs *o, const struct raft_state *s, int id,
+static int check_commit(const fl_cluster *c, struct fr_obs *o, const struct fr_state *s, int id,
                         fl_violation *v)
 {
     uint64_t cm = s->commit;
@@ -298,8 +298,8 @@ static int check_commit(const fl_cluster *c, struct raft_obs *o, const struct ra
 
 /* ---- roles: elections, leaders ---- */
 
-static int check_new_leader(const fl_cluster *c, struct raft_obs *o, const struct raft_state *s,
-                            int id, fl_violation *v)
+static int check_new_leader(const fl_cluster *c, struct fr_obs *o, const struct fr_state *s, int id,
+                            fl_violation *v)
 {
     int prev = record_leader(o, s->term, id);
     if (prev < 0)
@@ -321,25 +321,25 @@ static int check_new_leader(const fl_cluster *c, struct raft_obs *o, const struc
     return missing(o, s, k, what, id, v);
 }
 
-static int check_roles(const fl_cluster *c, struct raft_obs *o, const struct raft_obs_node *r,
-                       const struct raft_state *s, int id, int fresh, fl_violation *v)
+static int check_roles(const fl_cluster *c, struct fr_obs *o, const struct fr_obs_node *r,
+                       const struct fr_state *s, int id, int fresh, fl_violation *v)
 {
     if ((int64_t)s->term > o->m.max_term)
         o->m.max_term = (int64_t)s->term;
     if (!fresh && r->role == s->role && r->term == s->term)
         return 0;
-    if (s->role == RAFT_CANDIDATE)
+    if (s->role == FR_CANDIDATE)
         o->m.elections++;
-    return s->role == RAFT_LEADER ? check_new_leader(c, o, s, id, v) : 0;
+    return s->role == FR_LEADER ? check_new_leader(c, o, s, id, v) : 0;
 }
 
 /* ---- durability ---- */
 
-static int node_holds(const fl_cluster *c, const struct raft_obs *o, int id)
+static int node_holds(const fl_cluster *c, const struct fr_obs *o, int id)
 {
     uint64_t d = o->dmax;
-    const struct raft_state *s = fl_cluster_state(c, id);
-    const struct raft_obs_node *r = &o->nodes[id];
+    const struct fr_state *s = fl_cluster_state(c, id);
+    const struct fr_obs_node *r = &o->nodes[id];
     if (s)
         return s->stable >= d && s->last >= d && ph(s, d) == o->gc[d - 1];
     return r->seen && r->stable >= d && r->last >= d && r->ph[d - 1] == o->gc[d - 1];
@@ -348,10 +348,10 @@ static int node_holds(const fl_cluster *c, const struct raft_obs *o, int id)
 /* §5.4 relies on it: an entry a leader committed is on the disks of a majority.  The
  * count of such nodes changes when the leader commits more (all nodes recounted) or
  * when the acting node's own log or disk changes. */
-static int check_durability(const fl_cluster *c, struct raft_obs *o, struct raft_obs_node *r,
-                            const struct raft_state *s, int id, int was_leader, fl_violation *v)
+static int check_durability(const fl_cluster *c, struct fr_obs *o, struct fr_obs_node *r,
+                            const struct fr_state *s, int id, int was_leader, fl_violation *v)
 {
-    if (was_leader && s->role == RAFT_LEADER && s->commit > o->dmax) {
+    if (was_leader && s->role == FR_LEADER && s->commit > o->dmax) {
         o->m.commits += (int64_t)(s->commit - o->dmax);
         o->dmax = s->commit;
         o->holders = 0;
@@ -373,7 +373,7 @@ static int check_durability(const fl_cluster *c, struct raft_obs *o, struct raft
 }
 
 /* A restarted node must have replayed at least what it had synced. */
-static int check_restart(const struct raft_obs_node *r, const struct raft_state *s, int id,
+static int check_restart(const struct fr_obs_node *r, const struct fr_state *s, int id,
                          fl_violation *v)
 {
     uint64_t k = r->stable;
@@ -385,10 +385,10 @@ static int check_restart(const struct raft_obs_node *r, const struct raft_state 
                 id, u(s->last), u(k));
 }
 
-static int check_append_only(const struct raft_obs_node *r, const struct raft_state *s, int id,
+static int check_append_only(const struct fr_obs_node *r, const struct fr_state *s, int id,
                              fl_violation *v)
 {
-    if (r->role != RAFT_LEADER || s->role != RAFT_LEADER || r->term != s->term)
+    if (r->role != FR_LEADER || s->role != FR_LEADER || r->term != s->term)
         return 0;
     if (s->last >= r->last && (r->last == 0 || ph(s, r->last) == r->ph[r->last - 1]))
         return 0;
@@ -400,7 +400,7 @@ static int check_append_only(const struct raft_obs_node *r, const struct raft_st
 
 /* ---- liveness ---- */
 
-static void note_quiet(const fl_cluster *c, struct raft_obs *o)
+static void note_quiet(const fl_cluster *c, struct fr_obs *o)
 {
     int64_t q = fl_cluster_quiet_since(c);
     if (o->quiet_seen || q < 0 || fl_cluster_now(c) < q)
@@ -411,16 +411,16 @@ static void note_quiet(const fl_cluster *c, struct raft_obs *o)
             o->quiet_last = o->nodes[i].last;
 }
 
-int raft_check(const fl_cluster *c, void *observer, int node, fl_violation *v)
+int fr_check(const fl_cluster *c, void *observer, int node, fl_violation *v)
 {
-    struct raft_obs *o = observer;
+    struct fr_obs *o = observer;
     if (!o->inited && init(c, o) != 0)
         return fail(v, "observer", "out of memory");
     note_quiet(c, o);
     if (node < 1 || node > o->n)
         return 0;
-    struct raft_obs_node *r = &o->nodes[node];
-    const struct raft_state *s = fl_cluster_state(c, node);
+    struct fr_obs_node *r = &o->nodes[node];
+    const struct fr_state *s = fl_cluster_state(c, node);
     if (!s) {
         r->sp = NULL;
         return 0;
@@ -433,7 +433,7 @@ int raft_check(const fl_cluster *c, void *observer, int node, fl_violation *v)
         r->seen_seq = 0;
     else if (check_append_only(r, s, node, v))
         return 1;
-    int was_leader = !fresh && r->role == RAFT_LEADER && r->term == s->term;
+    int was_leader = !fresh && r->role == FR_LEADER && r->term == s->term;
     if (update_shadow(o, r, s, node, v) || check_commit(c, o, s, node, v) ||
         check_roles(c, o, r, s, node, fresh, v))
         return 1;
@@ -447,26 +447,26 @@ int raft_check(const fl_cluster *c, void *observer, int node, fl_violation *v)
 }
 
 /* The leader of the highest term among the nodes that are up, or 0. */
-static int current_leader(const fl_cluster *c, const struct raft_obs *o, uint64_t *term)
+static int current_leader(const fl_cluster *c, const struct fr_obs *o, uint64_t *term)
 {
     int leader = 0;
     *term = 0;
     for (int i = 1; i <= o->n; i++) {
-        const struct raft_state *s = fl_cluster_state(c, i);
+        const struct fr_state *s = fl_cluster_state(c, i);
         if (!s || s->term < *term)
             continue;
         if (s->term > *term)
             leader = 0;
         *term = s->term;
-        if (s->role == RAFT_LEADER)
+        if (s->role == FR_LEADER)
             leader = i;
     }
     return leader;
 }
 
-int raft_check_end(const fl_cluster *c, void *observer, fl_violation *v)
+int fr_check_end(const fl_cluster *c, void *observer, fl_violation *v)
 {
-    struct raft_obs *o = observer;
+    struct fr_obs *o = observer;
     int64_t q = fl_cluster_quiet_since(c), now = fl_cluster_now(c);
     /* Ten election timeouts cover several split votes and the catch-up after them. */
     if (!o->inited || q < 0 || now - q < 10 * o->election_ns)
@@ -479,11 +479,11 @@ int raft_check_end(const fl_cluster *c, void *observer, fl_violation *v)
                     "no leader %.3fs after the faults healed (highest term "
                     "%llu)",
                     quiet_s, u(term));
-    const struct raft_state *ls = fl_cluster_state(c, leader);
+    const struct fr_state *ls = fl_cluster_state(c, leader);
     uint64_t fresh = o->quiet_seen ? o->quiet_last + 1 : 1;
     int fresh_ok = 0, caught_up = 0;
     for (int i = 1; i <= o->n; i++) {
-        const struct raft_state *s = fl_cluster_state(c, i);
+        const struct fr_state *s = fl_cluster_state(c, i);
         fresh_ok += s && s->commit >= fresh;
         caught_up += s && s->commit >= ls->last;
     }
@@ -496,9 +496,9 @@ int raft_check_end(const fl_cluster *c, void *observer, fl_violation *v)
                 leader, u(term), u(fresh - 1), quiet_s, u(ls->commit), u(ls->last));
 }
 
-void raft_observer_free(void *observer)
+void fr_observer_free(void *observer)
 {
-    struct raft_obs *o = observer;
+    struct fr_obs *o = observer;
     for (int i = 0; o->nodes && i <= o->n; i++)
         free(o->nodes[i].ph);
     free(o->nodes);
@@ -511,9 +511,9 @@ void raft_observer_free(void *observer)
     memset(o, 0, sizeof *o);
 }
 
-void raft_report(const fl_cluster *c, void *observer)
+void fr_report(const fl_cluster *c, void *observer)
 {
-    const struct raft_metrics *m = raft_observer_metrics(observer);
+    const struct fr_metrics *m = fr_observer_metrics(observer);
     if (!m)
         return;
     fl_cluster_metric_set(c, "raft.elections", m->elections);
@@ -526,8 +526,8 @@ void raft_report(const fl_cluster *c, void *observer)
         fl_cluster_metric_set(c, "raft.first_leader_ns", m->first_leader_ns);
 }
 
-const struct raft_metrics *raft_observer_metrics(const void *observer)
+const struct fr_metrics *fr_observer_metrics(const void *observer)
 {
-    const struct raft_obs *o = observer;
+    const struct fr_obs *o = observer;
     return o && o->inited ? &o->m : NULL;
 }

@@ -15,7 +15,7 @@
 
 #include "sim/protocols/raft/raft.h"
 
-void *raft_grow(void *p, size_t *cap, size_t need, size_t elem)
+void *fr_grow(void *p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return p;
@@ -39,8 +39,8 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
-uint64_t raft_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
-                         uint32_t len)
+uint64_t fr_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
+                       uint32_t len)
 {
     uint64_t h = UINT64_C(0xcbf29ce484222325); /* FNV-1a over the data */
     const uint8_t *p = data;
@@ -50,27 +50,27 @@ uint64_t raft_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type,
     return mix64(prev ^ mix64(h + index));
 }
 
-uint64_t raft_term_at(const struct raft_state *s, uint64_t index)
+uint64_t fr_term_at(const struct fr_state *s, uint64_t index)
 {
     return index >= 1 && index <= s->last ? s->ents[index - 1].term : 0;
 }
 
-uint64_t raft_last_term(const struct raft_state *s)
+uint64_t fr_last_term(const struct fr_state *s)
 {
-    return raft_term_at(s, s->last);
+    return fr_term_at(s, s->last);
 }
 
-int raft_log_push(struct raft_state *s, uint64_t term, int type, const void *data, uint32_t len)
+int fr_log_push(struct fr_state *s, uint64_t term, int type, const void *data, uint32_t len)
 {
-    if (s->last >= RAFT_MAX_LOG || len > RAFT_MAX_ENTRY_BYTES)
+    if (s->last >= FR_MAX_LOG || len > FR_MAX_ENTRY_BYTES)
         return -1;
     size_t cap = (size_t)s->cap;
-    struct raft_entry *ents = raft_grow(s->ents, &cap, (size_t)s->last + 1, sizeof *ents);
+    struct fr_entry *ents = fr_grow(s->ents, &cap, (size_t)s->last + 1, sizeof *ents);
     if (!ents)
         return -1;
     s->ents = ents;
     s->cap = cap;
-    struct raft_entry *e = &s->ents[s->last];
+    struct fr_entry *e = &s->ents[s->last];
     memset(e, 0, sizeof *e);
     if (len) {
         e->data = malloc(len);
@@ -83,12 +83,12 @@ int raft_log_push(struct raft_state *s, uint64_t term, int type, const void *dat
     e->type = (uint8_t)type;
     e->len = len;
     e->seq = ++s->append_seq;
-    e->phash = raft_hash_entry(prev, s->last + 1, term, type, data, len);
+    e->phash = fr_hash_entry(prev, s->last + 1, term, type, data, len);
     s->last++;
     return 0;
 }
 
-void raft_log_cut(struct raft_state *s, uint64_t last)
+void fr_log_cut(struct fr_state *s, uint64_t last)
 {
     while (s->last > last) {
         free(s->ents[s->last - 1].data);
@@ -97,9 +97,9 @@ void raft_log_cut(struct raft_state *s, uint64_t last)
     }
 }
 
-void raft_log_free(struct raft_state *s)
+void fr_log_free(struct fr_state *s)
 {
-    raft_log_cut(s, 0);
+    fr_log_cut(s, 0);
     free(s->ents);
     s->ents = NULL;
     s->cap = 0;
@@ -107,30 +107,30 @@ void raft_log_free(struct raft_state *s)
 
 /* §5.4.1: the candidate's log is at least as up-to-date as ours when its last term is
  * higher, or equal with an index at least ours. */
-int raft_is_up_to_date(const struct raft_state *s, uint64_t index, uint64_t term)
+int fr_is_up_to_date(const struct fr_state *s, uint64_t index, uint64_t term)
 {
-    uint64_t lt = raft_last_term(s);
+    uint64_t lt = fr_last_term(s);
     return term > lt || (term == lt && index >= s->last);
 }
 
 /* etcd's findConflictByTerm: the largest index <= `index` whose term is <= `term`
  * (and that term in *term_out).  Used on both sides of a rejected MsgApp so that the
  * leader skips a whole divergent term per round trip instead of one entry. */
-uint64_t raft_find_conflict_by_term(const struct raft_state *s, uint64_t index, uint64_t term,
-                                    uint64_t *term_out)
+uint64_t fr_find_conflict_by_term(const struct fr_state *s, uint64_t index, uint64_t term,
+                                  uint64_t *term_out)
 {
     if (index > s->last)
         index = s->last;
     while (index > 0 && s->ents[index - 1].term > term)
         index--;
-    *term_out = raft_term_at(s, index);
+    *term_out = fr_term_at(s, index);
     return index;
 }
 
 /* Raise the commit index (never lowers it).  A commit beyond the log cannot come from
  * a correct leader (it sends min(match, commit)); etcd panics there, we log and clamp,
  * so that a buggy run is reported by the observer rather than by a crash. */
-void raft_commit_to(fl_node *n, struct raft_state *s, uint64_t index)
+void fr_commit_to(fl_node *n, struct fr_state *s, uint64_t index)
 {
     if (index > s->last) {
         fl_log(n, FL_LOG_WARN,

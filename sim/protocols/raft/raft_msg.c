@@ -18,15 +18,15 @@
 
 #include "sim/protocols/raft/raft.h"
 
-#define RAFT_WIRE_VERSION 1
+#define FR_WIRE_VERSION 1
 
-static const char *const type_names[RAFT_MSG_TYPE_END] = {
+static const char *const type_names[FR_MSG_TYPE_END] = {
     "MsgInvalid", "MsgVote",      "MsgVoteResp",      "MsgApp",
     "MsgAppResp", "MsgHeartbeat", "MsgHeartbeatResp", "MsgProp"};
 
-const char *raft_msg_type_name(int type)
+const char *fr_msg_type_name(int type)
 {
-    return type > 0 && type < RAFT_MSG_TYPE_END ? type_names[type] : "MsgInvalid";
+    return type > 0 && type < FR_MSG_TYPE_END ? type_names[type] : "MsgInvalid";
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -57,18 +57,18 @@ static uint64_t get64(const uint8_t *p)
     return v;
 }
 
-size_t raft_msg_entry_encode(uint8_t *p, uint64_t term, int type, const void *data, uint32_t len)
+size_t fr_msg_entry_encode(uint8_t *p, uint64_t term, int type, const void *data, uint32_t len)
 {
     put64(p, term);
     p[8] = (uint8_t)type;
     p[9] = p[10] = p[11] = 0;
     put32(p + 12, len);
     if (len)
-        memcpy(p + RAFT_MSG_ENTRY_HEADER, data, len);
-    return RAFT_MSG_ENTRY_HEADER + (size_t)len;
+        memcpy(p + FR_MSG_ENTRY_HEADER, data, len);
+    return FR_MSG_ENTRY_HEADER + (size_t)len;
 }
 
-static uint8_t *reserve(struct raft_state *s, size_t need)
+static uint8_t *reserve(struct fr_state *s, size_t need)
 {
     if (need > s->mcap) {
         size_t ncap = s->mcap ? s->mcap : 256;
@@ -84,40 +84,40 @@ static uint8_t *reserve(struct raft_state *s, size_t need)
 }
 
 /* Bytes the entries of m take: raw ones as given, or log entries index+1 .. index+nent. */
-static size_t entries_size(const struct raft_state *s, const struct raft_msg *m)
+static size_t entries_size(const struct fr_state *s, const struct fr_msg *m)
 {
     if (m->ents)
         return m->ents_len;
     size_t total = 0;
     for (uint64_t i = m->index + 1; i <= m->index + m->nent; i++)
-        total += RAFT_MSG_ENTRY_HEADER + s->ents[i - 1].len;
+        total += FR_MSG_ENTRY_HEADER + s->ents[i - 1].len;
     return total;
 }
 
-size_t raft_msg_encode(struct raft_state *s, const struct raft_msg *m)
+size_t fr_msg_encode(struct fr_state *s, const struct fr_msg *m)
 {
-    size_t len = RAFT_MSG_HEADER + entries_size(s, m);
+    size_t len = FR_MSG_HEADER + entries_size(s, m);
     uint8_t *p = reserve(s, len);
     if (!p || len > FL_MAX_MSG_BYTES)
         return 0;
     p[0] = m->type;
     p[1] = m->reject;
     p[2] = m->hops;
-    p[3] = RAFT_WIRE_VERSION;
+    p[3] = FR_WIRE_VERSION;
     put32(p + 4, m->nent);
     put64(p + 8, m->term);
     put64(p + 16, m->index);
     put64(p + 24, m->logterm);
     put64(p + 32, m->commit);
     put64(p + 40, m->hint);
-    uint8_t *q = p + RAFT_MSG_HEADER;
+    uint8_t *q = p + FR_MSG_HEADER;
     if (m->ents) {
         memcpy(q, m->ents, m->ents_len);
         return len;
     }
     for (uint64_t i = m->index + 1; i <= m->index + m->nent; i++) {
-        const struct raft_entry *e = &s->ents[i - 1];
-        q += raft_msg_entry_encode(q, e->term, e->type, e->data, e->len);
+        const struct fr_entry *e = &s->ents[i - 1];
+        q += fr_msg_entry_encode(q, e->term, e->type, e->data, e->len);
     }
     return len;
 }
@@ -127,15 +127,15 @@ static int check_entries(const uint8_t *p, size_t len, uint32_t nent)
 {
     size_t off = 0;
     for (uint32_t i = 0; i < nent; i++) {
-        if (len - off < RAFT_MSG_ENTRY_HEADER)
+        if (len - off < FR_MSG_ENTRY_HEADER)
             return -1;
         uint32_t elen = get32(p + off + 12);
         uint8_t type = p[off + 8];
-        if (elen > RAFT_MAX_ENTRY_BYTES || type > RAFT_ENTRY_CONF)
+        if (elen > FR_MAX_ENTRY_BYTES || type > FR_ENTRY_CONF)
             return -1;
         if (p[off + 9] || p[off + 10] || p[off + 11])
             return -1;
-        off += RAFT_MSG_ENTRY_HEADER;
+        off += FR_MSG_ENTRY_HEADER;
         if (len - off < elen)
             return -1;
         off += elen;
@@ -143,77 +143,77 @@ static int check_entries(const uint8_t *p, size_t len, uint32_t nent)
     return off == len ? 0 : -1;
 }
 
-int raft_msg_decode(const void *buf, size_t len, struct raft_msg *m)
+int fr_msg_decode(const void *buf, size_t len, struct fr_msg *m)
 {
     const uint8_t *p = buf;
     memset(m, 0, sizeof *m);
-    if (!buf || len < RAFT_MSG_HEADER || p[3] != RAFT_WIRE_VERSION)
+    if (!buf || len < FR_MSG_HEADER || p[3] != FR_WIRE_VERSION)
         return -1;
     m->type = p[0];
     m->reject = p[1];
     m->hops = p[2];
     m->nent = get32(p + 4);
-    if (m->type == 0 || m->type >= RAFT_MSG_TYPE_END || m->reject > 1)
+    if (m->type == 0 || m->type >= FR_MSG_TYPE_END || m->reject > 1)
         return -1;
     m->term = get64(p + 8);
     m->index = get64(p + 16);
     m->logterm = get64(p + 24);
     m->commit = get64(p + 32);
     m->hint = get64(p + 40);
-    int may_carry = m->type == RAFT_MSG_APP || m->type == RAFT_MSG_PROP;
-    if ((!may_carry && m->nent) || (m->type == RAFT_MSG_PROP && m->nent == 0))
+    int may_carry = m->type == FR_MSG_APP || m->type == FR_MSG_PROP;
+    if ((!may_carry && m->nent) || (m->type == FR_MSG_PROP && m->nent == 0))
         return -1;
-    if (m->nent > (len - RAFT_MSG_HEADER) / RAFT_MSG_ENTRY_HEADER)
+    if (m->nent > (len - FR_MSG_HEADER) / FR_MSG_ENTRY_HEADER)
         return -1;
     /* Indexes beyond any log could overflow index + nent in the handlers. */
-    if (m->index > RAFT_MAX_LOG * 4 || m->hint > RAFT_MAX_LOG * 4)
+    if (m->index > FR_MAX_LOG * 4 || m->hint > FR_MAX_LOG * 4)
         return -1;
-    m->ents = p + RAFT_MSG_HEADER;
-    m->ents_len = len - RAFT_MSG_HEADER;
+    m->ents = p + FR_MSG_HEADER;
+    m->ents_len = len - FR_MSG_HEADER;
     return check_entries(m->ents, m->ents_len, m->nent);
 }
 
-void raft_msg_entry_next(const struct raft_msg *m, size_t *pos, struct raft_msg_entry *e)
+void fr_msg_entry_next(const struct fr_msg *m, size_t *pos, struct fr_msg_entry *e)
 {
     const uint8_t *p = m->ents + *pos;
     e->term = get64(p);
     e->type = p[8];
     e->len = get32(p + 12);
-    e->data = (const char *)p + RAFT_MSG_ENTRY_HEADER;
-    *pos += RAFT_MSG_ENTRY_HEADER + e->len;
+    e->data = (const char *)p + FR_MSG_ENTRY_HEADER;
+    *pos += FR_MSG_ENTRY_HEADER + e->len;
 }
 
-const char *raft_describe(const void *msg, size_t len, char *buf, size_t cap)
+const char *fr_describe(const void *msg, size_t len, char *buf, size_t cap)
 {
-    struct raft_msg m;
-    if (raft_msg_decode(msg, len, &m) != 0) {
+    struct fr_msg m;
+    if (fr_msg_decode(msg, len, &m) != 0) {
         snprintf(buf, cap, "MsgInvalid len=%zu", len);
         return buf;
     }
-    const char *t = raft_msg_type_name(m.type);
+    const char *t = fr_msg_type_name(m.type);
     unsigned long long term = m.term, idx = m.index, lt = m.logterm, c = m.commit;
     switch (m.type) {
-    case RAFT_MSG_VOTE:
+    case FR_MSG_VOTE:
         snprintf(buf, cap, "%s term=%llu lastlog=%llu/%llu", t, term, lt, idx);
         break;
-    case RAFT_MSG_VOTE_RESP:
+    case FR_MSG_VOTE_RESP:
         snprintf(buf, cap, "%s term=%llu%s", t, term, m.reject ? " reject" : "");
         break;
-    case RAFT_MSG_APP:
+    case FR_MSG_APP:
         snprintf(buf, cap, "%s term=%llu index=%llu logterm=%llu entries=%u commit=%llu", t, term,
                  idx, lt, m.nent, c);
         break;
-    case RAFT_MSG_APP_RESP:
+    case FR_MSG_APP_RESP:
         if (m.reject)
             snprintf(buf, cap, "%s term=%llu reject hint=%llu logterm=%llu index=%llu", t, term,
                      (unsigned long long)m.hint, lt, idx);
         else
             snprintf(buf, cap, "%s term=%llu index=%llu", t, term, idx);
         break;
-    case RAFT_MSG_HEARTBEAT:
+    case FR_MSG_HEARTBEAT:
         snprintf(buf, cap, "%s term=%llu commit=%llu", t, term, c);
         break;
-    case RAFT_MSG_HEARTBEAT_RESP:
+    case FR_MSG_HEARTBEAT_RESP:
         snprintf(buf, cap, "%s term=%llu", t, term);
         break;
     default:

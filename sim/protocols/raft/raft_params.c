@@ -2,7 +2,7 @@
  * raft_params.c -- the `params` object of a Raft scenario: validation and parsing.
  *
  * configure() validates once per run and names the JSON path of the first problem;
- * every start() parses the same object again (it is small) into struct raft_params, so
+ * every start() parses the same object again (it is small) into struct fr_params, so
  * that no state outlives a node's memory.  Unknown keys are errors, as everywhere in
  * faultline's scenarios.
  */
@@ -11,11 +11,11 @@
 
 #include "sim/protocols/raft/raft.h"
 
-const char *const raft_bug_names[RAFT_BUG_COUNT + 1] = {
+const char *const fr_bug_names[FR_BUG_COUNT + 1] = {
     "quorum_off_by_one", "forget_vote",     "accept_stale_term", "keep_conflicts",
     "vote_any_log",      "commit_old_term", "ack_before_sync",   NULL};
 
-const char raft_params_doc[] =
+const char fr_params_doc[] =
     "election_timeout: base election timeout, drawn in [t, 2t) per term (\"150ms\")\n"
     "heartbeat: leader heartbeat interval, shorter than election_timeout (\"50ms\")\n"
     "max_entries_per_msg: entries per MsgApp, >= 1 (64)\n"
@@ -60,8 +60,8 @@ static int parse_uint(const cJSON *v, const char *path, uint64_t lo, uint64_t hi
 
 static int bug_index(const char *name)
 {
-    for (int i = 0; raft_bug_names[i]; i++)
-        if (strcmp(name, raft_bug_names[i]) == 0)
+    for (int i = 0; fr_bug_names[i]; i++)
+        if (strcmp(name, fr_bug_names[i]) == 0)
             return i;
     return -1;
 }
@@ -80,9 +80,9 @@ static int parse_bugs(const cJSON *v, unsigned *bugs, char *err, size_t cap)
             continue;
         }
         char known[256] = "";
-        for (int j = 0; raft_bug_names[j]; j++)
+        for (int j = 0; fr_bug_names[j]; j++)
             snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
-                     raft_bug_names[j]);
+                     fr_bug_names[j]);
         if (cJSON_IsString(b))
             snprintf(err, cap, "params.bugs[%d]: unknown bug \"%.64s\" (expected %s)", i,
                      b->valuestring, known);
@@ -117,23 +117,23 @@ static int check_initial(const cJSON *v, char *err, size_t cap)
     const cJSON *jt = cJSON_GetObjectItemCaseSensitive(v, "term");
     const cJSON *jc = cJSON_GetObjectItemCaseSensitive(v, "commit");
     const cJSON *jl = cJSON_GetObjectItemCaseSensitive(v, "log_terms");
-    if (jt && parse_uint(jt, "initial.term", 0, RAFT_MAX_TERM, &term, err, cap))
+    if (jt && parse_uint(jt, "initial.term", 0, FR_MAX_TERM, &term, err, cap))
         return -1;
     if (jl && !cJSON_IsArray(jl)) {
         snprintf(err, cap, "params.initial.log_terms: expected an array of terms");
         return -1;
     }
     int len = jl ? cJSON_GetArraySize(jl) : 0;
-    if (len > RAFT_MAX_INITIAL_ENTRIES) {
+    if (len > FR_MAX_INITIAL_ENTRIES) {
         snprintf(err, cap, "params.initial.log_terms: at most %d entries, got %d",
-                 RAFT_MAX_INITIAL_ENTRIES, len);
+                 FR_MAX_INITIAL_ENTRIES, len);
         return -1;
     }
     int i = 0;
     for (const cJSON *e = jl ? jl->child : NULL; e; e = e->next, i++) {
         char path[64];
         snprintf(path, sizeof path, "initial.log_terms[%d]", i);
-        if (parse_uint(e, path, prev, term ? term : RAFT_MAX_TERM, &t, err, cap))
+        if (parse_uint(e, path, prev, term ? term : FR_MAX_TERM, &t, err, cap))
             return -1;
         prev = t;
     }
@@ -142,7 +142,7 @@ static int check_initial(const cJSON *v, char *err, size_t cap)
     return 0;
 }
 
-static int parse_key(const cJSON *k, struct raft_params *p, char *err, size_t cap)
+static int parse_key(const cJSON *k, struct fr_params *p, char *err, size_t cap)
 {
     uint64_t u;
     if (strcmp(k->string, "election_timeout") == 0)
@@ -150,7 +150,7 @@ static int parse_key(const cJSON *k, struct raft_params *p, char *err, size_t ca
     if (strcmp(k->string, "heartbeat") == 0)
         return parse_duration(k, "heartbeat", &p->heartbeat_ns, err, cap);
     if (strcmp(k->string, "max_entries_per_msg") == 0) {
-        if (parse_uint(k, "max_entries_per_msg", 1, RAFT_MAX_ENTRIES_PER_MSG, &u, err, cap))
+        if (parse_uint(k, "max_entries_per_msg", 1, FR_MAX_ENTRIES_PER_MSG, &u, err, cap))
             return -1;
         p->max_entries = (uint32_t)u;
         return 0;
@@ -166,7 +166,7 @@ static int parse_key(const cJSON *k, struct raft_params *p, char *err, size_t ca
     return -1;
 }
 
-int raft_params_parse(const cJSON *params, struct raft_params *p, char *err, size_t cap)
+int fr_params_parse(const cJSON *params, struct fr_params *p, char *err, size_t cap)
 {
     memset(p, 0, sizeof *p);
     p->election_ns = DEFAULT_ELECTION_NS;
@@ -191,8 +191,8 @@ int raft_params_parse(const cJSON *params, struct raft_params *p, char *err, siz
     return 0;
 }
 
-int raft_configure(const cJSON *params, char *err, size_t cap)
+int fr_configure(const cJSON *params, char *err, size_t cap)
 {
-    struct raft_params p;
-    return raft_params_parse(params, &p, err, cap) ? -1 : 0;
+    struct fr_params p;
+    return fr_params_parse(params, &p, err, cap) ? -1 : 0;
 }

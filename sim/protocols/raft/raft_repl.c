@@ -16,34 +16,34 @@
 
 #include "sim/protocols/raft/raft.h"
 
-static int paused(const struct raft_progress *pr)
+static int paused(const struct fr_progress *pr)
 {
-    return pr->state == RAFT_PR_PROBE && pr->paused;
+    return pr->state == FR_PR_PROBE && pr->paused;
 }
 
-int raft_send_append(fl_node *n, struct raft_state *s, int to, int send_if_empty)
+int fr_send_append(fl_node *n, struct fr_state *s, int to, int send_if_empty)
 {
-    struct raft_progress *pr = &s->prs[to];
+    struct fr_progress *pr = &s->prs[to];
     if (paused(pr))
         return 0;
     uint64_t count = 0, bytes = 0;
-    /* At most max_entries, and at most RAFT_MAX_APP_BYTES of entries (always one). */
+    /* At most max_entries, and at most FR_MAX_APP_BYTES of entries (always one). */
     for (uint64_t i = pr->next; i <= s->last && count < s->p.max_entries; i++, count++) {
-        bytes += RAFT_MSG_ENTRY_HEADER + s->ents[i - 1].len;
-        if (count > 0 && bytes > RAFT_MAX_APP_BYTES)
+        bytes += FR_MSG_ENTRY_HEADER + s->ents[i - 1].len;
+        if (count > 0 && bytes > FR_MAX_APP_BYTES)
             break;
     }
     if (count == 0 && !send_if_empty)
         return 0;
     uint64_t prev = pr->next - 1;
-    struct raft_msg m = {.type = RAFT_MSG_APP,
-                         .term = s->term,
-                         .index = prev,
-                         .logterm = raft_term_at(s, prev),
-                         .commit = s->commit,
-                         .nent = (uint32_t)count};
-    raft_send(n, s, to, &m);
-    if (pr->state == RAFT_PR_REPLICATE)
+    struct fr_msg m = {.type = FR_MSG_APP,
+                       .term = s->term,
+                       .index = prev,
+                       .logterm = fr_term_at(s, prev),
+                       .commit = s->commit,
+                       .nent = (uint32_t)count};
+    fr_send(n, s, to, &m);
+    if (pr->state == FR_PR_REPLICATE)
         pr->next += count;
     else if (count > 0)
         pr->paused = 1;
@@ -52,24 +52,24 @@ int raft_send_append(fl_node *n, struct raft_state *s, int to, int send_if_empty
     return 1;
 }
 
-void raft_bcast_append(fl_node *n, struct raft_state *s)
+void fr_bcast_append(fl_node *n, struct fr_state *s)
 {
     for (int id = 1; id <= s->n; id++)
         if (id != s->id)
-            raft_send_append(n, s, id, 1);
+            fr_send_append(n, s, id, 1);
 }
 
 /* §5.2: heartbeats assert leadership; the commit they carry is capped at the
  * follower's match, so a follower never commits an entry it may not hold. */
-void raft_bcast_heartbeat(fl_node *n, struct raft_state *s)
+void fr_bcast_heartbeat(fl_node *n, struct fr_state *s)
 {
     for (int id = 1; id <= s->n; id++) {
         if (id == s->id)
             continue;
-        struct raft_progress *pr = &s->prs[id];
+        struct fr_progress *pr = &s->prs[id];
         uint64_t commit = pr->match < s->commit ? pr->match : s->commit;
-        struct raft_msg m = {.type = RAFT_MSG_HEARTBEAT, .term = s->term, .commit = commit};
-        raft_send(n, s, id, &m);
+        struct fr_msg m = {.type = FR_MSG_HEARTBEAT, .term = s->term, .commit = commit};
+        fr_send(n, s, id, &m);
         if (commit > pr->sent_commit)
             pr->sent_commit = commit;
     }
@@ -96,7 +96,7 @@ static int cmp_desc(const void *a, const void *b)
  * to what it has synced) becomes committed, but only if it is of the current term:
  * older entries commit indirectly.  Bug commit_old_term skips that term check, which is
  * Figure 8's mistake.  Returns 1 if the commit index advanced. */
-int raft_maybe_commit(struct raft_state *s)
+int fr_maybe_commit(struct fr_state *s)
 {
     for (int id = 1; id <= s->n; id++)
         s->scratch[id - 1] =
@@ -105,16 +105,16 @@ int raft_maybe_commit(struct raft_state *s)
         sort_desc(s->scratch, s->n);
     else
         qsort(s->scratch, (size_t)s->n, sizeof *s->scratch, cmp_desc);
-    uint64_t mci = s->scratch[raft_quorum(s) - 1];
+    uint64_t mci = s->scratch[fr_quorum(s) - 1];
     if (mci <= s->commit)
         return 0;
-    if (raft_term_at(s, mci) != s->term && !raft_bug(s, RAFT_BUG_COMMIT_OLD_TERM))
+    if (fr_term_at(s, mci) != s->term && !fr_bug(s, FR_BUG_COMMIT_OLD_TERM))
         return 0;
     s->commit = mci;
     return 1;
 }
 
-static int maybe_update(struct raft_progress *pr, uint64_t index)
+static int maybe_update(struct fr_progress *pr, uint64_t index)
 {
     int updated = 0;
     if (pr->match < index) {
@@ -129,9 +129,9 @@ static int maybe_update(struct raft_progress *pr, uint64_t index)
 
 /* etcd's MaybeDecrTo: ignore stale rejections; in replicate state fall back to match + 1,
  * in probe state jump to the hint (never below match + 1). */
-static int maybe_decr_to(struct raft_progress *pr, uint64_t rejected, uint64_t hint)
+static int maybe_decr_to(struct fr_progress *pr, uint64_t rejected, uint64_t hint)
 {
-    if (pr->state == RAFT_PR_REPLICATE) {
+    if (pr->state == FR_PR_REPLICATE) {
         if (rejected <= pr->match)
             return 0;
         pr->next = pr->match + 1;
@@ -145,23 +145,23 @@ static int maybe_decr_to(struct raft_progress *pr, uint64_t rejected, uint64_t h
     return 1;
 }
 
-static void become_probe(struct raft_progress *pr)
+static void become_probe(struct fr_progress *pr)
 {
-    pr->state = RAFT_PR_PROBE;
+    pr->state = FR_PR_PROBE;
     pr->paused = 0;
     pr->next = pr->match + 1;
 }
 
-static void become_replicate(struct raft_progress *pr)
+static void become_replicate(struct fr_progress *pr)
 {
-    pr->state = RAFT_PR_REPLICATE;
+    pr->state = FR_PR_REPLICATE;
     pr->paused = 0;
     pr->next = pr->match + 1;
 }
 
-static void on_reject(fl_node *n, struct raft_state *s, int from, const struct raft_msg *m)
+static void on_reject(fl_node *n, struct fr_state *s, int from, const struct fr_msg *m)
 {
-    struct raft_progress *pr = &s->prs[from];
+    struct fr_progress *pr = &s->prs[from];
     fl_log(n, FL_LOG_DEBUG,
            "%d received MsgAppResp(rejected, hint: (index %llu, term %llu)) "
            "from %d for index %llu",
@@ -170,18 +170,18 @@ static void on_reject(fl_node *n, struct raft_state *s, int from, const struct r
     uint64_t next_probe = m->hint;
     if (m->logterm > 0) {
         uint64_t t;
-        next_probe = raft_find_conflict_by_term(s, m->hint, m->logterm, &t);
+        next_probe = fr_find_conflict_by_term(s, m->hint, m->logterm, &t);
     }
     if (!maybe_decr_to(pr, m->index, next_probe))
         return;
-    if (pr->state == RAFT_PR_REPLICATE)
+    if (pr->state == FR_PR_REPLICATE)
         become_probe(pr);
-    raft_send_append(n, s, from, 1);
+    fr_send_append(n, s, from, 1);
 }
 
-void raft_leader_on_app_resp(fl_node *n, struct raft_state *s, int from, const struct raft_msg *m)
+void fr_leader_on_app_resp(fl_node *n, struct fr_state *s, int from, const struct fr_msg *m)
 {
-    struct raft_progress *pr = &s->prs[from];
+    struct fr_progress *pr = &s->prs[from];
     if (m->reject) {
         on_reject(n, s, from, m);
         return;
@@ -191,39 +191,39 @@ void raft_leader_on_app_resp(fl_node *n, struct raft_state *s, int from, const s
                from, (unsigned long long)m->index);
         return;
     }
-    if (!maybe_update(pr, m->index) && !(pr->match == m->index && pr->state == RAFT_PR_PROBE))
+    if (!maybe_update(pr, m->index) && !(pr->match == m->index && pr->state == FR_PR_PROBE))
         return;
-    if (pr->state == RAFT_PR_PROBE)
+    if (pr->state == FR_PR_PROBE)
         become_replicate(pr);
-    if (raft_maybe_commit(s))
-        raft_bcast_append(n, s);
+    if (fr_maybe_commit(s))
+        fr_bcast_append(n, s);
     else if (s->commit > pr->sent_commit && pr->sent_commit < pr->next - 1)
-        raft_send_append(n, s, from, 1); /* etcd's CanBumpCommit */
-    for (int k = 0; k < RAFT_MAX_SEND_BURST && raft_send_append(n, s, from, 0); k++)
+        fr_send_append(n, s, from, 1); /* etcd's CanBumpCommit */
+    for (int k = 0; k < FR_MAX_SEND_BURST && fr_send_append(n, s, from, 0); k++)
         ;
 }
 
-void raft_leader_on_heartbeat_resp(fl_node *n, struct raft_state *s, int from)
+void fr_leader_on_heartbeat_resp(fl_node *n, struct fr_state *s, int from)
 {
-    struct raft_progress *pr = &s->prs[from];
+    struct fr_progress *pr = &s->prs[from];
     pr->paused = 0;
-    if (pr->match < s->last || pr->state == RAFT_PR_PROBE)
-        raft_send_append(n, s, from, 1);
+    if (pr->match < s->last || pr->state == FR_PR_PROBE)
+        fr_send_append(n, s, from, 1);
 }
 
 /* §5.3: the leader appends a proposal to its own log and replicates it. */
-int raft_leader_propose(fl_node *n, struct raft_state *s, const struct raft_msg *m)
+int fr_leader_propose(fl_node *n, struct fr_state *s, const struct fr_msg *m)
 {
     size_t pos = 0;
-    struct raft_msg_entry e;
+    struct fr_msg_entry e;
     for (uint32_t i = 0; i < m->nent; i++) {
-        raft_msg_entry_next(m, &pos, &e);
-        if (raft_append(n, s, s->term, RAFT_ENTRY_NORMAL, e.data, e.len) != 0) {
+        fr_msg_entry_next(m, &pos, &e);
+        if (fr_append(n, s, s->term, FR_ENTRY_NORMAL, e.data, e.len) != 0) {
             fl_log(n, FL_LOG_WARN, "%d log full at index %llu: dropping proposal", s->id,
                    (unsigned long long)s->last);
             return -1;
         }
     }
-    raft_bcast_append(n, s);
+    fr_bcast_append(n, s);
     return 0;
 }

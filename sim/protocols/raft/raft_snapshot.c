@@ -20,7 +20,7 @@
 
 static const char *const role_names[] = {"follower", "candidate", "leader"};
 
-static void data_text(const struct raft_entry *e, char *out, size_t cap)
+static void data_text(const struct fr_entry *e, char *out, size_t cap)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
@@ -40,7 +40,7 @@ static void data_text(const struct raft_entry *e, char *out, size_t cap)
 
 #define TEXT_LIT(lt, lit) text_put((lt), (lit), sizeof(lit) - 1)
 
-static int text_put(struct raft_logtext *t, const char *p, size_t n)
+static int text_put(struct fr_logtext *t, const char *p, size_t n)
 {
     if (t->len + n + 1 > t->cap) {
         size_t ncap = t->cap ? t->cap * 2 : 1024;
@@ -58,7 +58,7 @@ static int text_put(struct raft_logtext *t, const char *p, size_t n)
     return 0;
 }
 
-static int text_u64(struct raft_logtext *t, uint64_t v)
+static int text_u64(struct fr_logtext *t, uint64_t v)
 {
     char tmp[24];
     int i = sizeof tmp;
@@ -71,14 +71,14 @@ static int text_u64(struct raft_logtext *t, uint64_t v)
 
 /* One entry as {"term":T,"index":I,"type":"normal","data":"..."}; data_text keeps the
  * bytes printable (others as \xNN), so only quotes and backslashes need escaping. */
-static int entry_text(struct raft_logtext *t, const struct raft_entry *e, uint64_t index)
+static int entry_text(struct fr_logtext *t, const struct fr_entry *e, uint64_t index)
 {
-    char data[4 * RAFT_MAX_ENTRY_BYTES + 8];
+    char data[4 * FR_MAX_ENTRY_BYTES + 8];
     data_text(e, data, sizeof data);
-    int rc = (index > 1 ? TEXT_LIT(t, ",") : 0) | TEXT_LIT(t, "{\"term\":") |
-             text_u64(t, e->term) | TEXT_LIT(t, ",\"index\":") | text_u64(t, index);
-    rc |= e->type == RAFT_ENTRY_CONF ? TEXT_LIT(t, ",\"type\":\"conf\",\"data\":\"")
-                                     : TEXT_LIT(t, ",\"type\":\"normal\",\"data\":\"");
+    int rc = (index > 1 ? TEXT_LIT(t, ",") : 0) | TEXT_LIT(t, "{\"term\":") | text_u64(t, e->term) |
+             TEXT_LIT(t, ",\"index\":") | text_u64(t, index);
+    rc |= e->type == FR_ENTRY_CONF ? TEXT_LIT(t, ",\"type\":\"conf\",\"data\":\"")
+                                   : TEXT_LIT(t, ",\"type\":\"normal\",\"data\":\"");
     for (const char *p = data; *p && rc == 0;) {
         size_t run = strcspn(p, "\"\\");
         rc |= text_put(t, p, run);
@@ -93,7 +93,7 @@ static int entry_text(struct raft_logtext *t, const struct raft_entry *e, uint64
 
 /* How many leading entries of the cache are still the log's: a prefix, since a cut
  * replaces a suffix with entries of new (larger) seqs.  Binary search on that. */
-static uint64_t valid_prefix(const struct raft_state *s, const struct raft_logtext *t)
+static uint64_t valid_prefix(const struct fr_state *s, const struct fr_logtext *t)
 {
     uint64_t lo = 0, hi = t->n < s->last ? t->n : s->last;
     if (hi > 0 && s->ents[hi - 1].seq == t->seq[hi - 1])
@@ -110,9 +110,9 @@ static uint64_t valid_prefix(const struct raft_state *s, const struct raft_logte
 
 /* The whole log as JSON text "[...]", from the cache, extended as needed.  The text is
  * valid until the next call; NULL when out of memory. */
-static const char *log_text(struct raft_state *s)
+static const char *log_text(struct fr_state *s)
 {
-    struct raft_logtext *t = &s->lt;
+    struct fr_logtext *t = &s->lt;
     if (t->cap == 0 && TEXT_LIT(t, "[") != 0) /* the opening bracket, once */
         return NULL;
     uint64_t keep = valid_prefix(s, t);
@@ -147,7 +147,7 @@ static const char *log_text(struct raft_state *s)
     return t->buf;
 }
 
-void raft_logtext_free(struct raft_state *s)
+void fr_logtext_free(struct fr_state *s)
 {
     free(s->lt.buf);
     free(s->lt.end);
@@ -155,9 +155,9 @@ void raft_logtext_free(struct raft_state *s)
     memset(&s->lt, 0, sizeof s->lt);
 }
 
-cJSON *raft_snapshot(const fl_node *n)
+cJSON *fr_snapshot(const fl_node *n)
 {
-    const struct raft_state *s = fl_state_const(n);
+    const struct fr_state *s = fl_state_const(n);
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
@@ -168,10 +168,10 @@ cJSON *raft_snapshot(const fl_node *n)
     cJSON_AddNumberToObject(o, "commit", (double)s->commit);
     cJSON_AddNumberToObject(o, "applied", (double)s->applied);
     cJSON_AddNumberToObject(o, "last_index", (double)s->last);
-    cJSON_AddNumberToObject(o, "last_term", (double)raft_last_term(s));
+    cJSON_AddNumberToObject(o, "last_term", (double)fr_last_term(s));
     /* The cache is not state anyone can observe: filling it through a const node is
      * fine, and saves rebuilding the whole log's text at every snapshot. */
-    const char *log = log_text((struct raft_state *)s);
+    const char *log = log_text((struct fr_state *)s);
     if (log)
         cJSON_AddRawToObject(o, "log", log);
     return o;
@@ -190,7 +190,7 @@ static char *dup_n(const char *p, size_t len)
 }
 
 /* Binary search in the sorted keys: the index of key, or where it would go. */
-static size_t kv_find(const struct raft_state *s, const char *key, int *found)
+static size_t kv_find(const struct fr_state *s, const char *key, int *found)
 {
     size_t lo = 0, hi = s->nkv;
     *found = 0;
@@ -209,7 +209,7 @@ static size_t kv_find(const struct raft_state *s, const char *key, int *found)
     return lo;
 }
 
-static void kv_set(struct raft_state *s, char *key, char *val)
+static void kv_set(struct fr_state *s, char *key, char *val)
 {
     int found;
     if (!key || !val) {
@@ -224,7 +224,7 @@ static void kv_set(struct raft_state *s, char *key, char *val)
         s->kv[at].val = val;
         return;
     }
-    struct raft_kv *kv = raft_grow(s->kv, &s->capkv, s->nkv + 1, sizeof *kv);
+    struct fr_kv *kv = fr_grow(s->kv, &s->capkv, s->nkv + 1, sizeof *kv);
     if (!kv) {
         free(key);
         free(val);
@@ -232,11 +232,11 @@ static void kv_set(struct raft_state *s, char *key, char *val)
     }
     s->kv = kv;
     memmove(&s->kv[at + 1], &s->kv[at], (s->nkv - at) * sizeof *s->kv);
-    s->kv[at] = (struct raft_kv){key, val};
+    s->kv[at] = (struct fr_kv){key, val};
     s->nkv++;
 }
 
-static void apply_normal(struct raft_state *s, const struct raft_entry *e)
+static void apply_normal(struct fr_state *s, const struct fr_entry *e)
 {
     if (e->len == 0)
         return; /* a leader's empty entry */
@@ -253,7 +253,7 @@ static void apply_normal(struct raft_state *s, const struct raft_entry *e)
     s->sm_other = dup_n(p, e->len);
 }
 
-static void apply_conf(fl_node *n, struct raft_state *s)
+static void apply_conf(fl_node *n, struct fr_state *s)
 {
     char ids[128];
     size_t o = 0;
@@ -270,20 +270,20 @@ static void apply_conf(fl_node *n, struct raft_state *s)
     fl_log(n, FL_LOG_INFO, "%d switched to configuration voters=(%s)", s->id, ids);
 }
 
-void raft_apply(fl_node *n, struct raft_state *s)
+void fr_apply(fl_node *n, struct fr_state *s)
 {
     while (s->applied < s->commit) {
-        const struct raft_entry *e = &s->ents[s->applied];
+        const struct fr_entry *e = &s->ents[s->applied];
         s->applied++;
         s->sm_ops++;
-        if (e->type == RAFT_ENTRY_CONF)
+        if (e->type == FR_ENTRY_CONF)
             apply_conf(n, s);
         else
             apply_normal(s, e);
     }
 }
 
-void raft_sm_free(struct raft_state *s)
+void fr_sm_free(struct fr_state *s)
 {
     for (size_t i = 0; i < s->nkv; i++) {
         free(s->kv[i].key);

@@ -29,9 +29,9 @@ enum { WAL_HARD_STATE = 1, WAL_ENTRY = 2 };
 #define WAL_HEADER 9
 #define WAL_HS_BODY 20
 #define WAL_ENTRY_BODY 21
-#define WAL_MAX_BODY (WAL_ENTRY_BODY + RAFT_MAX_ENTRY_BYTES)
+#define WAL_MAX_BODY (WAL_ENTRY_BODY + FR_MAX_ENTRY_BYTES)
 
-uint32_t raft_crc32c(uint32_t crc, const void *buf, size_t len)
+uint32_t fr_crc32c(uint32_t crc, const void *buf, size_t len)
 {
     const uint8_t *p = buf;
     crc = ~crc;
@@ -66,13 +66,13 @@ static uint64_t get64(const uint8_t *p)
 }
 
 /* Append one record; body is in rec + WAL_HEADER. */
-static void wal_write(fl_node *n, struct raft_state *s, uint8_t *rec, int type, uint32_t len)
+static void wal_write(fl_node *n, struct fr_state *s, uint8_t *rec, int type, uint32_t len)
 {
     put32(rec, len);
     rec[8] = (uint8_t)type;
-    uint32_t crc = raft_crc32c(s->wal_crc, rec + 8, 1 + (size_t)len);
+    uint32_t crc = fr_crc32c(s->wal_crc, rec + 8, 1 + (size_t)len);
     put32(rec + 4, crc);
-    if (fl_disk_append(n, RAFT_WAL_FILE, rec, WAL_HEADER + (size_t)len) != 0) {
+    if (fl_disk_append(n, FR_WAL_FILE, rec, WAL_HEADER + (size_t)len) != 0) {
         fl_log(n, FL_LOG_WARN, "%d WAL append failed (%u bytes)", s->id, WAL_HEADER + len);
         return;
     }
@@ -80,13 +80,13 @@ static void wal_write(fl_node *n, struct raft_state *s, uint8_t *rec, int type, 
     s->wal_dirty = 1;
 }
 
-void raft_persist_hard_state(fl_node *n, struct raft_state *s)
+void fr_persist_hard_state(fl_node *n, struct fr_state *s)
 {
     if (s->term == s->hs_term && s->vote == s->hs_vote && s->commit == s->hs_commit)
         return;
     uint8_t rec[WAL_HEADER + WAL_HS_BODY];
     /* Bug forget_vote: the vote never reaches the disk, so a restart forgets it. */
-    int vote = raft_bug(s, RAFT_BUG_FORGET_VOTE) ? 0 : s->vote;
+    int vote = fr_bug(s, FR_BUG_FORGET_VOTE) ? 0 : s->vote;
     put64(rec + WAL_HEADER, s->term);
     put32(rec + WAL_HEADER + 8, (uint32_t)vote);
     put64(rec + WAL_HEADER + 12, s->commit);
@@ -96,11 +96,11 @@ void raft_persist_hard_state(fl_node *n, struct raft_state *s)
     s->hs_commit = s->commit;
 }
 
-int raft_append(fl_node *n, struct raft_state *s, uint64_t term, int type, const void *data,
-                uint32_t len)
+int fr_append(fl_node *n, struct fr_state *s, uint64_t term, int type, const void *data,
+              uint32_t len)
 {
-    raft_persist_hard_state(n, s);
-    if (raft_log_push(s, term, type, data, len) != 0)
+    fr_persist_hard_state(n, s);
+    if (fr_log_push(s, term, type, data, len) != 0)
         return -1;
     uint8_t rec[WAL_HEADER + WAL_MAX_BODY];
     uint8_t *b = rec + WAL_HEADER;
@@ -114,9 +114,9 @@ int raft_append(fl_node *n, struct raft_state *s, uint64_t term, int type, const
     return 0;
 }
 
-void raft_truncate(struct raft_state *s, uint64_t last)
+void fr_truncate(struct fr_state *s, uint64_t last)
 {
-    raft_log_cut(s, last);
+    fr_log_cut(s, last);
     /* What was synced beyond the cut is no longer in the log, nor covered by the syncs
      * in flight: the entries that replace it still have to be synced. */
     if (s->stable > last)
@@ -132,22 +132,22 @@ struct replay {
     int records, hard_states;
 };
 
-static int replay_entry(struct raft_state *s, const uint8_t *b, uint32_t len)
+static int replay_entry(struct fr_state *s, const uint8_t *b, uint32_t len)
 {
     if (len < WAL_ENTRY_BODY)
         return -1;
     uint64_t index = get64(b), term = get64(b + 8);
     uint8_t type = b[16];
     uint32_t dlen = get32(b + 17);
-    if (dlen != len - WAL_ENTRY_BODY || type > RAFT_ENTRY_CONF || term == 0)
+    if (dlen != len - WAL_ENTRY_BODY || type > FR_ENTRY_CONF || term == 0)
         return -1;
     if (index == 0 || index > s->last + 1)
         return -1; /* a gap: not a log this node ever had */
-    raft_log_cut(s, index - 1);
-    return raft_log_push(s, term, type, b + WAL_ENTRY_BODY, dlen);
+    fr_log_cut(s, index - 1);
+    return fr_log_push(s, term, type, b + WAL_ENTRY_BODY, dlen);
 }
 
-static int replay_record(struct raft_state *s, int type, const uint8_t *b, uint32_t len,
+static int replay_record(struct fr_state *s, int type, const uint8_t *b, uint32_t len,
                          struct replay *r)
 {
     if (type == WAL_ENTRY)
@@ -165,7 +165,7 @@ static int replay_record(struct raft_state *s, int type, const uint8_t *b, uint3
 }
 
 /* Replay `size` bytes of WAL; returns the offset where the valid records end. */
-static int64_t replay(struct raft_state *s, const uint8_t *buf, int64_t size, struct replay *r)
+static int64_t replay(struct fr_state *s, const uint8_t *buf, int64_t size, struct replay *r)
 {
     int64_t off = 0;
     uint32_t crc = 0;
@@ -174,7 +174,7 @@ static int64_t replay(struct raft_state *s, const uint8_t *buf, int64_t size, st
         uint32_t len = get32(rec);
         if (len > WAL_MAX_BODY || (int64_t)len > size - off - WAL_HEADER)
             break;
-        uint32_t c = raft_crc32c(crc, rec + 8, 1 + (size_t)len);
+        uint32_t c = fr_crc32c(crc, rec + 8, 1 + (size_t)len);
         if (c != get32(rec + 4) || replay_record(s, rec[8], rec + WAL_HEADER, len, r) != 0)
             break;
         crc = c;
@@ -185,17 +185,17 @@ static int64_t replay(struct raft_state *s, const uint8_t *buf, int64_t size, st
     return off;
 }
 
-static void read_and_replay(fl_node *n, struct raft_state *s, struct replay *r)
+static void read_and_replay(fl_node *n, struct fr_state *s, struct replay *r)
 {
-    int64_t size = fl_disk_size(n, RAFT_WAL_FILE);
+    int64_t size = fl_disk_size(n, FR_WAL_FILE);
     if (size <= 0)
         return;
     uint8_t *buf = malloc((size_t)size);
-    if (!buf || fl_disk_read(n, RAFT_WAL_FILE, 0, buf, (size_t)size) != size) {
+    if (!buf || fl_disk_read(n, FR_WAL_FILE, 0, buf, (size_t)size) != size) {
         fl_log(n, FL_LOG_WARN, "%d cannot read the WAL (%lld bytes): starting empty", s->id,
                (long long)size);
         free(buf);
-        fl_disk_truncate(n, RAFT_WAL_FILE, 0);
+        fl_disk_truncate(n, FR_WAL_FILE, 0);
         return;
     }
     int64_t end = replay(s, buf, size, r);
@@ -203,7 +203,7 @@ static void read_and_replay(fl_node *n, struct raft_state *s, struct replay *r)
     if (end < size) {
         fl_log(n, FL_LOG_WARN, "%d WAL: cut a torn tail of %lld bytes at offset %lld", s->id,
                (long long)(size - end), (long long)end);
-        fl_disk_truncate(n, RAFT_WAL_FILE, end);
+        fl_disk_truncate(n, FR_WAL_FILE, end);
         s->wal_dirty = 1; /* make the cut durable too */
     }
 }
@@ -212,7 +212,7 @@ static void read_and_replay(fl_node *n, struct raft_state *s, struct replay *r)
 
 /* Entries of a fresh cluster: one configuration entry per member at term 1 (indexes
  * 1..N, as etcd's bootstrap does), or params.initial's log. */
-static void bootstrap_log(fl_node *n, struct raft_state *s, const cJSON *initial)
+static void bootstrap_log(fl_node *n, struct fr_state *s, const cJSON *initial)
 {
     const cJSON *lt = initial ? cJSON_GetObjectItemCaseSensitive(initial, "log_terms") : NULL;
     int len = lt ? cJSON_GetArraySize(lt) : (initial ? 0 : s->n);
@@ -226,21 +226,21 @@ static void bootstrap_log(fl_node *n, struct raft_state *s, const cJSON *initial
     for (i = 0; i < len; i++, e = e ? e->next : NULL) {
         uint64_t term = e ? (uint64_t)e->valuedouble : 1;
         char data[32];
-        int dlen = 0, type = RAFT_ENTRY_NORMAL;
+        int dlen = 0, type = FR_ENTRY_NORMAL;
         if (conf && i < s->n) {
-            type = RAFT_ENTRY_CONF;
+            type = FR_ENTRY_CONF;
             dlen = snprintf(data, sizeof data, "add %d", i + 1);
         }
-        if (raft_append(n, s, term, type, data, (uint32_t)dlen) != 0)
+        if (fr_append(n, s, term, type, data, (uint32_t)dlen) != 0)
             break;
     }
 }
 
-static void bootstrap(fl_node *n, struct raft_state *s, const cJSON *params)
+static void bootstrap(fl_node *n, struct fr_state *s, const cJSON *params)
 {
     const cJSON *initial = params ? cJSON_GetObjectItemCaseSensitive(params, "initial") : NULL;
-    fl_disk_truncate(n, RAFT_WAL_FILE, 0);
-    raft_log_cut(s, 0);
+    fl_disk_truncate(n, FR_WAL_FILE, 0);
+    fr_log_cut(s, 0);
     s->wal_crc = 0;
     if (initial) {
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(initial, "term");
@@ -253,9 +253,9 @@ static void bootstrap(fl_node *n, struct raft_state *s, const cJSON *params)
     }
     s->vote = 0;
     bootstrap_log(n, s, initial);
-    if (s->term < raft_last_term(s))
-        s->term = raft_last_term(s); /* params.initial without a term */
-    raft_persist_hard_state(n, s);
+    if (s->term < fr_last_term(s))
+        s->term = fr_last_term(s); /* params.initial without a term */
+    fr_persist_hard_state(n, s);
     if (s->commit > s->last)
         s->commit = s->last;
     fl_log(n, FL_LOG_INFO,
@@ -265,7 +265,7 @@ static void bootstrap(fl_node *n, struct raft_state *s, const cJSON *params)
            (unsigned long long)s->term, (unsigned long long)s->commit, (unsigned long long)s->last);
 }
 
-void raft_wal_recover(fl_node *n, struct raft_state *s, const cJSON *params)
+void fr_wal_recover(fl_node *n, struct fr_state *s, const cJSON *params)
 {
     struct replay r = {0, 0};
     fl_log(n, FL_LOG_INFO, "replaying WAL of member %d", s->id);
