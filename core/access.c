@@ -1,7 +1,7 @@
 /*
  * access.c -- the world's primitives for actions (crash, restart, forced timeouts,
- * client requests, clock drift), its accessors, the observer's view (fl_cluster_*),
- * metrics, and the names of step kinds, fates and outcomes.
+ * client requests, clock drift, syncs taken by a driver), its accessors, the observer's
+ * view (fl_cluster_*), and the names of step kinds, fates and outcomes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,10 +69,6 @@ int fl_world_crash(fl_world *w, int node)
     int64_t lost = fl_disk_crash(&n->disk, w->cfg.unsynced, keep);
     w->counts.crashes++;
     w->counts.unsynced_bytes_lost += (uint64_t)lost;
-    /* Scripted syncs of this node requested in this step die with it. */
-    for (size_t i = 0; i < w->ndeferred; i++)
-        if (w->deferred[i].node == node)
-            w->deferred[i].node = 0;
     return 0;
 }
 
@@ -118,6 +114,24 @@ int fl_world_client(fl_world *w, int node, const void *op, size_t len)
     return 0;
 }
 
+void fl_world_complete_sync(fl_world *w, int node, uint64_t sync_id)
+{
+    fl_node *n = node_of(w, node);
+    FL_ASSERT(w->in_step);
+    if (!n || !n->up)
+        return; /* the crash that took the node down discarded the sync */
+    fl_disk_complete_sync(&n->disk, sync_id);
+    if (w->cfg.protocol->on_synced)
+        w->cfg.protocol->on_synced(n, sync_id);
+}
+
+uint64_t fl_world_oldest_sync(const fl_world *w, int node)
+{
+    if (node < 1 || node > w->cfg.nodes || !w->nodes[node].disk.npending)
+        return 0;
+    return fl_disk_oldest_sync(&w->nodes[node].disk);
+}
+
 int fl_world_set_drift(fl_world *w, int node, int32_t ppm)
 {
     fl_node *n = node_of(w, node);
@@ -130,57 +144,6 @@ int fl_world_set_drift(fl_world *w, int node, int32_t ppm)
 void fl_world_set_quiet_since(fl_world *w, int64_t t)
 {
     w->quiet_since_ns = t;
-}
-
-/* The slot of metric `name`, created as 0 when new (the vector stays sorted by name). */
-static metric *metric_slot(fl_world *w, const char *name)
-{
-    size_t lo = 0, hi = w->nmetrics;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(w->metrics[mid].name, name);
-        if (c == 0)
-            return &w->metrics[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (w->nmetrics == w->metrics_cap) {
-        size_t ncap = w->metrics_cap ? w->metrics_cap * 2 : 16;
-        metric *m = realloc(w->metrics, ncap * sizeof *m);
-        FL_ASSERT(m != NULL);
-        w->metrics = m;
-        w->metrics_cap = ncap;
-    }
-    memmove(&w->metrics[lo + 1], &w->metrics[lo], (w->nmetrics - lo) * sizeof *w->metrics);
-    w->metrics[lo].name = strdup(name);
-    FL_ASSERT(w->metrics[lo].name != NULL);
-    w->metrics[lo].value = 0;
-    w->nmetrics++;
-    return &w->metrics[lo];
-}
-
-void fl_world_metric_add(fl_world *w, const char *name, int64_t delta)
-{
-    metric_slot(w, name)->value += delta;
-}
-
-void fl_metric_add(fl_node *n, const char *name, int64_t delta)
-{
-    fl_world_metric_add(n->w, name, delta);
-}
-
-void fl_cluster_metric_set(const fl_cluster *c, const char *name, int64_t value)
-{
-    metric_slot(c->w, name)->value = value;
-}
-
-void fl_world_metrics_each(const fl_world *w, void (*fn)(void *ctx, const char *name, int64_t v),
-                           void *ctx)
-{
-    for (size_t i = 0; i < w->nmetrics; i++)
-        fn(ctx, w->metrics[i].name, w->metrics[i].value);
 }
 
 /* ---- accessors ---- */

@@ -81,13 +81,14 @@ void fl_timer_set(fl_node *n, int timer, int64_t after_ns)
     fl_world *w = n->w;
     FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
     FL_ASSERT(after_ns >= 0);
-    if (w->cfg.scripted) {
-        n->timer_seq[timer] = TIMER_ARMED_SCRIPTED;
+    int64_t due = w->drv.timer_due ? w->drv.timer_due(w->drv.ctx, w, n->id, after_ns)
+                                   : w->now_ns + drifted(n, after_ns);
+    if (due == FL_TIME_NEVER) {
+        n->timer_seq[timer] = TIMER_ARMED_HELD;
         return;
     }
     uint32_t index = (uint32_t)n->id * FL_MAX_TIMERS + (uint32_t)timer;
-    int rc = fl_evq_push(w->q, w->now_ns + drifted(n, after_ns), EV_TAG(EV_TIMER, index),
-                         &n->timer_seq[timer]);
+    int rc = fl_evq_push(w->q, due, EV_TAG(EV_TIMER, index), &n->timer_seq[timer]);
     FL_ASSERT(rc == 0); /* the queue's limits are far above what a run can reach */
 }
 
@@ -100,7 +101,7 @@ int fl_timer_armed(const fl_node *n, int timer)
 void fl_log(fl_node *n, int level, const char *fmt, ...)
 {
     fl_world *w = n->w;
-    if (w->nhooks == 0)
+    if (!fl_stream_wants(&w->stream, FL_REC_LOG))
         return; /* nobody listens: skip the formatting, it dominates hot loops */
     va_list ap;
     va_start(ap, fmt);
@@ -128,8 +129,9 @@ int fl_disk_write(fl_node *n, int file, int64_t off, const void *buf, size_t len
 }
 
 /* The corruption fault: a read of durable bytes may come back with one bit flipped,
- * as real disks sometimes do; only a protocol that checksums notices.  Drawn from the
- * disk stream, inside the fault window. */
+ * as real disks sometimes do; only a protocol that checksums notices.  Drawn from its
+ * own "corrupt" stream, inside the fault window, so that turning it on moves no sync
+ * time or torn write. */
 static void maybe_corrupt(fl_node *n, int file, int64_t off, uint8_t *buf, int64_t got)
 {
     fl_world *w = n->w;
@@ -138,10 +140,10 @@ static void maybe_corrupt(fl_node *n, int file, int64_t off, uint8_t *buf, int64
         (c->corrupt_to_ns > 0 && w->now_ns >= c->corrupt_to_ns))
         return;
     int64_t durable = n->disk.dur[file].size - off; /* bytes of this read that were synced */
-    if (durable <= 0 || !fl_rng_chance(&w->disk_rng, c->corrupt))
+    if (durable <= 0 || !fl_rng_chance(&w->corrupt_rng, c->corrupt))
         return;
-    int64_t at = fl_rng_range(&w->disk_rng, 0, (durable < got ? durable : got) - 1);
-    buf[at] ^= (uint8_t)(1u << fl_rng_below(&w->disk_rng, 8));
+    int64_t at = fl_rng_range(&w->corrupt_rng, 0, (durable < got ? durable : got) - 1);
+    buf[at] ^= (uint8_t)(1u << fl_rng_below(&w->corrupt_rng, 8));
     w->counts.corrupt_reads++;
 }
 
@@ -163,10 +165,8 @@ uint64_t fl_disk_sync(fl_node *n, int file)
     fl_world *w = n->w;
     int64_t id = fl_disk_request_sync(&n->disk, file);
     FL_ASSERT(id > 0); /* bad file index is a protocol bug; out of memory is fatal */
-    if (w->cfg.scripted) {
-        fl_world_defer_sync(w, n->id, (uint64_t)id);
+    if (w->drv.take_sync && w->drv.take_sync(w->drv.ctx, w, n->id, (uint64_t)id))
         return (uint64_t)id;
-    }
     /* Syncs of one node complete in request order, like a real device queue. */
     int64_t at =
         w->now_ns + fl_rng_range(&w->disk_rng, w->cfg.disk_sync.min_ns, w->cfg.disk_sync.max_ns);
@@ -177,6 +177,7 @@ uint64_t fl_disk_sync(fl_node *n, int file)
      * pending sync of the node's disk. */
     int rc = fl_evq_push(w->q, at, EV_TAG(EV_SYNCED, n->id), NULL);
     FL_ASSERT(rc == 0);
+    n->queued_syncs++;
     return (uint64_t)id;
 }
 
@@ -205,7 +206,6 @@ void fl_node_halt(fl_node *n)
     free(n->state);
     n->state = NULL;
     n->up = 0;
-    /* Their synced events are queued still; the crash discards the syncs. */
-    if (!n->w->cfg.scripted)
-        n->stale_syncs += n->disk.npending;
+    /* Every synced event still queued is for a sync the crash discards. */
+    n->stale_syncs = n->queued_syncs;
 }

@@ -4,7 +4,7 @@
  * Messages live in a slab indexed by slot (recycled through a free list); bodies come
  * from power-of-two size classes with free lists, so steady traffic does no malloc.
  * A message leaves the soup when its fate is decided (delivered or dropped); the
- * hooks hear of every fate exactly once, in_flight ones at the end of the run.
+ * sinks hear of every fate exactly once, in_flight ones at the end of the run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +69,13 @@ static int grow_slab(fl_world *w)
     if (!nf)
         return FL_ENOMEM;
     w->msg_next_free = nf;
+    if (w->msg_desc) {
+        char **d = realloc(w->msg_desc, ncap * sizeof *d);
+        if (!d)
+            return FL_ENOMEM;
+        memset(d + w->msgs_cap, 0, (ncap - w->msgs_cap) * sizeof *d);
+        w->msg_desc = d;
+    }
     w->msgs_cap = ncap;
     return 0;
 }
@@ -121,6 +128,10 @@ void fl_soup_free_msg(fl_world *w, uint32_t slot)
     FL_ASSERT(w->msg_next_free[slot] == SLOT_NONE - 1);
     body_free(w, m->body, m->len);
     m->body = NULL;
+    if (w->msg_desc) {
+        free(w->msg_desc[slot]);
+        w->msg_desc[slot] = NULL;
+    }
     w->msg_next_free[slot] = w->msg_free;
     w->msg_free = slot;
 }
@@ -149,8 +160,11 @@ static int msg_live(const fl_world *w, uint32_t s)
 void fl_soup_close(fl_world *w)
 {
     for (uint32_t s = 0; s < w->nmsgs; s++)
-        if (msg_live(w, s))
+        if (msg_live(w, s)) {
             body_free(w, w->msgs[s].body, w->msgs[s].len);
+            if (w->msg_desc)
+                free(w->msg_desc[s]);
+        }
     for (int k = 0; k < SOUP_CLASSES; k++) {
         void *p = w->body_free[k];
         while (p) {
@@ -163,8 +177,10 @@ void fl_soup_close(fl_world *w)
     }
     free(w->msgs);
     free(w->msg_next_free);
+    free(w->msg_desc);
     w->msgs = NULL;
     w->msg_next_free = NULL;
+    w->msg_desc = NULL;
 }
 
 /* In-flight messages in id order, for the end of a run and for scripts.  Slots are

@@ -1,6 +1,6 @@
 /*
- * step.c -- executing steps: the event loop, actions, scripted execution, the end of a
- * run.
+ * step.c -- executing steps: the event loop, actions, steps a driver runs directly,
+ * the end of a run.
  *
  * Invariants: a step number is consumed only by an event that executes (stale events,
  * of re-armed timers and of syncs a crash discarded, are skipped silently); every step is folded
@@ -31,21 +31,10 @@ static void begin_step(fl_world *w, int kind, int node, int peer)
     fl_assert_ctx.seed = w->cfg.seed;
     fl_assert_ctx.step = w->step;
     fl_assert_ctx.now_ns = w->now_ns;
-}
-
-static void drain_deferred_syncs(fl_world *w)
-{
-    const struct fl_protocol *p = w->cfg.protocol;
-    for (size_t i = 0; i < w->ndeferred; i++) {
-        struct deferred_sync d = w->deferred[i];
-        fl_node *n = &w->nodes[d.node];
-        if (!n->up)
-            continue;
-        fl_disk_complete_sync(&n->disk, d.id);
-        if (p->on_synced)
-            p->on_synced(n, d.id);
+    if (!w->emit_ready) {
+        w->emit_ready = 1;
+        FL_ASSERT(fl_world_emit_init(w) == 0);
     }
-    w->ndeferred = 0;
 }
 
 static void run_check(fl_world *w)
@@ -63,36 +52,31 @@ static void run_check(fl_world *w)
     }
 }
 
+/* The step's end: the driver's last word, the digest, the state records, the observer,
+ * the step's end record.  A failed check ends the run here, after the step's records,
+ * so that no caller has to remember to. */
 static void end_step(fl_world *w)
 {
-    drain_deferred_syncs(w);
+    if (w->drv.on_step_end)
+        w->drv.on_step_end(w->drv.ctx, w);
     w->chain = fl_digest_u64(w->chain, w->step);
     w->chain = fl_digest_u64(w->chain, (uint64_t)w->now_ns);
     w->chain = fl_digest_u64(w->chain, (uint64_t)w->cur_kind << 48 ^
                                            (uint64_t)(uint32_t)w->cur_node << 24 ^
                                            (uint64_t)(uint32_t)w->cur_peer);
     w->chain = fl_digest_u64(w->chain, w->cur_msg_id);
-    if (w->nhooks) {
+    if (w->stream.n) {
         fl_world_emit_state(w, w->cur_node);
         fl_world_emit_begin(w);
     }
     run_check(w);
-    if (w->nhooks) {
-        fl_step_info s = {.step = w->step,
-                          .time_ns = w->now_ns,
-                          .kind = w->cur_kind,
-                          .node = w->cur_node,
-                          .peer = w->cur_peer,
-                          .msg_id = w->cur_msg_id,
-                          .detail = w->detail,
-                          .chain = w->chain};
-        for (int i = 0; i < w->nhooks; i++)
-            if (w->hooks[i].on_step_end)
-                w->hooks[i].on_step_end(w->hooks[i].ctx, &s);
-    }
+    if (w->stream.n)
+        fl_world_emit_step_end(w);
     w->step++;
     w->in_step = 0;
     fl_assert_ctx.active = 0;
+    if (w->outcome == FL_OUTCOME_VIOLATION)
+        fl_world_finish(w, FL_OUTCOME_VIOLATION, NULL);
 }
 
 void fl_world_set_detail(fl_world *w, const char *fmt, ...)
@@ -116,11 +100,9 @@ static void deliver_slot(fl_world *w, uint32_t slot)
         fate = w->policy.on_deliver(w->policy.ctx, w, m) ? FL_FATE_DROPPED_PARTITION
                                                          : FL_FATE_DELIVERED;
     w->cur_msg_id = m->id;
-    if (w->nhooks) {
-        char desc[256];
-        fl_world_describe(w, m, desc, sizeof desc);
+    const char *desc = fl_world_msg_desc(w, m);
+    if (desc) /* a sink wants descriptions, so it shows details */
         fl_world_set_detail(w, "%s %s", fl_fate_name(fate), desc);
-    }
     fl_soup_set_fate(w, m, fate);
     if (fate == FL_FATE_DELIVERED) {
         int src = m->src;
@@ -170,9 +152,7 @@ static void exec_event(fl_world *w, uint32_t tag)
         uint64_t id = fl_disk_oldest_sync(&n->disk);
         begin_step(w, FL_STEP_SYNCED, n->id, 0);
         fl_world_set_detail(w, "sync %llu", (unsigned long long)id);
-        fl_disk_complete_sync(&n->disk, id);
-        if (w->cfg.protocol->on_synced)
-            w->cfg.protocol->on_synced(n, id);
+        fl_world_complete_sync(w, n->id, id);
         break;
     }
     case EV_ACTION: {
@@ -201,6 +181,7 @@ static int stale(fl_world *w, uint64_t seq, uint32_t tag)
         return w->nodes[index / FL_MAX_TIMERS].timer_seq[index % FL_MAX_TIMERS] != seq;
     case EV_SYNCED: {
         fl_node *n = &w->nodes[index];
+        n->queued_syncs--;
         if (n->stale_syncs == 0)
             return 0;
         n->stale_syncs--;
@@ -244,8 +225,6 @@ int fl_world_step(fl_world *w)
             w->now_ns = w->cfg.until_ns;
         fl_world_finish(w, FL_OUTCOME_OK, NULL);
     }
-    if (w->outcome == FL_OUTCOME_VIOLATION)
-        fl_world_finish(w, FL_OUTCOME_VIOLATION, NULL);
     return rc == 1;
 }
 
@@ -297,6 +276,7 @@ void fl_world_finish(fl_world *w, int outcome, const char *detail)
     if (p->report)
         p->report(&w->cluster, w->observer);
     report_in_flight(w);
+    fl_world_metrics_final(w);
 }
 
 /* ---- actions ---- */
@@ -328,19 +308,7 @@ int fl_world_at(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn, voi
     return fl_evq_push(w->q, t, EV_TAG(EV_ACTION, i), NULL);
 }
 
-void fl_world_defer_sync(fl_world *w, int node, uint64_t sync_id)
-{
-    if (w->ndeferred == w->deferred_cap) {
-        size_t ncap = w->deferred_cap ? w->deferred_cap * 2 : 16;
-        struct deferred_sync *d = realloc(w->deferred, ncap * sizeof *d);
-        FL_ASSERT(d != NULL);
-        w->deferred = d;
-        w->deferred_cap = ncap;
-    }
-    w->deferred[w->ndeferred++] = (struct deferred_sync){node, sync_id};
-}
-
-/* ---- scripted execution ---- */
+/* ---- driving steps directly ---- */
 
 void fl_world_advance(fl_world *w, int64_t t)
 {
@@ -352,8 +320,7 @@ void fl_world_advance(fl_world *w, int64_t t)
 static void run_due(fl_world *w)
 {
     while (w->outcome == FL_OUTCOME_RUNNING && run_next(w, w->now_ns) == 1)
-        if (w->outcome == FL_OUTCOME_VIOLATION)
-            fl_world_finish(w, FL_OUTCOME_VIOLATION, NULL);
+        ;
 }
 
 int fl_world_exec(fl_world *w, int kind, int node, int peer, fl_action_fn fn, void *ctx,
@@ -369,8 +336,6 @@ int fl_world_exec(fl_world *w, int kind, int node, int peer, fl_action_fn fn, vo
     begin_step(w, kind, node, peer);
     fn(w, ctx, arg);
     end_step(w);
-    if (w->outcome == FL_OUTCOME_VIOLATION)
-        fl_world_finish(w, FL_OUTCOME_VIOLATION, NULL);
     run_due(w);
     return 0;
 }
@@ -379,7 +344,7 @@ static fl_msg *find_by_id(fl_world *w, uint64_t msg_id, uint32_t *slot)
 {
     for (uint32_t s = 0; s < w->nmsgs; s++) {
         fl_msg *m = &w->msgs[s];
-        if (m->id == msg_id && m->fate == FL_FATE_IN_FLIGHT && m->scripted_wait) {
+        if (m->id == msg_id && m->fate == FL_FATE_IN_FLIGHT && m->held) {
             *slot = s;
             return m;
         }

@@ -3,9 +3,9 @@
  *
  * The step loop: pop the earliest event, skip it if stale (a re-armed timer's, a
  * discarded sync's), execute it as step number `step`, then fold the step into
- * the digest chain, let the observer check, and tell the hooks.  Hooks hear a step's
- * beginning lazily, just before its first output (or at its end), so that an action
- * can set the step's detail before anything is printed.
+ * the digest chain, let the observer check, and emit the step's records (emit.c).
+ * When a message is delivered, timers fire and syncs complete is the driver's
+ * decision (fl_world_driver); the defaults are the automatic driver's.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,6 +96,8 @@ fl_world *fl_world_new(const fl_world_config *cfg, char *err, size_t cap)
     w->chain = FL_DIGEST_INIT;
     fl_rng_fork(&w->net_rng, cfg->seed, "network", 0);
     fl_rng_fork(&w->disk_rng, cfg->seed, "disk", 0);
+    fl_rng_fork(&w->corrupt_rng, cfg->seed, "corrupt", 0);
+    fl_stream_init(&w->stream);
     if (cfg->nlinks) {
         w->links = malloc(cfg->nlinks * sizeof *w->links);
         if (!w->links)
@@ -107,7 +109,7 @@ fl_world *fl_world_new(const fl_world_config *cfg, char *err, size_t cap)
     const struct fl_protocol *p = cfg->protocol;
     if (p->observer_size && !(w->observer = calloc(1, p->observer_size)))
         goto oom;
-    if (!(w->q = fl_evq_new()) || init_nodes(w) || schedule_starts(w))
+    if (!(w->q = fl_evq_new()) || init_nodes(w) || schedule_starts(w) || fl_world_metrics_init(w))
         goto oom;
     return w;
 oom:
@@ -124,23 +126,18 @@ void fl_world_free(fl_world *w)
         for (int i = 1; i <= w->cfg.nodes; i++) {
             fl_node_halt(&w->nodes[i]);
             fl_disk_close(&w->nodes[i].disk);
-            if (w->last_state)
-                free(w->last_state[i]);
         }
     }
     if (w->observer && w->cfg.protocol->observer_free)
         w->cfg.protocol->observer_free(w->observer);
     free(w->observer);
-    free(w->last_state);
+    fl_world_emit_close(w);
     free(w->nodes);
     fl_soup_close(w);
     fl_evq_free(w->q);
     free(w->links);
     free(w->actions);
-    for (size_t i = 0; i < w->nmetrics; i++)
-        free(w->metrics[i].name);
-    free(w->metrics);
-    free(w->deferred);
+    fl_world_metrics_close(w);
     free(w);
 }
 
@@ -149,106 +146,14 @@ void fl_world_set_policy(fl_world *w, const fl_netpolicy *p)
     w->policy = *p;
 }
 
-int fl_world_add_hooks(fl_world *w, const fl_world_hooks *h)
+void fl_world_set_driver(fl_world *w, const fl_world_driver *d)
 {
-    if (w->nhooks == FL_MAX_HOOKS)
-        return FL_ELIMIT;
-    w->hooks[w->nhooks++] = *h;
-    if (h->want_states && !w->want_states) {
-        w->last_state = calloc((size_t)w->cfg.nodes + 1, sizeof *w->last_state);
-        if (!w->last_state)
-            return FL_ENOMEM;
-        w->want_states = 1;
-    }
-    return 0;
+    w->drv = *d;
 }
-
-/* ---- digest and hook emission ---- */
 
 void fl_world_fold(fl_world *w, uint64_t v)
 {
     w->chain = fl_digest_u64(w->chain, v);
-}
-
-static void step_info(const fl_world *w, fl_step_info *s)
-{
-    *s = (fl_step_info){.step = w->step,
-                        .time_ns = w->now_ns,
-                        .kind = w->cur_kind,
-                        .node = w->cur_node,
-                        .peer = w->cur_peer,
-                        .msg_id = w->cur_msg_id,
-                        .detail = w->detail,
-                        .chain = w->chain};
-}
-
-void fl_world_emit_begin(fl_world *w)
-{
-    if (w->step_begun)
-        return;
-    w->step_begun = 1;
-    fl_step_info s;
-    step_info(w, &s);
-    for (int i = 0; i < w->nhooks; i++)
-        if (w->hooks[i].on_step_begin)
-            w->hooks[i].on_step_begin(w->hooks[i].ctx, &s);
-}
-
-void fl_world_emit_log(fl_world *w, int node, int level, const char *text)
-{
-    fl_world_emit_begin(w);
-    for (int i = 0; i < w->nhooks; i++)
-        if (w->hooks[i].on_log)
-            w->hooks[i].on_log(w->hooks[i].ctx, w->step, w->now_ns, node, level, text);
-}
-
-void fl_world_emit_fate(fl_world *w, const fl_msg *m)
-{
-    if (w->nhooks == 0)
-        return;
-    if (w->in_step)
-        fl_world_emit_begin(w);
-    for (int i = 0; i < w->nhooks; i++)
-        if (w->hooks[i].on_fate)
-            w->hooks[i].on_fate(w->hooks[i].ctx, m, w->step);
-}
-
-static void emit_send(fl_world *w, const fl_msg *m)
-{
-    if (w->nhooks == 0)
-        return;
-    char desc[256];
-    fl_world_describe(w, m, desc, sizeof desc);
-    fl_world_emit_begin(w);
-    for (int i = 0; i < w->nhooks; i++)
-        if (w->hooks[i].on_send)
-            w->hooks[i].on_send(w->hooks[i].ctx, m, desc);
-}
-
-/* Record the acting node's state if it changed in this step. */
-void fl_world_emit_state(fl_world *w, int node)
-{
-    if (!w->want_states || node < 1)
-        return;
-    char *text;
-    cJSON *j = fl_world_snapshot_raw(w, node); /* printed as is: no need to parse */
-    if (j) {
-        text = fl_json_print(j);
-        cJSON_Delete(j);
-    } else {
-        text = strdup("null");
-    }
-    FL_ASSERT(text != NULL);
-    if (w->last_state[node] && strcmp(w->last_state[node], text) == 0) {
-        free(text);
-        return;
-    }
-    free(w->last_state[node]);
-    w->last_state[node] = text;
-    fl_world_emit_begin(w);
-    for (int i = 0; i < w->nhooks; i++)
-        if (w->hooks[i].on_state)
-            w->hooks[i].on_state(w->hooks[i].ctx, w->step, w->now_ns, node, text);
 }
 
 /* ---- sending ---- */
@@ -291,13 +196,13 @@ int fl_world_schedule_delivery(fl_world *w, uint32_t slot)
     if (m->src == m->dst) { /* self-sends: at once, never faulted */
         m->deliver_ns = w->now_ns;
         fold_msg(w, m);
-        emit_send(w, m);
+        fl_world_emit_send(w, m);
         return push_delivery(w, slot);
     }
-    if (w->cfg.scripted) {
-        m->scripted_wait = 1;
+    if (w->drv.hold_send && w->drv.hold_send(w->drv.ctx, w, m)) {
+        m->held = 1;
         fold_msg(w, m);
-        emit_send(w, m);
+        fl_world_emit_send(w, m);
         return 0;
     }
     /* The policy sees the drawn delivery time, which fifo links need, and adds to it. */
@@ -308,7 +213,7 @@ int fl_world_schedule_delivery(fl_world *w, uint32_t slot)
     m = &w->msgs[slot];
     m->deliver_ns += v.extra_delay_ns;
     fold_msg(w, m);
-    emit_send(w, m);
+    fl_world_emit_send(w, m);
     if (v.drop) {
         fl_soup_set_fate(w, m, v.drop);
         fl_soup_free_msg(w, slot);
@@ -323,7 +228,7 @@ int fl_world_schedule_delivery(fl_world *w, uint32_t slot)
         fl_msg *dm = &w->msgs[c];
         dm->deliver_ns = w->now_ns + draw_latency(w, dm->src, dm->dst) + v.extra_delay_ns;
         fold_msg(w, dm);
-        emit_send(w, dm);
+        fl_world_emit_send(w, dm);
         rc = push_delivery(w, c);
     }
     return rc;

@@ -4,15 +4,16 @@
  *
  * A step pops the earliest event (time, seq) and executes it; everything its handler
  * does (log lines, sends, state change) belongs to that step.  Steps are numbered from
- * 0.  After each step the protocol's observer runs, and the hooks (trace printer,
- * recorder) hear about it.  The world knows nothing of SQLite, the command line or the
- * fault schedule: faults come in as a network policy (called for every message) and as
- * actions scheduled with fl_world_at(); records go out through fl_world_hooks.
+ * 0.  After each step the protocol's observer runs, and the step's records go to the
+ * run's stream (core/record.h).  The world knows nothing of SQLite, the command line or
+ * the fault schedule: faults come in as a network policy (called for every message)
+ * and as actions scheduled with fl_world_at(); a driver (fl_world_driver) may take over
+ * when messages, timers and syncs happen.
  *
  * Everything random is drawn from streams forked from the seed: "network" (latency and
- * the network policy), one per node (the protocol's fl_rand_u64), and "disk" (sync
- * latency and torn writes).  Other components fork their own streams from
- * fl_world_seed().
+ * the network policy), one per node (the protocol's fl_rand_u64), "disk" (sync
+ * latency and torn writes) and "corrupt" (flipped bits of the corruption fault).  Other components
+ * fork their own streams from fl_world_seed().
  */
 #ifndef FL_CORE_WORLD_H
 #define FL_CORE_WORLD_H
@@ -22,10 +23,10 @@
 #include <stdint.h>
 
 #include "core/faultline.h"
+#include "core/record.h"
 #include "core/rng.h"
 
 #define FL_MAX_NODES 1000000
-#define FL_MAX_HOOKS 4
 
 typedef struct fl_world fl_world;
 
@@ -98,7 +99,7 @@ typedef struct fl_msg {
     void *body;
     uint32_t len;
     uint8_t fate;
-    uint8_t scripted_wait; /* scripted mode: waits in the soup for the script */
+    uint8_t held; /* held by the driver: no delivery event, waits to be named */
 } fl_msg;
 
 /* What the network policy decides about a message at send time. */
@@ -118,31 +119,30 @@ typedef struct fl_netpolicy {
     int (*on_deliver)(void *ctx, fl_world *w, const fl_msg *m);
 } fl_netpolicy;
 
-/* One step as hooks see it.  detail is valid during the call only. */
-typedef struct fl_step_info {
-    uint64_t step;
-    int64_t time_ns;
-    int kind;
-    int node, peer;
-    uint64_t msg_id;
-    const char *detail; /* "" when there is none */
-    uint64_t chain;     /* the digest chain after this step (step_end only) */
-} fl_step_info;
-
-/* Observers of a run: the trace printer, the recorder.  Any callback may be NULL.
- * Hooks only watch: they must not call back into the world except the const
- * accessors. */
-typedef struct fl_world_hooks {
+/* A driver decides when things happen; the world only steps.  The world's defaults
+ * (every callback NULL) are the automatic driver's: a message is delivered after a
+ * latency drawn from the link model (and the network policy), a timer fires after its
+ * delay (with the node's clock drift), a sync completes after a drawn disk latency.  The
+ * script driver (sim/run/) overrides them to hold messages, timers and syncs until its
+ * script names them.  Callbacks must not run protocol code themselves: they only
+ * decide, or remember, for later. */
+typedef struct fl_world_driver {
     void *ctx;
-    int want_states; /* nonzero: compute snapshots and call on_state */
-    void (*on_step_begin)(void *ctx, const fl_step_info *s);
-    void (*on_step_end)(void *ctx, const fl_step_info *s);
-    void (*on_send)(void *ctx, const fl_msg *m, const char *desc);
-    void (*on_fate)(void *ctx, const fl_msg *m, uint64_t step);
-    void (*on_log)(void *ctx, uint64_t step, int64_t time_ns, int node, int level,
-                   const char *text);
-    void (*on_state)(void *ctx, uint64_t step, int64_t time_ns, int node, const char *json);
-} fl_world_hooks;
+    /* A message was sent to another node: nonzero holds it in the soup with no
+     * delivery time, until fl_world_deliver() or fl_world_drop() names it. */
+    int (*hold_send)(void *ctx, fl_world *w, const fl_msg *m);
+    /* A timer was armed to fire after after_ns: FL_TIME_NEVER keeps it armed with no
+     * deadline (it fires only when forced); anything else is the virtual due time. */
+    int64_t (*timer_due)(void *ctx, const fl_world *w, int node, int64_t after_ns);
+    /* A sync was requested: nonzero means the driver completes it itself, with
+     * fl_world_complete_sync() (at the end of this step, or when a script says). */
+    int (*take_sync)(void *ctx, fl_world *w, int node, uint64_t sync_id);
+    /* The step's actions are done, before the digest, the state records and the
+     * observer. */
+    void (*on_step_end)(void *ctx, fl_world *w);
+} fl_world_driver;
+
+#define FL_TIME_NEVER INT64_MAX
 
 typedef struct fl_world_config {
     uint64_t seed;
@@ -158,7 +158,6 @@ typedef struct fl_world_config {
      * while virtual time is in [corrupt_from_ns, corrupt_to_ns) (to 0: always). */
     double corrupt;
     int64_t corrupt_from_ns, corrupt_to_ns;
-    int scripted; /* no automatic delivery or timers; see fl_world_script_* */
     int64_t until_ns;
     uint64_t max_steps;
 } fl_world_config;
@@ -169,9 +168,11 @@ typedef struct fl_world_config {
 fl_world *fl_world_new(const fl_world_config *cfg, char *err, size_t cap);
 void fl_world_free(fl_world *w);
 
-void fl_world_set_policy(fl_world *w, const fl_netpolicy *p); /* copied */
-/* Add an observer; at most FL_MAX_HOOKS.  Returns 0 or FL_ELIMIT. */
-int fl_world_add_hooks(fl_world *w, const fl_world_hooks *h);
+void fl_world_set_policy(fl_world *w, const fl_netpolicy *p);    /* copied */
+void fl_world_set_driver(fl_world *w, const fl_world_driver *d); /* copied */
+/* The run's record stream: add sinks before the first step.  The world emits the
+ * per-step records into it; the run layer adds run-level ones (record.h). */
+fl_stream *fl_world_stream(fl_world *w);
 
 /* Execute the next step.  Returns 1 if a step ran, 0 if the run has ended (outcome
  * decided: see fl_world_outcome). */
@@ -179,7 +180,8 @@ int fl_world_step(fl_world *w);
 /* Step until the run ends; returns the outcome. */
 int fl_world_run(fl_world *w);
 /* End the run now with the given outcome (used by script drivers and on errors); the
- * in-flight messages get their final fate.  Idempotent. */
+ * in-flight messages get their final fate.  Idempotent.  A step whose check fails
+ * ends the run itself: no caller needs to. */
 void fl_world_finish(fl_world *w, int outcome, const char *detail);
 
 /* ---- actions: things outside the protocol that happen at a time, as one step ---- */
@@ -202,10 +204,15 @@ int fl_world_set_drift(fl_world *w, int node, int32_t ppm);
 void fl_world_set_quiet_since(fl_world *w, int64_t t);
 /* Set the current step's events.detail text. */
 void fl_world_set_detail(fl_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Count a metric for the `metrics` table (name copied; same name adds up). */
-void fl_world_metric_add(fl_world *w, const char *name, int64_t delta);
+/* Metrics for the `metrics` table: one registry per run.  A name is interned once
+ * (copied) to an id; the hot path adds by id and never compares strings. */
+int fl_world_metric_id(fl_world *w, const char *name);
+void fl_world_metric_add_id(fl_world *w, int id, int64_t delta);
+void fl_world_metric_set_id(fl_world *w, int id, int64_t value);
+int64_t fl_world_metric_value(const fl_world *w, int id);
+void fl_world_metric_add(fl_world *w, const char *name, int64_t delta); /* by name */
 
-/* ---- scripted mode: the script driver executes steps directly ---- */
+/* ---- driving steps directly (the script driver) ---- */
 
 /* Advance the clock to t (>= now) without running anything. */
 void fl_world_advance(fl_world *w, int64_t t);
@@ -216,9 +223,14 @@ int fl_world_exec(fl_world *w, int kind, int node, int peer, fl_action_fn fn, vo
 /* The oldest in-flight message matching src/dst (0: any) and type (the first word of
  * its description; NULL: any), or NULL. */
 const fl_msg *fl_world_find_msg(fl_world *w, int src, int dst, const char *type);
-/* Within an action: deliver / drop a message of the soup (by id). */
+/* Within an action: deliver / drop a held message of the soup (by id). */
 int fl_world_deliver(fl_world *w, uint64_t msg_id);
 int fl_world_drop(fl_world *w, uint64_t msg_id, int fate);
+/* Within a step: complete sync sync_id of node (taken by the driver) now, calling the
+ * protocol's on_synced.  Does nothing when the node is down (a crash discarded it). */
+void fl_world_complete_sync(fl_world *w, int node, uint64_t sync_id);
+/* The oldest sync of node still pending, or 0. */
+uint64_t fl_world_oldest_sync(const fl_world *w, int node);
 /* In-flight message count. */
 size_t fl_world_in_flight(const fl_world *w);
 
@@ -242,6 +254,9 @@ const fl_cluster *fl_world_cluster(const fl_world *w);
 cJSON *fl_world_snapshot(const fl_world *w, int node);
 /* The same, but raw items the protocol pre-printed stay raw (for printing only). */
 cJSON *fl_world_snapshot_raw(const fl_world *w, int node);
+/* The description computed at the message's send when a sink wants descriptions
+ * (FL_REC_WANT_DESC), or NULL. */
+const char *fl_world_msg_desc(const fl_world *w, const fl_msg *m);
 /* Describe a message with the protocol's describe (or "msg <len> bytes"). */
 const char *fl_world_describe(const fl_world *w, const fl_msg *m, char *buf, size_t cap);
 /* The timer index named `name`, or -1. */
@@ -255,7 +270,8 @@ typedef struct fl_world_counts {
 } fl_world_counts;
 void fl_world_counts_get(const fl_world *w, fl_world_counts *c);
 
-/* Metrics in name order: calls fn for each. */
+/* Metrics in name order: calls fn for each.  After the run has ended this includes
+ * the world's own counters (msgs.*, node.*, disk.*). */
 void fl_world_metrics_each(const fl_world *w, void (*fn)(void *ctx, const char *name, int64_t v),
                            void *ctx);
 

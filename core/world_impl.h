@@ -21,7 +21,7 @@ enum ev_kind { EV_START = 1, EV_DELIVER, EV_TIMER, EV_SYNCED, EV_ACTION };
 
 /* timer_seq values that are not a pending event's seq */
 #define TIMER_UNARMED UINT64_MAX
-#define TIMER_ARMED_SCRIPTED (UINT64_MAX - 1) /* scripted mode: armed, never fires */
+#define TIMER_ARMED_HELD (UINT64_MAX - 1) /* armed with no deadline (driver's timer_due) */
 
 struct fl_node {
     fl_world *w;
@@ -33,7 +33,8 @@ struct fl_node {
      * was cancelled or re-armed, and is skipped.  No cancellation in the queue. */
     uint64_t timer_seq[FL_MAX_TIMERS];
     int64_t last_sync_done_ns; /* syncs of a node complete in order, across crashes */
-    uint32_t stale_syncs;      /* synced events still queued for syncs a crash discarded */
+    uint32_t queued_syncs;     /* synced events in the queue for this node */
+    uint32_t stale_syncs;      /* of which for syncs a crash discarded (the oldest ones) */
     fl_rng rng;
     fl_disk disk;
 };
@@ -55,6 +56,9 @@ typedef struct metric {
     int64_t value;
 } metric;
 
+/* The world's own counters, interned as metrics at creation and set at the run's end. */
+enum { WM_SENT, WM_DELIVERED, WM_DROPPED, WM_CRASHES, WM_RESTARTS, WM_LOST, WM_CORRUPT, WM_COUNT };
+
 /* Size classes for message bodies: 16 B << k, recycled through free lists so that a
  * steady stream of messages does not call malloc. */
 #define SOUP_CLASSES 13
@@ -67,15 +71,17 @@ struct fl_world {
     void *observer;
     fl_evq *q;
     fl_rng net_rng, disk_rng;
+    fl_rng corrupt_rng; /* its own stream: turning corruption on moves no sync time */
     fl_netpolicy policy;
-    fl_world_hooks hooks[FL_MAX_HOOKS];
-    int nhooks, want_states;
-    char **last_state; /* per node: last snapshot text, when want_states */
+    fl_world_driver drv;
+    fl_stream stream;
+    char **last_state; /* per node: last snapshot text, when a sink wants states */
 
     int64_t now_ns;
     uint64_t step; /* number of the step running, or of the next one */
     int in_step;
-    int step_begun; /* the hooks have heard this step's beginning */
+    int step_begun; /* the sinks have heard this step's beginning */
+    int emit_ready; /* fl_world_emit_init has run */
     int cur_kind, cur_node, cur_peer;
     uint64_t cur_msg_id;
     char detail[512];
@@ -86,6 +92,7 @@ struct fl_world {
     fl_msg *msgs;
     uint32_t nmsgs, msgs_cap, msg_free;
     uint32_t *msg_next_free;
+    char **msg_desc; /* by slot, only when a sink wants descriptions (emit.c) */
     void *body_free[SOUP_CLASSES];
     uint64_t next_msg_id;
     fl_world_counts counts;
@@ -93,8 +100,10 @@ struct fl_world {
     action *actions;
     uint32_t nactions, actions_cap, action_free;
 
-    metric *metrics;
+    metric *metrics;   /* by id, in interning order */
+    uint32_t *by_name; /* ids sorted by name */
     size_t nmetrics, metrics_cap;
+    int wm[WM_COUNT]; /* ids of the world's own counters */
 
     int outcome;
     int finished;
@@ -102,12 +111,6 @@ struct fl_world {
     uint64_t fail_step;
     int64_t fail_time_ns;
     char log_buf[1024];
-    /* scripted mode: syncs requested in this step, completed before it ends */
-    struct deferred_sync {
-        int node;
-        uint64_t id;
-    } * deferred;
-    size_t ndeferred, deferred_cap;
 };
 
 /* soup.c */
@@ -124,11 +127,21 @@ void fl_world_emit_fate(fl_world *w, const fl_msg *m);
 void fl_node_boot(fl_node *n);
 void fl_node_halt(fl_node *n); /* stop the protocol and discard memory and timers */
 
-/* world.c */
+/* emit.c: records into the world's stream */
 void fl_world_emit_log(fl_world *w, int node, int level, const char *text);
 void fl_world_emit_begin(fl_world *w);
 void fl_world_emit_state(fl_world *w, int node);
-void fl_world_defer_sync(fl_world *w, int node, uint64_t sync_id);
+void fl_world_emit_send(fl_world *w, fl_msg *m);
+void fl_world_emit_step_end(fl_world *w);
+int fl_world_emit_init(fl_world *w); /* before the first step: per-node state memory */
+void fl_world_emit_close(fl_world *w);
+
+/* metrics.c */
+int fl_world_metrics_init(fl_world *w);
+void fl_world_metrics_final(fl_world *w); /* the world's counters, at run end */
+void fl_world_metrics_close(fl_world *w);
+
+/* world.c */
 void fl_world_fold(fl_world *w, uint64_t v);
 int fl_world_schedule_delivery(fl_world *w, uint32_t slot);
 

@@ -33,17 +33,14 @@ static const char *const metric_names[FL_FAULT_STAT_COUNT][2] = {
 
 static void metric(fl_faults *f, int kind, int effective, int64_t delta)
 {
-    fl_world_metric_add(f->w, metric_names[kind][effective], delta);
+    fl_world_metric_add_id(f->w, f->mid[kind][effective], delta);
 }
 
 void fl_faults_count(fl_faults *f, int kind, int scheduled_too)
 {
     FL_ASSERT(kind >= 0 && kind < FL_FAULT_STAT_COUNT);
-    if (scheduled_too) {
-        f->st.scheduled[kind]++;
+    if (scheduled_too)
         metric(f, kind, 0, 1);
-    }
-    f->st.effective[kind]++;
     metric(f, kind, 1, 1);
 }
 
@@ -106,8 +103,7 @@ static void act_crash(fl_faults *f, const fl_fault *e, size_t i)
     }
     fl_world_set_detail(f->w, "crash %d: lost %llu unsynced bytes", e->node,
                         (unsigned long long)lost);
-    f->st.bytes_lost += lost;
-    fl_world_metric_add(f->w, "faults.crash.bytes_lost", (int64_t)lost);
+    fl_world_metric_add_id(f->w, f->mid_lost, (int64_t)lost);
     took_effect(f, i);
 }
 
@@ -208,12 +204,15 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
     f->s = s;
     f->len = len;
     f->cur = -1;
+    for (int k = 0; k < FL_FAULT_STAT_COUNT; k++)
+        for (int e = 0; e < 2; e++)
+            f->mid[k][e] = fl_world_metric_id(w, metric_names[k][e]);
+    f->mid_lost = fl_world_metric_id(w, "faults.crash.bytes_lost");
     if (net)
         f->net = *net;
     fl_faults_config c = {0};
     if (cfg)
-        c = *cfg;
-    fl_faults_swarm(&c, &f->net, fl_world_seed(w));
+        c = *cfg; /* swarm mode was applied by the caller, once */
     f->win_from_ns = c.window_to_ns > 0 ? c.window_from_ns : 0;
     f->win_to_ns = c.window_to_ns > 0 ? c.window_to_ns : INT64_MAX;
     if (schedule_entries(f, err, cap) != 0) {
@@ -223,12 +222,8 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
     uint64_t counts[FL_FAULT_KIND_COUNT] = {0};
     if (s)
         fl_schedule_count(s, counts);
-    for (int k = 0; k < FL_FAULT_STAT_COUNT; k++) {
-        f->st.scheduled[k] = k < FL_FAULT_KIND_COUNT ? counts[k] : 0;
-        metric(f, k, 0, (int64_t)f->st.scheduled[k]);
-        metric(f, k, 1, 0);
-    }
-    fl_world_metric_add(w, "faults.crash.bytes_lost", 0);
+    for (int k = 0; k < FL_FAULT_STAT_COUNT; k++)
+        metric(f, k, 0, k < FL_FAULT_KIND_COUNT ? (int64_t)counts[k] : 0);
     int64_t quiet =
         s ? fl_schedule_quiet_since(s, c.window_to_ns) : (c.window_to_ns > 0 ? c.window_to_ns : -1);
     if (quiet >= 0)
@@ -250,7 +245,11 @@ void fl_faults_free(fl_faults *f)
 
 void fl_faults_stats_get(const fl_faults *f, fl_faults_stats *st)
 {
-    *st = f->st;
+    for (int k = 0; k < FL_FAULT_STAT_COUNT; k++) {
+        st->scheduled[k] = (uint64_t)fl_world_metric_value(f->w, f->mid[k][0]);
+        st->effective[k] = (uint64_t)fl_world_metric_value(f->w, f->mid[k][1]);
+    }
+    st->bytes_lost = (uint64_t)fl_world_metric_value(f->w, f->mid_lost);
 }
 
 int fl_faults_took_effect(const fl_faults *f, size_t i)

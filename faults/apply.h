@@ -47,8 +47,8 @@ typedef struct fl_faults fl_faults;
  *   - fl_world_set_quiet_since() with fl_schedule_quiet_since(s, cfg->window_to_ns)
  *     when that is >= 0 (the liveness phase);
  *   - the scheduled counts as metrics.
- * cfg (may be NULL: no window) gives the window of the per-message faults and, with
- * cfg->swarm, lets fl_faults_swarm() switch and scale them from the seed.  Timer names
+ * cfg (may be NULL: no window) gives the window of the per-message faults; cfg and net
+ * are taken as they are (apply swarm mode to them first, once per run).  Timer names
  * of timeout entries are resolved against the world's protocol here.
  * Borrows w and s: both must outlive the returned object, and the object must outlive
  * every step of w (free it after the run, or after fl_world_free).  Returns NULL with a

@@ -29,7 +29,9 @@ struct fl_faults {
     int64_t win_from_ns, win_to_ns; /* per-message faults act in [from, to) */
     int16_t *timer;                 /* per entry: resolved timer index (timeouts) */
     uint8_t *took;                  /* per entry: took effect */
-    fl_faults_stats st;
+    /* The accounting lives in the run's metrics registry; these are its ids. */
+    int mid[FL_FAULT_STAT_COUNT][2]; /* [kind][0: scheduled, 1: effective] */
+    int mid_lost;                    /* faults.crash.bytes_lost */
 
     int64_t cur; /* schedule index of the partition in place, -1 when none */
     fl_past_partition *past;

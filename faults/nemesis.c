@@ -373,8 +373,7 @@ int fl_schedule_generate(const fl_faults_config *cfg_in, int nodes, uint64_t see
                  FL_CLOCK_MAX_PPM, (int)cfg_in->clock_max_ppm);
         return FL_EINVAL;
     }
-    fl_faults_config cfg = *cfg_in;
-    fl_faults_swarm(&cfg, NULL, seed);
+    fl_faults_config cfg = *cfg_in; /* swarm mode was applied by the caller, once */
     gen g;
     int rc = gen_init(&g, &cfg, nodes, seed, until_ns);
     if (rc == 0)

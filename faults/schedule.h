@@ -90,10 +90,9 @@ typedef struct fl_schedule fl_schedule;
 
 /* Generate the schedule of one run from the faults config, the node count, the seed
  * and the run length.  Each entry kind draws from its own stream forked from the seed
- * as ("faults", kind), so switching one kind on or off does not move the others; swarm
- * mode (cfg->swarm) first switches and scales kinds from the "swarm" stream (see
- * fl_faults_swarm).  Returns 0 and *out (free with fl_schedule_free), or FL_EINVAL /
- * FL_ELIMIT / FL_ENOMEM with a message in err. */
+ * as ("faults", kind), so switching one kind on or off does not move the others.  cfg
+ * is taken as it is: apply swarm mode to it first (fl_faults_swarm), once per run.  Returns 0 and
+ * *out (free with fl_schedule_free), or FL_EINVAL / FL_ELIMIT / FL_ENOMEM with a message in err. */
 int fl_schedule_generate(const fl_faults_config *cfg, int nodes, uint64_t seed, int64_t until_ns,
                          fl_schedule **out, char *err, size_t cap);
 

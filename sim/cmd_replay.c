@@ -15,7 +15,9 @@
 #include "sim/cli.h"
 #include "sim/load.h"
 #include "results/recorded.h"
-#include "sim/runner.h"
+#include "sim/run/chain_check.h"
+#include "sim/run/run.h"
+#include "sim/run/trace.h"
 
 static const char replay_usage[] =
     "usage: faultline replay DB RUN [--quiet]\n\n"
@@ -24,27 +26,7 @@ static const char replay_usage[] =
     "not, name the first step where the executions diverge (needs a run recorded with\n"
     "--record all).  Exit 0 when the run reproduces exactly, 1 when it does not.\n";
 
-/* Compares each step's chain value with the recorded one. */
-typedef struct chain_check {
-    const int64_t *chains;
-    size_t n;
-    int64_t first_bad; /* -1: none yet */
-    uint64_t want, got;
-} chain_check;
-
-static void on_step_end(void *ctx, const fl_step_info *s)
-{
-    chain_check *c = ctx;
-    if (c->first_bad >= 0 || s->step >= c->n)
-        return;
-    if ((uint64_t)c->chains[s->step] != s->chain) {
-        c->first_bad = (int64_t)s->step;
-        c->want = (uint64_t)c->chains[s->step];
-        c->got = s->chain;
-    }
-}
-
-static int report(const fl_recorded_run *rr, const fl_run_result *res, const chain_check *cc)
+static int report(const fl_recorded_run *rr, const fl_run_result *res, const fl_chain_check *cc)
 {
     if (strcmp(res->digest, rr->digest) == 0 && res->steps == rr->steps) {
         printf("replay: reproduced run %" PRId64 " exactly (digest %s, %" PRIu64 " steps)\n",
@@ -106,16 +88,22 @@ int fl_cmd_replay(int argc, char **argv)
         fl_recorded_close(&rr);
         return rc == FL_EDB ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
     }
-    chain_check cc = {.chains = rr.chains, .n = rr.nchains, .first_bad = -1};
-    fl_world_hooks h = {.ctx = &cc, .on_step_end = on_step_end};
-    fl_run_opts ro = {.seed = rr.seed,
+    fl_chain_check cc;
+    fl_trace trace;
+    fl_sink sinks[2];
+    size_t nsinks = 0;
+    fl_chain_check_sink(&cc, rr.chains, rr.nchains, &sinks[nsinks++]);
+    if (!quiet)
+        fl_trace_sink(&trace, stdout, L.proto->name, &sinks[nsinks++]);
+    fl_run_job job = {.sc = &L.sc,
+                      .protocol = L.proto,
+                      .seed = rr.seed,
                       .schedule_text = rr.schedule_json,
                       .schedule_len = rr.schedule_json ? strlen(rr.schedule_json) : 0,
-                      .trace = quiet ? NULL : stdout,
-                      .extra = &h};
+                      .sinks = sinks,
+                      .nsinks = nsinks};
     fl_run_result res;
-    int64_t run_id;
-    rc = fl_run_one(&L.sc, L.proto, &ro, &res, &run_id, err, sizeof err);
+    rc = fl_run(&job, &res, err, sizeof err);
     int ex;
     if (rc) {
         fl_cli_error("replay: %s", err);

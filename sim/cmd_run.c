@@ -18,7 +18,9 @@
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/load.h"
-#include "sim/runner.h"
+#include "sim/run/run.h"
+#include "sim/run/trace.h"
+#include "storage/recorder.h"
 
 static const char run_usage[] =
     "usage: faultline run [SCENARIO] [--seed N] [--schedule FILE] [--write-schedule FILE]\n"
@@ -87,10 +89,10 @@ static void on_watchdog(int sig)
 
 static void on_fatal(int sig)
 {
-    die_with(sig == SIGSEGV   ? "the protocol crashed (SIGSEGV): outcome crash"
-             : sig == SIGBUS  ? "the protocol crashed (SIGBUS): outcome crash"
-             : sig == SIGFPE  ? "the protocol crashed (SIGFPE): outcome crash"
-                              : "the protocol crashed (SIGILL): outcome crash");
+    die_with(sig == SIGSEGV  ? "the protocol crashed (SIGSEGV): outcome crash"
+             : sig == SIGBUS ? "the protocol crashed (SIGBUS): outcome crash"
+             : sig == SIGFPE ? "the protocol crashed (SIGFPE): outcome crash"
+                             : "the protocol crashed (SIGILL): outcome crash");
 }
 
 static void guard_run(int64_t watchdog_ms)
@@ -107,8 +109,8 @@ static void guard_run(int64_t watchdog_ms)
     sa.sa_handler = on_watchdog;
     sa.sa_flags = 0;
     sigaction(SIGALRM, &sa, NULL);
-    struct itimerval it = {.it_value = {.tv_sec = watchdog_ms / 1000,
-                                        .tv_usec = (watchdog_ms % 1000) * 1000}};
+    struct itimerval it = {
+        .it_value = {.tv_sec = watchdog_ms / 1000, .tv_usec = (watchdog_ms % 1000) * 1000}};
     setitimer(ITIMER_REAL, &it, NULL);
 }
 
@@ -118,8 +120,16 @@ static void unguard_run(void)
     setitimer(ITIMER_REAL, &none, NULL);
 }
 
-static int parse_args(int argc, char **argv, fl_load_opts *lo, fl_run_opts *ro,
-                      const char **db_path, const char **schedule_path)
+/* What the command line asks of the run, besides the scenario. */
+typedef struct run_args {
+    uint64_t seed;
+    int record; /* FL_RECORD_*, with --db */
+    int trace;
+    const char *write_schedule_path;
+} run_args;
+
+static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, const char **db_path,
+                      const char **schedule_path)
 {
     static const struct option opts[] = {{"seed", required_argument, 0, 's'},
                                          {"schedule", required_argument, 0, 'S'},
@@ -158,7 +168,7 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, fl_run_opts *ro,
             ro->record = strcmp(optarg, "all") == 0 ? FL_RECORD_ALL : FL_RECORD_NONE;
             break;
         case 't':
-            ro->trace = stdout;
+            ro->trace = 1;
             break;
         case 'p':
             lo->plugin_path = optarg;
@@ -191,40 +201,70 @@ static int exit_for(int rc)
                : FL_EXIT_INTERNAL;
 }
 
+/* Execute the run with its sinks: the trace on stdout, the recorder. */
+static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_run_result *res,
+                   int64_t *run_id, char *err, size_t cap)
+{
+    fl_trace trace;
+    fl_recorder *rec = NULL;
+    fl_sink sinks[2];
+    size_t n = 0;
+    if (ra->trace)
+        fl_trace_sink(&trace, stdout, L->proto->name, &sinks[n++]);
+    if (L->db) {
+        fl_run_meta meta = {.scenario_id = scenario_id, .origin = FL_ORIGIN_RUN};
+        int rc = fl_recorder_begin(L->db, &meta, ra->record, &rec, err, cap);
+        if (rc)
+            return rc;
+        fl_recorder_sink(rec, &sinks[n++]);
+    }
+    fl_run_job job = {.sc = &L->sc,
+                      .protocol = L->proto,
+                      .seed = ra->seed,
+                      .schedule_text = L->schedule_text,
+                      .schedule_len = L->schedule_len,
+                      .write_schedule_path = ra->write_schedule_path,
+                      .sinks = sinks,
+                      .nsinks = n};
+    guard_run(L->sc.watchdog_ms);
+    int rc = fl_run(&job, res, err, cap);
+    unguard_run();
+    if (rc == 0 && rec)
+        rc = fl_recorder_end(rec, run_id, err, cap);
+    fl_recorder_free(rec);
+    return rc;
+}
+
 int fl_cmd_run(int argc, char **argv)
 {
     fl_load_opts lo = {0};
-    fl_run_opts ro = {.seed = 1, .record = FL_RECORD_ALL};
+    run_args ra = {.seed = 1, .record = FL_RECORD_ALL};
     const char *db_path = NULL, *schedule_path = NULL;
-    int ex = parse_args(argc, argv, &lo, &ro, &db_path, &schedule_path);
+    int ex = parse_args(argc, argv, &lo, &ra, &db_path, &schedule_path);
     if (ex)
         return ex < 0 ? FL_EXIT_OK : ex;
     fl_loaded L;
     char err[1024];
+    int64_t scenario_id = 0;
     int rc = fl_load(&lo, &L, err, sizeof err);
     if (rc == 0 && schedule_path)
         rc = fl_load_file(schedule_path, &L.schedule_text, &L.schedule_len, err, sizeof err);
     if (rc == 0 && db_path)
-        rc = fl_load_open_db(&L, db_path, &ro.scenario_id, err, sizeof err);
+        rc = fl_load_open_db(&L, db_path, &scenario_id, err, sizeof err);
     if (rc) {
         fl_cli_error("%s", err);
         fl_load_close(&L);
         return exit_for(rc);
     }
-    ro.schedule_text = L.schedule_text;
-    ro.schedule_len = L.schedule_len;
-    ro.db = L.db;
-    guard_run(L.sc.watchdog_ms);
     fl_run_result res;
     int64_t run_id = 0;
-    rc = fl_run_one(&L.sc, L.proto, &ro, &res, &run_id, err, sizeof err);
-    unguard_run();
+    rc = execute(&L, &ra, scenario_id, &res, &run_id, err, sizeof err);
     if (rc) {
         fl_cli_error("run: %s", err);
         fl_load_close(&L);
         return exit_for(rc);
     }
-    fl_run_print_summary(stdout, &L.sc, L.proto, ro.seed, &res);
+    fl_run_print_summary(stdout, &L.sc, L.proto, ra.seed, &res);
     if (db_path)
         printf("recorded: run %lld in %s\n", (long long)run_id, db_path);
     fflush(stdout);

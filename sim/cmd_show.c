@@ -13,7 +13,7 @@
 
 #include "core/error.h"
 #include "sim/cli.h"
-#include "sim/trace.h"
+#include "sim/run/trace.h"
 #include "storage/db.h"
 
 static const char show_usage[] =
@@ -69,13 +69,13 @@ static int print_step(stream *st, const char *proto, char *err, size_t cap)
 {
     fl_db_cursor *e = st[EV].c;
     int64_t step = fl_db_cursor_int(e, 0), t = fl_db_cursor_int(e, 1);
-    fl_step_info si = {.step = (uint64_t)step,
-                       .time_ns = t,
-                       .kind = fl_step_kind_parse(fl_db_cursor_text(e, 2)),
-                       .node = (int)fl_db_cursor_int(e, 3),
-                       .peer = (int)fl_db_cursor_int(e, 4),
-                       .msg_id = (uint64_t)fl_db_cursor_int(e, 5),
-                       .detail = fl_db_cursor_text(e, 6) ? fl_db_cursor_text(e, 6) : ""};
+    fl_rec_step si = {.step = (uint64_t)step,
+                      .time_ns = t,
+                      .kind = fl_step_kind_parse(fl_db_cursor_text(e, 2)),
+                      .node = (int)fl_db_cursor_int(e, 3),
+                      .peer = (int)fl_db_cursor_int(e, 4),
+                      .msg_id = (uint64_t)fl_db_cursor_int(e, 5),
+                      .detail = fl_db_cursor_text(e, 6) ? fl_db_cursor_text(e, 6) : ""};
     fl_trace_step_line(stdout, &si);
     int rc = 0;
     while (rc == 0 && step_of(&st[LOG]) == step) {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/scenario.h"
+#include "sim/run/scenario.h"
 #include "storage/db.h"
 
 #define FL_LOAD_MAX_SETS 64

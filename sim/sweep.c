@@ -25,12 +25,11 @@
 
 #include "core/error.h"
 #include "core/world.h"
-#include "sim/runner.h"
+#include "sim/run/run.h"
+#include "sim/run/wire.h"
 #include "storage/recorder.h"
 
 #define QD 2 /* seeds in flight per worker */
-
-_Static_assert(sizeof(fl_sweep_frame) < 4096, "a frame must fit one atomic pipe write");
 
 typedef struct worker {
     pid_t pid; /* 0: slot empty */
@@ -40,8 +39,7 @@ typedef struct worker {
     int qn;
     int64_t cur_start_us; /* when q[0] started (about) */
     int killed_hang;
-    size_t have;
-    fl_sweep_frame buf;
+    fl_wire_buf in; /* bytes read from the worker, not yet a whole run */
 } worker;
 
 typedef struct sweep {
@@ -137,24 +135,23 @@ static void fail_stop(sweep *s, int rc, const char *msg)
             kill(s->w[i].pid, SIGKILL);
 }
 
-static void record_metric(void *ctx, const char *name, int64_t v)
-{
-    fl_rec_metric(ctx, name, v);
-}
-
 static int insert_bare(sweep *s, const fl_sweep_frame *f, char *err, size_t cap)
 {
     fl_run_meta meta = {
-        .sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id, .seed = f->seed};
+        .sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id, .origin = FL_ORIGIN_SWEEP};
     fl_recorder *r = NULL;
-    fl_run_result res;
-    fl_sweep_result_of_frame(f, &res);
-    int rc = fl_rec_begin(s->c->db, &meta, FL_RECORD_NONE, &r, err, cap);
+    int rc = fl_recorder_begin(s->c->db, &meta, FL_RECORD_NONE, &r, err, cap);
     if (rc == 0) {
-        fl_sweep_frame_metrics(f, record_metric, r);
-        rc = fl_rec_end(r, &res, NULL, err, cap);
+        fl_sink k;
+        fl_recorder_sink(r, &k);
+        rc = fl_wire_replay(f->bytes, f->len, &k);
+        if (rc == FL_EPARSE)
+            snprintf(err, cap, "sweep: seed %llu: malformed frames from the worker",
+                     (unsigned long long)f->seed);
+        else
+            rc = fl_recorder_end(r, NULL, err, cap);
     }
-    fl_rec_free(r);
+    fl_recorder_free(r);
     return rc;
 }
 
@@ -164,7 +161,8 @@ static int rerunnable(int outcome)
     return outcome != FL_OUTCOME_CRASH && outcome != FL_OUTCOME_HANG && outcome != FL_OUTCOME_ERROR;
 }
 
-static void handle_result(sweep *s, const fl_sweep_frame *f)
+/* Takes ownership of f's bytes. */
+static void handle_result(sweep *s, fl_sweep_frame *f)
 {
     int failed = f->outcome != FL_OUTCOME_OK;
     s->done++;
@@ -187,9 +185,12 @@ static void handle_result(sweep *s, const fl_sweep_frame *f)
             s->later_cap = cap;
         }
         s->later[s->nlater++] = *f;
+        f->bytes = NULL;
     } else {
         char err[512];
-        if (insert_bare(s, f, err, sizeof err)) {
+        int rc = insert_bare(s, f, err, sizeof err);
+        fl_sweep_frame_close(f);
+        if (rc) {
             fail_stop(s, FL_EDB, err);
             return;
         }
@@ -217,10 +218,10 @@ static void feed(sweep *s, worker *w)
     }
 }
 
-static void on_frame(sweep *s, worker *w)
+static void on_frame(sweep *s, worker *w, fl_sweep_frame *f)
 {
-    const fl_sweep_frame *f = &w->buf;
     if (w->qn == 0 || w->q[0] != f->seed) {
+        fl_sweep_frame_close(f);
         fail_stop(s, FL_EINTERNAL, "sweep: a worker answered for a seed it was not given");
         return;
     }
@@ -229,22 +230,51 @@ static void on_frame(sweep *s, worker *w)
     handle_result(s, f);
 }
 
+/* The whole runs in w->in, in order. */
+static void take_runs(sweep *s, worker *w)
+{
+    size_t off = 0;
+    for (;;) {
+        fl_sweep_frame f;
+        size_t used = 0;
+        int rc = fl_sweep_frame_take(w->in.p + off, w->in.len - off, &f, &used);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            fail_stop(s, FL_EINTERNAL, "sweep: malformed frames from a worker");
+            w->in.len = 0;
+            return;
+        }
+        off += used;
+        on_frame(s, w, &f);
+    }
+    memmove(w->in.p, w->in.p + off, w->in.len - off);
+    w->in.len -= off;
+}
+
 /* Read what the worker wrote; 1 at EOF. */
 static int drain(sweep *s, worker *w)
 {
     for (;;) {
-        ssize_t n = read(w->res_fd, (char *)&w->buf + w->have, sizeof w->buf - w->have);
+        if (w->in.cap - w->in.len < 65536) {
+            size_t ncap = w->in.cap ? w->in.cap * 2 : 131072;
+            uint8_t *p = realloc(w->in.p, ncap);
+            if (!p) {
+                fail_stop(s, FL_ENOMEM, "sweep: out of memory");
+                return 1;
+            }
+            w->in.p = p;
+            w->in.cap = ncap;
+        }
+        ssize_t n = read(w->res_fd, w->in.p + w->in.len, w->in.cap - w->in.len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return 0; /* EAGAIN */
         if (n == 0)
             return 1;
-        w->have += (size_t)n;
-        if (w->have == sizeof w->buf) {
-            w->have = 0;
-            on_frame(s, w);
-        }
+        w->in.len += (size_t)n;
+        take_runs(s, w);
     }
 }
 
@@ -283,6 +313,7 @@ static void close_worker(worker *w)
         close(w->res_fd);
     w->cmd_fd = w->res_fd = -1;
     w->pid = 0;
+    fl_wire_buf_close(&w->in);
 }
 
 static int spawn(sweep *s, worker *w)
@@ -373,7 +404,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
         drain(s, w);
         if (w->qn > 0) {
             uint64_t seed = w->q[0];
-            fl_sweep_frame f;
+            fl_sweep_frame f = {0};
             char detail[256];
             int record = 1;
             if (w->killed_hang) {
@@ -393,6 +424,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
             }
             if (record)
                 handle_result(s, &f);
+            fl_sweep_frame_close(&f);
             for (int i = 1; i < w->qn; i++)
                 push_retry(s, w->q[i]);
         }
@@ -481,6 +513,26 @@ static int cmp_frame(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Re-execute seed with full recording into the sweep's database. */
+static int record_full(sweep *s, uint64_t seed, fl_run_result *res, char *err, size_t cap)
+{
+    fl_run_meta meta = {
+        .sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id, .origin = FL_ORIGIN_SWEEP};
+    fl_recorder *rec = NULL;
+    int rc = fl_recorder_begin(s->c->db, &meta, FL_RECORD_ALL, &rec, err, cap);
+    if (rc == 0) {
+        fl_sink k;
+        fl_recorder_sink(rec, &k);
+        fl_run_job job = {
+            .sc = s->c->sc, .protocol = s->c->proto, .seed = seed, .sinks = &k, .nsinks = 1};
+        rc = fl_run(&job, res, err, cap);
+        if (rc == 0)
+            rc = fl_recorder_end(rec, NULL, err, cap);
+    }
+    fl_recorder_free(rec);
+    return rc;
+}
+
 static void record_later(sweep *s)
 {
     if (s->nlater)
@@ -490,15 +542,9 @@ static void record_later(sweep *s)
                 s->nlater == 1 ? "" : "s");
     for (size_t i = 0; i < s->nlater && !s->st->interrupted && !s->rc; i++) {
         const fl_sweep_frame *f = &s->later[i];
-        fl_run_opts o = {.seed = f->seed,
-                         .db = s->c->db,
-                         .scenario_id = s->c->scenario_id,
-                         .sweep_id = s->c->sweep_id,
-                         .record = FL_RECORD_ALL};
         fl_run_result r;
         char err[512];
-        int64_t run_id = 0;
-        if (fl_run_one(s->c->sc, s->c->proto, &o, &r, &run_id, err, sizeof err) == 0) {
+        if (record_full(s, f->seed, &r, err, sizeof err) == 0) {
             s->st->recorded++;
             if (strcmp(r.digest, f->digest) != 0) {
                 s->st->mismatches++;
@@ -591,6 +637,8 @@ int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_
     signal(SIGPIPE, old_pipe);
     free(s.w);
     free(s.retry);
+    for (size_t i = 0; i < s.nlater; i++)
+        fl_sweep_frame_close(&s.later[i]);
     free(s.later);
     if (s.rc)
         snprintf(err, cap, "%s", s.err);

@@ -3,8 +3,8 @@
  * libevent loop in the parent, and the parent as the only writer of the database.
  *
  * Seeds go to a worker over its own pipe (a few in flight so it never waits); the
- * worker runs each with fl_run_one (no database) and answers with one fixed-size
- * fl_sweep_frame per seed on its result pipe.  A worker killed by a signal costs the
+ * worker runs each with fl_run (no database) and streams the run's records back, in
+ * the wire encoding (sim/run/wire.h), on its result pipe.  A worker killed by a signal costs the
  * seed it was running (outcome crash); a seed over the scenario's wall watchdog gets
  * its worker SIGKILLed (outcome hang); either way a new worker takes over.  Failing
  * seeds are re-executed afterwards in the parent with full recording (--record
@@ -16,29 +16,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/scenario.h"
+#include "sim/run/scenario.h"
 #include "storage/db.h"
 
 enum { FL_SWEEP_RECORD_NONE = 0, FL_SWEEP_RECORD_FAILURES, FL_SWEEP_RECORD_ALL };
 
-/* One seed's result, worker -> parent.  Fixed size (< PIPE_BUF, so one atomic write). */
+/* One seed's run as it reached the parent: the wire frames (sim/run/wire.h) of its
+ * run-level records -- RUN_BEGIN, the METRICs, RUN_END -- and the fields the parent
+ * acts on.  A worker writes a run's frames in one write, after its RUN_END. */
 typedef struct fl_sweep_frame {
     uint64_t seed;
-    int32_t outcome; /* enum fl_outcome */
-    int32_t pad;
-    uint64_t steps;
-    int64_t sim_time_ns;
-    uint64_t msgs_sent, msgs_delivered, msgs_dropped, faults;
-    int64_t wall_us;
-    int64_t fail_step, fail_time_ns;
+    int outcome; /* enum fl_outcome */
     char digest[17];
-    char check_name[64];
-    char detail[256];
-    /* The run's metrics as "name=value\n" lines (fault accounting, protocol counters),
-     * so that a sweep's runs can be asked in SQL what they exercised.  Lines that do not
-     * fit are left out (nmetrics_dropped says how many). */
-    uint32_t nmetrics_dropped;
-    char metrics[3000];
+    uint8_t *bytes; /* owned: free with fl_sweep_frame_close */
+    size_t len;
 } fl_sweep_frame;
 
 typedef struct fl_sweep_cfg {
@@ -81,13 +72,12 @@ _Noreturn void fl_sweep_worker_main(const fl_sweep_cfg *c, int cmd_fd, int res_f
 /* Whole reads/writes, retrying on EINTR; -1 on EOF or error. */
 int fl_sweep_read_full(int fd, void *p, size_t n);
 int fl_sweep_write_full(int fd, const void *p, size_t n);
-/* A frame back into a result (pointers into f). */
-struct fl_run_result;
-void fl_sweep_result_of_frame(const fl_sweep_frame *f, struct fl_run_result *r);
-/* Call fn for each metric of the frame. */
-void fl_sweep_frame_metrics(const fl_sweep_frame *f,
-                            void (*fn)(void *ctx, const char *name, int64_t v), void *ctx);
+/* Take the frame of one run from the start of buf[0..len): 1 and *f (its bytes
+ * copied), 0 when no run is complete yet, FL_EPARSE for a malformed stream.  *used
+ * gets the bytes the run took. */
+int fl_sweep_frame_take(const uint8_t *buf, size_t len, fl_sweep_frame *f, size_t *used);
 /* A frame for a seed that produced no result (crash, hang, error). */
-void fl_sweep_frame_failure(fl_sweep_frame *f, uint64_t seed, int outcome, const char *detail);
+int fl_sweep_frame_failure(fl_sweep_frame *f, uint64_t seed, int outcome, const char *detail);
+void fl_sweep_frame_close(fl_sweep_frame *f);
 
 #endif /* FL_SIM_SWEEP_H */

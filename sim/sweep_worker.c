@@ -1,7 +1,8 @@
 /*
  * sweep_worker.c -- the worker side of a sweep (see sweep.h): read seeds from the
- * command pipe until EOF, run each with fl_run_one (no database), answer each with one
- * fl_sweep_frame.  The worker dies with the parent (PR_SET_PDEATHSIG) and ignores SIGINT.
+ * command pipe until EOF, run each with fl_run (no database) and stream its run-level
+ * records back in the wire encoding; a run's frames go in one write.  The worker dies with the
+ * parent (PR_SET_PDEATHSIG) and ignores SIGINT.
  */
 #include "sim/sweep.h"
 
@@ -14,7 +15,9 @@
 #include <unistd.h>
 
 #include "core/world.h"
-#include "sim/runner.h"
+#include "core/error.h"
+#include "sim/run/run.h"
+#include "sim/run/wire.h"
 
 int fl_sweep_read_full(int fd, void *p, size_t n)
 {
@@ -44,77 +47,83 @@ int fl_sweep_write_full(int fd, const void *p, size_t n)
     return 0;
 }
 
-/* Append one metric line to the frame being built (ctx), if it fits. */
-static void frame_metric(void *ctx, const char *name, int64_t v)
+/* ---- frames: a run's run-level records in the wire encoding ---- */
+
+typedef struct frames {
+    fl_wire_buf buf;
+    int fd, rc;
+} frames;
+
+/* Encode; at RUN_END send the run's frames in one write. */
+static int frames_consume(void *ctx, const fl_record *r)
 {
-    fl_sweep_frame *f = ctx;
-    size_t len = strlen(f->metrics), room = sizeof f->metrics - len;
-    int n = snprintf(f->metrics + len, room, "%s=%lld\n", name, (long long)v);
-    if (n < 0 || (size_t)n >= room) {
-        f->metrics[len] = '\0';
-        f->nmetrics_dropped++;
+    frames *f = ctx;
+    fl_record copy = *r;
+    if (r->kind == FL_REC_RUN_BEGIN)
+        copy.u.begin.schedule_json = NULL; /* a bare row keeps no schedule: the seed has it */
+    int rc = fl_wire_put(&f->buf, &copy);
+    if (rc)
+        return rc;
+    if (r->kind == FL_REC_RUN_END) {
+        rc = fl_sweep_write_full(f->fd, f->buf.p, f->buf.len) ? FL_EIO : 0;
+        f->buf.len = 0;
     }
+    return rc;
 }
 
-void fl_sweep_frame_metrics(const fl_sweep_frame *f,
-                            void (*fn)(void *ctx, const char *name, int64_t v), void *ctx)
+int fl_sweep_frame_take(const uint8_t *buf, size_t len, fl_sweep_frame *f, size_t *used)
 {
-    char name[128];
-    for (const char *p = f->metrics; *p;) {
-        const char *eq = strchr(p, '='), *nl = strchr(p, '\n');
-        if (!eq || !nl || eq > nl || (size_t)(eq - p) >= sizeof name)
-            return;
-        memcpy(name, p, (size_t)(eq - p));
-        name[eq - p] = '\0';
-        fn(ctx, name, strtoll(eq + 1, NULL, 10));
-        p = nl + 1;
-    }
-}
-
-/* Fill the result part of f (its metrics were filled during the run). */
-static void frame_from_result(fl_sweep_frame *f, uint64_t seed, const fl_run_result *r)
-{
-    f->seed = seed;
-    f->outcome = r->outcome;
-    f->steps = r->steps;
-    f->sim_time_ns = r->sim_time_ns;
-    f->msgs_sent = r->msgs_sent;
-    f->msgs_delivered = r->msgs_delivered;
-    f->msgs_dropped = r->msgs_dropped;
-    f->faults = r->faults;
-    f->wall_us = r->wall_us;
-    f->fail_step = r->fail_step;
-    f->fail_time_ns = r->fail_time_ns;
-    snprintf(f->digest, sizeof f->digest, "%s", r->digest);
-    snprintf(f->check_name, sizeof f->check_name, "%s", r->check_name ? r->check_name : "");
-    snprintf(f->detail, sizeof f->detail, "%s", r->detail ? r->detail : "");
-}
-
-void fl_sweep_result_of_frame(const fl_sweep_frame *f, fl_run_result *r)
-{
-    memset(r, 0, sizeof *r);
-    r->outcome = f->outcome;
-    r->check_name = f->check_name;
-    r->detail = f->detail;
-    r->fail_step = f->fail_step;
-    r->fail_time_ns = f->fail_time_ns;
-    r->steps = f->steps;
-    r->sim_time_ns = f->sim_time_ns;
-    r->msgs_sent = f->msgs_sent;
-    r->msgs_delivered = f->msgs_delivered;
-    r->msgs_dropped = f->msgs_dropped;
-    r->faults = f->faults;
-    r->wall_us = f->wall_us;
-    memcpy(r->digest, f->digest, sizeof r->digest);
-}
-
-void fl_sweep_frame_failure(fl_sweep_frame *f, uint64_t seed, int outcome, const char *detail)
-{
+    fl_wire_scratch sc;
+    size_t off = 0;
     memset(f, 0, sizeof *f);
+    for (;;) {
+        fl_record r;
+        long n = fl_wire_get(buf + off, len - off, &r, &sc);
+        if (n <= 0)
+            return (int)n; /* 0: not complete yet */
+        off += (size_t)n;
+        if (r.kind == FL_REC_RUN_BEGIN)
+            f->seed = r.u.begin.seed;
+        if (r.kind != FL_REC_RUN_END)
+            continue;
+        f->outcome = r.u.end->outcome;
+        memcpy(f->digest, r.u.end->digest, sizeof f->digest);
+        if (!(f->bytes = malloc(off)))
+            return FL_ENOMEM;
+        memcpy(f->bytes, buf, off);
+        f->len = off;
+        *used = off;
+        return 1;
+    }
+}
+
+int fl_sweep_frame_failure(fl_sweep_frame *f, uint64_t seed, int outcome, const char *detail)
+{
+    fl_run_result res;
+    memset(&res, 0, sizeof res);
+    memset(f, 0, sizeof *f);
+    res.outcome = outcome;
+    res.fail_step = res.fail_time_ns = -1;
+    snprintf(res.detail, sizeof res.detail, "%s", detail);
+    fl_wire_buf b = {0};
+    fl_record begin = {.kind = FL_REC_RUN_BEGIN}, end = {.kind = FL_REC_RUN_END};
+    begin.u.begin.seed = seed;
+    end.u.end = &res;
+    if (fl_wire_put(&b, &begin) || fl_wire_put(&b, &end)) {
+        fl_wire_buf_close(&b);
+        return FL_ENOMEM;
+    }
     f->seed = seed;
     f->outcome = outcome;
-    f->fail_step = f->fail_time_ns = -1;
-    snprintf(f->detail, sizeof f->detail, "%s", detail);
+    f->bytes = b.p;
+    f->len = b.len;
+    return 0;
+}
+
+void fl_sweep_frame_close(fl_sweep_frame *f)
+{
+    free(f->bytes);
+    memset(f, 0, sizeof *f);
 }
 
 _Noreturn void fl_sweep_worker_main(const fl_sweep_cfg *c, int cmd_fd, int res_fd, pid_t parent)
@@ -138,20 +147,27 @@ _Noreturn void fl_sweep_worker_main(const fl_sweep_cfg *c, int cmd_fd, int res_f
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(0);
+    frames fr = {.fd = res_fd};
+    fl_sink sink = {.name = "sweep frames",
+                    .wants = FL_REC_BIT(FL_REC_RUN_BEGIN) | FL_REC_BIT(FL_REC_METRIC) |
+                             FL_REC_BIT(FL_REC_RUN_END),
+                    .ctx = &fr,
+                    .consume = frames_consume};
     for (;;) {
         uint64_t seed;
         if (fl_sweep_read_full(cmd_fd, &seed, sizeof seed))
             _exit(0);
-        fl_sweep_frame f;
-        memset(&f, 0, sizeof f);
-        fl_run_opts o = {.seed = seed, .metric = frame_metric, .metric_ctx = &f};
+        fl_run_job job = {
+            .sc = c->sc, .protocol = c->proto, .seed = seed, .sinks = &sink, .nsinks = 1};
         fl_run_result r;
         char err[256];
-        if (fl_run_one(c->sc, c->proto, &o, &r, NULL, err, sizeof err) == 0)
-            frame_from_result(&f, seed, &r);
-        else
-            fl_sweep_frame_failure(&f, seed, FL_OUTCOME_ERROR, err);
-        if (fl_sweep_write_full(res_fd, &f, sizeof f))
-            _exit(0);
+        fr.buf.len = 0;
+        if (fl_run(&job, &r, err, sizeof err) != 0) {
+            fl_sweep_frame f;
+            if (fl_sweep_frame_failure(&f, seed, FL_OUTCOME_ERROR, err) ||
+                fl_sweep_write_full(res_fd, f.bytes, f.len))
+                _exit(0);
+            fl_sweep_frame_close(&f);
+        }
     }
 }

@@ -176,12 +176,6 @@ static int check_kind(fl_db *db, enum db_kind kind, int64_t version, char *err, 
                 db->path, (long long)version, FL_VERSION, FL_DB_SCHEMA_VERSION);
         return FL_ESCHEMA;
     }
-    if (kind == DB_OURS && version < FL_DB_SCHEMA_VERSION && db->flags == FL_DB_READONLY) {
-        set_err(err, cap,
-                "%s: schema version %lld is older than %d; open it for writing to migrate",
-                db->path, (long long)version, FL_DB_SCHEMA_VERSION);
-        return FL_ESCHEMA;
-    }
     if (kind == DB_OURS && version < 1) {
         set_err(err, cap, "%s: bad schema_version %lld in meta", db->path, (long long)version);
         return FL_ESCHEMA;

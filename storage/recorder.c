@@ -1,10 +1,10 @@
 /*
  * recorder.c -- one run into the database (see recorder.h).
  *
- * Hot path: every step of a FL_RECORD_ALL run calls on_step_end, and most send a
- * message or two, so the hooks bind values to statements prepared once (persistent)
- * and step them inside the run's single transaction: no SQL text, no allocation per
- * row except the copy of a message's description held until its fate is known.
+ * Hot path: every step of a FL_RECORD_ALL run gives a step_end record, and most send a
+ * message or two, so the sink binds values to statements prepared once (persistent)
+ * and steps them inside the run's single transaction: no SQL text, no allocation per
+ * row.  A message's row is written from its fate record, which carries every column.
  *
  * Invariants: r->rc != 0 means some insert failed; from then on nothing more is
  * written, and fl_rec_end rolls back.  r->in_txn says whether we own an open
@@ -22,7 +22,6 @@
 #include <sqlite3.h>
 
 #include "core/error.h"
-#include "storage/pending.h"
 
 #ifndef FL_VERSION
 #define FL_VERSION "unknown"
@@ -57,9 +56,12 @@ struct fl_recorder {
     int in_txn;
     int ended;
     int64_t run_id;
-    fl_run_meta meta; /* schedule_json points to our copy */
+    fl_run_meta meta;
+    uint64_t seed;
+    char *schedule_json; /* from the run_begin record */
+    int have_result;
+    fl_run_result res; /* from the run_end record */
     sqlite3_stmt *st[ST_COUNT];
-    fl_pending pending;
     uint64_t log_seq, rows;
     rec_fault *faults;
     size_t nfaults, faults_cap;
@@ -118,13 +120,10 @@ static void bind_opt_text(sqlite3_stmt *st, int idx, const char *s)
         sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
 }
 
-/* ---- hooks ---- */
+/* ---- the sink ---- */
 
-static void on_step_end(void *ctx, const fl_step_info *s)
+static void on_step_end(fl_recorder *r, const fl_rec_step *s)
 {
-    fl_recorder *r = ctx;
-    if (r->rc != 0)
-        return;
     sqlite3_stmt *st = r->st[ST_EVENT];
     sqlite3_bind_int64(st, 1, r->run_id);
     sqlite3_bind_int64(st, 2, (int64_t)s->step);
@@ -138,94 +137,119 @@ static void on_step_end(void *ctx, const fl_step_info *s)
     run_insert(r, ST_EVENT, "events");
 }
 
-static void on_send(void *ctx, const fl_msg *m, const char *desc)
+static void on_fate(fl_recorder *r, const fl_rec_msg *m)
 {
-    fl_recorder *r = ctx;
-    if (r->rc != 0 || desc == NULL)
-        return;
-    if (fl_pending_put(&r->pending, m->id, desc, strlen(desc)) != 0)
-        fail(r, FL_ENOMEM, "messages: out of memory for message %llu", (unsigned long long)m->id);
+    sqlite3_stmt *st = r->st[ST_MESSAGE];
+    const char *desc = m->desc;
+    size_t type_len = desc != NULL ? strcspn(desc, " ") : 0;
+    sqlite3_bind_int64(st, 1, r->run_id);
+    sqlite3_bind_int64(st, 2, (int64_t)m->id);
+    sqlite3_bind_int(st, 3, m->src);
+    sqlite3_bind_int(st, 4, m->dst);
+    if (type_len > 0)
+        sqlite3_bind_text(st, 5, desc, (int)type_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_int64(st, 6, (int64_t)m->sent_step);
+    sqlite3_bind_int64(st, 7, m->sent_ns);
+    sqlite3_bind_int64(st, 8, m->deliver_ns);
+    sqlite3_bind_text(st, 9, fl_fate_name(m->fate), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, (int64_t)m->fate_step);
+    bind_opt_text(st, 11, desc);
+    run_insert(r, ST_MESSAGE, "messages");
 }
 
-static void on_fate(void *ctx, const fl_msg *m, uint64_t step)
-{
-    fl_recorder *r = ctx;
-    char *desc;
-    size_t len;
-    /* Take it even after an error, so the map does not keep growing. */
-    fl_pending_take(&r->pending, m->id, &desc, &len);
-    if (r->rc == 0) {
-        sqlite3_stmt *st = r->st[ST_MESSAGE];
-        size_t type_len = desc != NULL ? strcspn(desc, " ") : 0;
-        sqlite3_bind_int64(st, 1, r->run_id);
-        sqlite3_bind_int64(st, 2, (int64_t)m->id);
-        sqlite3_bind_int(st, 3, m->src);
-        sqlite3_bind_int(st, 4, m->dst);
-        if (type_len > 0)
-            sqlite3_bind_text(st, 5, desc, (int)type_len, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, 5);
-        sqlite3_bind_int64(st, 6, (int64_t)m->sent_step);
-        sqlite3_bind_int64(st, 7, m->sent_ns);
-        sqlite3_bind_int64(st, 8, m->deliver_ns);
-        sqlite3_bind_text(st, 9, fl_fate_name(m->fate), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, (int64_t)step);
-        if (desc != NULL)
-            sqlite3_bind_text(st, 11, desc, (int)len, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, 11);
-        run_insert(r, ST_MESSAGE, "messages");
-    }
-    free(desc);
-}
-
-static void on_log(void *ctx, uint64_t step, int64_t time_ns, int node, int level, const char *text)
+static void on_log(fl_recorder *r, const fl_rec_log *l)
 {
     static const char *const level_names[] = {"debug", "info", "warn"};
-    fl_recorder *r = ctx;
-    (void)time_ns;
-    if (r->rc != 0)
-        return;
     sqlite3_stmt *st = r->st[ST_LOG];
-    const char *lname = level >= 0 && level <= 2 ? level_names[level] : "other";
+    const char *lname = l->level >= 0 && l->level <= 2 ? level_names[l->level] : "other";
     sqlite3_bind_int64(st, 1, r->run_id);
-    sqlite3_bind_int64(st, 2, (int64_t)step);
+    sqlite3_bind_int64(st, 2, (int64_t)l->step);
     sqlite3_bind_int64(st, 3, (int64_t)r->log_seq++);
-    bind_opt_int(st, 4, node, 0);
+    bind_opt_int(st, 4, l->node, 0);
     sqlite3_bind_text(st, 5, lname, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, text != NULL ? text : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, l->text != NULL ? l->text : "", -1, SQLITE_STATIC);
     run_insert(r, ST_LOG, "logs");
 }
 
-static void on_state(void *ctx, uint64_t step, int64_t time_ns, int node, const char *json)
+static void on_state(fl_recorder *r, const fl_rec_state *s)
 {
-    fl_recorder *r = ctx;
-    (void)time_ns;
-    if (r->rc != 0 || json == NULL)
-        return;
     sqlite3_stmt *st = r->st[ST_SNAPSHOT];
     sqlite3_bind_int64(st, 1, r->run_id);
-    sqlite3_bind_int64(st, 2, (int64_t)step);
-    sqlite3_bind_int(st, 3, node);
-    sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)s->step);
+    sqlite3_bind_int(st, 3, s->node);
+    sqlite3_bind_text(st, 4, s->json, -1, SQLITE_STATIC);
     run_insert(r, ST_SNAPSHOT, "snapshots");
 }
 
-void fl_rec_hooks(fl_recorder *r, fl_world_hooks *h)
+static char *dup_str(const char *s);
+static void keep_metric(fl_recorder *r, const char *name, int64_t value);
+static void keep_fault(fl_recorder *r, const fl_rec_fault *f);
+
+static void on_begin(fl_recorder *r, const fl_rec_run_begin *b)
 {
-    memset(h, 0, sizeof *h);
-    h->ctx = r;
-    if (r->level != FL_RECORD_ALL)
-        return;
-    h->want_states = 1;
-    h->on_step_end = on_step_end;
-    h->on_send = on_send;
-    h->on_fate = on_fate;
-    h->on_log = on_log;
-    h->on_state = on_state;
+    r->seed = b->seed;
+    free(r->schedule_json);
+    r->schedule_json = dup_str(b->schedule_json);
+    if (b->schedule_json != NULL && r->schedule_json == NULL)
+        fail(r, FL_ENOMEM, "record: out of memory");
+}
+
+static int consume(void *ctx, const fl_record *rec)
+{
+    fl_recorder *r = ctx;
+    if (r->rc != 0)
+        return r->rc;
+    switch (rec->kind) {
+    case FL_REC_RUN_BEGIN:
+        on_begin(r, &rec->u.begin);
+        break;
+    case FL_REC_STEP_END:
+        on_step_end(r, &rec->u.step);
+        break;
+    case FL_REC_FATE:
+        on_fate(r, &rec->u.msg);
+        break;
+    case FL_REC_LOG:
+        on_log(r, &rec->u.log);
+        break;
+    case FL_REC_STATE:
+        on_state(r, &rec->u.state);
+        break;
+    case FL_REC_FAULT:
+        keep_fault(r, &rec->u.fault);
+        break;
+    case FL_REC_METRIC:
+        keep_metric(r, rec->u.metric.name, rec->u.metric.value);
+        break;
+    case FL_REC_RUN_END:
+        r->res = *rec->u.end;
+        r->have_result = 1;
+        break;
+    default:
+        break;
+    }
+    return r->rc;
+}
+
+void fl_recorder_sink(fl_recorder *r, fl_sink *out)
+{
+    uint32_t wants = FL_REC_BIT(FL_REC_RUN_BEGIN) | FL_REC_BIT(FL_REC_FAULT) |
+                     FL_REC_BIT(FL_REC_METRIC) | FL_REC_BIT(FL_REC_RUN_END);
+    if (r->level == FL_RECORD_ALL)
+        wants |= FL_REC_BIT(FL_REC_STEP_END) | FL_REC_BIT(FL_REC_FATE) | FL_REC_BIT(FL_REC_LOG) |
+                 FL_REC_BIT(FL_REC_STATE) | FL_REC_WANT_DESC;
+    *out = (fl_sink){.name = "recorder", .wants = wants, .ctx = r, .consume = consume};
 }
 
 /* ---- faults and metrics: kept in memory, written at the end ---- */
+
+const char *fl_origin_name(int origin)
+{
+    static const char *const names[] = {"sweep", "run", "replay", "shrink"};
+    return origin >= 0 && origin < 4 ? names[origin] : "run";
+}
 
 static char *dup_str(const char *s)
 {
@@ -250,16 +274,11 @@ static int reserve(void **arr, size_t n, size_t *cap, size_t size)
     return 0;
 }
 
-void fl_rec_metric(fl_recorder *r, const char *name, int64_t value)
+/* Metric records come once per name (the run's registry is unique by name). */
+static void keep_metric(fl_recorder *r, const char *name, int64_t value)
 {
-    if (r->rc != 0 || name == NULL)
+    if (name == NULL)
         return;
-    for (size_t i = 0; i < r->nmetrics; i++) {
-        if (strcmp(r->metrics[i].name, name) == 0) {
-            r->metrics[i].value += value;
-            return;
-        }
-    }
     char *copy = dup_str(name);
     if (copy == NULL ||
         reserve((void **)&r->metrics, r->nmetrics, &r->metrics_cap, sizeof *r->metrics) != 0) {
@@ -270,14 +289,11 @@ void fl_rec_metric(fl_recorder *r, const char *name, int64_t value)
     r->metrics[r->nmetrics++] = (rec_metric){copy, value};
 }
 
-void fl_rec_fault(fl_recorder *r, int64_t seq, int64_t at_ns, const char *kind,
-                  const char *spec_json, int took_effect)
+static void keep_fault(fl_recorder *r, const fl_rec_fault *in)
 {
-    if (r->rc != 0)
-        return;
-    rec_fault f = {seq, at_ns, dup_str(kind != NULL ? kind : ""), dup_str(spec_json),
-                   took_effect != 0};
-    if (f.kind == NULL || (spec_json != NULL && f.spec == NULL) ||
+    rec_fault f = {(int64_t)in->seq, in->at_ns, dup_str(in->kind != NULL ? in->kind : ""),
+                   dup_str(in->spec), in->took_effect != 0};
+    if (f.kind == NULL || (in->spec != NULL && f.spec == NULL) ||
         reserve((void **)&r->faults, r->nfaults, &r->faults_cap, sizeof *r->faults) != 0) {
         free(f.kind);
         free(f.spec);
@@ -320,8 +336,8 @@ static int begin_all(fl_recorder *r)
     return r->rc;
 }
 
-int fl_rec_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder **out, char *err,
-                 size_t cap)
+int fl_recorder_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder **out, char *err,
+                      size_t cap)
 {
     *out = NULL;
     if (level != FL_RECORD_NONE && level != FL_RECORD_ALL) {
@@ -344,35 +360,33 @@ int fl_rec_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder **ou
     r->h = fl_db_sqlite(db);
     r->level = level;
     r->meta = *meta;
-    r->meta.schedule_json = dup_str(meta->schedule_json);
-    if (meta->schedule_json != NULL && r->meta.schedule_json == NULL)
-        fail(r, FL_ENOMEM, "record: out of memory");
-    if (r->rc == 0 && level == FL_RECORD_ALL)
+    if (level == FL_RECORD_ALL)
         begin_all(r);
     if (r->rc != 0) {
         int rc = r->rc;
         if (err != NULL && cap > 0)
             snprintf(err, cap, "%s", r->err);
-        fl_rec_free(r);
+        fl_recorder_free(r);
         return rc;
     }
     *out = r;
     return 0;
 }
 
-static void bind_run(sqlite3_stmt *st, const fl_recorder *r, const fl_run_result *res)
+static void bind_run(sqlite3_stmt *st, const fl_recorder *r)
 {
+    const fl_run_result *res = &r->res;
     if (r->level == FL_RECORD_ALL)
         sqlite3_bind_int64(st, 1, r->run_id);
     else
         sqlite3_bind_null(st, 1); /* SQLite picks max(id) + 1 */
     bind_opt_int(st, 2, r->meta.sweep_id, 0);
     sqlite3_bind_int64(st, 3, r->meta.scenario_id);
-    sqlite3_bind_int64(st, 4, (int64_t)r->meta.seed);
-    if (r->meta.schedule_json != NULL)
-        sqlite3_bind_text(st, 5, r->meta.schedule_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (int64_t)r->seed);
+    if (r->schedule_json != NULL)
+        sqlite3_bind_text(st, 5, r->schedule_json, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, fl_outcome_name(res->outcome), -1, SQLITE_STATIC);
-    bind_opt_text(st, 7, res->check_name);
+    bind_opt_text(st, 7, res->check);
     bind_opt_text(st, 8, res->detail);
     bind_opt_int(st, 9, res->fail_step, -1);
     bind_opt_int(st, 10, res->fail_time_ns, -1);
@@ -386,20 +400,22 @@ static void bind_run(sqlite3_stmt *st, const fl_recorder *r, const fl_run_result
     sqlite3_bind_text(st, 18, res->digest, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 19, r->level == FL_RECORD_ALL ? "all" : "none", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 20, FL_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 21, fl_origin_name(r->meta.origin), -1, SQLITE_STATIC);
+    bind_opt_int(st, 22, r->meta.parent_run, 0);
 }
 
-static int insert_run(fl_recorder *r, const fl_run_result *res)
+static int insert_run(fl_recorder *r)
 {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(
         r->h,
         "INSERT INTO runs(id, sweep_id, scenario_id, seed, schedule_json, outcome, check_name,"
         " detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent, msgs_delivered,"
-        " msgs_dropped, faults, wall_us, digest, recorded, version) VALUES"
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run) VALUES"
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         -1, &st, NULL);
     if (rc == SQLITE_OK) {
-        bind_run(st, r, res);
+        bind_run(st, r);
         rc = sqlite3_step(st);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
@@ -459,15 +475,17 @@ static void rollback(fl_recorder *r)
     r->in_txn = 0;
 }
 
-int fl_rec_end(fl_recorder *r, const fl_run_result *res, int64_t *run_id, char *err, size_t cap)
+int fl_recorder_end(fl_recorder *r, int64_t *run_id, char *err, size_t cap)
 {
     int rc = SQLITE_OK;
     if (r->ended)
-        fail(r, FL_EINVAL, "record: fl_rec_end called twice");
+        fail(r, FL_EINVAL, "record: fl_recorder_end called twice");
+    if (!r->have_result)
+        fail(r, FL_EINTERNAL, "record: the run ended without its result");
     r->ended = 1;
     if (r->rc == 0 && !r->in_txn)
         begin_txn(r);
-    if (r->rc == 0 && (rc = insert_run(r, res)) != SQLITE_OK)
+    if (r->rc == 0 && (rc = insert_run(r)) != SQLITE_OK)
         fail_sqlite(r, rc, "runs");
     if (r->rc == 0 && (rc = insert_faults(r)) != SQLITE_OK)
         fail_sqlite(r, rc, "faults");
@@ -487,14 +505,13 @@ int fl_rec_end(fl_recorder *r, const fl_run_result *res, int64_t *run_id, char *
     return 0;
 }
 
-void fl_rec_free(fl_recorder *r)
+void fl_recorder_free(fl_recorder *r)
 {
     if (r == NULL)
         return;
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(r->st[i]);
     rollback(r);
-    fl_pending_close(&r->pending);
     for (size_t i = 0; i < r->nfaults; i++) {
         free(r->faults[i].kind);
         free(r->faults[i].spec);
@@ -503,11 +520,11 @@ void fl_rec_free(fl_recorder *r)
         free(r->metrics[i].name);
     free(r->faults);
     free(r->metrics);
-    free((char *)r->meta.schedule_json);
+    free(r->schedule_json);
     free(r);
 }
 
-uint64_t fl_rec_rows(const fl_recorder *r)
+uint64_t fl_recorder_rows(const fl_recorder *r)
 {
     return r->rows;
 }

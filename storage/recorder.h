@@ -1,10 +1,11 @@
 /*
  * recorder.h -- writing one run into a faultline database.
  *
- * A recorder listens to a world through fl_world_hooks and turns what it hears into
- * rows: one `events` row per step, one `messages` row per message once its fate is
- * known, `snapshots` when a node's state changed, `logs` for protocol log lines; plus
- * the `faults` and `metrics` the caller hands over, and finally the `runs` row.
+ * A recorder is a sink of a run's record stream (core/record.h) and turns the records
+ * into rows: one `events` row per step, one `messages` row per message once its fate
+ * is known (the fate record carries everything the row needs), `snapshots` when a
+ * node's state changed, `logs` for protocol log lines, the `faults` and `metrics` of
+ * the run's end, and finally the `runs` row.
  *
  * A run is all or nothing: everything goes into one transaction that commits in
  * fl_rec_end(), so an aborted run (fl_rec_free() before fl_rec_end()) leaves no trace
@@ -22,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/record.h"
 #include "core/world.h"
 #include "storage/db.h"
 
@@ -29,52 +31,40 @@ typedef struct fl_recorder fl_recorder;
 
 enum { FL_RECORD_NONE = 0, FL_RECORD_ALL = 1 }; /* NONE: only runs (+ metrics, faults) */
 
+/* Where a run comes from: the `runs.origin` column. */
+enum fl_origin { FL_ORIGIN_SWEEP = 0, FL_ORIGIN_RUN, FL_ORIGIN_REPLAY, FL_ORIGIN_SHRINK };
+const char *fl_origin_name(int origin);
+
 typedef struct fl_run_meta {
     int64_t sweep_id; /* 0: none -> NULL */
     int64_t scenario_id;
-    uint64_t seed;             /* stored as a signed 64-bit integer (bit pattern kept) */
-    const char *schedule_json; /* may be NULL; copied */
+    int origin;         /* enum fl_origin */
+    int64_t parent_run; /* the run this one re-executes or shrinks; 0: none -> NULL */
 } fl_run_meta;
 
-typedef struct fl_run_result {
-    int outcome;                     /* enum fl_outcome; fl_outcome_name() gives the text */
-    const char *check_name, *detail; /* may be NULL or "" (stored as NULL) */
-    int64_t fail_step, fail_time_ns; /* -1 when none -> NULL */
-    uint64_t steps;
-    int64_t sim_time_ns;
-    uint64_t msgs_sent, msgs_delivered, msgs_dropped, faults;
-    int64_t wall_us;
-    char digest[17]; /* 16 lowercase hex digits */
-} fl_run_result;
-
 /* Start recording a run at `level` (FL_RECORD_*).  Borrows db, which must outlive the
- * recorder; copies meta.  On success *out is the recorder (free with fl_rec_free()). */
-int fl_rec_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder **out, char *err,
-                 size_t cap);
+ * recorder; copies meta.  On success *out is the recorder (free with
+ * fl_recorder_free()).  The run's seed and schedule come with its RUN_BEGIN record. */
+int fl_recorder_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder **out, char *err,
+                      size_t cap);
 
-/* Fill h with callbacks that record into r (want_states = level == ALL).  With
- * FL_RECORD_NONE every callback is NULL (so the caller need not add them to the world at
- * all, which spares it describing every message).  Hooks cannot fail: the first error is kept
- * and reported by fl_rec_end(); later rows are skipped. */
-void fl_rec_hooks(fl_recorder *r, fl_world_hooks *h);
+/* The recorder as a sink of the run's records (core/record.h).  With FL_RECORD_NONE it
+ * wants only the run-level kinds (begin, faults, metrics, end), so a run that records
+ * nothing per step has no description or snapshot made for it.  The sink's first error
+ * is kept and reported by fl_recorder_end(); later rows are skipped. */
+void fl_recorder_sink(fl_recorder *r, fl_sink *out);
 
-/* A counter for the `metrics` table; the same name again adds to it.  Name copied. */
-void fl_rec_metric(fl_recorder *r, const char *name, int64_t value);
-/* One entry of the materialised fault schedule.  kind and spec_json are copied;
- * spec_json may be NULL. */
-void fl_rec_fault(fl_recorder *r, int64_t seq, int64_t at_ns, const char *kind,
-                  const char *spec_json, int took_effect);
-
-/* Write the runs row and COMMIT; the run's id goes to *run_id.  If anything failed
- * earlier (or now), everything is rolled back and the first error is returned.  Call
- * at most once; free the recorder afterwards either way. */
-int fl_rec_end(fl_recorder *r, const fl_run_result *res, int64_t *run_id, char *err, size_t cap);
+/* Write the runs row (from the RUN_END record), the faults and metrics, and COMMIT;
+ * the run's id goes to *run_id.  If anything failed earlier (or now), everything is
+ * rolled back and the first error is returned.  Call at most once; free the recorder
+ * afterwards either way. */
+int fl_recorder_end(fl_recorder *r, int64_t *run_id, char *err, size_t cap);
 
 /* Roll back what was not committed and free.  NULL ok. */
-void fl_rec_free(fl_recorder *r);
+void fl_recorder_free(fl_recorder *r);
 
-/* Rows written so far by the hooks (events + messages + snapshots + logs): for
- * progress output and benchmarks. */
-uint64_t fl_rec_rows(const fl_recorder *r);
+/* Rows written so far per step (events + messages + snapshots + logs): for progress
+ * output and benchmarks. */
+uint64_t fl_recorder_rows(const fl_recorder *r);
 
 #endif /* FL_STORAGE_RECORDER_H */

@@ -138,6 +138,56 @@ static const char schema_v1[] =
     "  SELECT run_id, step, node, json_extract(state, '$.term') AS term\n"
     "  FROM snapshots WHERE json_extract(state, '$.role') = 'leader';\n";
 
+/* v2 (the run pipeline): where a run comes from (origin, parent_run), a recording that
+ * is still to come (recorded = 'pending'), and a plugin's path kept beside the
+ * scenario's identity instead of inside its hash.  SQLite cannot change a CHECK
+ * constraint in place, so runs is rebuilt; the views that read it go with it.  v1 had
+ * no re-executions in the database: a run with a sweep is the sweep's own, any other
+ * came from `run --db`. */
+static const char schema_v2[] =
+    "DROP VIEW failing_runs;\n"
+    "DROP VIEW outcome_counts;\n"
+    "CREATE TABLE runs_v2(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  sweep_id INTEGER REFERENCES sweeps(id),\n"
+    "  scenario_id INTEGER NOT NULL REFERENCES scenarios(id),\n"
+    "  seed INTEGER NOT NULL,\n"
+    "  schedule_json TEXT,\n"
+    "  outcome TEXT NOT NULL,\n"
+    "  check_name TEXT,\n"
+    "  detail TEXT,\n"
+    "  fail_step INTEGER,\n"
+    "  fail_time_ns INTEGER,\n"
+    "  steps INTEGER NOT NULL,\n"
+    "  sim_time_ns INTEGER NOT NULL,\n"
+    "  msgs_sent INTEGER NOT NULL,\n"
+    "  msgs_delivered INTEGER NOT NULL,\n"
+    "  msgs_dropped INTEGER NOT NULL,\n"
+    "  faults INTEGER NOT NULL,\n"
+    "  wall_us INTEGER,\n"
+    "  digest TEXT NOT NULL,\n"
+    "  recorded TEXT NOT NULL CHECK (recorded IN ('all', 'none', 'pending')),\n"
+    "  version TEXT NOT NULL,\n"
+    "  origin TEXT NOT NULL DEFAULT 'run'\n"
+    "    CHECK (origin IN ('sweep', 'run', 'replay', 'shrink')),\n"
+    "  parent_run INTEGER REFERENCES runs(id)\n"
+    ");\n"
+    "INSERT INTO runs_v2 SELECT id, sweep_id, scenario_id, seed, schedule_json, outcome,\n"
+    "  check_name, detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent,\n"
+    "  msgs_delivered, msgs_dropped, faults, wall_us, digest, recorded, version,\n"
+    "  CASE WHEN sweep_id IS NULL THEN 'run' ELSE 'sweep' END, NULL FROM runs;\n"
+    "DROP TABLE runs;\n"
+    "ALTER TABLE runs_v2 RENAME TO runs;\n"
+    "CREATE INDEX runs_by_sweep ON runs(sweep_id, seed);\n"
+    "CREATE INDEX runs_by_scenario ON runs(scenario_id, seed);\n"
+    "CREATE INDEX runs_by_parent ON runs(parent_run) WHERE parent_run IS NOT NULL;\n"
+    "ALTER TABLE scenarios ADD COLUMN plugin_path TEXT;\n"
+    "CREATE VIEW failing_runs AS\n"
+    "  SELECT * FROM runs WHERE outcome <> 'ok';\n"
+    "CREATE VIEW outcome_counts AS\n"
+    "  SELECT outcome, count(*) AS n FROM runs GROUP BY outcome;\n";
+
 const char *const fl_db_migrations[FL_DB_SCHEMA_VERSION] = {
     schema_v1,
+    schema_v2,
 };

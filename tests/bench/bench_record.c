@@ -30,7 +30,7 @@
 
 /* One synthetic step: everything either side inserts for it. */
 typedef struct syn {
-    fl_step_info info;
+    fl_rec_step info;
     fl_msg sent, settled; /* settled: the message whose fate is known now (id 0: none) */
     char desc[96], settled_desc[96], state[160], log[64];
     int node, has_log;
@@ -45,14 +45,14 @@ static void describe(uint64_t id, char *buf, size_t cap)
 static void make_step(uint64_t s, syn *y)
 {
     y->node = (int)(s % 5) + 1;
-    y->info = (fl_step_info){.step = s,
-                             .time_ns = (int64_t)s * 997,
-                             .kind = FL_STEP_DELIVER,
-                             .node = y->node,
-                             .peer = (int)((s + 3) % 5) + 1,
-                             .msg_id = s,
-                             .detail = "",
-                             .chain = s * UINT64_C(0x9e3779b97f4a7c15)};
+    y->info = (fl_rec_step){.step = s,
+                            .time_ns = (int64_t)s * 997,
+                            .kind = FL_STEP_DELIVER,
+                            .node = y->node,
+                            .peer = (int)((s + 3) % 5) + 1,
+                            .msg_id = s,
+                            .detail = "",
+                            .chain = s * UINT64_C(0x9e3779b97f4a7c15)};
     y->sent = (fl_msg){.id = s + 1,
                        .src = y->node,
                        .dst = y->node % 5 + 1,
@@ -103,41 +103,77 @@ static fl_db *fresh_db(const char *dir, const char *name, char *path, size_t cap
 
 /* ---- the recorder ---- */
 
+/* Hand one record to the recorder's sink, as a run's stream does. */
+static void give(const fl_sink *k, const fl_record *x)
+{
+    if (k->wants & FL_REC_BIT(x->kind))
+        k->consume(k->ctx, x);
+}
+
+static void give_msg(const fl_sink *k, int kind, const fl_msg *m, uint64_t step, const char *desc)
+{
+    fl_record x = {.kind = kind};
+    x.u.msg = (fl_rec_msg){.id = m->id,
+                           .src = m->src,
+                           .dst = m->dst,
+                           .sent_step = m->sent_step,
+                           .sent_ns = m->sent_ns,
+                           .deliver_ns = m->deliver_ns,
+                           .fate = m->fate,
+                           .fate_step = step,
+                           .desc = desc};
+    give(k, &x);
+}
+
 static uint64_t run_recorder(fl_db *db, uint64_t steps)
 {
     char err[256];
     fl_recorder *r;
-    fl_world_hooks h;
+    fl_sink k;
     int64_t sc = 0, id;
-    fl_run_meta meta = {.seed = 1};
+    fl_run_meta meta = {.origin = FL_ORIGIN_RUN};
     syn y;
     if (fl_db_scenario_id(db, "bench", "{}", &sc, err, sizeof err) != 0 ||
-        (meta.scenario_id = sc, fl_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err)) != 0) {
+        (meta.scenario_id = sc, fl_recorder_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err)) !=
+            0) {
         fprintf(stderr, "bench_record: %s\n", err);
         exit(2);
     }
-    fl_rec_hooks(r, &h);
+    fl_recorder_sink(r, &k);
+    fl_record x = {.kind = FL_REC_RUN_BEGIN};
+    x.u.begin.seed = 1;
+    give(&k, &x);
     for (uint64_t s = 0; s < steps; s++) {
         make_step(s, &y);
-        h.on_send(h.ctx, &y.sent, y.desc);
+        give_msg(&k, FL_REC_SEND, &y.sent, s, y.desc);
         if (y.settled.id != 0)
-            h.on_fate(h.ctx, &y.settled, s);
-        if (y.has_log)
-            h.on_log(h.ctx, s, y.info.time_ns, y.node, FL_LOG_INFO, y.log);
-        h.on_state(h.ctx, s, y.info.time_ns, y.node, y.state);
-        h.on_step_end(h.ctx, &y.info);
+            give_msg(&k, FL_REC_FATE, &y.settled, s, y.settled_desc);
+        if (y.has_log) {
+            x = (fl_record){.kind = FL_REC_LOG};
+            x.u.log = (fl_rec_log){s, y.info.time_ns, y.node, FL_LOG_INFO, y.log};
+            give(&k, &x);
+        }
+        x = (fl_record){.kind = FL_REC_STATE};
+        x.u.state = (fl_rec_state){s, y.info.time_ns, y.node, y.state};
+        give(&k, &x);
+        x = (fl_record){.kind = FL_REC_STEP_END};
+        x.u.step = y.info;
+        give(&k, &x);
     }
-    uint64_t rows = fl_rec_rows(r);
+    uint64_t rows = fl_recorder_rows(r);
     fl_run_result res = {.outcome = FL_OUTCOME_OK,
                          .fail_step = -1,
                          .fail_time_ns = -1,
                          .steps = steps,
                          .digest = "0000000000000000"};
-    if (fl_rec_end(r, &res, &id, err, sizeof err) != 0) {
+    x = (fl_record){.kind = FL_REC_RUN_END};
+    x.u.end = &res;
+    give(&k, &x);
+    if (fl_recorder_end(r, &id, err, sizeof err) != 0) {
         fprintf(stderr, "bench_record: %s\n", err);
         exit(2);
     }
-    fl_rec_free(r);
+    fl_recorder_free(r);
     return rows;
 }
 

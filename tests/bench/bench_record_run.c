@@ -2,7 +2,7 @@
  * bench_record_run.c -- recording a real run, end to end, against the ceiling.
  *
  * 1. Run the echo protocol (5 nodes) with recording `all` into a fresh database and
- *    time the whole run: the engine, the hooks, the JSON snapshots and the inserts.
+ *    time the whole run: the engine, the record stream, the JSON snapshots and the inserts.
  * 2. Copy exactly the rows that run wrote (events, messages, snapshots, logs) into
  *    memory, and time inserting them into a second fresh database of the same schema
  *    with one prepared statement per table in one transaction: the bare loop.
@@ -71,12 +71,15 @@ static double recorded_run(fl_db *db, int64_t sim_ns, uint64_t *steps)
     double t0 = now_s();
     fl_world *w = fl_world_new(&cfg, err, sizeof err);
     fl_recorder *rec = NULL;
-    fl_run_meta meta = {.scenario_id = sid, .seed = 1};
-    if (!w || fl_rec_begin(db, &meta, FL_RECORD_ALL, &rec, err, sizeof err))
+    fl_run_meta meta = {.scenario_id = sid, .origin = FL_ORIGIN_RUN};
+    if (!w || fl_recorder_begin(db, &meta, FL_RECORD_ALL, &rec, err, sizeof err))
         die("begin", err);
-    fl_world_hooks h;
-    fl_rec_hooks(rec, &h);
-    fl_world_add_hooks(w, &h);
+    fl_sink k;
+    fl_recorder_sink(rec, &k);
+    fl_stream_add(fl_world_stream(w), &k);
+    fl_record x = {.kind = FL_REC_RUN_BEGIN};
+    x.u.begin.seed = 1;
+    fl_stream_emit(fl_world_stream(w), &x);
     fl_world_run(w);
     fl_run_result res = {.outcome = fl_world_outcome(w),
                          .fail_step = -1,
@@ -85,9 +88,12 @@ static double recorded_run(fl_db *db, int64_t sim_ns, uint64_t *steps)
                          .sim_time_ns = fl_world_now(w),
                          .digest = "0000000000000000"};
     int64_t run_id;
-    if (fl_rec_end(rec, &res, &run_id, err, sizeof err))
+    x = (fl_record){.kind = FL_REC_RUN_END};
+    x.u.end = &res;
+    fl_stream_emit(fl_world_stream(w), &x);
+    if (fl_recorder_end(rec, &run_id, err, sizeof err))
         die("end", err);
-    fl_rec_free(rec);
+    fl_recorder_free(rec);
     *steps = fl_world_steps(w);
     fl_world_free(w);
     return now_s() - t0;
@@ -199,7 +205,7 @@ int main(int argc, char **argv)
     printf("  steps %llu, rows %zu (%.2f rows/step), %.0f bytes/step in the database\n",
            (unsigned long long)steps, total, (double)total / (double)steps,
            (double)bytes / (double)steps);
-    printf("  recorded run: %.0f steps/s, %.0f rows/s (engine + hooks + inserts)\n",
+    printf("  recorded run: %.0f steps/s, %.0f rows/s (engine + record stream + inserts)\n",
            steps_rate[ROUNDS / 2], rec_rate[ROUNDS / 2]);
     printf("  bare loop:    %.0f rows/s (the same rows, prepared inserts, one transaction)\n",
            bare_rate[ROUNDS / 2]);

@@ -151,46 +151,41 @@ typedef struct rec {
     int64_t now_ns;
 } rec;
 
-static void rec_step_begin(void *ctx, const fl_step_info *s)
-{
-    ((rec *)ctx)->now_ns = s->time_ns;
-}
-
-static void rec_step_end(void *ctx, const fl_step_info *s)
+static int rec_consume(void *ctx, const fl_record *x)
 {
     rec *r = ctx;
-    r->steps = realloc(r->steps, (r->nsteps + 1) * sizeof *r->steps);
-    rstep *st = &r->steps[r->nsteps++];
-    st->kind = s->kind;
-    st->node = s->node;
-    st->time_ns = s->time_ns;
-    snprintf(st->detail, sizeof st->detail, "%s", s->detail);
-}
-
-static void rec_send(void *ctx, const fl_msg *m, const char *desc)
-{
-    rec *r = ctx;
-    ck_assert_uint_eq(m->id, r->nmsgs + 1);
-    r->msgs = realloc(r->msgs, (r->nmsgs + 1) * sizeof *r->msgs);
-    r->msgs[r->nmsgs++] = (rmsg){m->src, m->dst, FL_FATE_IN_FLIGHT, m->sent_ns, -1};
-}
-
-static void rec_fate(void *ctx, const fl_msg *m, uint64_t step)
-{
-    rec *r = ctx;
-    r->msgs[m->id - 1].fate = m->fate;
-    r->msgs[m->id - 1].end_ns = r->now_ns;
+    if (x->kind == FL_REC_STEP_BEGIN) {
+        r->now_ns = x->u.step.time_ns;
+    } else if (x->kind == FL_REC_STEP_END) {
+        const fl_rec_step *s = &x->u.step;
+        r->steps = realloc(r->steps, (r->nsteps + 1) * sizeof *r->steps);
+        rstep *st = &r->steps[r->nsteps++];
+        st->kind = s->kind;
+        st->node = s->node;
+        st->time_ns = s->time_ns;
+        snprintf(st->detail, sizeof st->detail, "%s", s->detail);
+    } else if (x->kind == FL_REC_SEND) {
+        const fl_rec_msg *m = &x->u.msg;
+        ck_assert_uint_eq(m->id, r->nmsgs + 1);
+        r->msgs = realloc(r->msgs, (r->nmsgs + 1) * sizeof *r->msgs);
+        r->msgs[r->nmsgs++] = (rmsg){m->src, m->dst, FL_FATE_IN_FLIGHT, m->sent_ns, -1};
+    } else if (x->kind == FL_REC_FATE) {
+        const fl_rec_msg *m = &x->u.msg;
+        r->msgs[m->id - 1].fate = m->fate;
+        r->msgs[m->id - 1].end_ns = r->now_ns;
+    }
+    return 0;
 }
 
 static void rec_attach(rec *r, fl_world *w)
 {
     memset(r, 0, sizeof *r);
-    fl_world_hooks h = {.ctx = r,
-                        .on_step_begin = rec_step_begin,
-                        .on_step_end = rec_step_end,
-                        .on_send = rec_send,
-                        .on_fate = rec_fate};
-    ck_assert_int_eq(fl_world_add_hooks(w, &h), 0);
+    fl_sink k = {.name = "test",
+                 .wants = FL_REC_BIT(FL_REC_STEP_BEGIN) | FL_REC_BIT(FL_REC_STEP_END) |
+                          FL_REC_BIT(FL_REC_SEND) | FL_REC_BIT(FL_REC_FATE) | FL_REC_WANT_DESC,
+                 .ctx = r,
+                 .consume = rec_consume};
+    ck_assert_int_eq(fl_stream_add(fl_world_stream(w), &k), 0);
 }
 
 static void rec_free(rec *r)

@@ -9,7 +9,7 @@
 #define FL_TESTS_UNIT_RAFT_CHAOS_H
 
 #include "core/rng.h"
-#include "sim/workload.h"
+#include "sim/run/workload.h"
 
 #include "raft_fixture.h"
 

@@ -2,7 +2,7 @@
  * worlds running sim/protocols/raft/, log capture, snapshot assertions (ASSERT_LEADER,
  * ASSERT_COMMIT, ...) and the scripted steps s_* that mirror the script verbs of DESIGN.md.
  *
- * Scripted tests drive a world created with scripted = 1 one step at a time: each s_* helper
+ * Scripted tests drive a world set up with fl_script_install one step at a time: each s_* helper
  * runs one step, then 1 ms of virtual time passes; once the world has left the running state
  * (a violation) the helpers do nothing, so a scenario can be replayed to its end.
  *
@@ -18,6 +18,7 @@
 
 #include "core/world.h"
 #include "sim/protocols/raft/raft.h"
+#include "tests/unit/script_fixture.h"
 
 extern const struct fl_protocol fl_proto_raft;
 
@@ -52,11 +53,12 @@ static fl_world *make_world(uint64_t seed, const opts *o)
         .latency = o->latency.max_ns ? o->latency : (fl_latency){1 * FL_MS, 10 * FL_MS},
         .disk_sync = o->disk.max_ns ? o->disk : (fl_latency){1 * FL_MS, 5 * FL_MS},
         .unsynced = o->unsynced,
-        .scripted = o->scripted,
         .until_ns = o->until_ns ? o->until_ns : 10 * FL_S,
         .max_steps = 5000000};
     fl_world *w = fl_world_new(&cfg, err, sizeof err);
     ck_assert_msg(w != NULL, "%s", err);
+    if (o->scripted)
+        fx_script_install(w);
     return w;
 }
 
@@ -69,6 +71,7 @@ static fl_world *scripted_world(int nodes, const char *params)
 static void free_world(fl_world *w)
 {
     cJSON *p = (cJSON *)fl_cluster_params(fl_world_cluster(w));
+    fx_script_release(w);
     fl_world_free(w);
     cJSON_Delete(p);
 }
@@ -80,9 +83,10 @@ typedef struct logcap {
     size_t len, cap;
 } logcap;
 
-static void cap_log(void *ctx, uint64_t step, int64_t t, int node, int level, const char *text)
+static int cap_log(void *ctx, const fl_record *r)
 {
     logcap *c = ctx;
+    const char *text = r->u.log.text;
     size_t n = strlen(text) + 1;
     if (c->len + n + 1 > c->cap) {
         c->cap = (c->len + n + 1) * 2;
@@ -93,13 +97,13 @@ static void cap_log(void *ctx, uint64_t step, int64_t t, int node, int level, co
     c->len += n - 1;
     c->text[c->len++] = '\n';
     c->text[c->len] = '\0';
+    return 0;
 }
 
 static void capture_logs(fl_world *w, logcap *c)
 {
     memset(c, 0, sizeof *c);
-    fl_world_hooks h = {.ctx = c, .on_log = cap_log};
-    ck_assert_int_eq(fl_world_add_hooks(w, &h), 0);
+    fx_add_sink(w, FL_REC_BIT(FL_REC_LOG), c, cap_log);
 }
 
 static int logged(const logcap *c, const char *needle)

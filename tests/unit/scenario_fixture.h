@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/scenario.h"
+#include "sim/run/scenario.h"
 
 /* Each test file uses some of these helpers; the others are not an error. */
 #pragma GCC diagnostic push

@@ -42,11 +42,14 @@ static fl_faults_config busy_config(void)
     return c;
 }
 
+/* Generate as a run does: swarm mode applied to a copy of c first, once. */
 static fl_schedule *gen(const fl_faults_config *c, int nodes, uint64_t seed)
 {
     fl_schedule *s;
     char err[256];
-    int rc = fl_schedule_generate(c, nodes, seed, 30 * SEC, &s, err, sizeof err);
+    fl_faults_config run = *c;
+    fl_faults_swarm(&run, NULL, seed);
+    int rc = fl_schedule_generate(&run, nodes, seed, 30 * SEC, &s, err, sizeof err);
     ck_assert_msg(rc == 0, "seed %llu: %s", (unsigned long long)seed, err);
     return s;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/scenario.h"
+#include "sim/run/scenario.h"
 #include "check_main.h"
 
 #define MS ((int64_t)1000000)

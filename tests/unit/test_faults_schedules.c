@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/scenario.h"
+#include "sim/run/scenario.h"
 
 #include "check_main.h"
 #include "faults_fixture.h"

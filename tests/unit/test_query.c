@@ -18,6 +18,7 @@
 #include "results/query.h"
 #include "storage/db.h"
 #include "storage/recorder.h"
+#include "tests/unit/rec_fixture.h"
 #include "check_main.h"
 
 static char dir[64];
@@ -119,7 +120,7 @@ START_TEST(test_query_allows_reading_pragmas_and_trailing_semicolon)
     int n = 0;
     ck_assert_int_eq(fl_db_query(db, "PRAGMA table_info(runs)", count_rows, &n, err, sizeof err),
                      0);
-    ck_assert_int_eq(n, 20);
+    ck_assert_int_eq(n, 22); /* schema v2: origin, parent_run */
     n = 0;
     ck_assert_int_eq(fl_db_query(db, "SELECT 1; -- done\n", count_rows, &n, err, sizeof err), 0);
     ck_assert_int_eq(n, 1);
@@ -280,11 +281,11 @@ END_TEST
 static void record_failing_run(int64_t scenario_id)
 {
     fl_recorder *r;
-    fl_world_hooks h;
-    fl_run_meta meta = {.scenario_id = scenario_id, .seed = 3};
+    fx_hooks h;
+    fx_run_meta meta = {.scenario_id = scenario_id, .seed = 3};
     char state[64];
-    ck_assert_int_eq(fl_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), 0);
-    fl_rec_hooks(r, &h);
+    ck_assert_int_eq(fx_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), 0);
+    fx_rec_hooks(r, &h);
     for (uint64_t s = 0; s < 40; s++) {
         int node = (int)(s % 3) + 1;
         fl_msg m = {.id = s + 1, .src = node, .dst = node % 3 + 1, .sent_step = s};
@@ -296,7 +297,7 @@ static void record_failing_run(int64_t scenario_id)
         snprintf(state, sizeof state, "{\"role\":\"%s\",\"term\":%d}",
                  node == 1 && s >= 5 ? "leader" : "follower", (int)(s / 10));
         h.on_state(h.ctx, s, (int64_t)s * 1000, node, state);
-        fl_step_info info = {
+        fl_rec_step info = {
             .step = s, .time_ns = (int64_t)s * 1000, .node = node, .msg_id = s, .detail = ""};
         h.on_step_end(h.ctx, &info);
     }
@@ -304,15 +305,15 @@ static void record_failing_run(int64_t scenario_id)
         fl_msg m = {.id = id, .src = 1, .dst = 2, .fate = FL_FATE_IN_FLIGHT};
         h.on_fate(h.ctx, &m, 39);
     }
-    fl_rec_metric(r, "raft.first_leader_ns", 5000);
+    fx_rec_metric(r, "raft.first_leader_ns", 5000);
     fl_run_result res = {.outcome = FL_OUTCOME_VIOLATION,
-                         .check_name = "election_safety",
+                         .check = "election_safety",
                          .fail_step = 33,
                          .fail_time_ns = 33000,
                          .steps = 40,
                          .digest = "00000000000000aa"};
-    ck_assert_int_eq(fl_rec_end(r, &res, NULL, err, sizeof err), 0);
-    fl_rec_free(r);
+    ck_assert_int_eq(fx_rec_end(r, &res, NULL, err, sizeof err), 0);
+    fl_recorder_free(r);
 }
 
 /* docs/sql.md: under $FL_SOURCE_DIR if set, else found from this file's path (CMake
@@ -340,17 +341,17 @@ START_TEST(test_docs_cookbook_queries_run)
 {
     int64_t sc;
     fl_recorder *r;
-    fl_run_meta meta = {.seed = 1};
+    fx_run_meta meta = {.seed = 1};
     fl_run_result ok = {.outcome = FL_OUTCOME_OK,
                         .fail_step = -1,
                         .fail_time_ns = -1,
                         .digest = "0000000000000001"};
     ck_assert_int_eq(fl_db_scenario_id(db, "raft-3", "{}", &sc, err, sizeof err), 0);
     meta.scenario_id = sc;
-    ck_assert_int_eq(fl_rec_begin(db, &meta, FL_RECORD_NONE, &r, err, sizeof err), 0);
-    fl_rec_metric(r, "raft.first_leader_ns", 7000);
-    ck_assert_int_eq(fl_rec_end(r, &ok, NULL, err, sizeof err), 0);
-    fl_rec_free(r);
+    ck_assert_int_eq(fx_rec_begin(db, &meta, FL_RECORD_NONE, &r, err, sizeof err), 0);
+    fx_rec_metric(r, "raft.first_leader_ns", 7000);
+    ck_assert_int_eq(fx_rec_end(r, &ok, NULL, err, sizeof err), 0);
+    fl_recorder_free(r);
     record_failing_run(sc);
     char *p = read_cookbook();
     int blocks = 0;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/script.h"
+#include "sim/run/script.h"
 
 #include "check_main.h"
 #include "raft_fixture.h"
@@ -37,7 +37,7 @@ START_TEST(test_raft_seed_script_reproduces_the_seed)
                                     "\"log_terms\": [1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9]}}");
     logcap lc;
     capture_logs(w, &lc);
-    int outcome = fl_script_run(w, script);
+    int outcome = fx_script_run(w, script);
     ck_assert_msg(outcome == FL_OUTCOME_OK, "%s: %s", fl_world_violation(w)->check,
                   fl_world_violation(w)->detail);
     ASSERT_LEADER(w, 2, 11);

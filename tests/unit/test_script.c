@@ -15,7 +15,8 @@
 #include "core/error.h"
 #include "core/faultline.h"
 #include "core/world.h"
-#include "sim/script.h"
+#include "sim/run/script.h"
+#include "tests/unit/script_fixture.h"
 #include "check_main.h"
 
 #define MS ((int64_t)1000000)
@@ -124,19 +125,20 @@ typedef struct rec {
     uint64_t fates[FL_FATE_COUNT];
 } rec;
 
-static void rec_step_end(void *ctx, const fl_step_info *s)
+static int rec_consume(void *ctx, const fl_record *x)
 {
     rec *r = ctx;
+    if (x->kind == FL_REC_FATE) {
+        r->fates[x->u.msg.fate]++;
+        return 0;
+    }
+    const fl_rec_step *s = &x->u.step;
     if (r->n == 256)
-        return;
+        return 0;
     rstep *st = &r->steps[r->n++];
     *st = (rstep){s->kind, s->node, s->peer, s->time_ns, ""};
     snprintf(st->detail, sizeof st->detail, "%s", s->detail);
-}
-
-static void rec_fate(void *ctx, const fl_msg *m, uint64_t step)
-{
-    ((rec *)ctx)->fates[m->fate]++;
+    return 0;
 }
 
 static fl_world *sp_world(rec *r)
@@ -146,16 +148,16 @@ static fl_world *sp_world(rec *r)
                            .protocol = &sp,
                            .latency = {1 * MS, 10 * MS},
                            .disk_sync = {1 * MS, 5 * MS},
-                           .scripted = 1,
                            .until_ns = 1000 * 1000 * MS,
                            .max_steps = 10000000};
     char err[256];
     fl_world *w = fl_world_new(&cfg, err, sizeof err);
     ck_assert_msg(w != NULL, "%s", err);
+    fx_script_install(w);
     if (r) {
         memset(r, 0, sizeof *r);
-        fl_world_hooks h = {.ctx = r, .on_step_end = rec_step_end, .on_fate = rec_fate};
-        ck_assert_int_eq(fl_world_add_hooks(w, &h), 0);
+        fx_add_sink(w, FL_REC_BIT(FL_REC_STEP_END) | FL_REC_BIT(FL_REC_FATE) | FL_REC_WANT_DESC, r,
+                    rec_consume);
     }
     return w;
 }
@@ -168,7 +170,7 @@ static int run_text(const char *text, rec *r, fl_world **wp)
     char err[256];
     ck_assert_msg(fl_script_validate(script, 3, err, sizeof err) == 0, "%s", err);
     fl_world *w = sp_world(r);
-    int outcome = fl_script_run(w, script);
+    int outcome = fx_script_run(w, script);
     cJSON_Delete(script);
     *wp = w;
     return outcome;
@@ -218,7 +220,7 @@ START_TEST(test_script_boots_every_node_first)
     ck_assert_int_eq(r.n, 3);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(r.steps[i].kind, FL_STEP_START);
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -237,7 +239,7 @@ START_TEST(test_script_timeout_fires_first_timer)
     ck_assert_int_eq(r.steps[4].peer, 1);
     ASSERT_SNAP(w, 1, "votes", "1");
     ck_assert_uint_eq(fl_world_in_flight(w), 2); /* the votes to 2 and 3 wait */
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -250,7 +252,7 @@ START_TEST(test_script_timeout_fires_named_timer)
     ASSERT_SNAP(w, 2, "heartbeats", "1");
     ASSERT_SNAP(w, 2, "term", "0");
     ck_assert_str_eq(last_step(&r)->detail, "heartbeat");
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -271,7 +273,7 @@ START_TEST(test_script_deliver_takes_oldest_matching_message)
     ck_assert_str_eq(d->detail, "delivered MsgVote term=1");
     /* the grant from 3 now waits in the soup */
     ck_assert_ptr_nonnull(fl_world_find_msg(w, 3, 1, "MsgVoteResp"));
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -288,7 +290,7 @@ START_TEST(test_script_drop_removes_message)
     const rstep *d = &r.steps[6]; /* boots, timeout, self vote, self grant, the drop */
     ck_assert_int_eq(d->kind, FL_STEP_SCRIPT);
     ck_assert_str_eq(d->detail, "drop 1 -> 2 MsgVote term=1 (msg 2)");
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -309,7 +311,7 @@ START_TEST(test_script_crash_and_restart)
     for (int i = 0; i < r.n; i++)
         crashes += r.steps[i].kind == FL_STEP_CRASH && r.steps[i].node == 2;
     ck_assert_int_eq(crashes, 1);
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -323,7 +325,7 @@ START_TEST(test_script_client_request)
     ASSERT_SNAP(w, 1, "ops", "1");
     ck_assert_int_eq(last_step(&r)->kind, FL_STEP_CLIENT);
     ck_assert_str_eq(last_step(&r)->detail, "set x 1");
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -343,7 +345,7 @@ START_TEST(test_script_stabilize_delivers_until_soup_is_empty)
     ck_assert_int_eq(delivers, 4);
     ck_assert_int_eq(r.steps[6].node, 2);
     ck_assert_int_eq(r.steps[7].node, 3);
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -361,7 +363,7 @@ START_TEST(test_script_each_step_takes_one_ms_and_expect_none)
     ck_assert_int_eq(r.steps[3].time_ns, 0);
     ck_assert_int_eq(r.steps[4].time_ns, 1 * MS);
     ck_assert_int_eq(r.steps[5].time_ns, 2 * MS);
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -379,7 +381,7 @@ START_TEST(test_script_self_send_entry_is_ignored_step)
     ck_assert_int_eq(s->time_ns, 1 * MS);
     ck_assert_str_eq(s->detail, "self-send 1 -> 1 MsgVote (delivered automatically)");
     ck_assert_uint_eq(fl_world_in_flight(w), 2); /* nothing else moved */
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -408,7 +410,7 @@ static void assert_divergence(const char *text, const char *detail, uint64_t fai
     ck_assert_str_eq(fl_world_violation(w)->detail, detail);
     ck_assert_uint_eq(fl_world_fail_step(w), fail_step);
     ck_assert_uint_eq(fl_world_steps(w), fail_step); /* the entry ran no step */
-    fl_world_free(w);
+    fx_world_free(w);
 }
 
 START_TEST(test_script_divergence_no_matching_message)
@@ -467,7 +469,7 @@ START_TEST(test_script_stabilize_is_bounded)
     ck_assert_str_eq(fl_world_violation(w)->detail,
                      "script[2]: stabilize: messages still in flight after 100000 deliveries");
     ck_assert_uint_eq(fl_world_steps(w), 4 + FL_SCRIPT_MAX_STABILIZE);
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -475,11 +477,11 @@ START_TEST(test_script_invalid_script_ends_as_error)
 {
     cJSON *s = cJSON_Parse("[{\"crash\": 9}]");
     fl_world *w = sp_world(NULL);
-    ck_assert_int_eq(fl_script_run(w, s), FL_OUTCOME_ERROR);
+    ck_assert_int_eq(fx_script_run(w, s), FL_OUTCOME_ERROR);
     ck_assert_str_eq(fl_world_violation(w)->detail,
                      "script[1].crash: expected a node id in [1,3], got 9");
     cJSON_Delete(s);
-    fl_world_free(w);
+    fx_world_free(w);
 }
 END_TEST
 
@@ -511,7 +513,7 @@ START_TEST(test_script_validate_errors_name_the_entry)
                    "script[1]: more than one action (\"crash\" and \"restart\")");
     ASSERT_INVALID("[{\"comment\": \"nothing\"}]",
                    "script[1]: expected one action: timeout, deliver, drop, crash, restart, "
-                   "client, stabilize or expect");
+                   "client, stabilize, expect, sync or syncs");
     ASSERT_INVALID("[{\"timeout\": 1}, {\"timeout\": 1}, {\"crash\": 4}]",
                    "script[3].crash: expected a node id in [1,3], got 4");
     ASSERT_INVALID("[{\"deliver\": {\"from\": 1, \"to\": 7}}]",

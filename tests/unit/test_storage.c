@@ -20,8 +20,8 @@
 #include "core/error.h"
 #include "core/world.h"
 #include "storage/db.h"
-#include "storage/pending.h"
 #include "storage/recorder.h"
+#include "tests/unit/rec_fixture.h"
 #include "check_main.h"
 
 static char dir[64];
@@ -125,7 +125,7 @@ static int64_t scenario(fl_db *db)
 /* A synthetic run: every step sends one message, which is delivered two steps later;
  * every step logs a line and changes one node's state (node 1 is leader from step 5).
  * The last two messages are still in flight at the end. */
-static void fake_run(const fl_world_hooks *h, uint64_t steps)
+static void fake_run(const fx_hooks *h, uint64_t steps)
 {
     char desc[64], state[128];
     for (uint64_t s = 0; s < steps; s++) {
@@ -143,7 +143,7 @@ static void fake_run(const fl_world_hooks *h, uint64_t steps)
         snprintf(state, sizeof state, "{\"role\":\"%s\",\"term\":%llu}",
                  node == 1 && s >= 5 ? "leader" : "follower", (unsigned long long)s / 10);
         h->on_state(h->ctx, s, t, node, state);
-        fl_step_info info = {.step = s, .time_ns = t, .kind = FL_STEP_DELIVER, .node = node};
+        fl_rec_step info = {.step = s, .time_ns = t, .kind = FL_STEP_DELIVER, .node = node};
         info.msg_id = s;
         info.detail = "";
         info.chain = s * 7;
@@ -160,7 +160,7 @@ static fl_run_result result(int outcome, uint64_t steps)
 {
     int ok = outcome == FL_OUTCOME_OK;
     fl_run_result res = {.outcome = outcome, .fail_step = ok ? -1 : 7, .fail_time_ns = -1};
-    res.check_name = ok ? NULL : "election_safety";
+    snprintf(res.check, sizeof res.check, "%s", ok ? "" : "election_safety");
     res.steps = res.msgs_sent = steps;
     res.msgs_delivered = steps - 2;
     res.sim_time_ns = (int64_t)steps * 1000;
@@ -172,31 +172,31 @@ static fl_run_result result(int outcome, uint64_t steps)
 static int64_t record(fl_db *db, int level, int outcome, uint64_t seed, uint64_t steps)
 {
     fl_recorder *r;
-    fl_world_hooks h;
-    fl_run_meta meta = {.scenario_id = scenario(db), .seed = seed, .schedule_json = "[]"};
-    int rc = fl_rec_begin(db, &meta, level, &r, err, sizeof err);
+    fx_hooks h;
+    fx_run_meta meta = {.scenario_id = scenario(db), .seed = seed, .schedule_json = "[]"};
+    int rc = fx_rec_begin(db, &meta, level, &r, err, sizeof err);
     ck_assert_msg(rc == 0, "begin: %s", err);
-    fl_rec_hooks(r, &h);
+    fx_rec_hooks(r, &h);
     if (level == FL_RECORD_ALL)
         fake_run(&h, steps);
-    fl_rec_fault(r, 1, 1000, "crash", "{\"node\":2}", 1);
-    fl_rec_metric(r, "elections", 2);
+    fx_rec_fault(r, 1, 1000, "crash", "{\"node\":2}", 1);
+    fx_rec_metric(r, "elections", 2);
     fl_run_result res = result(outcome, steps);
     int64_t id = 0;
-    rc = fl_rec_end(r, &res, &id, err, sizeof err);
+    rc = fx_rec_end(r, &res, &id, err, sizeof err);
     ck_assert_msg(rc == 0, "end: %s", err);
-    fl_rec_free(r);
+    fl_recorder_free(r);
     return id;
 }
 
 /* ---- opening ---- */
 
-START_TEST(test_db_create_makes_schema_v1)
+START_TEST(test_db_create_makes_the_current_schema)
 {
     fl_db *db = create_db();
     ck_assert_str_eq(text(db, "SELECT group_concat(key || '=' || value, ' ') FROM"
                               " (SELECT * FROM meta ORDER BY key)"),
-                     "app=faultline faultline_version=" FL_VERSION " schema_version=1");
+                     "app=faultline faultline_version=" FL_VERSION " schema_version=2");
     /* journal_mode is not a read-only pragma (it may switch): ask SQLite directly. */
     ck_assert_str_eq(raw("PRAGMA journal_mode"), "wal");
     ck_assert_int_eq(scalar(db, "PRAGMA application_id"), FL_DB_APP_ID);
@@ -260,10 +260,10 @@ END_TEST
 START_TEST(test_db_newer_schema_refused)
 {
     fl_db_close(create_db());
-    raw("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+    raw("UPDATE meta SET value = '3' WHERE key = 'schema_version'");
     fl_db *db;
     ck_assert_int_eq(fl_db_open(&db, path, FL_DB_CREATE, err, sizeof err), FL_ESCHEMA);
-    ck_assert_msg(strstr(err, "schema version 2 is newer") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "schema version 3 is newer") != NULL, "%s", err);
     ck_assert_int_eq(fl_db_open(&db, path, FL_DB_READONLY, err, sizeof err), FL_ESCHEMA);
 }
 END_TEST
@@ -316,14 +316,14 @@ START_TEST(test_sweep_open_resumes_same_range)
     ck_assert_int_eq(fl_db_sweep_open(db, sc, 1, 100, "1/2", 8, &s3, &resumed, err, sizeof err), 0);
     ck_assert_int_eq(resumed, 0);
     ck_assert_int_eq(fl_db_sweep_status(db, s1, "bogus", err, sizeof err), FL_EINVAL);
-    fl_run_meta meta = {.sweep_id = s1, .scenario_id = sc};
+    fx_run_meta meta = {.sweep_id = s1, .scenario_id = sc};
     fl_run_result res = result(FL_OUTCOME_OK, 3);
     for (uint64_t seed = 3; seed >= 2; seed--) {
         fl_recorder *r;
         meta.seed = seed;
-        ck_assert_int_eq(fl_rec_begin(db, &meta, FL_RECORD_NONE, &r, err, sizeof err), 0);
-        ck_assert_int_eq(fl_rec_end(r, &res, NULL, err, sizeof err), 0);
-        fl_rec_free(r);
+        ck_assert_int_eq(fx_rec_begin(db, &meta, FL_RECORD_NONE, &r, err, sizeof err), 0);
+        ck_assert_int_eq(fx_rec_end(r, &res, NULL, err, sizeof err), 0);
+        fl_recorder_free(r);
     }
     uint64_t seeds = 0;
     ck_assert_int_eq(fl_db_sweep_seeds_done(db, s1, collect_seed, &seeds, err, sizeof err), 0);
@@ -389,18 +389,17 @@ START_TEST(test_rec_none_writes_runs_faults_metrics_only)
 {
     fl_db *db = create_db();
     fl_recorder *r;
-    fl_world_hooks h;
-    fl_run_meta meta = {.scenario_id = scenario(db), .seed = 9};
-    ck_assert_int_eq(fl_rec_begin(db, &meta, FL_RECORD_NONE, &r, err, sizeof err), 0);
-    fl_rec_hooks(r, &h);
+    fx_hooks h;
+    fx_run_meta meta = {.scenario_id = scenario(db), .seed = 9};
+    ck_assert_int_eq(fx_rec_begin(db, &meta, FL_RECORD_NONE, &r, err, sizeof err), 0);
+    fx_rec_hooks(r, &h);
     ck_assert(h.on_step_end == NULL && h.on_fate == NULL && h.want_states == 0);
-    fl_rec_fault(r, 1, 5, "partition", NULL, 0);
-    fl_rec_metric(r, "elections", 2);
-    fl_rec_metric(r, "elections", 3);
+    fx_rec_fault(r, 1, 5, "partition", NULL, 0);
+    fx_rec_metric(r, "elections", 5); /* a run's registry gives each name once */
     fl_run_result res = result(FL_OUTCOME_VIOLATION, 10);
     int64_t id;
-    ck_assert_int_eq(fl_rec_end(r, &res, &id, err, sizeof err), 0);
-    fl_rec_free(r);
+    ck_assert_int_eq(fx_rec_end(r, &res, &id, err, sizeof err), 0);
+    fl_recorder_free(r);
     ck_assert_int_eq(scalar(db, "SELECT count(*) FROM events"), 0);
     ck_assert_int_eq(scalar(db, "SELECT value FROM metrics WHERE name = 'elections'"), 5);
     ck_assert_int_eq(scalar(db, "SELECT count(*) FROM faults WHERE spec IS NULL"), 1);
@@ -414,13 +413,13 @@ START_TEST(test_rec_free_before_end_rolls_back)
 {
     fl_db *db = create_db();
     fl_recorder *r;
-    fl_world_hooks h;
-    fl_run_meta meta = {.scenario_id = scenario(db), .seed = 3};
-    ck_assert_int_eq(fl_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), 0);
-    fl_rec_hooks(r, &h);
+    fx_hooks h;
+    fx_run_meta meta = {.scenario_id = scenario(db), .seed = 3};
+    ck_assert_int_eq(fx_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), 0);
+    fx_rec_hooks(r, &h);
     fake_run(&h, 20);
-    ck_assert_uint_eq(fl_rec_rows(r), 80);
-    fl_rec_free(r);
+    ck_assert_uint_eq(fl_recorder_rows(r), 80);
+    fl_recorder_free(r);
     ck_assert_int_eq(scalar(db, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM"
                                 " events) + (SELECT count(*) FROM messages)"),
                      0);
@@ -434,19 +433,19 @@ START_TEST(test_rec_insert_error_reported_at_end_and_rolled_back)
 {
     fl_db *db = create_db();
     fl_recorder *r;
-    fl_world_hooks h;
-    fl_run_meta meta = {.scenario_id = scenario(db), .seed = 3};
-    ck_assert_int_eq(fl_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), 0);
-    fl_rec_hooks(r, &h);
-    fl_step_info s = {.step = 4, .kind = FL_STEP_TIMER, .node = 1, .detail = ""};
+    fx_hooks h;
+    fx_run_meta meta = {.scenario_id = scenario(db), .seed = 3};
+    ck_assert_int_eq(fx_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), 0);
+    fx_rec_hooks(r, &h);
+    fl_rec_step s = {.step = 4, .kind = FL_STEP_TIMER, .node = 1, .detail = ""};
     for (int i = 0; i < 3; i++)
         h.on_step_end(h.ctx, &s); /* the same step again: primary key violation */
     fl_run_result res = result(FL_OUTCOME_OK, 1);
     int64_t id = -5;
-    ck_assert_int_eq(fl_rec_end(r, &res, &id, err, sizeof err), FL_EDB);
+    ck_assert_int_eq(fx_rec_end(r, &res, &id, err, sizeof err), FL_EDB);
     ck_assert_msg(strncmp(err, "events: ", 8) == 0, "%s", err);
     ck_assert_int_eq(id, -5);
-    fl_rec_free(r);
+    fl_recorder_free(r);
     ck_assert_int_eq(scalar(db, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM"
                                 " events)"),
                      0);
@@ -484,8 +483,8 @@ START_TEST(test_views_work_after_reopen_readonly)
     ck_assert_int_eq(scalar(db, "SELECT count(*) FROM leaders WHERE run_id = 1 AND node = 1"), 8);
     ck_assert_int_eq(scalar(db, "SELECT max(term) FROM leaders"), 2);
     fl_recorder *r;
-    fl_run_meta meta = {.scenario_id = 1, .seed = 5};
-    ck_assert_int_eq(fl_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), FL_EINVAL);
+    fx_run_meta meta = {.scenario_id = 1, .seed = 5};
+    ck_assert_int_eq(fx_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), FL_EINVAL);
     fl_db_close(db);
 }
 END_TEST
@@ -523,51 +522,12 @@ START_TEST(test_rec_concurrent_processes_share_one_file)
 }
 END_TEST
 
-/* ---- the pending-message map ---- */
-
-/* Take id out of p if it is there and check its description; 1 if it was there. */
-static int take_checked(fl_pending *p, uint64_t id)
-{
-    char want[32], *desc;
-    size_t len;
-    if (!fl_pending_take(p, id, &desc, &len))
-        return 0;
-    snprintf(want, sizeof want, "m%llu", (unsigned long long)id);
-    ck_assert_str_eq(desc, want);
-    ck_assert_uint_eq(len, strlen(want));
-    free(desc);
-    return 1;
-}
-
-START_TEST(test_pending_map_survives_churn)
-{
-    enum { N = 20000 };
-    fl_pending p = {0};
-    char buf[32];
-    for (uint64_t id = 1; id <= N; id++) {
-        int n = snprintf(buf, sizeof buf, "m%llu", (unsigned long long)id);
-        ck_assert_int_eq(fl_pending_put(&p, id, buf, (size_t)n), 0);
-        /* Settle most messages soon, in a scrambled order; keep every 7th for later. */
-        uint64_t old = id > 16 ? id - 16 + (id * 5) % 16 : 0;
-        if (old != 0 && old % 7 != 0)
-            take_checked(&p, old);
-    }
-    size_t left = 0;
-    for (uint64_t id = 1; id <= N; id++)
-        left += (size_t)take_checked(&p, id);
-    ck_assert_uint_eq(p.count, 0);
-    ck_assert_uint_ge(left, N / 7);
-    ck_assert_int_eq(take_checked(&p, 5), 0);
-    fl_pending_close(&p);
-}
-END_TEST
-
 static Suite *storage_suite(void)
 {
     Suite *s = suite_create("storage");
     TCase *tc = tcase_create("db");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_db_create_makes_schema_v1);
+    tcase_add_test(tc, test_db_create_makes_the_current_schema);
     tcase_add_test(tc, test_db_empty_file_becomes_database);
     tcase_add_test(tc, test_db_readonly_missing_is_enotfound);
     tcase_add_test(tc, test_db_non_sqlite_file_refused_untouched);
@@ -585,7 +545,6 @@ static Suite *storage_suite(void)
     tcase_add_test(tc, test_rec_run_ids_follow_each_other);
     tcase_add_test(tc, test_views_work_after_reopen_readonly);
     tcase_add_test(tc, test_rec_concurrent_processes_share_one_file);
-    tcase_add_test(tc, test_pending_map_survives_churn);
     suite_add_tcase(s, tc);
     return s;
 }

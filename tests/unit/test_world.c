@@ -7,6 +7,7 @@
 #include "core/world.h"
 #include "core/world_impl.h"
 #include "check_main.h"
+#include "tests/unit/script_fixture.h"
 
 extern const struct fl_protocol fl_proto_echo;
 
@@ -20,19 +21,20 @@ static fl_world *echo_world(uint64_t seed, int nodes, const char *params_json, i
                            .params = p,
                            .latency = {1000000, 10000000},
                            .disk_sync = {1000000, 5000000},
-                           .scripted = scripted,
                            .until_ns = 2000000000,
                            .max_steps = 10000000};
     char err[256];
     fl_world *w = fl_world_new(&cfg, err, sizeof err);
     ck_assert_msg(w != NULL, "%s", err);
+    if (scripted)
+        fx_script_install(w);
     return w;
 }
 
 static void free_world(fl_world *w)
 {
     cJSON *p = (cJSON *)fl_cluster_params(fl_world_cluster(w));
-    fl_world_free(w);
+    fx_world_free(w);
     cJSON_Delete(p);
 }
 

@@ -1,5 +1,5 @@
 /* workload.c -- client requests at random times and nodes (see workload.h). */
-#include "sim/workload.h"
+#include "sim/run/workload.h"
 
 #include <stdio.h>
 

@@ -5,11 +5,12 @@
  * `state` line per node whose state changed.  The text depends only on the run, never
  * on wall time, so two executions of a run print byte-identical traces.
  */
-#ifndef FL_SIM_TRACE_H
-#define FL_SIM_TRACE_H
+#ifndef FL_SIM_RUN_TRACE_H
+#define FL_SIM_RUN_TRACE_H
 
 #include <stdio.h>
 
+#include "core/record.h"
 #include "core/world.h"
 
 typedef struct fl_trace {
@@ -20,13 +21,14 @@ typedef struct fl_trace {
     uint64_t step_msg_id; /* the message this step delivers, printed by the step line */
 } fl_trace;
 
-/* Hooks that print to t->out; t must outlive the world. */
-void fl_trace_hooks(fl_trace *t, FILE *out, const char *proto_name, fl_world_hooks *h);
+/* A sink that prints to out; t must outlive the run.  A write error on out is the
+ * sink's error (FL_EIO). */
+void fl_trace_sink(fl_trace *t, FILE *out, const char *proto_name, fl_sink *k);
 
 /* "[  0.151203s #42] " */
 void fl_trace_prefix(FILE *out, int64_t time_ns, uint64_t step);
 /* The lines of a trace, for printers that read a recorded run (show). */
-void fl_trace_step_line(FILE *out, const fl_step_info *s);
+void fl_trace_step_line(FILE *out, const fl_rec_step *s);
 void fl_trace_send_line(FILE *out, int64_t time_ns, uint64_t step, int src, int dst,
                         const char *desc, uint64_t msg_id);
 void fl_trace_state_line(FILE *out, int64_t time_ns, uint64_t step, int node, const char *json);
@@ -35,4 +37,4 @@ void fl_trace_log_line(FILE *out, int64_t time_ns, uint64_t step, const char *pr
 /* Print a state JSON text as "k=v k=v" (scalars; arrays as their length). */
 void fl_trace_state_fields(FILE *out, const char *json);
 
-#endif /* FL_SIM_TRACE_H */
+#endif /* FL_SIM_RUN_TRACE_H */

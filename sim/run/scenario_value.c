@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/scenario_impl.h"
+#include "sim/run/scenario_impl.h"
 
 #define SEC ((int64_t)1000000000)
 #define MAX_DURATION_NS (365 * 24 * 3600 * SEC) /* "525600m" */

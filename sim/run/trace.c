@@ -1,8 +1,10 @@
-/* trace.c -- printing a run as it happens (see trace.h). */
-#include "sim/trace.h"
+/* trace.c -- printing a run as it happens: a sink of its records (see trace.h). */
+#include "sim/run/trace.h"
 
 #include <inttypes.h>
 #include <string.h>
+
+#include "core/error.h"
 
 void fl_trace_prefix(FILE *out, int64_t time_ns, uint64_t step)
 {
@@ -10,7 +12,7 @@ void fl_trace_prefix(FILE *out, int64_t time_ns, uint64_t step)
             time_ns % 1000000000 / 1000, step);
 }
 
-void fl_trace_step_line(FILE *out, const fl_step_info *s)
+void fl_trace_step_line(FILE *out, const fl_rec_step *s)
 {
     fl_trace_prefix(out, s->time_ns, s->step);
     switch (s->kind) {
@@ -36,36 +38,22 @@ void fl_trace_send_line(FILE *out, int64_t time_ns, uint64_t step, int src, int 
     fprintf(out, "soup: %d -> %d %s (msg %" PRIu64 ")\n", src, dst, desc, msg_id);
 }
 
-static void on_step_begin(void *ctx, const fl_step_info *s)
+static void on_step_begin(fl_trace *t, const fl_rec_step *s)
 {
-    fl_trace *t = ctx;
     t->step = s->step;
     t->time_ns = s->time_ns;
     t->step_msg_id = s->msg_id;
     fl_trace_step_line(t->out, s);
 }
 
-static void on_send(void *ctx, const fl_msg *m, const char *desc)
+static void on_fate(fl_trace *t, const fl_rec_msg *m)
 {
-    fl_trace *t = ctx;
-    fl_trace_send_line(t->out, t->time_ns, t->step, m->src, m->dst, desc, m->id);
-}
-
-static void on_fate(void *ctx, const fl_msg *m, uint64_t step)
-{
-    fl_trace *t = ctx;
     /* Deliveries are the step's own line; in-flight messages at the end are silent. */
     if (m->fate == FL_FATE_DELIVERED || m->fate == FL_FATE_IN_FLIGHT || m->id == t->step_msg_id)
         return;
     fl_trace_prefix(t->out, t->time_ns, t->step);
     fprintf(t->out, "soup: %d -> %d %s (msg %" PRIu64 ")\n", m->src, m->dst, fl_fate_name(m->fate),
             m->id);
-}
-
-static void on_log(void *ctx, uint64_t step, int64_t time_ns, int node, int level, const char *text)
-{
-    fl_trace *t = ctx;
-    fl_trace_log_line(t->out, time_ns, step, t->proto_name, node, text);
 }
 
 /* Skip one JSON string starting at its opening quote; returns the char after it. */
@@ -156,22 +144,43 @@ void fl_trace_log_line(FILE *out, int64_t time_ns, uint64_t step, const char *pr
     fprintf(out, "%s %d: %s\n", proto, node, text);
 }
 
-static void on_state(void *ctx, uint64_t step, int64_t time_ns, int node, const char *json)
+static int consume(void *ctx, const fl_record *r)
 {
     fl_trace *t = ctx;
-    fl_trace_state_line(t->out, time_ns, step, node, json);
+    switch (r->kind) {
+    case FL_REC_STEP_BEGIN:
+        on_step_begin(t, &r->u.step);
+        break;
+    case FL_REC_SEND:
+        fl_trace_send_line(t->out, t->time_ns, t->step, r->u.msg.src, r->u.msg.dst, r->u.msg.desc,
+                           r->u.msg.id);
+        break;
+    case FL_REC_FATE:
+        on_fate(t, &r->u.msg);
+        break;
+    case FL_REC_LOG:
+        fl_trace_log_line(t->out, r->u.log.time_ns, r->u.log.step, t->proto_name, r->u.log.node,
+                          r->u.log.text);
+        break;
+    case FL_REC_STATE:
+        fl_trace_state_line(t->out, r->u.state.time_ns, r->u.state.step, r->u.state.node,
+                            r->u.state.json);
+        break;
+    default:
+        break;
+    }
+    return ferror(t->out) ? FL_EIO : 0;
 }
 
-void fl_trace_hooks(fl_trace *t, FILE *out, const char *proto_name, fl_world_hooks *h)
+void fl_trace_sink(fl_trace *t, FILE *out, const char *proto_name, fl_sink *k)
 {
     memset(t, 0, sizeof *t);
     t->out = out;
     t->proto_name = proto_name;
-    *h = (fl_world_hooks){.ctx = t,
-                          .want_states = 1,
-                          .on_step_begin = on_step_begin,
-                          .on_send = on_send,
-                          .on_fate = on_fate,
-                          .on_log = on_log,
-                          .on_state = on_state};
+    *k = (fl_sink){.name = "trace",
+                   .wants = FL_REC_BIT(FL_REC_STEP_BEGIN) | FL_REC_BIT(FL_REC_SEND) |
+                            FL_REC_BIT(FL_REC_FATE) | FL_REC_BIT(FL_REC_LOG) |
+                            FL_REC_BIT(FL_REC_STATE) | FL_REC_WANT_DESC,
+                   .ctx = t,
+                   .consume = consume};
 }

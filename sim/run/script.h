@@ -16,6 +16,12 @@
  *   {"expect": {"node": 2, "role": "leader", "term": 11}}  every key but node must
  *                                        equal the same key of node 2's snapshot
  *                                        (numbers and strings exactly)
+ *   {"syncs": "hold"}                    from here on, disk syncs wait until a script
+ *                                        entry completes them (no step); "immediate"
+ *                                        (the default) completes each within the step
+ *                                        that asked
+ *   {"sync": 2}                          node 2's oldest held sync completes, as a step
+ *                                        of kind synced
  *
  * Each acting entry is one step run with fl_world_exec(), after which virtual time
  * advances by 1 ms; a stabilize is one such step per delivery; an expect is no step.
@@ -26,8 +32,8 @@
  * divergence and a detail naming the entry: "script[7]: expect node 2 role: expected
  * \"leader\", got \"follower\""; the world records the step (fl_world_fail_step).
  */
-#ifndef FL_SIM_SCRIPT_H
-#define FL_SIM_SCRIPT_H
+#ifndef FL_SIM_RUN_SCRIPT_H
+#define FL_SIM_RUN_SCRIPT_H
 
 #include <stddef.h>
 
@@ -45,11 +51,28 @@
  * ("script[3].deliver.from: expected a node id in [1,3], got 7"). */
 int fl_script_validate(const cJSON *script, int nodes, char *err, size_t cap);
 
-/* Run the script on w, a world created with scripted = 1 that has run no step yet.
- * First every node boots (the start steps at time 0), then the entries run in order.
- * When the script ends with the run still going, the run ends with outcome ok
- * (fl_world_finish).  Borrows both.  Returns the run's outcome (enum fl_outcome).  A
- * script that fails fl_script_validate ends the run with outcome error. */
-int fl_script_run(fl_world *w, const cJSON *script);
+/* How the script driver completes syncs: at the end of the step that asked (the
+ * default, as the seed's harness does), or held until a {"sync": N} entry. */
+typedef struct fl_script_syncs {
+    int hold;
+    struct fl_script_sync {
+        int node;
+        uint64_t id;
+    } * due; /* immediate syncs of the current step */
+    size_t ndue, cap;
+} fl_script_syncs;
 
-#endif /* FL_SIM_SCRIPT_H */
+/* Make w a scripted world: messages wait in the soup, timers never fire by themselves,
+ * syncs complete as syncs says.  syncs must outlive w's steps; close it after. */
+void fl_script_install(fl_world *w, fl_script_syncs *syncs);
+void fl_script_syncs_close(fl_script_syncs *syncs);
+
+/* Run the script on w, a world set up with fl_script_install that has run no step
+ * yet.  First every node boots (the start steps at time 0), then the entries run in
+ * order.  When the script ends with the run still going, the run ends with outcome ok
+ * (fl_world_finish).  Borrows all three.  Returns the run's outcome (enum
+ * fl_outcome).  A script that fails fl_script_validate ends the run with outcome
+ * error. */
+int fl_script_run(fl_world *w, const cJSON *script, fl_script_syncs *syncs);
+
+#endif /* FL_SIM_RUN_SCRIPT_H */

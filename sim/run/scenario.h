@@ -7,8 +7,8 @@
  * duration such as \"150ms\", got 12").  Unknown keys are errors.  Durations are an
  * integer or decimal number with a unit (ns, us, ms, s, m).
  */
-#ifndef FL_SIM_SCENARIO_H
-#define FL_SIM_SCENARIO_H
+#ifndef FL_SIM_RUN_SCENARIO_H
+#define FL_SIM_RUN_SCENARIO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -55,4 +55,4 @@ int fl_scenario_load(fl_scenario *sc, const char *path, const char *const *sets,
                      char *err, size_t cap);
 void fl_scenario_close(fl_scenario *sc);
 
-#endif /* FL_SIM_SCENARIO_H */
+#endif /* FL_SIM_RUN_SCENARIO_H */

@@ -11,7 +11,7 @@
  * so an entry that cannot be followed costs no step: the run ends as divergence at
  * the step that would have run.
  */
-#include "sim/script.h"
+#include "sim/run/script.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,206 +20,74 @@
 
 #include "core/error.h"
 #include "core/jsonout.h"
+#include "sim/run/script_impl.h"
 
-enum action {
-    A_TIMEOUT,
-    A_DELIVER,
-    A_DROP,
-    A_CRASH,
-    A_RESTART,
-    A_CLIENT,
-    A_STABILIZE,
-    A_EXPECT,
-    A_COUNT
-};
-static const char *const action_names[A_COUNT] = {"timeout", "deliver", "drop",      "crash",
-                                                  "restart", "client",  "stabilize", "expect"};
+#define action_names fl_script_action_names
 
-/* ---- validation ---- */
+/* ---- the world's driver: hold everything until the script names it ---- */
 
-typedef struct vctx {
-    int nodes;
-    size_t idx; /* 1-based */
-    char *err;
-    size_t cap;
-} vctx;
-
-static int vfail(vctx *c, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int vfail(vctx *c, const char *field, const char *fmt, ...)
+static int hold_send(void *ctx, fl_world *w, const fl_msg *m)
 {
-    int n =
-        snprintf(c->err, c->cap, "script[%zu]%s%s: ", c->idx, field ? "." : "", field ? field : "");
-    if (n >= 0 && (size_t)n < c->cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->err + n, c->cap - (size_t)n, fmt, ap);
-        va_end(ap);
+    (void)ctx, (void)w, (void)m;
+    return 1;
+}
+
+static int64_t timer_due(void *ctx, const fl_world *w, int node, int64_t after_ns)
+{
+    (void)ctx, (void)w, (void)node, (void)after_ns;
+    return FL_TIME_NEVER; /* armed; fires only when a timeout entry forces it */
+}
+
+static int take_sync(void *ctx, fl_world *w, int node, uint64_t id)
+{
+    fl_script_syncs *s = ctx;
+    (void)w;
+    if (s->hold)
+        return 1; /* pending on the disk until {"sync": node} */
+    if (s->ndue == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 16;
+        struct fl_script_sync *d = realloc(s->due, ncap * sizeof *d);
+        if (!d)
+            abort(); /* out of memory in the middle of a step: nothing sane to do */
+        s->due = d;
+        s->cap = ncap;
     }
-    return FL_EINVAL;
+    s->due[s->ndue++] = (struct fl_script_sync){node, id};
+    return 1;
 }
 
-/* A node id in [1, nodes]: 0 when v is not one. */
-static int node_id(const cJSON *v, int nodes)
+/* Immediate syncs complete before the step ends, in request order; one completed
+ * sync's on_synced may ask for more, which complete in the same step. */
+static void on_step_end(void *ctx, fl_world *w)
 {
-    if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > nodes ||
-        v->valuedouble != (double)(int)v->valuedouble)
-        return 0;
-    return (int)v->valuedouble;
+    fl_script_syncs *s = ctx;
+    for (size_t i = 0; i < s->ndue; i++)
+        fl_world_complete_sync(w, s->due[i].node, s->due[i].id);
+    s->ndue = 0;
 }
 
-static int check_node(vctx *c, const cJSON *v, const char *field)
+void fl_script_install(fl_world *w, fl_script_syncs *syncs)
 {
-    char buf[64];
-    if (!node_id(v, c->nodes))
-        return vfail(c, field, "expected a node id in [1,%d], got %s", c->nodes,
-                     fl_json_brief(v, buf, sizeof buf));
-    return 0;
+    memset(syncs, 0, sizeof *syncs);
+    fl_world_driver d = {.ctx = syncs,
+                         .hold_send = hold_send,
+                         .timer_due = timer_due,
+                         .take_sync = take_sync,
+                         .on_step_end = on_step_end};
+    fl_world_set_driver(w, &d);
 }
 
-static int check_string(vctx *c, const cJSON *v, const char *field)
+void fl_script_syncs_close(fl_script_syncs *syncs)
 {
-    char buf[64];
-    if (!cJSON_IsString(v) || !v->valuestring[0])
-        return vfail(c, field, "expected a non-empty string, got %s",
-                     fl_json_brief(v, buf, sizeof buf));
-    return 0;
-}
-
-static int check_matcher(vctx *c, const cJSON *m, const char *name)
-{
-    char field[64], buf[64];
-    if (!cJSON_IsObject(m))
-        return vfail(c, name, "expected an object such as {\"from\": 1, \"to\": 2}, got %s",
-                     fl_json_brief(m, buf, sizeof buf));
-    for (const cJSON *k = m->child; k; k = k->next) {
-        snprintf(field, sizeof field, "%s.%s", name, k->string);
-        int rc = 0;
-        for (const cJSON *d = k->next; d; d = d->next)
-            if (strcmp(d->string, k->string) == 0)
-                return vfail(c, field, "duplicate key");
-        if (strcmp(k->string, "from") == 0 || strcmp(k->string, "to") == 0)
-            rc = check_node(c, k, field);
-        else if (strcmp(k->string, "type") == 0)
-            rc = check_string(c, k, field);
-        else
-            rc = vfail(c, field, "unknown key (expected from, to or type)");
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-static int check_expect(vctx *c, const cJSON *x)
-{
-    char buf[64];
-    if (!cJSON_IsObject(x))
-        return vfail(c, "expect",
-                     "expected an object such as {\"node\": 2, \"role\": "
-                     "\"leader\"}, got %s",
-                     fl_json_brief(x, buf, sizeof buf));
-    const cJSON *node = cJSON_GetObjectItemCaseSensitive(x, "node");
-    if (!node)
-        return vfail(c, "expect", "missing \"node\"");
-    int rc = check_node(c, node, "expect.node");
-    if (rc)
-        return rc;
-    if (cJSON_GetArraySize(x) < 2)
-        return vfail(c, "expect", "expected at least one field to check besides \"node\"");
-    return 0;
-}
-
-/* The entry's action, or -1 with a message. */
-static int entry_action(vctx *c, const cJSON *e, int *act)
-{
-    *act = -1;
-    for (const cJSON *k = e->child; k; k = k->next)
-        for (const cJSON *d = k->next; d; d = d->next)
-            if (strcmp(d->string, k->string) == 0)
-                return vfail(c, k->string, "duplicate key");
-    for (const cJSON *k = e->child; k; k = k->next) {
-        int a = -1;
-        for (int i = 0; i < A_COUNT; i++)
-            if (strcmp(k->string, action_names[i]) == 0)
-                a = i;
-        if (a < 0)
-            continue;
-        if (*act >= 0)
-            return vfail(c, NULL, "more than one action (\"%s\" and \"%s\")", action_names[*act],
-                         k->string);
-        *act = a;
-    }
-    if (*act < 0)
-        return vfail(c, NULL,
-                     "expected one action: timeout, deliver, drop, crash, restart, "
-                     "client, stabilize or expect");
-    for (const cJSON *k = e->child; k; k = k->next) {
-        int ok = strcmp(k->string, action_names[*act]) == 0 || strcmp(k->string, "comment") == 0 ||
-                 (*act == A_TIMEOUT && strcmp(k->string, "timer") == 0) ||
-                 (*act == A_CLIENT && strcmp(k->string, "op") == 0);
-        if (!ok)
-            return vfail(c, k->string, "unknown key for a %s entry", action_names[*act]);
-    }
-    return 0;
-}
-
-static int check_entry(vctx *c, const cJSON *e)
-{
-    char buf[64];
-    int act, rc;
-    if (!cJSON_IsObject(e))
-        return vfail(c, NULL, "expected an object, got %s", fl_json_brief(e, buf, sizeof buf));
-    if ((rc = entry_action(c, e, &act)) != 0)
-        return rc;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, action_names[act]);
-    const cJSON *comment = cJSON_GetObjectItemCaseSensitive(e, "comment");
-    if (comment && !cJSON_IsString(comment))
-        return vfail(c, "comment", "expected a string");
-    switch (act) {
-    case A_TIMEOUT:
-        rc = check_node(c, v, "timeout");
-        if (rc == 0 && cJSON_GetObjectItemCaseSensitive(e, "timer"))
-            rc = check_string(c, cJSON_GetObjectItemCaseSensitive(e, "timer"), "timer");
-        return rc;
-    case A_DELIVER:
-    case A_DROP:
-        return check_matcher(c, v, action_names[act]);
-    case A_CRASH:
-    case A_RESTART:
-        return check_node(c, v, action_names[act]);
-    case A_CLIENT:
-        rc = check_node(c, v, "client");
-        return rc ? rc : check_string(c, cJSON_GetObjectItemCaseSensitive(e, "op"), "op");
-    case A_STABILIZE:
-        if (!cJSON_IsTrue(v))
-            return vfail(c, "stabilize", "expected true, got %s",
-                         fl_json_brief(v, buf, sizeof buf));
-        return 0;
-    default:
-        return check_expect(c, v);
-    }
-}
-
-int fl_script_validate(const cJSON *script, int nodes, char *err, size_t cap)
-{
-    if (!cJSON_IsArray(script)) {
-        snprintf(err, cap, "script: expected a JSON array of entries");
-        return FL_EINVAL;
-    }
-    vctx c = {.nodes = nodes, .err = err, .cap = cap};
-    for (const cJSON *e = script->child; e; e = e->next) {
-        c.idx++;
-        int rc = check_entry(&c, e);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    free(syncs->due);
+    memset(syncs, 0, sizeof *syncs);
 }
 
 /* ---- running ---- */
 
 typedef struct srun {
     fl_world *w;
+    fl_script_syncs *syncs;
     size_t idx;       /* the entry running, 1-based */
     char detail[300]; /* the next step's detail, set by the action */
     const char *op;   /* client: the request */
@@ -409,13 +277,28 @@ static int run_expect(srun *r, const cJSON *x)
     return rc;
 }
 
+static void act_sync(fl_world *w, void *ctx, uint64_t id)
+{
+    srun *r = ctx;
+    fl_world_set_detail(w, "sync %llu", (unsigned long long)id);
+    fl_world_complete_sync(w, r->node, id);
+}
+
+/* {"sync": 2}: node 2's oldest held sync completes, as its own step. */
+static int run_sync(srun *r, int node)
+{
+    r->node = node;
+    if (!fl_world_node_up(r->w, node))
+        return diverge(r, "sync: node %d is down", node);
+    uint64_t id = fl_world_oldest_sync(r->w, node);
+    if (!id || !r->syncs->hold)
+        return diverge(r, "sync: node %d has no held sync", node);
+    return step(r, FL_STEP_SYNCED, node, 0, act_sync, id);
+}
+
 static int run_entry(srun *r, const cJSON *e)
 {
-    vctx c = {.nodes = fl_world_nodes(r->w), .idx = r->idx};
-    char err[8];
-    c.err = err, c.cap = sizeof err;
-    int act;
-    entry_action(&c, e, &act); /* validated already */
+    int act = fl_script_entry_action(e); /* validated already */
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, action_names[act]);
     switch (act) {
     case A_TIMEOUT:
@@ -429,6 +312,11 @@ static int run_entry(srun *r, const cJSON *e)
         return run_node_action(r, e, act);
     case A_STABILIZE:
         return run_stabilize(r);
+    case A_SYNC:
+        return run_sync(r, v->valueint);
+    case A_SYNCS:
+        r->syncs->hold = strcmp(v->valuestring, "hold") == 0;
+        return 0;
     default:
         return run_expect(r, v);
     }
@@ -444,7 +332,7 @@ static void boot(fl_world *w)
                 return;
 }
 
-int fl_script_run(fl_world *w, const cJSON *script)
+int fl_script_run(fl_world *w, const cJSON *script, fl_script_syncs *syncs)
 {
     char err[512];
     if (fl_script_validate(script, fl_world_nodes(w), err, sizeof err) != 0) {
@@ -453,7 +341,7 @@ int fl_script_run(fl_world *w, const cJSON *script)
     }
     if (fl_world_steps(w) == 0)
         boot(w);
-    srun r = {.w = w};
+    srun r = {.w = w, .syncs = syncs};
     for (const cJSON *e = script->child; e; e = e->next) {
         r.idx++;
         if (fl_world_outcome(w) != FL_OUTCOME_RUNNING || run_entry(&r, e) != 0)

@@ -6,8 +6,8 @@
  * shifts the network's or the faults' draws.  Each request is scheduled by the
  * previous one, so a long run holds one pending workload event, not thousands.
  */
-#ifndef FL_SIM_WORKLOAD_H
-#define FL_SIM_WORKLOAD_H
+#ifndef FL_SIM_RUN_WORKLOAD_H
+#define FL_SIM_RUN_WORKLOAD_H
 
 #include <stdint.h>
 
@@ -26,4 +26,4 @@ typedef struct fl_workload {
 int fl_workload_install(fl_workload *wl, fl_world *w, uint64_t seed, int64_t every_ns,
                         int64_t ops_max);
 
-#endif /* FL_SIM_WORKLOAD_H */
+#endif /* FL_SIM_RUN_WORKLOAD_H */

@@ -11,15 +11,15 @@
  * message in c->err, naming c->path + key.  Out of memory while building sc->json sets
  * c->oom and validation goes on; fl_sc_parse_root turns it into FL_ENOMEM at the end.
  */
-#ifndef FL_SIM_SCENARIO_IMPL_H
-#define FL_SIM_SCENARIO_IMPL_H
+#ifndef FL_SIM_RUN_SCENARIO_IMPL_H
+#define FL_SIM_RUN_SCENARIO_IMPL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
 
-#include "sim/scenario.h"
+#include "sim/run/scenario.h"
 
 typedef struct fl_sc_ctx {
     const char *label; /* "scenario", or the file's path: the first word of every message */
@@ -77,4 +77,4 @@ int fl_sc_open_section(fl_sc_ctx *c, const cJSON *obj, const char *key, const ch
 /* Validate the whole document (after --set) into sc, building sc->json. */
 int fl_sc_parse_root(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, const char *default_name);
 
-#endif /* FL_SIM_SCENARIO_IMPL_H */
+#endif /* FL_SIM_RUN_SCENARIO_IMPL_H */

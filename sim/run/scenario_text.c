@@ -19,8 +19,8 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/scenario.h"
-#include "sim/scenario_impl.h"
+#include "sim/run/scenario.h"
+#include "sim/run/scenario_impl.h"
 
 #define MAX_SET_TOKENS 32
 

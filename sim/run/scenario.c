@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/scenario_impl.h"
+#include "sim/run/scenario_impl.h"
 
 #define MS ((int64_t)1000000)
 #define SEC ((int64_t)1000000000)

@@ -1,0 +1,145 @@
+/*
+ * drive_auto.c -- the automatic driver (see driver.h): the fault schedule, the
+ * per-message faults and the workload on the world's own timing.
+ *
+ * Swarm mode is applied here, once per run, to a copy of the scenario's fault
+ * configuration; everything downstream (the nemesis, the network policy) takes the
+ * configuration as it is.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "faults/apply.h"
+#include "faults/schedule.h"
+#include "sim/run/driver.h"
+#include "sim/run/workload.h"
+
+typedef struct auto_driver {
+    fl_faults_config cfg; /* the scenario's, after swarm mode adjusted it for this seed */
+    fl_net_faults net;
+    fl_schedule *sched;
+    fl_faults *faults;
+    fl_workload wl;
+    char *json; /* the schedule, for runs.schedule_json */
+} auto_driver;
+
+static int auto_init(fl_driver *d, const fl_scenario *sc, fl_world *w, uint64_t seed,
+                     const char *text, size_t len, char *err, size_t cap)
+{
+    auto_driver *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(err, cap, "run: out of memory");
+        return FL_ENOMEM;
+    }
+    d->impl = a;
+    a->cfg = sc->faults;
+    a->net = sc->net;
+    fl_faults_swarm(&a->cfg, &a->net, seed);
+    int rc;
+    if (text)
+        rc = fl_schedule_parse(text, len, sc->nodes, sc->until_ns, &a->sched, err, cap);
+    else
+        rc = fl_schedule_generate(&a->cfg, sc->nodes, seed, sc->until_ns, &a->sched, err, cap);
+    if (rc)
+        return rc;
+    a->json = fl_schedule_to_text(a->sched);
+    if (!a->json)
+        return FL_ENOMEM;
+    a->faults = fl_faults_attach(w, a->sched, &a->cfg, &a->net, err, cap);
+    if (!a->faults)
+        return FL_EINVAL;
+    return fl_workload_install(&a->wl, w, seed, sc->workload_every_ns, sc->workload_ops);
+}
+
+static void auto_run(fl_driver *d, fl_world *w)
+{
+    (void)d;
+    fl_world_run(w);
+}
+
+static const char *auto_json(const fl_driver *d)
+{
+    return ((const auto_driver *)d->impl)->json;
+}
+
+static uint64_t auto_effective(const fl_driver *d)
+{
+    const auto_driver *a = d->impl;
+    fl_faults_stats st;
+    fl_faults_stats_get(a->faults, &st);
+    uint64_t n = 0;
+    for (int k = 0; k < FL_FAULT_STAT_COUNT; k++)
+        n += st.effective[k];
+    return n;
+}
+
+static void auto_text(const fl_driver *d, char *buf, size_t cap)
+{
+    const auto_driver *a = d->impl;
+    fl_faults_stats st;
+    fl_faults_stats_get(a->faults, &st);
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < FL_FAULT_STAT_COUNT && off < cap; k++) {
+        if (!st.scheduled[k] && !st.effective[k])
+            continue;
+        int n =
+            snprintf(buf + off, cap - off, "%s%s %llu/%llu", off ? ", " : "", fl_fault_kind_name(k),
+                     (unsigned long long)st.effective[k], (unsigned long long)st.scheduled[k]);
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+}
+
+static void emit_fault(void *ctx, uint64_t seq, int64_t at_ns, const char *kind, const char *spec,
+                       int took_effect)
+{
+    fl_record r = {.kind = FL_REC_FAULT};
+    r.u.fault = (fl_rec_fault){
+        .seq = seq, .at_ns = at_ns, .kind = kind, .spec = spec, .took_effect = took_effect};
+    fl_stream_emit(ctx, &r);
+}
+
+static void auto_emit_faults(const fl_driver *d, fl_stream *s)
+{
+    const auto_driver *a = d->impl;
+    if (fl_stream_wants(s, FL_REC_FAULT))
+        fl_faults_each(a->faults, emit_fault, s);
+}
+
+static void auto_close(fl_driver *d)
+{
+    auto_driver *a = d->impl;
+    if (!a)
+        return;
+    fl_faults_free(a->faults);
+    fl_schedule_free(a->sched);
+    free(a->json);
+    free(a);
+    d->impl = NULL;
+}
+
+const fl_driver_ops fl_driver_automatic = {.name = "automatic",
+                                           .init = auto_init,
+                                           .run = auto_run,
+                                           .schedule_json = auto_json,
+                                           .faults_effective = auto_effective,
+                                           .faults_text = auto_text,
+                                           .emit_faults = auto_emit_faults,
+                                           .close = auto_close};
+
+int fl_driver_write_schedule(const fl_driver *d, const char *path, char *err, size_t cap)
+{
+    FILE *f = fopen(path, "w");
+    const char *json = d->ops->schedule_json(d);
+    int script = d->ops == &fl_driver_script;
+    if (!f || fputs(json, f) < 0 || (script && fputc('\n', f) < 0) || fclose(f) != 0) {
+        snprintf(err, cap, "--write-schedule %s: %s", path, strerror(errno));
+        return FL_EINVAL;
+    }
+    return 0;
+}

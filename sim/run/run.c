@@ -1,0 +1,184 @@
+/*
+ * run.c -- one run, start to finish (see run.h).
+ *
+ * Order matters for determinism only through the streams: the world, the fault
+ * schedule and the workload each fork their own streams from the seed, so the order
+ * in which they are set up here does not change any draw.
+ */
+#include "sim/run/run.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/digest.h"
+#include "core/error.h"
+#include "sim/run/driver.h"
+
+static int64_t wall_us(void)
+{
+    /* Wall time only for reporting (runs.wall_us), never seen by the run. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static fl_world *make_world(const fl_run_job *job, char *err, size_t cap)
+{
+    const fl_scenario *sc = job->sc;
+    fl_world_config cfg = {.seed = job->seed,
+                           .nodes = sc->nodes,
+                           .protocol = job->protocol,
+                           .params = sc->params,
+                           .latency = sc->latency,
+                           .links = sc->links,
+                           .nlinks = sc->nlinks,
+                           .disk_sync = sc->disk_sync,
+                           .unsynced = sc->faults.unsynced,
+                           .corrupt = sc->faults.corrupt,
+                           .corrupt_from_ns = sc->faults.window_from_ns,
+                           .corrupt_to_ns = sc->faults.window_to_ns,
+                           .until_ns = sc->until_ns,
+                           .max_steps = sc->max_steps};
+    return fl_world_new(&cfg, err, cap);
+}
+
+static void fill_result(fl_world *w, const fl_driver *d, int64_t wall, fl_run_result *res)
+{
+    const fl_violation *v = fl_world_violation(w);
+    fl_world_counts c;
+    fl_world_counts_get(w, &c);
+    memset(res, 0, sizeof *res);
+    res->outcome = fl_world_outcome(w);
+    snprintf(res->check, sizeof res->check, "%s", v->check);
+    snprintf(res->detail, sizeof res->detail, "%s", v->detail);
+    int failed = res->outcome != FL_OUTCOME_OK;
+    res->fail_step = failed ? (int64_t)fl_world_fail_step(w) : -1;
+    res->fail_time_ns = failed ? fl_world_fail_time(w) : -1;
+    res->steps = fl_world_steps(w);
+    res->sim_time_ns = fl_world_now(w);
+    res->msgs_sent = c.sent;
+    res->msgs_delivered = c.delivered;
+    res->msgs_dropped = c.dropped;
+    res->faults = d->ops->faults_effective(d) + c.corrupt_reads;
+    res->wall_us = wall;
+    fl_digest_hex(fl_world_digest(w), res->digest);
+    size_t off = 0;
+    if (c.corrupt_reads)
+        off = (size_t)snprintf(res->faults_text, sizeof res->faults_text, "corrupt read %llu/%llu",
+                               (unsigned long long)c.corrupt_reads,
+                               (unsigned long long)c.corrupt_reads);
+    if (off < sizeof res->faults_text) {
+        char more[sizeof res->faults_text];
+        d->ops->faults_text(d, more, sizeof more);
+        if (more[0])
+            snprintf(res->faults_text + off, sizeof res->faults_text - off, "%s%s", off ? ", " : "",
+                     more);
+    }
+}
+
+static void emit_metric(void *ctx, const char *name, int64_t v)
+{
+    fl_record r = {.kind = FL_REC_METRIC};
+    r.u.metric = (fl_rec_metric){.name = name, .value = v};
+    fl_stream_emit(ctx, &r);
+}
+
+static void emit_begin(fl_stream *s, const fl_run_job *job, const fl_driver *d)
+{
+    fl_record r = {.kind = FL_REC_RUN_BEGIN};
+    r.u.begin = (fl_rec_run_begin){.seed = job->seed,
+                                   .nodes = job->sc->nodes,
+                                   .protocol = job->protocol->name,
+                                   .schedule_json = d->ops->schedule_json(d)};
+    fl_stream_emit(s, &r);
+}
+
+/* The run's end in the stream: faults, metrics (name order), the result. */
+static void emit_end(fl_stream *s, fl_world *w, const fl_driver *d, const fl_run_result *res)
+{
+    d->ops->emit_faults(d, s);
+    if (fl_stream_wants(s, FL_REC_METRIC))
+        fl_world_metrics_each(w, emit_metric, s);
+    fl_record r = {.kind = FL_REC_RUN_END};
+    r.u.end = res;
+    fl_stream_emit(s, &r);
+}
+
+static int add_sinks(fl_world *w, const fl_run_job *job, char *err, size_t cap)
+{
+    for (size_t i = 0; i < job->nsinks; i++)
+        if (fl_stream_add(fl_world_stream(w), &job->sinks[i])) {
+            snprintf(err, cap, "run: more than %d sinks", FL_STREAM_MAX_SINKS);
+            return FL_ELIMIT;
+        }
+    return 0;
+}
+
+int fl_run(const fl_run_job *job, fl_run_result *res, char *err, size_t cap)
+{
+    fl_world *w = make_world(job, err, cap);
+    if (!w)
+        return FL_EINVAL;
+    fl_driver d = {.ops = job->sc->scripted ? &fl_driver_script : &fl_driver_automatic};
+    int rc =
+        d.ops->init(&d, job->sc, w, job->seed, job->schedule_text, job->schedule_len, err, cap);
+    if (rc == 0 && job->write_schedule_path)
+        rc = fl_driver_write_schedule(&d, job->write_schedule_path, err, cap);
+    if (rc == 0)
+        rc = add_sinks(w, job, err, cap);
+    if (rc == 0) {
+        fl_stream *s = fl_world_stream(w);
+        emit_begin(s, job, &d);
+        int64_t t0 = wall_us();
+        d.ops->run(&d, w);
+        fill_result(w, &d, wall_us() - t0, res);
+        emit_end(s, w, &d, res);
+        const char *name = NULL;
+        int serr = fl_stream_error(s, &name);
+        if (serr) {
+            snprintf(err, cap, "run: the %s failed: %s", name, fl_strerror(serr));
+            rc = FL_EIO;
+        }
+    }
+    d.ops->close(&d);
+    fl_world_free(w);
+    return rc;
+}
+
+static void print_time(FILE *out, int64_t ns)
+{
+    fprintf(out, "%" PRId64 ".%06" PRId64 "s", ns / 1000000000, ns % 1000000000 / 1000);
+}
+
+void fl_run_print_summary(FILE *out, const fl_scenario *sc, const struct fl_protocol *p,
+                          uint64_t seed, const fl_run_result *res)
+{
+    fprintf(out, "scenario: %s (%s, %d nodes)\n", sc->name[0] ? sc->name : "(unnamed)", p->name,
+            sc->nodes);
+    fprintf(out, "seed:     %" PRIu64 "\n", seed);
+    fprintf(out, "outcome:  %s", fl_outcome_name(res->outcome));
+    if (res->outcome != FL_OUTCOME_OK)
+        fprintf(out, " (%s: %s)", res->check, res->detail);
+    fputc('\n', out);
+    if (res->fail_step >= 0) {
+        fprintf(out, "at step:  %" PRId64 " (t=", res->fail_step);
+        print_time(out, res->fail_time_ns);
+        fputs(")\n", out);
+    }
+    fprintf(out, "steps:    %" PRIu64 "\n", res->steps);
+    fputs("time:     ", out);
+    print_time(out, res->sim_time_ns);
+    fputs(" simulated\n", out);
+    fprintf(out,
+            "messages: %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped, %" PRIu64
+            " in flight\n",
+            res->msgs_sent, res->msgs_delivered, res->msgs_dropped,
+            res->msgs_sent - res->msgs_delivered - res->msgs_dropped);
+    fprintf(out, "faults:   %" PRIu64 " took effect", res->faults);
+    if (res->faults_text[0])
+        fprintf(out, " (%s: effective/scheduled)", res->faults_text);
+    fputc('\n', out);
+    fprintf(out, "digest:   %s\n", res->digest);
+}

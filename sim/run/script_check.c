@@ -1,0 +1,216 @@
+/*
+ * script_check.c -- the shape of a script (see script.h): an array of objects, each with
+ * exactly one known action and only the keys that action takes, node ids in range.
+ * Errors name the entry (1-based) and the field.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/jsonout.h"
+#include "sim/run/script.h"
+#include "sim/run/script_impl.h"
+
+const char *const fl_script_action_names[A_COUNT] = {"timeout", "deliver", "drop",      "crash",
+                                                     "restart", "client",  "stabilize", "expect",
+                                                     "sync",    "syncs"};
+#define action_names fl_script_action_names
+
+/* ---- validation ---- */
+
+typedef struct vctx {
+    int nodes;
+    size_t idx; /* 1-based */
+    char *err;
+    size_t cap;
+} vctx;
+
+static int vfail(vctx *c, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int vfail(vctx *c, const char *field, const char *fmt, ...)
+{
+    int n =
+        snprintf(c->err, c->cap, "script[%zu]%s%s: ", c->idx, field ? "." : "", field ? field : "");
+    if (n >= 0 && (size_t)n < c->cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->err + n, c->cap - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return FL_EINVAL;
+}
+
+/* A node id in [1, nodes]: 0 when v is not one. */
+static int node_id(const cJSON *v, int nodes)
+{
+    if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > nodes ||
+        v->valuedouble != (double)(int)v->valuedouble)
+        return 0;
+    return (int)v->valuedouble;
+}
+
+static int check_node(vctx *c, const cJSON *v, const char *field)
+{
+    char buf[64];
+    if (!node_id(v, c->nodes))
+        return vfail(c, field, "expected a node id in [1,%d], got %s", c->nodes,
+                     fl_json_brief(v, buf, sizeof buf));
+    return 0;
+}
+
+static int check_string(vctx *c, const cJSON *v, const char *field)
+{
+    char buf[64];
+    if (!cJSON_IsString(v) || !v->valuestring[0])
+        return vfail(c, field, "expected a non-empty string, got %s",
+                     fl_json_brief(v, buf, sizeof buf));
+    return 0;
+}
+
+static int check_matcher(vctx *c, const cJSON *m, const char *name)
+{
+    char field[64], buf[64];
+    if (!cJSON_IsObject(m))
+        return vfail(c, name, "expected an object such as {\"from\": 1, \"to\": 2}, got %s",
+                     fl_json_brief(m, buf, sizeof buf));
+    for (const cJSON *k = m->child; k; k = k->next) {
+        snprintf(field, sizeof field, "%s.%s", name, k->string);
+        int rc = 0;
+        for (const cJSON *d = k->next; d; d = d->next)
+            if (strcmp(d->string, k->string) == 0)
+                return vfail(c, field, "duplicate key");
+        if (strcmp(k->string, "from") == 0 || strcmp(k->string, "to") == 0)
+            rc = check_node(c, k, field);
+        else if (strcmp(k->string, "type") == 0)
+            rc = check_string(c, k, field);
+        else
+            rc = vfail(c, field, "unknown key (expected from, to or type)");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int check_expect(vctx *c, const cJSON *x)
+{
+    char buf[64];
+    if (!cJSON_IsObject(x))
+        return vfail(c, "expect",
+                     "expected an object such as {\"node\": 2, \"role\": "
+                     "\"leader\"}, got %s",
+                     fl_json_brief(x, buf, sizeof buf));
+    const cJSON *node = cJSON_GetObjectItemCaseSensitive(x, "node");
+    if (!node)
+        return vfail(c, "expect", "missing \"node\"");
+    int rc = check_node(c, node, "expect.node");
+    if (rc)
+        return rc;
+    if (cJSON_GetArraySize(x) < 2)
+        return vfail(c, "expect", "expected at least one field to check besides \"node\"");
+    return 0;
+}
+
+/* The entry's action, or -1 with a message. */
+static int entry_action(vctx *c, const cJSON *e, int *act)
+{
+    *act = -1;
+    for (const cJSON *k = e->child; k; k = k->next)
+        for (const cJSON *d = k->next; d; d = d->next)
+            if (strcmp(d->string, k->string) == 0)
+                return vfail(c, k->string, "duplicate key");
+    for (const cJSON *k = e->child; k; k = k->next) {
+        int a = -1;
+        for (int i = 0; i < A_COUNT; i++)
+            if (strcmp(k->string, action_names[i]) == 0)
+                a = i;
+        if (a < 0)
+            continue;
+        if (*act >= 0)
+            return vfail(c, NULL, "more than one action (\"%s\" and \"%s\")", action_names[*act],
+                         k->string);
+        *act = a;
+    }
+    if (*act < 0)
+        return vfail(c, NULL,
+                     "expected one action: timeout, deliver, drop, crash, restart, "
+                     "client, stabilize, expect, sync or syncs");
+    for (const cJSON *k = e->child; k; k = k->next) {
+        int ok = strcmp(k->string, action_names[*act]) == 0 || strcmp(k->string, "comment") == 0 ||
+                 (*act == A_TIMEOUT && strcmp(k->string, "timer") == 0) ||
+                 (*act == A_CLIENT && strcmp(k->string, "op") == 0);
+        if (!ok)
+            return vfail(c, k->string, "unknown key for a %s entry", action_names[*act]);
+    }
+    return 0;
+}
+
+static int check_entry(vctx *c, const cJSON *e)
+{
+    char buf[64];
+    int act, rc;
+    if (!cJSON_IsObject(e))
+        return vfail(c, NULL, "expected an object, got %s", fl_json_brief(e, buf, sizeof buf));
+    if ((rc = entry_action(c, e, &act)) != 0)
+        return rc;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, action_names[act]);
+    const cJSON *comment = cJSON_GetObjectItemCaseSensitive(e, "comment");
+    if (comment && !cJSON_IsString(comment))
+        return vfail(c, "comment", "expected a string");
+    switch (act) {
+    case A_TIMEOUT:
+        rc = check_node(c, v, "timeout");
+        if (rc == 0 && cJSON_GetObjectItemCaseSensitive(e, "timer"))
+            rc = check_string(c, cJSON_GetObjectItemCaseSensitive(e, "timer"), "timer");
+        return rc;
+    case A_DELIVER:
+    case A_DROP:
+        return check_matcher(c, v, action_names[act]);
+    case A_CRASH:
+    case A_RESTART:
+        return check_node(c, v, action_names[act]);
+    case A_CLIENT:
+        rc = check_node(c, v, "client");
+        return rc ? rc : check_string(c, cJSON_GetObjectItemCaseSensitive(e, "op"), "op");
+    case A_STABILIZE:
+        if (!cJSON_IsTrue(v))
+            return vfail(c, "stabilize", "expected true, got %s",
+                         fl_json_brief(v, buf, sizeof buf));
+        return 0;
+    case A_SYNC:
+        return check_node(c, v, "sync");
+    case A_SYNCS:
+        if (!cJSON_IsString(v) ||
+            (strcmp(v->valuestring, "hold") != 0 && strcmp(v->valuestring, "immediate") != 0))
+            return vfail(c, "syncs", "expected \"hold\" or \"immediate\", got %s",
+                         fl_json_brief(v, buf, sizeof buf));
+        return 0;
+    default:
+        return check_expect(c, v);
+    }
+}
+
+int fl_script_validate(const cJSON *script, int nodes, char *err, size_t cap)
+{
+    if (!cJSON_IsArray(script)) {
+        snprintf(err, cap, "script: expected a JSON array of entries");
+        return FL_EINVAL;
+    }
+    vctx c = {.nodes = nodes, .err = err, .cap = cap};
+    for (const cJSON *e = script->child; e; e = e->next) {
+        c.idx++;
+        int rc = check_entry(&c, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int fl_script_entry_action(const cJSON *e)
+{
+    char err[8];
+    vctx c = {.nodes = 1 << 30, .err = err, .cap = sizeof err};
+    int act;
+    entry_action(&c, e, &act);
+    return act;
+}
