@@ -64,18 +64,14 @@ static void fill_result(fl_world *w, const fl_driver *d, int64_t wall, fl_run_re
     res->faults = d->ops->faults_effective(d) + c.corrupt_reads;
     res->wall_us = wall;
     fl_digest_hex(fl_world_digest(w), res->digest);
-    size_t off = 0;
+    char more[sizeof res->faults_text];
+    d->ops->faults_text(d, more, sizeof more);
     if (c.corrupt_reads)
-        off = (size_t)snprintf(res->faults_text, sizeof res->faults_text, "corrupt read %llu/%llu",
-                               (unsigned long long)c.corrupt_reads,
-                               (unsigned long long)c.corrupt_reads);
-    if (off < sizeof res->faults_text) {
-        char more[sizeof res->faults_text];
-        d->ops->faults_text(d, more, sizeof more);
-        if (more[0])
-            snprintf(res->faults_text + off, sizeof res->faults_text - off, "%s%s", off ? ", " : "",
-                     more);
-    }
+        snprintf(res->faults_text, sizeof res->faults_text, "corrupt read %llu/%llu%s%.200s",
+                 (unsigned long long)c.corrupt_reads, (unsigned long long)c.corrupt_reads,
+                 more[0] ? ", " : "", more);
+    else
+        memcpy(res->faults_text, more, sizeof more);
 }
 
 static void emit_metric(void *ctx, const char *name, int64_t v)
