@@ -67,7 +67,7 @@ static void fill_result(fl_world *w, const fl_driver *d, int64_t wall, fl_run_re
     char more[sizeof res->faults_text];
     d->ops->faults_text(d, more, sizeof more);
     if (c.corrupt_reads)
-        snprintf(res->faults_text, sizeof res->faults_text, "corrupt read %llu/%llu%s%.200s",
+        snprintf(res->faults_text, sizeof res->faults_text, "corrupt read %llu/%llu%s%.180s",
                  (unsigned long long)c.corrupt_reads, (unsigned long long)c.corrupt_reads,
                  more[0] ? ", " : "", more);
     else
