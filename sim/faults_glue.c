@@ -19,6 +19,14 @@ static int init_script(fl_faults_glue *g, const char *text, size_t len, char *er
                      end ? (size_t)(end - text) : 0);
             return FL_EPARSE;
         }
+        /* as for schedules (the same --schedule FILE): nothing but whitespace after it */
+        size_t off = (size_t)(end - text);
+        while (off < len && strchr(" \t\r\n", text[off]) != NULL && text[off] != '\0')
+            off++;
+        if (off < len) {
+            snprintf(err, cap, "script: unexpected text after the JSON near byte %zu", off);
+            return FL_EPARSE;
+        }
         g->script = g->script_owned;
     } else {
         g->script = g->sc->script;
