@@ -4,6 +4,11 @@
 
 DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 \
                 procps diffutils
+# `make fuzz` only: clang and the compiler-rt runtimes that hold libFuzzer and the sanitizers.
+FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
@@ -11,13 +16,14 @@ ifdef CI
 CMAKE_FLAGS += -DFL_WERROR=ON
 endif
 
-.PHONY: all build deps demo test test-fast test-asan bench soak clean format
+.PHONY: all build deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format
 
 all: build
 
-# Install missing Debian packages: with apt-get as root, otherwise say exactly what to run.
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# Install the missing Debian packages of $(1): with apt-get as root, otherwise say exactly
+# what to run.
+define install_debs
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
 	    || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -29,6 +35,13 @@ deps:
 	    echo "  sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
+
+deps:
+	$(call install_debs,$(DEB_PACKAGES))
+
+fuzz-deps:
+	$(call install_debs,$(FUZZ_DEB_PACKAGES))
 
 build: deps
 	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
@@ -56,8 +69,15 @@ bench: build
 soak: build
 	@bash tests/soak.sh build
 
+# libFuzzer runs (docs/fuzzing.md): build-fuzz/ is a clang tree with -DFL_FUZZ=ON; each target
+# runs FUZZ_SECONDS on a scratch copy of its corpus, two at a time.  FUZZ_TARGETS="set" picks.
+fuzz: deps fuzz-deps
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=$(FUZZ_CC) -DFL_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_all
+	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

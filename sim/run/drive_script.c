@@ -36,6 +36,14 @@ static int script_init(fl_driver *d, const fl_scenario *sc, fl_world *w, uint64_
                      end ? (size_t)(end - text) : 0);
             return FL_EPARSE;
         }
+        /* as for schedules (the same --schedule FILE): nothing but whitespace after it */
+        size_t off = (size_t)(end - text);
+        while (off < len && strchr(" \t\r\n", text[off]) != NULL && text[off] != '\0')
+            off++;
+        if (off < len) {
+            snprintf(err, cap, "script: unexpected text after the JSON near byte %zu", off);
+            return FL_EPARSE;
+        }
         s->script = s->owned;
     } else {
         s->script = sc->script;

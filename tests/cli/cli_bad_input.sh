@@ -39,6 +39,15 @@ check "--seed: expected a non-negative integer" "seed overflow" -- "$FL" run goo
 check "--record: expected all or none" "bad --record" -- "$FL" run good.json --record some
 check "unexpected argument 'extra'" "extra argument" -- "$FL" run good.json extra
 
+# A schedule or script file (--schedule) is JSON with nothing but whitespace after it.
+echo '{"protocol": "echo", "network": {"mode": "scripted"}}' >scripted.json
+echo '[{"timeout": 1}] trailing' >trailing-script.json
+echo '[] trailing' >trailing-schedule.json
+check 'script: unexpected text after the JSON' "script trailing garbage" -- \
+  "$FL" run scripted.json --schedule trailing-script.json
+check 'schedule: unexpected text after the JSON' "schedule trailing garbage" -- \
+  "$FL" run good.json --schedule trailing-schedule.json
+
 # No database is created by a command that fails before running.
 check 'colour: unknown key' "bad scenario with --db" -- "$FL" run unknown.json --db new.db
 [ ! -e new.db ] && pass || fail "a failed run left new.db behind"
