@@ -15,8 +15,13 @@
  * its own memory for the whole run (observer_size bytes, zeroed once per run).
  *
  * Built-in protocols and plugins (shared objects exporting `faultline_protocol`)
- * include this header only.  A plugin is refused unless its api_version equals
- * FL_API_VERSION.
+ * include this header only.
+ *
+ * Versioning (docs/writing-a-protocol.md): struct fl_protocol only grows at its end,
+ * one block of members per API version, and a protocol's api_version says which blocks
+ * it has.  faultline loads every version from 1 to FL_API_VERSION and never reads a
+ * member of a later block than the plugin's version: those count as NULL.  Services
+ * added later are new functions, never changed ones.
  */
 #ifndef FL_CORE_FAULTLINE_H
 #define FL_CORE_FAULTLINE_H
@@ -30,8 +35,8 @@
 extern "C" {
 #endif
 
-/* Bump when a struct below changes layout or a callback changes meaning. */
-#define FL_API_VERSION 1
+/* The newest API version; bumped when a block of members is appended below. */
+#define FL_API_VERSION 2
 
 #define FL_MAX_TIMERS 8     /* timers a protocol may declare */
 #define FL_MAX_DISK_FILES 4 /* simulated files per node, numbered 0..3 */
@@ -113,7 +118,20 @@ struct fl_protocol {
     /* The observer's memory is about to be discarded: free what check allocated.
      * May be NULL. */
     void (*observer_free)(void *observer);
+
+    /* ---- API version 2: present when api_version >= 2 ---- */
+
+    /* Once per process, before the process's first run of the protocol: the place to
+     * start a runtime or a thread pool that a library needs (never state of a run:
+     * that belongs in the node's state or the observer).  Return 0, or nonzero with a
+     * one-line message in err: the command fails before any run.  May be NULL. */
+    int (*process_init)(char *err, size_t cap);
 };
+
+/* The size of struct fl_protocol as a protocol of api_version v has it (the members
+ * through v's block), or 0 for a version this header does not know. */
+#define FL_PROTOCOL_SIZE_V1 offsetof(struct fl_protocol, process_init)
+#define FL_PROTOCOL_SIZE_V2 sizeof(struct fl_protocol)
 
 /* ---- services for protocol code (the node is the one whose callback is running) ---- */
 

@@ -121,6 +121,8 @@ int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
         return rc;
     L->have_sc = 1;
     rc = find_protocol(o, L, err, cap);
+    if (rc == 0 && fl_registry_process_init(L->proto, err, cap))
+        rc = FL_EINVAL;
     if (rc)
         return rc;
     if (L->proto->configure) {
@@ -154,6 +156,8 @@ int fl_load_stored(const char *identity_json, fl_loaded *L, char *err, size_t ca
         L->have_sc = 1;
         fl_load_opts o = {.plugin_path = cJSON_IsString(path) ? path->valuestring : NULL};
         rc = find_protocol(&o, L, err, cap);
+        if (rc == 0 && fl_registry_process_init(L->proto, err, cap))
+            rc = FL_EINVAL;
     }
     if (rc == 0 && L->proto->configure) {
         char perr[512] = "";

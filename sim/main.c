@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/digest.h"
+#include "core/faultline.h"
 #include "sim/cli.h"
+#include "storage/db.h"
 
 static const struct command {
     const char *name;
@@ -47,7 +50,8 @@ int main(int argc, char **argv)
         return FL_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("faultline %s (protocol API %d)\n", FL_VERSION, 1);
+        printf("faultline %s (protocol API %d, database schema %d, digest epoch %d)\n", FL_VERSION,
+               FL_API_VERSION, FL_DB_SCHEMA_VERSION, FL_DIGEST_EPOCH);
         return FL_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

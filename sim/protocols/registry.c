@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct fl_protocol fl_proto_echo;
@@ -22,6 +23,37 @@ const struct fl_protocol *fl_registry_find(const char *name)
 const struct fl_protocol *fl_registry_at(size_t i)
 {
     return i < sizeof builtins / sizeof builtins[0] ? builtins[i] : NULL;
+}
+
+/* A loaded plugin: its handle, and its protocol widened to this header's layout (the
+ * members of versions after the plugin's are zero, that is NULL). */
+typedef struct plugin {
+    void *dl;
+    struct fl_protocol proto;
+} plugin;
+
+static size_t protocol_size(int version)
+{
+    switch (version) {
+    case 1:
+        return FL_PROTOCOL_SIZE_V1;
+    case 2:
+        return FL_PROTOCOL_SIZE_V2;
+    default:
+        return 0;
+    }
+}
+
+static plugin *widen(void *dl, const struct fl_protocol *p)
+{
+    plugin *pl = calloc(1, sizeof *pl);
+    if (pl) {
+        pl->dl = dl;
+        /* copy only what the plugin's version has: reading further would read past
+         * the plugin's object */
+        memcpy(&pl->proto, p, protocol_size(p->api_version));
+    }
+    return pl;
 }
 
 const struct fl_protocol *fl_registry_load(const char *path, void **handle, char *err, size_t cap)
@@ -46,9 +78,9 @@ const struct fl_protocol *fl_registry_load(const char *path, void **handle, char
         dlclose(h);
         return NULL;
     }
-    if (p->api_version != FL_API_VERSION) {
-        snprintf(err, cap, "--protocol %s: built for API version %d, this faultline has %d", path,
-                 p->api_version, FL_API_VERSION);
+    if (protocol_size(p->api_version) == 0) {
+        snprintf(err, cap, "--protocol %s: built for API version %d, this faultline loads 1..%d",
+                 path, p->api_version, FL_API_VERSION);
         dlclose(h);
         return NULL;
     }
@@ -57,12 +89,31 @@ const struct fl_protocol *fl_registry_load(const char *path, void **handle, char
         dlclose(h);
         return NULL;
     }
-    *handle = h;
-    return p;
+    plugin *pl = widen(h, p);
+    if (!pl) {
+        snprintf(err, cap, "--protocol %s: out of memory", path);
+        dlclose(h);
+        return NULL;
+    }
+    *handle = pl;
+    return &pl->proto;
 }
 
 void fl_registry_unload(void *handle)
 {
-    if (handle)
-        dlclose(handle);
+    plugin *pl = handle;
+    if (!pl)
+        return;
+    dlclose(pl->dl);
+    free(pl);
+}
+
+int fl_registry_process_init(const struct fl_protocol *p, char *err, size_t cap)
+{
+    char msg[400] = "";
+    if (!p->process_init || p->process_init(msg, sizeof msg) == 0)
+        return 0;
+    snprintf(err, cap, "protocol %s: process_init failed: %s", p->name,
+             msg[0] ? msg : "(no message)");
+    return -1;
 }

@@ -14,10 +14,15 @@ const struct fl_protocol *fl_registry_find(const char *name);
 /* The i-th built-in protocol (in name order), or NULL past the end. */
 const struct fl_protocol *fl_registry_at(size_t i);
 
-/* Load a plugin.  On success returns the protocol and stores the dlopen handle in
- * *handle (close it with fl_registry_unload after the last use).  On failure returns
+/* Load a plugin of any API version from 1 to FL_API_VERSION.  On success returns the
+ * protocol, widened to this header's layout, and stores a handle in *handle (close it
+ * with fl_registry_unload after the last use: the protocol lives until then).  On failure returns
  * NULL with a one-line message in err. */
 const struct fl_protocol *fl_registry_load(const char *path, void **handle, char *err, size_t cap);
 void fl_registry_unload(void *handle);
+
+/* Run the protocol's process_init (API version 2), once per process before its first
+ * run.  Returns 0, or -1 with "protocol NAME: process_init failed: ..." in err. */
+int fl_registry_process_init(const struct fl_protocol *p, char *err, size_t cap);
 
 #endif /* FL_SIM_PROTOCOLS_REGISTRY_H */
