@@ -28,5 +28,6 @@ int fl_cmd_sweep(int argc, char **argv);
 int fl_cmd_replay(int argc, char **argv);
 int fl_cmd_show(int argc, char **argv);
 int fl_cmd_merge(int argc, char **argv);
+int fl_cmd_migrate(int argc, char **argv);
 
 #endif /* FL_SIM_CLI_H */

@@ -23,6 +23,7 @@ static const struct command {
     {"replay", fl_cmd_replay, "re-execute a recorded run and verify its digest"},
     {"show", fl_cmd_show, "a recorded run's trace and every node's state at a step"},
     {"merge", fl_cmd_merge, "combine the databases of a sweep's shards (or of sweeps) into one"},
+    {"migrate", fl_cmd_migrate, "upgrade a database of an older schema to this faultline's"},
 };
 
 static void usage(FILE *out)

@@ -33,6 +33,7 @@
 struct fl_db {
     sqlite3 *h;
     int flags;
+    int64_t opened_version; /* the file's schema version when it was opened (0: new) */
     char path[];
 };
 
@@ -85,6 +86,11 @@ int fl_db_error(fl_db *db, int rc, const char *what, char *err, size_t cap)
 struct sqlite3 *fl_db_sqlite(fl_db *db)
 {
     return db->h;
+}
+
+int64_t fl_db_opened_version(const fl_db *db)
+{
+    return db->opened_version;
 }
 
 const char *fl_db_path(const fl_db *db)
@@ -301,13 +307,14 @@ static int classify_snapshot(fl_db *db, enum db_kind *kind, int64_t *version, ch
 
 static int open_checked(fl_db *db, char *err, size_t cap)
 {
-    enum db_kind kind;
-    int64_t version;
+    enum db_kind kind = DB_EMPTY;
+    int64_t version = 0;
     int rc = open_handle(db, err, cap);
     if (rc == 0)
         rc = classify_snapshot(db, &kind, &version, err, cap);
     if (rc == 0)
         rc = check_kind(db, kind, version, err, cap);
+    db->opened_version = kind == DB_OURS ? version : 0;
     if (rc != 0 || db->flags == FL_DB_READONLY) {
         if (rc == 0 && sqlite3_db_readonly(db->h, "main") == 0)
             rc = exec(db, "PRAGMA query_only = ON", "query_only", err, cap);

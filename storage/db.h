@@ -26,13 +26,18 @@ enum { FL_DB_READONLY = 0, FL_DB_CREATE = 1 };
 
 /* Open (and with FL_DB_CREATE, create and migrate) a faultline database.  A file that
  * is not SQLite, is SQLite but not ours, or has a newer schema_version gives
- * FL_ESCHEMA ("x.db: not a faultline database") and is left untouched.  A missing
+ * FL_ESCHEMA ("x.db: not a faultline database") and is left untouched.  A file of an
+ * older schema opens read-only as it is (readers handle every older version).  A missing
  * file with FL_DB_READONLY gives FL_ENOTFOUND.  An empty (0-byte) file counts as a
  * new database.  On success *out is the handle (free with fl_db_close()). */
 int fl_db_open(fl_db **out, const char *path, int flags, char *err, size_t cap);
 void fl_db_close(fl_db *db); /* NULL ok */
 
 const char *fl_db_path(const fl_db *db);
+/* The file's schema version as it was when opened: older than FL_DB_SCHEMA_VERSION
+ * for a file opened read-only that `faultline migrate` would upgrade (a writer
+ * migrates on open); 0 for a new file. */
+int64_t fl_db_opened_version(const fl_db *db);
 /* Nonzero when opened with FL_DB_READONLY. */
 int fl_db_readonly(const fl_db *db);
 /* How long a statement waits for another writer's lock before failing (default 10 s).

@@ -17,8 +17,10 @@
  *    and copies every row that belongs to them with INSERT ... SELECT.
  *
  * Column lists come from OUT's schema (pragma_table_info), so a column added by a later
- * schema version is copied without touching this file; inputs must have the same schema
- * version as OUT (fl_db_open refuses others).  A new *table* must be added to the lists
+ * schema version is copied without touching this file; an input of an older schema is
+ * migrated while it is staged (its missing columns get what the migration gives them),
+ * and parent_run is remapped to the runs' new ids.  Only a sweep's own runs
+ * (origin = 'sweep') can be duplicates.  A new *table* must be added to the lists
  * below: a table merge does not know makes it fail rather than silently drop rows.
  */
 #include "storage/merge.h"
@@ -198,7 +200,44 @@ static int check_input(merge *m, const char *path)
     return 0;
 }
 
-/* Phase 1 for input i (1-based): its rows into the m_ tables, in one read transaction. */
+/* What a column that an input of an older schema lacks becomes while it is staged:
+ * the same value the migration to OUT's schema gives it (storage/schema.c). */
+static const char *migrated_value(const char *table, const char *col)
+{
+    if (strcmp(table, "runs") == 0 && strcmp(col, "origin") == 0)
+        return "CASE WHEN t.sweep_id IS NULL THEN 'run' ELSE 'sweep' END";
+    return "NULL"; /* runs.parent_run, scenarios.plugin_path */
+}
+
+#define MAX_MISSING 8
+
+/* map gets (column, value) pairs for the columns of OUT's table that the attached input
+ * lacks (an input of an older schema), NULL-terminated. */
+static int missing_columns(merge *m, const char *table, const char *map[2 * MAX_MISSING + 1],
+                           char names[MAX_MISSING][64])
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    int rc = prepare(m,
+                     "SELECT name FROM pragma_table_info(?1, 'main') WHERE name NOT IN"
+                     " (SELECT name FROM pragma_table_info(?1, 'fl_merge_in'))",
+                     &st, "merge: columns");
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW && n < MAX_MISSING) {
+        snprintf(names[n], sizeof names[n], "%s", (const char *)sqlite3_column_text(st, 0));
+        map[2 * n] = names[n];
+        map[2 * n + 1] = migrated_value(table, names[n]);
+        n++;
+    }
+    sqlite3_finalize(st);
+    map[2 * n] = NULL;
+    return 0;
+}
+
+/* Phase 1 for input i (1-based): its rows into the m_ tables, in one read transaction;
+ * an input of an older schema is migrated on the way (missing_columns). */
 static int stage_input(merge *m, int i)
 {
     const char *path = m->in[i - 1];
@@ -216,9 +255,14 @@ static int stage_input(merge *m, int i)
     const char *const lead[] = {"src", num};
     rc = run(m, "BEGIN", path);
     for (size_t t = 0; rc == 0 && t < NSTAGED; t++) {
+        const char *map[2 * MAX_MISSING + 1];
+        char names[MAX_MISSING][64];
+        rc = missing_columns(m, staged_tables[t], map, names);
+        if (rc)
+            break;
         char *tail = sqlite3_mprintf("FROM fl_merge_in.\"%w\" t", staged_tables[t]);
         char *dst = sqlite3_mprintf("temp.\"m_%w\"", staged_tables[t]);
-        char *sql = tail && dst ? copy_sql(m->h, staged_tables[t], dst, lead, NULL, tail) : NULL;
+        char *sql = tail && dst ? copy_sql(m->h, staged_tables[t], dst, lead, map, tail) : NULL;
         rc = run(m, sql, path);
         sqlite3_free(sql);
         sqlite3_free(dst);
@@ -304,10 +348,14 @@ static const char run_key_sql[] =
     " FROM (SELECT r.src, r.id, r.sweep_id, s.dst AS scen, r.seed, r.digest,"
     "   row_number() OVER w AS nth, first_value(r.src) OVER w AS first_src,"
     "   first_value(r.digest) OVER w AS first_digest,"
-    "   (SELECT o.digest FROM main.runs o WHERE o.scenario_id = s.dst AND o.seed = r.seed"
-    "    ORDER BY o.id LIMIT 1) AS out_digest"
+    "   CASE WHEN r.origin = 'sweep' THEN (SELECT o.digest FROM main.runs o"
+    "    WHERE o.scenario_id = s.dst AND o.seed = r.seed AND o.origin = 'sweep'"
+    "    ORDER BY o.id LIMIT 1) END AS out_digest"
     "  FROM temp.m_runs r JOIN temp.scen_map s ON s.src = r.src AND s.id = r.scenario_id"
-    "  WINDOW w AS (PARTITION BY s.dst, r.seed ORDER BY r.src, r.id))";
+    /* only a sweep's own runs can be duplicates: re-executions of a seed are not */
+    "  WINDOW w AS (PARTITION BY s.dst, r.seed,"
+    "   CASE WHEN r.origin = 'sweep' THEN 0 ELSE r.src * 4294967296 + r.id END"
+    "   ORDER BY r.src, r.id))";
 
 /* Name the first duplicate in err: which input, which seed, where it is already. */
 static void describe_duplicate(merge *m)
@@ -459,8 +507,16 @@ static int map_sweeps(merge *m)
 /* The kept runs under fresh ids (after OUT's last, in input order), then their rows. */
 static int copy_runs(merge *m)
 {
-    static const char *const run_map[] = {"id",          "k.dst", "sweep_id", "w.dst",
-                                          "scenario_id", "s.dst", NULL};
+    static const char *const run_map[] = {
+        "id",
+        "k.dst",
+        "sweep_id",
+        "w.dst",
+        "scenario_id",
+        "s.dst",
+        "parent_run",
+        "(SELECT p.dst FROM temp.run_map p WHERE p.src = t.src AND p.id = t.parent_run)",
+        NULL};
     static const char *const child_map[] = {"run_id", "k.dst", NULL};
     int rc = run(m,
                  "CREATE TEMP TABLE run_map(src INTEGER, id INTEGER, dst INTEGER,"
