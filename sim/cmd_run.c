@@ -5,6 +5,7 @@
  * stdout holds only what the run determines, so it is byte-identical between two
  * executions; the wall time goes to stderr.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,14 +19,15 @@
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/load.h"
+#include "sim/run/jsonl.h"
 #include "sim/run/run.h"
 #include "sim/run/trace.h"
 #include "storage/recorder.h"
 
 static const char run_usage[] =
     "usage: faultline run [SCENARIO] [--seed N] [--schedule FILE] [--write-schedule FILE]\n"
-    "                     [--db FILE] [--record all|none] [--trace] [--protocol SO]\n"
-    "                     [--set PATH=VALUE]...\n\n"
+    "                     [--db FILE] [--record all|none] [--trace] [--records FILE]\n"
+    "                     [--protocol SO] [--set PATH=VALUE]...\n\n"
     "Run one seed of SCENARIO (default: the built-in default scenario, 3-node Raft) and\n"
     "print a summary: outcome, steps, virtual time, messages and the digest.\n\n"
     "  --seed N              the seed (default 1)\n"
@@ -36,6 +38,8 @@ static const char run_usage[] =
     "  --record all|none     with --db: every step, message, state and log (all, default),\n"
     "                        or the runs row only (none)\n"
     "  --trace               print every step as it happens\n"
+    "  --records FILE        write every record of the run to FILE as JSON lines, keyed\n"
+    "                        by the database's column names (docs/pipeline.md)\n"
     "  --protocol SO         run the protocol of a shared object (exports faultline_protocol)\n"
     "  --set PATH=VALUE      override one scenario key, e.g. --set nodes=5 (repeatable)\n\n"
     "Exit codes: 0 ok, 1 the run failed (violation, liveness, divergence, limit, hang),\n"
@@ -126,6 +130,7 @@ typedef struct run_args {
     int record; /* FL_RECORD_*, with --db */
     int trace;
     const char *write_schedule_path;
+    const char *records_path; /* --records */
 } run_args;
 
 static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, const char **db_path,
@@ -137,6 +142,7 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, con
                                          {"db", required_argument, 0, 'd'},
                                          {"record", required_argument, 0, 'r'},
                                          {"trace", no_argument, 0, 't'},
+                                         {"records", required_argument, 0, 'R'},
                                          {"protocol", required_argument, 0, 'p'},
                                          {"set", required_argument, 0, 'x'},
                                          {"help", no_argument, 0, 'h'},
@@ -169,6 +175,9 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, con
             break;
         case 't':
             ro->trace = 1;
+            break;
+        case 'R':
+            ro->records_path = optarg;
             break;
         case 'p':
             lo->plugin_path = optarg;
@@ -206,16 +215,28 @@ static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_run
                    int64_t *run_id, char *err, size_t cap)
 {
     fl_trace trace;
+    fl_jsonl jsonl;
     fl_recorder *rec = NULL;
-    fl_sink sinks[2];
+    FILE *records = NULL;
+    fl_sink sinks[3];
     size_t n = 0;
     if (ra->trace)
         fl_trace_sink(&trace, stdout, L->proto->name, &sinks[n++]);
+    if (ra->records_path) {
+        if (!(records = fopen(ra->records_path, "w"))) {
+            snprintf(err, cap, "--records %s: %s", ra->records_path, strerror(errno));
+            return FL_EINVAL;
+        }
+        fl_jsonl_sink(&jsonl, records, &sinks[n++]);
+    }
     if (L->db) {
         fl_run_meta meta = {.scenario_id = scenario_id, .origin = FL_ORIGIN_RUN};
         int rc = fl_recorder_begin(L->db, &meta, ra->record, &rec, err, cap);
-        if (rc)
+        if (rc) {
+            if (records)
+                fclose(records);
             return rc;
+        }
         fl_recorder_sink(rec, &sinks[n++]);
     }
     fl_run_job job = {.sc = &L->sc,
@@ -232,6 +253,10 @@ static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_run
     if (rc == 0 && rec)
         rc = fl_recorder_end(rec, run_id, err, cap);
     fl_recorder_free(rec);
+    if (records && fclose(records) != 0 && rc == 0) {
+        snprintf(err, cap, "--records %s: %s", ra->records_path, strerror(errno));
+        rc = FL_EIO;
+    }
     return rc;
 }
 
