@@ -1,0 +1,346 @@
+/*
+ * lin_search.c -- the Wing-Gong-Lowe search over one partition.
+ *
+ * Entries (a call per op, a return per definite op) sit in a doubly linked list in
+ * event order.  Walking from the head, a call is tried: if the model accepts the op and
+ * the resulting configuration is new, the op is lifted out of the list (both its
+ * entries), pushed, and the walk restarts at the head.  Reaching a return means that
+ * op had to be linearized by now and was not: pop the last op, put it back, and try
+ * the entry after its call.  Reaching the end of the list means every definite op is
+ * linearized (ops of unknown outcome left over never took effect): linearizable.
+ *
+ * A configuration is (S, state), S the set of linearized ops.  It is memoised compactly
+ * as (F, U, state): F the highest linearized op index, U the ops below F not yet
+ * linearized -- exactly the call entries at the head of the list before the first call
+ * above F, so U is read off the list in O(|U|) and is small (it holds ops concurrent
+ * with F and pending ops of unknown outcome).  The hash is a Zobrist hash of S, kept
+ * incrementally, mixed with the state.  Nothing depends on addresses, so the walk,
+ * the state count and the report are the same on every run.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "results/lin.h"
+#include "results/lin_int.h"
+
+typedef struct memo_ent {
+    uint64_t h;
+    uint32_t state, f1; /* f1 = F + 1 */
+    uint32_t uoff, ulen;
+} memo_ent;
+
+typedef struct frame {
+    uint32_t op, state, f1;
+} frame;
+
+typedef struct srch {
+    /* list: entries 1..E, 0 is the head sentinel */
+    int32_t *next, *prev;
+    uint32_t *ent_op;
+    uint8_t *ent_ret;
+    uint32_t *call_ent, *ret_ent; /* per op; ret_ent 0 when not definite */
+    /* memo */
+    memo_ent *tab;
+    size_t tab_n, tab_cap;
+    uint32_t *uarena;
+    size_t un, ucap;
+    uint32_t *ubuf; /* scratch for U */
+    uint64_t bytes, max_bytes;
+} srch;
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static inline uint64_t zob(uint32_t op)
+{
+    return mix64((uint64_t)op + 0x632be59bd9b4e019ull);
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+typedef struct ev {
+    int64_t index;
+    uint32_t op;
+    uint8_t ret;
+} ev;
+
+static int ev_cmp(const void *a, const void *b)
+{
+    const ev *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Build the list in event order (indexes are unique, so the sort is total). */
+static int build_list(srch *s, const lin_op *ops, size_t n)
+{
+    size_t e = 0;
+    ev *evs = malloc(2 * n * sizeof *evs + 1);
+    if (!evs)
+        return FL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        evs[e++] = (ev){ops[i].invoke, (uint32_t)i, 0};
+        if (ops[i].definite)
+            evs[e++] = (ev){ops[i].complete, (uint32_t)i, 1};
+    }
+    qsort(evs, e, sizeof *evs, ev_cmp);
+    s->next = malloc((e + 1) * sizeof *s->next);
+    s->prev = malloc((e + 1) * sizeof *s->prev);
+    s->ent_op = malloc((e + 1) * sizeof *s->ent_op);
+    s->ent_ret = malloc(e + 1);
+    s->call_ent = malloc((n + 1) * sizeof *s->call_ent);
+    s->ret_ent = calloc(n + 1, sizeof *s->ret_ent);
+    s->ubuf = malloc((n + 1) * sizeof *s->ubuf);
+    if (!s->next || !s->prev || !s->ent_op || !s->ent_ret || !s->call_ent || !s->ret_ent ||
+        !s->ubuf) {
+        free(evs);
+        return FL_ENOMEM;
+    }
+    for (size_t k = 0; k <= e; k++) {
+        s->next[k] = (int32_t)(k == e ? 0 : k + 1);
+        s->prev[k] = (int32_t)(k == 0 ? e : k - 1);
+    }
+    for (size_t k = 0; k < e; k++) {
+        s->ent_op[k + 1] = evs[k].op;
+        s->ent_ret[k + 1] = evs[k].ret;
+        if (evs[k].ret)
+            s->ret_ent[evs[k].op] = (uint32_t)(k + 1);
+        else
+            s->call_ent[evs[k].op] = (uint32_t)(k + 1);
+    }
+    free(evs);
+    return 0;
+}
+
+static inline void unlink_ent(srch *s, uint32_t x)
+{
+    s->next[s->prev[x]] = s->next[x];
+    s->prev[s->next[x]] = s->prev[x];
+}
+
+static inline void relink_ent(srch *s, uint32_t x)
+{
+    s->next[s->prev[x]] = (int32_t)x;
+    s->prev[s->next[x]] = (int32_t)x;
+}
+
+static inline void lift(srch *s, uint32_t op)
+{
+    unlink_ent(s, s->call_ent[op]);
+    if (s->ret_ent[op])
+        unlink_ent(s, s->ret_ent[op]);
+}
+
+static inline void unlift(srch *s, uint32_t op)
+{
+    if (s->ret_ent[op])
+        relink_ent(s, s->ret_ent[op]);
+    relink_ent(s, s->call_ent[op]);
+}
+
+/* U for F = f1 - 1: the unlinearized ops below F, in increasing order, into s->ubuf. */
+static uint32_t collect_u(const srch *s, uint32_t f1)
+{
+    uint32_t n = 0;
+    for (int32_t e = s->next[0]; e != 0; e = s->next[e]) {
+        if (s->ent_ret[e])
+            continue;
+        if (s->ent_op[e] + 1 >= f1)
+            break;
+        s->ubuf[n++] = s->ent_op[e];
+    }
+    return n;
+}
+
+static int charge(srch *s, uint64_t more)
+{
+    if (s->bytes + more > s->max_bytes)
+        return FL_ELIMIT;
+    s->bytes += more;
+    return 0;
+}
+
+static int memo_grow(srch *s)
+{
+    size_t cap = s->tab_cap ? s->tab_cap * 2 : 1024;
+    int rc = charge(s, (cap - s->tab_cap) * sizeof(memo_ent));
+    if (rc)
+        return rc;
+    memo_ent *t = calloc(cap, sizeof *t);
+    if (!t)
+        return FL_ENOMEM;
+    for (size_t i = 0; i < s->tab_cap; i++) {
+        if (!s->tab[i].f1)
+            continue;
+        size_t j = s->tab[i].h & (cap - 1);
+        while (t[j].f1)
+            j = (j + 1) & (cap - 1);
+        t[j] = s->tab[i];
+    }
+    free(s->tab);
+    s->tab = t;
+    s->tab_cap = cap;
+    return 0;
+}
+
+/* Insert (h, state, f1, ubuf[0..nu)): 1 when new, 0 when seen, FL_ELIMIT / FL_ENOMEM. */
+static int memo_insert(srch *s, uint64_t h, uint32_t state, uint32_t f1, uint32_t nu)
+{
+    int rc;
+    if ((s->tab_n + 1) * 2 > s->tab_cap && (rc = memo_grow(s)))
+        return rc;
+    size_t i = h & (s->tab_cap - 1);
+    for (; s->tab[i].f1; i = (i + 1) & (s->tab_cap - 1)) {
+        const memo_ent *t = &s->tab[i];
+        if (t->h == h && t->state == state && t->f1 == f1 && t->ulen == nu &&
+            memcmp(s->uarena + t->uoff, s->ubuf, nu * sizeof *s->ubuf) == 0)
+            return 0;
+    }
+    if (s->un + nu > s->ucap) {
+        size_t cap = s->ucap ? s->ucap * 2 : 4096;
+        while (cap < s->un + nu)
+            cap *= 2;
+        if (cap > UINT32_MAX)
+            return FL_ELIMIT;
+        if ((rc = charge(s, (cap - s->ucap) * sizeof *s->uarena)))
+            return rc;
+        uint32_t *a = realloc(s->uarena, cap * sizeof *a);
+        if (!a)
+            return FL_ENOMEM;
+        s->uarena = a;
+        s->ucap = cap;
+    }
+    memcpy(s->uarena + s->un, s->ubuf, nu * sizeof *s->ubuf);
+    s->tab[i] = (memo_ent){h, state, f1, (uint32_t)s->un, nu};
+    s->un += nu;
+    s->tab_n++;
+    return 1;
+}
+
+static void srch_free(srch *s)
+{
+    free(s->next), free(s->prev), free(s->ent_op), free(s->ent_ret);
+    free(s->call_ent), free(s->ret_ent), free(s->ubuf);
+    free(s->tab), free(s->uarena);
+}
+
+/* The search's mutable walk state. */
+typedef struct walk {
+    frame *stack;
+    size_t depth;
+    uint32_t *best;
+    size_t best_len, best_valid;
+    int have_best;
+} walk;
+
+/* At a return entry e deeper than before: keep the stack as the longest prefix, the op
+ * of e as the culprit and the calls before e as the ops concurrent with it.  Only the
+ * part of the stack that changed since the last record is copied. */
+static void record(const srch *s, walk *w, int32_t e, lin_found *out)
+{
+    for (size_t k = w->best_valid; k < w->depth; k++)
+        w->best[k] = w->stack[k].op;
+    w->best_len = w->best_valid = w->depth;
+    w->have_best = 1;
+    out->culprit = s->ent_op[e];
+    out->concurrent_len = 0;
+    for (int32_t x = s->next[0]; x != e && out->concurrent_len < 64; x = s->next[x])
+        if (!s->ent_ret[x] && s->ent_op[x] != out->culprit)
+            out->concurrent[out->concurrent_len++] = s->ent_op[x];
+}
+
+/* The loop; returns 0 with out->verdict set, or FL_ENOMEM / FL_EINTERNAL. */
+static int run(srch *s, walk *w, lin_model *m, const lin_op *ops, uint64_t *states,
+               int64_t deadline_ns, lin_found *out)
+{
+    uint32_t state = 0, f1 = 0;
+    uint64_t zh = 0, iter = 0;
+    int32_t e = s->next[0];
+    for (;;) {
+        if ((++iter & 0x3fff) == 0 && deadline_ns && now_ns() > deadline_ns)
+            return out->why = LIN_WHY_TIME, out->verdict = FL_LIN_UNKNOWN, 0;
+        if (e == 0)
+            return out->verdict = FL_LIN_OK, 0;
+        uint32_t op = s->ent_op[e];
+        if (!s->ent_ret[e]) {
+            uint32_t ns;
+            int r = lin_model_step(m, state, &ops[op], &ns);
+            if (r == 1) {
+                uint32_t nf1 = op + 1 > f1 ? op + 1 : f1;
+                uint64_t nh = zh ^ zob(op);
+                lift(s, op);
+                r = memo_insert(s, nh ^ mix64((uint64_t)ns + 1), ns, nf1, collect_u(s, nf1));
+                if (r == 1) {
+                    if (*states == 0)
+                        return out->why = LIN_WHY_STATES, out->verdict = FL_LIN_UNKNOWN, 0;
+                    --*states;
+                    w->stack[w->depth++] = (frame){op, state, f1};
+                    state = ns, f1 = nf1, zh = nh;
+                    e = s->next[0];
+                    continue;
+                }
+                unlift(s, op);
+            }
+            if (r == FL_ELIMIT)
+                return out->why = LIN_WHY_MEMORY, out->verdict = FL_LIN_UNKNOWN, 0;
+            if (r < 0)
+                return r;
+            e = s->next[e];
+            continue;
+        }
+        if (!w->have_best || w->depth > w->best_len)
+            record(s, w, e, out);
+        if (w->depth == 0)
+            return out->verdict = FL_LIN_VIOLATION, 0;
+        frame fr = w->stack[--w->depth];
+        if (w->depth < w->best_valid)
+            w->best_valid = w->depth;
+        unlift(s, fr.op);
+        state = fr.state, f1 = fr.f1, zh ^= zob(fr.op);
+        e = s->next[s->call_ent[fr.op]];
+    }
+}
+
+int lin_search(lin_model *m, const lin_op *ops, size_t n, uint64_t *states, uint64_t max_bytes,
+               int64_t deadline_ns, lin_found *out)
+{
+    *out = (lin_found){.verdict = FL_LIN_OK};
+    if (n == 0)
+        return 0;
+    srch s = {.max_bytes = max_bytes};
+    walk w = {0};
+    /* the list, stack and best prefix: about 56 bytes an op */
+    if (n > INT32_MAX / 2 || charge(&s, (uint64_t)n * 56 + 64)) {
+        out->verdict = FL_LIN_UNKNOWN;
+        out->why = LIN_WHY_MEMORY;
+        return 0;
+    }
+    int rc = build_list(&s, ops, n);
+    w.stack = malloc(n * sizeof *w.stack);
+    w.best = malloc(n * sizeof *w.best);
+    if (rc == 0 && (!w.stack || !w.best))
+        rc = FL_ENOMEM;
+    if (rc == 0)
+        rc = run(&s, &w, m, ops, states, deadline_ns, out);
+    if (rc == 0 && out->verdict == FL_LIN_VIOLATION) {
+        out->best = w.best;
+        out->best_len = w.best_len;
+        w.best = NULL;
+    }
+    free(w.stack);
+    free(w.best);
+    srch_free(&s);
+    return rc;
+}
