@@ -11,6 +11,7 @@
  * the line rejects raw control characters and nesting deeper than MAX_DEPTH, so cJSON
  * never recurses deeply and strings never hold a NUL.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -349,9 +350,10 @@ int fl_history_read_jsonl(fl_history *h, FILE *f, const char *name, char *err, s
             rc = fail(&r, FL_ELIMIT, "line longer than %u bytes", FL_HISTORY_LINE_MAX);
         }
     }
+    int e = errno;
     free(buf);
     if (rc == 0 && ferror(f)) {
-        snprintf(err, cap, "%s: read error", name);
+        snprintf(err, cap, "%s: %s", name, strerror(e));
         return FL_EIO;
     }
     return rc ? rc : finish(&r);

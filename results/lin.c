@@ -246,7 +246,7 @@ static int check_part(ctx *c, const size_t *hops, size_t n, int64_t key, uint64_
         rc = lin_search(m, ops, k, states, c->max_bytes / 2, c->deadline_ns, &f);
     *verdict = f.verdict;
     *why = f.why;
-    if (rc == 0 && f.verdict == FL_LIN_OK)
+    if (rc == 0 && f.verdict != FL_LIN_UNKNOWN)
         c->out->ops_checked += k;
     if (rc == 0 && f.verdict == FL_LIN_VIOLATION)
         rc = report(c, ops, &f, key);

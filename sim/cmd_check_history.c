@@ -4,6 +4,7 @@
  * is linearizable, with a report of the first violation found.  The checking is in
  * results/lin.c; this file parses options, reads the file and prints.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -212,7 +213,7 @@ static int read_history(const char *file, fl_history *h, char *err, size_t cap)
         return fl_history_read_jsonl(h, stdin, "-", err, cap);
     FILE *f = fopen(file, "rb");
     if (!f) {
-        snprintf(err, cap, "%s: cannot open", file);
+        snprintf(err, cap, "%s: %s", file, strerror(errno));
         return FL_EIO;
     }
     int rc = fl_history_read_jsonl(h, f, file, err, cap);
