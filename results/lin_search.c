@@ -33,6 +33,7 @@ typedef struct memo_ent {
 
 typedef struct frame {
     uint32_t op, state, f1;
+    uint8_t forced; /* taken without alternatives: see force_read() */
 } frame;
 
 typedef struct srch {
@@ -261,55 +262,133 @@ static void record(const srch *s, walk *w, int32_t e, lin_found *out)
             out->concurrent[out->concurrent_len++] = s->ent_op[x];
 }
 
-/* The loop; returns 0 with out->verdict set, or FL_ENOMEM / FL_EINTERNAL. */
-static int run(srch *s, walk *w, lin_model *m, const lin_op *ops, uint64_t *states,
-               int64_t deadline_ns, lin_found *out)
+/* The current configuration. */
+typedef struct cfg {
+    uint32_t state, f1;
+    uint64_t zh;
+} cfg;
+
+#define TRY_UNKNOWN (-1000) /* out->why says which limit */
+
+/* Linearize op now if the model allows it and the configuration it leads to is new.
+ * 1 pushed, 0 illegal or pointless, 2 already seen, TRY_UNKNOWN or an FL_E code.  An op
+ * of unknown outcome that would leave the state as it is is pointless: not taking it
+ * keeps every option that taking it has. */
+static int try_op(srch *s, walk *w, lin_model *m, const lin_op *o, uint32_t op, cfg *c, int forced,
+                  uint64_t *states, lin_found *out)
 {
-    uint32_t state = 0, f1 = 0;
-    uint64_t zh = 0, iter = 0;
-    int32_t e = s->next[0];
-    for (;;) {
-        if ((++iter & 0x3fff) == 0 && deadline_ns && now_ns() > deadline_ns)
-            return out->why = LIN_WHY_TIME, out->verdict = FL_LIN_UNKNOWN, 0;
-        if (e == 0)
-            return out->verdict = FL_LIN_OK, 0;
-        uint32_t op = s->ent_op[e];
-        if (!s->ent_ret[e]) {
-            uint32_t ns;
-            int r = lin_model_step(m, state, &ops[op], &ns);
-            if (r == 1) {
-                uint32_t nf1 = op + 1 > f1 ? op + 1 : f1;
-                uint64_t nh = zh ^ zob(op);
-                lift(s, op);
-                r = memo_insert(s, nh ^ mix64((uint64_t)ns + 1), ns, nf1, collect_u(s, nf1));
-                if (r == 1) {
-                    if (*states == 0)
-                        return out->why = LIN_WHY_STATES, out->verdict = FL_LIN_UNKNOWN, 0;
-                    --*states;
-                    w->stack[w->depth++] = (frame){op, state, f1};
-                    state = ns, f1 = nf1, zh = nh;
-                    e = s->next[0];
-                    continue;
-                }
-                unlift(s, op);
-            }
-            if (r == FL_ELIMIT)
-                return out->why = LIN_WHY_MEMORY, out->verdict = FL_LIN_UNKNOWN, 0;
-            if (r < 0)
-                return r;
-            e = s->next[e];
-            continue;
+    uint32_t ns;
+    int r = lin_model_step(m, c->state, o, &ns);
+    if (r == 1 && !o->definite && ns == c->state)
+        return 0;
+    if (r == 1) {
+        uint32_t nf1 = op + 1 > c->f1 ? op + 1 : c->f1;
+        uint64_t nh = c->zh ^ zob(op);
+        lift(s, op);
+        r = memo_insert(s, nh ^ mix64((uint64_t)ns + 1), ns, nf1, collect_u(s, nf1));
+        if (r == 1 && *states == 0)
+            r = FL_ELIMIT, out->why = LIN_WHY_STATES;
+        else if (r == FL_ELIMIT)
+            out->why = LIN_WHY_MEMORY;
+        if (r == 1) {
+            --*states;
+            w->stack[w->depth++] = (frame){op, c->state, c->f1, (uint8_t)forced};
+            c->state = ns, c->f1 = nf1, c->zh = nh;
+            return 1;
         }
-        if (!w->have_best || w->depth > w->best_len)
-            record(s, w, e, out);
+        unlift(s, op);
+        if (r == 0)
+            return 2;
+    }
+    return r == FL_ELIMIT ? TRY_UNKNOWN : r;
+}
+
+static int read_only(const lin_op *o)
+{
+    return o->kind == LK_READ || o->kind == LK_GET || o->kind == LK_CAS_NOT;
+}
+
+/* At a new configuration: an op that changes nothing (a read, a failed cas) and is
+ * legal now can be linearized first without loss -- any linearization from here can be
+ * rearranged to start with it, as nothing pending had to precede it -- so it is taken
+ * without trying alternatives (a forced frame).  Returns try_op's codes, 0 for none. */
+static int force_read(srch *s, walk *w, lin_model *m, const lin_op *ops, cfg *c, uint64_t *states,
+                      lin_found *out)
+{
+    for (int32_t e = s->next[0]; e != 0 && !s->ent_ret[e]; e = s->next[e]) {
+        uint32_t op = s->ent_op[e];
+        if (!read_only(&ops[op]))
+            continue;
+        int r = try_op(s, w, m, &ops[op], op, c, 1, states, out);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+/* Undo the top frame; forced frames fall through to the one below (their parent has no
+ * other option worth trying).  Returns the entry to continue from, or -1 when the
+ * stack is empty (not linearizable). */
+static int32_t backtrack(srch *s, walk *w, cfg *c)
+{
+    for (;;) {
         if (w->depth == 0)
-            return out->verdict = FL_LIN_VIOLATION, 0;
+            return -1;
         frame fr = w->stack[--w->depth];
         if (w->depth < w->best_valid)
             w->best_valid = w->depth;
         unlift(s, fr.op);
-        state = fr.state, f1 = fr.f1, zh ^= zob(fr.op);
-        e = s->next[s->call_ent[fr.op]];
+        c->state = fr.state, c->f1 = fr.f1, c->zh ^= zob(fr.op);
+        if (!fr.forced)
+            return s->next[s->call_ent[fr.op]];
+    }
+}
+
+/* The loop; returns 0 with out->verdict set, or FL_ENOMEM / FL_EINTERNAL. */
+static int run(srch *s, walk *w, lin_model *m, const lin_op *ops, uint64_t *states,
+               int64_t deadline_ns, lin_found *out)
+{
+    cfg c = {0, 0, 0};
+    uint64_t iter = 0;
+    int fresh = 1, r;
+    int32_t e = s->next[0];
+    for (;;) {
+        if ((++iter & 0x3fff) == 0 && deadline_ns && now_ns() > deadline_ns)
+            return out->why = LIN_WHY_TIME, out->verdict = FL_LIN_UNKNOWN, 0;
+        if (fresh) {
+            while ((r = force_read(s, w, m, ops, &c, states, out)) == 1)
+                continue;
+            fresh = 0;
+            e = s->next[0];
+            if (r == 2) { /* the forced child was explored: this configuration fails */
+                if ((e = backtrack(s, w, &c)) < 0)
+                    return out->verdict = FL_LIN_VIOLATION, 0;
+                continue;
+            }
+        } else {
+            r = 0;
+        }
+        if (r == TRY_UNKNOWN)
+            return out->verdict = FL_LIN_UNKNOWN, 0;
+        if (r < 0)
+            return r;
+        if (e == 0)
+            return out->verdict = FL_LIN_OK, 0;
+        uint32_t op = s->ent_op[e];
+        if (!s->ent_ret[e]) {
+            r = try_op(s, w, m, &ops[op], op, &c, 0, states, out);
+            if (r == 1)
+                fresh = 1;
+            else if (r < 0)
+                return r == TRY_UNKNOWN ? (out->verdict = FL_LIN_UNKNOWN, 0) : r;
+            else
+                e = s->next[e];
+            continue;
+        }
+        if (!w->have_best || w->depth > w->best_len)
+            record(s, w, e, out);
+        if ((e = backtrack(s, w, &c)) < 0)
+            return out->verdict = FL_LIN_VIOLATION, 0;
     }
 }
 
