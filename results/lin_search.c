@@ -206,7 +206,7 @@ static int memo_insert(srch *s, uint64_t h, uint32_t state, uint32_t f1, uint32_
     for (; s->tab[i].f1; i = (i + 1) & (s->tab_cap - 1)) {
         const memo_ent *t = &s->tab[i];
         if (t->h == h && t->state == state && t->f1 == f1 && t->ulen == nu &&
-            memcmp(s->uarena + t->uoff, s->ubuf, nu * sizeof *s->ubuf) == 0)
+            (nu == 0 || memcmp(s->uarena + t->uoff, s->ubuf, nu * sizeof *s->ubuf) == 0))
             return 0;
     }
     if (s->un + nu > s->ucap) {
@@ -223,7 +223,8 @@ static int memo_insert(srch *s, uint64_t h, uint32_t state, uint32_t f1, uint32_
         s->uarena = a;
         s->ucap = cap;
     }
-    memcpy(s->uarena + s->un, s->ubuf, nu * sizeof *s->ubuf);
+    if (nu) /* uarena may still be NULL */
+        memcpy(s->uarena + s->un, s->ubuf, nu * sizeof *s->ubuf);
     s->tab[i] = (memo_ent){h, state, f1, (uint32_t)s->un, nu};
     s->un += nu;
     s->tab_n++;

@@ -80,8 +80,8 @@ printf '{"process": 0, "type": "invoke", "f": "put", "key": "a\\u0000b", "value"
 check nul.jsonl 'nul.jsonl:1: NUL character' "escaped NUL" kv
 printf '%s\n%s\n' "$W" '{"process": 1, "type": "invoke", "f": "get", "key": "k", "value": null}' >mixed.jsonl
 check mixed.jsonl 'mixed.jsonl:2: get operation in a register history' "register and kv mixed"
-awk 'BEGIN { s = "{\"process\": 0, \"type\": \"invoke\", \"f\": \"put\", \"key\": \"k\", \"value\": \"";
-  for (i = 0; i < 1100000; i++) s = s "a"; print s "\"}" }' >long.jsonl
+{ printf '{"process": 0, "type": "invoke", "f": "put", "key": "k", "value": "'
+  head -c 1100000 /dev/zero | tr '\0' a; printf '"}\n'; } >long.jsonl
 check long.jsonl 'long.jsonl:1: line longer than 1048576 bytes' "line too long" kv
 : >empty.jsonl
 check empty.jsonl 'empty.jsonl: empty file' "empty file"
