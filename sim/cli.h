@@ -13,6 +13,7 @@ enum {
     FL_EXIT_FAILED = 1,   /* some run was not ok, or replay could not reproduce */
     FL_EXIT_USAGE = 2,    /* usage or input error */
     FL_EXIT_INTERNAL = 3, /* internal error */
+    FL_EXIT_UNKNOWN = 4,  /* check-history: no verdict within the budget */
     FL_EXIT_INTERRUPTED = 130
 };
 
@@ -29,5 +30,6 @@ int fl_cmd_replay(int argc, char **argv);
 int fl_cmd_show(int argc, char **argv);
 int fl_cmd_merge(int argc, char **argv);
 int fl_cmd_migrate(int argc, char **argv);
+int fl_cmd_check_history(int argc, char **argv);
 
 #endif /* FL_SIM_CLI_H */

@@ -24,6 +24,7 @@ static const struct command {
     {"show", fl_cmd_show, "a recorded run's trace and every node's state at a step"},
     {"merge", fl_cmd_merge, "combine the databases of a sweep's shards (or of sweeps) into one"},
     {"migrate", fl_cmd_migrate, "upgrade a database of an older schema to this faultline's"},
+    {"check-history", fl_cmd_check_history, "is a history of client operations linearizable?"},
 };
 
 static void usage(FILE *out)
@@ -34,7 +35,7 @@ static void usage(FILE *out)
                  "into SQLite.  Same binary + scenario + seed => the same run, every time.\n\n"
                  "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n`faultline <command> --help` describes a command.  Exit codes: 0 ok, 1 a run\n"
                  "failed, 2 usage or input error, 3 internal error.\n");
 }

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib/common.bash"
 expect_exit 0 "--help" -- "$FL" --help && grep -q '^usage: faultline' out || fail "--help text"
 expect_exit 0 "--version" -- "$FL" --version && grep -qE '^faultline [0-9]+\.[0-9]+' out ||
   fail "--version text"
-for cmd in run sweep merge scenario protocols query replay show; do
+for cmd in run sweep merge scenario protocols query replay show check-history migrate; do
   expect_exit 0 "$cmd --help" -- "$FL" "$cmd" --help
   grep -q "^usage: faultline $cmd" out || fail "$cmd --help prints its usage"
 done
