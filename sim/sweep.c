@@ -6,7 +6,8 @@
  * worker always has the next seed waiting; the worker answers in order, so the seed a
  * worker is running is always the first of its queue -- that is the seed a crash or a
  * hang is charged to.  The parent is the only database writer.
- * The worker side is in sweep_worker.c.
+ * The worker side is in sweep_worker.c; what the parent does with results, in
+ * sweep_results.c.
  */
 #include "sim/sweep.h"
 
@@ -25,44 +26,11 @@
 
 #include "core/error.h"
 #include "core/world.h"
-#include "sim/run/run.h"
 #include "sim/run/wire.h"
-#include "storage/recorder.h"
 
-#define QD 2 /* seeds in flight per worker */
+#include "sim/sweep_impl.h"
 
-typedef struct worker {
-    pid_t pid; /* 0: slot empty */
-    int cmd_fd, res_fd;
-    struct event *ev;
-    uint64_t q[QD];
-    int qn;
-    int64_t cur_start_us; /* when q[0] started (about) */
-    int killed_hang;
-    fl_wire_buf in; /* bytes read from the worker, not yet a whole run */
-} worker;
-
-typedef struct sweep {
-    const fl_sweep_cfg *c;
-    fl_sweep_stats *st;
-    struct event_base *base;
-    worker *w;
-    int nw;
-    uint64_t next;
-    int exhausted;
-    uint64_t *retry;
-    size_t nretry, retry_cap;
-    fl_sweep_frame *later; /* to re-execute with full recording */
-    size_t nlater, later_cap;
-    uint64_t done; /* results received */
-    int stopping;
-    int rc;
-    char err[512];
-    int64_t t0_us, last_progress_us;
-    int progress_shown;
-} sweep;
-
-static int64_t now_us(void)
+int64_t fl_sweep_now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -121,87 +89,6 @@ static int more_seeds(sweep *s)
     return !s->stopping && (s->nretry || !s->exhausted);
 }
 
-/* ---- the parent: results ---- */
-
-static void fail_stop(sweep *s, int rc, const char *msg)
-{
-    if (s->rc == 0) {
-        s->rc = rc;
-        snprintf(s->err, sizeof s->err, "%s", msg);
-    }
-    s->stopping = 1;
-    for (int i = 0; i < s->nw; i++)
-        if (s->w[i].pid > 0)
-            kill(s->w[i].pid, SIGKILL);
-}
-
-static int insert_bare(sweep *s, const fl_sweep_frame *f, char *err, size_t cap)
-{
-    fl_run_meta meta = {
-        .sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id, .origin = FL_ORIGIN_SWEEP};
-    fl_recorder *r = NULL;
-    int rc = fl_recorder_begin(s->c->db, &meta, FL_RECORD_NONE, &r, err, cap);
-    if (rc == 0) {
-        fl_sink k;
-        fl_recorder_sink(r, &k);
-        rc = fl_wire_replay(f->bytes, f->len, &k);
-        if (rc == FL_EPARSE)
-            snprintf(err, cap, "sweep: seed %llu: malformed frames from the worker",
-                     (unsigned long long)f->seed);
-        else
-            rc = fl_recorder_end(r, NULL, err, cap);
-    }
-    fl_recorder_free(r);
-    return rc;
-}
-
-static int rerunnable(int outcome)
-{
-    /* crash, hang and error are not re-executed in the parent: it would crash or hang. */
-    return outcome != FL_OUTCOME_CRASH && outcome != FL_OUTCOME_HANG && outcome != FL_OUTCOME_ERROR;
-}
-
-/* Takes ownership of f's bytes. */
-static void handle_result(sweep *s, fl_sweep_frame *f)
-{
-    int failed = f->outcome != FL_OUTCOME_OK;
-    s->done++;
-    if ((unsigned)f->outcome < 16)
-        s->st->by_outcome[f->outcome]++;
-    if (failed)
-        s->st->failed++;
-    int later = rerunnable(f->outcome) &&
-                (s->c->record == FL_SWEEP_RECORD_ALL || (s->c->record == FL_SWEEP_RECORD_FAILURES &&
-                                                         failed && s->nlater < s->c->record_max));
-    if (later) {
-        if (s->nlater == s->later_cap) {
-            size_t cap = s->later_cap ? 2 * s->later_cap : 16;
-            fl_sweep_frame *p = realloc(s->later, cap * sizeof *p);
-            if (!p) {
-                fail_stop(s, FL_ENOMEM, "sweep: out of memory");
-                return;
-            }
-            s->later = p;
-            s->later_cap = cap;
-        }
-        s->later[s->nlater++] = *f;
-        f->bytes = NULL;
-    } else {
-        char err[512];
-        int rc = insert_bare(s, f, err, sizeof err);
-        fl_sweep_frame_close(f);
-        if (rc) {
-            fail_stop(s, FL_EDB, err);
-            return;
-        }
-        s->st->ran++;
-    }
-    if (failed && s->c->stop_after && s->st->failed >= s->c->stop_after && !s->stopping) {
-        s->stopping = 1;
-        s->st->stopped = 1;
-    }
-}
-
 /* ---- the parent: workers ---- */
 
 static void feed(sweep *s, worker *w)
@@ -213,7 +100,7 @@ static void feed(sweep *s, worker *w)
             return;
         }
         if (w->qn == 0)
-            w->cur_start_us = now_us();
+            w->cur_start_us = fl_sweep_now_us();
         w->q[w->qn++] = seed;
     }
 }
@@ -222,12 +109,12 @@ static void on_frame(sweep *s, worker *w, fl_sweep_frame *f)
 {
     if (w->qn == 0 || w->q[0] != f->seed) {
         fl_sweep_frame_close(f);
-        fail_stop(s, FL_EINTERNAL, "sweep: a worker answered for a seed it was not given");
+        fl_sweep_fail_stop(s, FL_EINTERNAL, "sweep: a worker answered for a seed it was not given");
         return;
     }
     memmove(w->q, w->q + 1, (size_t)(--w->qn) * sizeof w->q[0]);
-    w->cur_start_us = now_us();
-    handle_result(s, f);
+    w->cur_start_us = fl_sweep_now_us();
+    fl_sweep_handle_result(s, f);
 }
 
 /* The whole runs in w->in, in order. */
@@ -241,7 +128,7 @@ static void take_runs(sweep *s, worker *w)
         if (rc == 0)
             break;
         if (rc < 0) {
-            fail_stop(s, FL_EINTERNAL, "sweep: malformed frames from a worker");
+            fl_sweep_fail_stop(s, FL_EINTERNAL, "sweep: malformed frames from a worker");
             w->in.len = 0;
             return;
         }
@@ -260,7 +147,7 @@ static int drain(sweep *s, worker *w)
             size_t ncap = w->in.cap ? w->in.cap * 2 : 131072;
             uint8_t *p = realloc(w->in.p, ncap);
             if (!p) {
-                fail_stop(s, FL_ENOMEM, "sweep: out of memory");
+                fl_sweep_fail_stop(s, FL_ENOMEM, "sweep: out of memory");
                 return 1;
             }
             w->in.p = p;
@@ -381,7 +268,7 @@ static void check_finished(sweep *s)
         for (int i = 0; i < s->nw; i++)
             if (s->w[i].pid > 0)
                 return;
-        fail_stop(s, FL_EINTERNAL, "sweep: no worker left (fork failed)");
+        fl_sweep_fail_stop(s, FL_EINTERNAL, "sweep: no worker left (fork failed)");
     }
     event_base_loopbreak(s->base);
 }
@@ -423,7 +310,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
                 fl_sweep_frame_failure(&f, seed, FL_OUTCOME_ERROR, detail);
             }
             if (record)
-                handle_result(s, &f);
+                fl_sweep_handle_result(s, &f);
             fl_sweep_frame_close(&f);
             for (int i = 1; i < w->qn; i++)
                 push_retry(s, w->q[i]);
@@ -453,7 +340,7 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 static void show_progress(sweep *s, int final)
 {
     const fl_sweep_cfg *c = s->c;
-    int64_t t = now_us();
+    int64_t t = fl_sweep_now_us();
     if (!c->progress)
         return;
     if (final) {
@@ -490,7 +377,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     sweep *s = arg;
     (void)fd;
     (void)what;
-    int64_t t = now_us();
+    int64_t t = fl_sweep_now_us();
     int64_t limit = s->c->sc->watchdog_ms * 1000;
     for (int i = 0; i < s->nw; i++) {
         worker *w = &s->w[i];
@@ -505,84 +392,83 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     show_progress(s, 0);
 }
 
-/* ---- after the loop: full recordings ---- */
+/* The loop's events: worker deaths, Ctrl-C and SIGTERM, the 100 ms tick. */
+typedef struct loop_events {
+    struct event *chld, *sigint, *sigterm, *tick;
+} loop_events;
 
-static int cmp_frame(const void *a, const void *b)
+static void add_events(sweep *s, loop_events *e)
 {
-    uint64_t x = ((const fl_sweep_frame *)a)->seed, y = ((const fl_sweep_frame *)b)->seed;
-    return x < y ? -1 : x > y;
+    e->chld = evsignal_new(s->base, SIGCHLD, on_sigchld, s);
+    e->sigint = evsignal_new(s->base, SIGINT, on_stop_signal, s);
+    e->sigterm = evsignal_new(s->base, SIGTERM, on_stop_signal, s);
+    e->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
+    struct timeval tick = {0, 100000};
+    evsignal_add(e->chld, NULL);
+    evsignal_add(e->sigint, NULL);
+    evsignal_add(e->sigterm, NULL);
+    event_add(e->tick, &tick);
 }
 
-/* Re-execute seed with full recording into the sweep's database. */
-static int record_full(sweep *s, uint64_t seed, fl_run_result *res, char *err, size_t cap)
+static void free_events(loop_events *e)
 {
-    fl_run_meta meta = {
-        .sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id, .origin = FL_ORIGIN_SWEEP};
-    fl_recorder *rec = NULL;
-    int rc = fl_recorder_begin(s->c->db, &meta, FL_RECORD_ALL, &rec, err, cap);
-    if (rc == 0) {
-        fl_sink k;
-        fl_recorder_sink(rec, &k);
-        fl_run_job job = {
-            .sc = s->c->sc, .protocol = s->c->proto, .seed = seed, .sinks = &k, .nsinks = 1};
-        rc = fl_run(&job, res, err, cap);
-        if (rc == 0)
-            rc = fl_recorder_end(rec, NULL, err, cap);
+    event_free(e->tick);
+    event_free(e->chld);
+    event_free(e->sigint);
+    event_free(e->sigterm);
+}
+
+/* Seeds of c's range and shard not done yet. */
+static uint64_t count_todo(sweep *s)
+{
+    uint64_t n = 0;
+    for (uint64_t v = s->c->from;; v++) {
+        n += in_shard(s->c, v) && !is_done(s, v);
+        if (v == s->c->to)
+            return n;
     }
-    fl_recorder_free(rec);
-    return rc;
 }
 
-static void record_later(sweep *s)
+/* Idle workers: EOF on their command pipe ends them; after a stop, SIGKILL. */
+static void reap_workers(sweep *s)
 {
-    if (s->nlater)
-        qsort(s->later, s->nlater, sizeof *s->later, cmp_frame);
-    if (s->nlater && s->c->progress)
-        fprintf(stderr, "faultline: sweep: recording %zu run%s in full\n", s->nlater,
-                s->nlater == 1 ? "" : "s");
-    for (size_t i = 0; i < s->nlater && !s->st->interrupted && !s->rc; i++) {
-        const fl_sweep_frame *f = &s->later[i];
-        fl_run_result r;
-        char err[512];
-        if (record_full(s, f->seed, &r, err, sizeof err) == 0) {
-            s->st->recorded++;
-            if (strcmp(r.digest, f->digest) != 0) {
-                s->st->mismatches++;
-                fprintf(stderr,
-                        "faultline: sweep: seed %" PRIu64 ": warning: digest %s when recorded,"
-                        " %s in the worker: the protocol is not deterministic\n",
-                        f->seed, r.digest, f->digest);
-            }
-        } else {
-            fprintf(stderr, "faultline: sweep: seed %" PRIu64 ": full recording failed: %s\n",
-                    f->seed, err);
-            if (insert_bare(s, f, err, sizeof err)) {
-                fail_stop(s, FL_EDB, err);
-                break;
-            }
+    for (int i = 0; i < s->nw; i++) {
+        worker *w = &s->w[i];
+        if (w->pid > 0) {
+            if (s->st->interrupted || s->rc)
+                kill(w->pid, SIGKILL);
+            close(w->cmd_fd);
+            w->cmd_fd = -1;
+            waitpid(w->pid, NULL, 0);
         }
-        s->st->ran++;
-        event_base_loop(s->base, EVLOOP_NONBLOCK); /* SIGINT? */
+        close_worker(w);
     }
+}
+
+static void run_loop(sweep *s)
+{
+    int started = 0;
+    for (int i = 0; i < s->nw; i++)
+        if (spawn(s, &s->w[i]) == 0)
+            started++;
+    if (s->nw > 0 && started == 0)
+        fl_sweep_fail_stop(s, FL_EINTERNAL, "sweep: cannot start any worker (fork failed)");
+    else if (s->nw > 0)
+        event_base_dispatch(s->base);
+    reap_workers(s);
 }
 
 int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_t cap)
 {
     sweep s = {.c = c, .st = st, .next = c->from};
     memset(st, 0, sizeof *st);
-    for (uint64_t v = c->from;; v++) {
-        if (in_shard(c, v) && !is_done(&s, v))
-            st->todo++;
-        if (v == c->to)
-            break;
-    }
+    st->todo = count_todo(&s);
     int jobs = c->jobs > 0 ? c->jobs : 1;
     if ((uint64_t)jobs > st->todo)
-        jobs = (int)(st->todo ? st->todo : 0);
+        jobs = (int)st->todo;
     s.nw = jobs;
     s.w = calloc((size_t)(jobs ? jobs : 1), sizeof *s.w);
     s.base = event_base_new();
-    struct event *ev_chld = NULL, *ev_int = NULL, *ev_term = NULL, *ev_tick = NULL;
     if (!s.w || !s.base) {
         snprintf(err, cap, "sweep: out of memory");
         free(s.w);
@@ -593,46 +479,15 @@ int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_
     for (int i = 0; i < s.nw; i++)
         s.w[i].cmd_fd = s.w[i].res_fd = -1;
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
-    ev_chld = evsignal_new(s.base, SIGCHLD, on_sigchld, &s);
-    ev_int = evsignal_new(s.base, SIGINT, on_stop_signal, &s);
-    ev_term = evsignal_new(s.base, SIGTERM, on_stop_signal, &s);
-    ev_tick = event_new(s.base, -1, EV_PERSIST, on_tick, &s);
-    struct timeval tick = {0, 100000};
-    evsignal_add(ev_chld, NULL);
-    evsignal_add(ev_int, NULL);
-    evsignal_add(ev_term, NULL);
-    event_add(ev_tick, &tick);
-    s.t0_us = s.last_progress_us = now_us();
-    if (c->progress == 2)
-        s.last_progress_us = s.t0_us; /* first plain line after 10 s */
-    int started = 0;
-    for (int i = 0; i < s.nw; i++)
-        if (spawn(&s, &s.w[i]) == 0)
-            started++;
-    if (s.nw > 0 && started == 0)
-        fail_stop(&s, FL_EINTERNAL, "sweep: cannot start any worker (fork failed)");
-    else if (s.nw > 0)
-        event_base_dispatch(s.base);
-    /* Idle workers: EOF on their command pipe ends them. */
-    for (int i = 0; i < s.nw; i++) {
-        worker *w = &s.w[i];
-        if (w->pid > 0) {
-            if (s.st->interrupted || s.rc)
-                kill(w->pid, SIGKILL);
-            close(w->cmd_fd);
-            w->cmd_fd = -1;
-            waitpid(w->pid, NULL, 0);
-        }
-        close_worker(w);
-    }
+    loop_events ev;
+    add_events(&s, &ev);
+    s.t0_us = s.last_progress_us = fl_sweep_now_us(); /* a plain line first after 10 s */
+    run_loop(&s);
     show_progress(&s, 1);
     if (!s.rc)
-        record_later(&s);
-    st->wall_s = (double)(now_us() - s.t0_us) / 1e6;
-    event_free(ev_tick);
-    event_free(ev_chld);
-    event_free(ev_int);
-    event_free(ev_term);
+        fl_sweep_record_later(&s);
+    st->wall_s = (double)(fl_sweep_now_us() - s.t0_us) / 1e6;
+    free_events(&ev);
     event_base_free(s.base);
     signal(SIGPIPE, old_pipe);
     free(s.w);

@@ -35,136 +35,34 @@
 #include <sqlite3.h>
 
 #include "core/error.h"
-
-/* The tables keyed by run_id: a run's rows, copied with it. */
-static const char *const child_tables[] = {"events",   "faults",  "logs",
-                                           "messages", "metrics", "snapshots"};
-#define NCHILD (sizeof child_tables / sizeof child_tables[0])
-/* Every table, in staging order (parents first). */
-static const char *const staged_tables[] = {
-    "scenarios", "sweeps", "runs", "events", "faults", "logs", "messages", "metrics", "snapshots"};
-#define NSTAGED (sizeof staged_tables / sizeof staged_tables[0])
-/* Temp tables merge creates besides m_<table>; dropped before and after. */
-static const char *const work_tables[] = {"scen_map", "run_key", "sweep_map", "run_map"};
-
-typedef struct merge {
-    fl_db *out;
-    sqlite3 *h;
-    const char *const *in;
-    size_t nin;
-    int flags;
-    fl_db_merge_stats *st;
-    char *err;
-    size_t cap;
-} merge;
-
-static void set_err(merge *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_err(merge *m, const char *fmt, ...)
-{
-    if (m->err == NULL || m->cap == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->err, m->cap, fmt, ap);
-    va_end(ap);
-}
-
-/* Run sql (NULL: it could not be built, out of memory); the FL_E code on failure. */
-static int run(merge *m, const char *sql, const char *what)
-{
-    if (sql == NULL) {
-        set_err(m, "%s: out of memory", what);
-        return FL_ENOMEM;
-    }
-    int rc = sqlite3_exec(m->h, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : fl_db_error(m->out, rc, what, m->err, m->cap);
-}
-
-/* run() on a sqlite3_mprintf'd string, freed here. */
-static int run_owned(merge *m, char *sql, const char *what)
-{
-    int rc = run(m, sql, what);
-    sqlite3_free(sql);
-    return rc;
-}
-
-static int prepare(merge *m, const char *sql, sqlite3_stmt **st, const char *what)
-{
-    int rc = sqlite3_prepare_v2(m->h, sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : fl_db_error(m->out, rc, what, m->err, m->cap);
-}
-
-/* "INSERT INTO dst(c, ...) SELECT e, ... tail" over the columns of main.table, in
- * schema order.  e is t.c unless map (column, expression pairs, NULL-terminated) gives
- * an expression; a NULL expression leaves the column out.  lead adds one more column
- * first (name, expression) when not NULL.  Returns a sqlite3_malloc'd string or NULL. */
-static char *copy_sql(sqlite3 *h, const char *table, const char *dst, const char *const *lead,
-                      const char *const *map, const char *tail)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(h, "SELECT name FROM pragma_table_info(?1, 'main') ORDER BY cid", -1,
-                           &st, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    sqlite3_str *cols = sqlite3_str_new(h), *exprs = sqlite3_str_new(h);
-    int n = 0;
-    if (lead != NULL) {
-        sqlite3_str_appendf(cols, "\"%w\"", lead[0]);
-        sqlite3_str_appendf(exprs, "%s", lead[1]);
-        n++;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *c = (const char *)sqlite3_column_text(st, 0), *e = NULL;
-        int mapped = 0;
-        for (size_t i = 0; map != NULL && map[i] != NULL; i += 2)
-            if (strcmp(map[i], c) == 0) {
-                mapped = 1;
-                e = map[i + 1];
-            }
-        if (mapped && e == NULL)
-            continue;
-        sqlite3_str_appendf(cols, "%s\"%w\"", n ? ", " : "", c);
-        if (mapped)
-            sqlite3_str_appendf(exprs, "%s%s", n ? ", " : "", e);
-        else
-            sqlite3_str_appendf(exprs, "%st.\"%w\"", n ? ", " : "", c);
-        n++;
-    }
-    sqlite3_finalize(st);
-    char *c = sqlite3_str_finish(cols), *e = sqlite3_str_finish(exprs);
-    char *sql = c && e && n > (lead != NULL)
-                    ? sqlite3_mprintf("INSERT INTO %s(%s) SELECT %s %s", dst, c, e, tail)
-                    : NULL;
-    sqlite3_free(c);
-    sqlite3_free(e);
-    return sql;
-}
+#include "storage/merge_impl.h"
 
 static void drop_work_tables(merge *m)
 {
     for (size_t i = 0; i < NSTAGED; i++)
-        run_owned(m, sqlite3_mprintf("DROP TABLE IF EXISTS temp.\"m_%w\"", staged_tables[i]),
-                  "merge");
+        fl_merge_run_owned(
+            m, sqlite3_mprintf("DROP TABLE IF EXISTS temp.\"m_%w\"", staged_tables[i]), "merge");
     for (size_t i = 0; i < sizeof work_tables / sizeof work_tables[0]; i++)
-        run_owned(m, sqlite3_mprintf("DROP TABLE IF EXISTS temp.\"%w\"", work_tables[i]), "merge");
+        fl_merge_run_owned(m, sqlite3_mprintf("DROP TABLE IF EXISTS temp.\"%w\"", work_tables[i]),
+                           "merge");
 }
 
 /* OUT's tables must all be known here (see the file comment). */
 static int check_tables(merge *m)
 {
     sqlite3_stmt *st;
-    int rc = prepare(m,
-                     "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
-                     " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('meta',"
-                     " 'scenarios', 'sweeps', 'runs', 'events', 'faults', 'logs', 'messages',"
-                     " 'metrics', 'snapshots') ORDER BY name LIMIT 1",
-                     &st, "merge");
+    int rc =
+        fl_merge_prepare(m,
+                         "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
+                         " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('meta',"
+                         " 'scenarios', 'sweeps', 'runs', 'events', 'faults', 'logs', 'messages',"
+                         " 'metrics', 'snapshots') ORDER BY name LIMIT 1",
+                         &st, "merge");
     if (rc)
         return rc;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        set_err(m, "table %s is unknown to merge (storage/merge.c needs it)",
-                (const char *)sqlite3_column_text(st, 0));
+        fl_merge_set_err(m, "table %s is unknown to merge (storage/merge.c needs it)",
+                         (const char *)sqlite3_column_text(st, 0));
         rc = FL_EINTERNAL;
     }
     sqlite3_finalize(st);
@@ -175,104 +73,11 @@ static int create_staging(merge *m)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < NSTAGED; i++)
-        rc = run_owned(m,
-                       sqlite3_mprintf("CREATE TEMP TABLE \"m_%w\" AS SELECT 0 AS src, *"
-                                       " FROM main.\"%w\" WHERE 0",
-                                       staged_tables[i], staged_tables[i]),
-                       "merge: staging");
-    return rc;
-}
-
-/* An input must exist, be a faultline database of our schema version, and not be OUT. */
-static int check_input(merge *m, const char *path)
-{
-    struct stat a, b;
-    fl_db *db = NULL;
-    int rc = fl_db_open(&db, path, FL_DB_READONLY, m->err, m->cap);
-    fl_db_close(db);
-    if (rc)
-        return rc;
-    if (stat(path, &a) == 0 && stat(fl_db_path(m->out), &b) == 0 && a.st_dev == b.st_dev &&
-        a.st_ino == b.st_ino) {
-        set_err(m, "%s: is the output database", path);
-        return FL_EINVAL;
-    }
-    return 0;
-}
-
-/* What a column that an input of an older schema lacks becomes while it is staged:
- * the same value the migration to OUT's schema gives it (storage/schema.c). */
-static const char *migrated_value(const char *table, const char *col)
-{
-    if (strcmp(table, "runs") == 0 && strcmp(col, "origin") == 0)
-        return "CASE WHEN t.sweep_id IS NULL THEN 'run' ELSE 'sweep' END";
-    return "NULL"; /* runs.parent_run, scenarios.plugin_path */
-}
-
-#define MAX_MISSING 8
-
-/* map gets (column, value) pairs for the columns of OUT's table that the attached input
- * lacks (an input of an older schema), NULL-terminated. */
-static int missing_columns(merge *m, const char *table, const char *map[2 * MAX_MISSING + 1],
-                           char names[MAX_MISSING][64])
-{
-    sqlite3_stmt *st;
-    int n = 0;
-    int rc = prepare(m,
-                     "SELECT name FROM pragma_table_info(?1, 'main') WHERE name NOT IN"
-                     " (SELECT name FROM pragma_table_info(?1, 'fl_merge_in'))",
-                     &st, "merge: columns");
-    if (rc)
-        return rc;
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW && n < MAX_MISSING) {
-        snprintf(names[n], sizeof names[n], "%s", (const char *)sqlite3_column_text(st, 0));
-        map[2 * n] = names[n];
-        map[2 * n + 1] = migrated_value(table, names[n]);
-        n++;
-    }
-    sqlite3_finalize(st);
-    map[2 * n] = NULL;
-    return 0;
-}
-
-/* Phase 1 for input i (1-based): its rows into the m_ tables, in one read transaction;
- * an input of an older schema is migrated on the way (missing_columns). */
-static int stage_input(merge *m, int i)
-{
-    const char *path = m->in[i - 1];
-    sqlite3_stmt *st;
-    int rc = prepare(m, "ATTACH ?1 AS fl_merge_in", &st, path);
-    if (rc)
-        return rc;
-    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (src != SQLITE_DONE)
-        return fl_db_error(m->out, src, path, m->err, m->cap);
-    char num[24];
-    snprintf(num, sizeof num, "%d", i);
-    const char *const lead[] = {"src", num};
-    rc = run(m, "BEGIN", path);
-    for (size_t t = 0; rc == 0 && t < NSTAGED; t++) {
-        const char *map[2 * MAX_MISSING + 1];
-        char names[MAX_MISSING][64];
-        rc = missing_columns(m, staged_tables[t], map, names);
-        if (rc)
-            break;
-        char *tail = sqlite3_mprintf("FROM fl_merge_in.\"%w\" t", staged_tables[t]);
-        char *dst = sqlite3_mprintf("temp.\"m_%w\"", staged_tables[t]);
-        char *sql = tail && dst ? copy_sql(m->h, staged_tables[t], dst, lead, map, tail) : NULL;
-        rc = run(m, sql, path);
-        sqlite3_free(sql);
-        sqlite3_free(dst);
-        sqlite3_free(tail);
-    }
-    if (rc == 0)
-        rc = run(m, "COMMIT", path);
-    else
-        sqlite3_exec(m->h, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_exec(m->h, "DETACH fl_merge_in", NULL, NULL, NULL);
+        rc = fl_merge_run_owned(m,
+                                sqlite3_mprintf("CREATE TEMP TABLE \"m_%w\" AS SELECT 0 AS src, *"
+                                                " FROM main.\"%w\" WHERE 0",
+                                                staged_tables[i], staged_tables[i]),
+                                "merge: staging");
     return rc;
 }
 
@@ -283,36 +88,38 @@ static int map_scenarios(merge *m)
 {
     sqlite3_stmt *st;
     /* A 64-bit hash collision would silently merge two different scenarios. */
-    int rc = prepare(m,
-                     "SELECT s.hash FROM temp.m_scenarios s JOIN main.scenarios o"
-                     " ON o.hash = s.hash WHERE o.json <> s.json UNION ALL SELECT hash"
-                     " FROM temp.m_scenarios GROUP BY hash HAVING count(DISTINCT json) > 1"
-                     " LIMIT 1",
-                     &st, "merge: scenarios");
+    int rc = fl_merge_prepare(m,
+                              "SELECT s.hash FROM temp.m_scenarios s JOIN main.scenarios o"
+                              " ON o.hash = s.hash WHERE o.json <> s.json UNION ALL SELECT hash"
+                              " FROM temp.m_scenarios GROUP BY hash HAVING count(DISTINCT json) > 1"
+                              " LIMIT 1",
+                              &st, "merge: scenarios");
     if (rc)
         return rc;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        set_err(m, "scenario hash %s names two different scenarios",
-                (const char *)sqlite3_column_text(st, 0));
+        fl_merge_set_err(m, "scenario hash %s names two different scenarios",
+                         (const char *)sqlite3_column_text(st, 0));
         rc = FL_EINVAL;
     }
     sqlite3_finalize(st);
     static const char *const map[] = {"id", NULL, NULL};
     if (rc == 0)
-        rc = run_owned(m,
-                       copy_sql(m->h, "scenarios", "main.scenarios", NULL, map,
-                                "FROM temp.m_scenarios t WHERE true ORDER BY t.src, t.id"
-                                " ON CONFLICT(hash) DO NOTHING"),
-                       "merge: scenarios");
+        rc = fl_merge_run_owned(
+            m,
+            fl_merge_copy_sql(m->h, "scenarios", "main.scenarios", NULL, map,
+                              "FROM temp.m_scenarios t WHERE true ORDER BY t.src, t.id"
+                              " ON CONFLICT(hash) DO NOTHING"),
+            "merge: scenarios");
     if (rc == 0)
         m->st->scenarios = (uint64_t)sqlite3_changes(m->h);
     if (rc == 0)
-        rc = run(m,
-                 "CREATE TEMP TABLE scen_map(src INTEGER, id INTEGER, dst INTEGER,"
-                 " PRIMARY KEY (src, id)) WITHOUT ROWID;"
-                 "INSERT INTO temp.scen_map SELECT s.src, s.id, o.id FROM temp.m_scenarios s"
-                 " JOIN main.scenarios o ON o.hash = s.hash;",
-                 "merge: scenarios");
+        rc = fl_merge_run(
+            m,
+            "CREATE TEMP TABLE scen_map(src INTEGER, id INTEGER, dst INTEGER,"
+            " PRIMARY KEY (src, id)) WITHOUT ROWID;"
+            "INSERT INTO temp.scen_map SELECT s.src, s.id, o.id FROM temp.m_scenarios s"
+            " JOIN main.scenarios o ON o.hash = s.hash;",
+            "merge: scenarios");
     return rc;
 }
 
@@ -320,18 +127,20 @@ static int map_scenarios(merge *m)
 static int check_orphans(merge *m)
 {
     sqlite3_stmt *st;
-    int rc = prepare(m,
-                     "SELECT t.src, 'run', t.id FROM temp.m_runs t LEFT JOIN temp.scen_map s"
-                     " ON s.src = t.src AND s.id = t.scenario_id WHERE s.dst IS NULL UNION ALL"
-                     " SELECT t.src, 'sweep', t.id FROM temp.m_sweeps t LEFT JOIN temp.scen_map s"
-                     " ON s.src = t.src AND s.id = t.scenario_id WHERE s.dst IS NULL LIMIT 1",
-                     &st, "merge");
+    int rc = fl_merge_prepare(
+        m,
+        "SELECT t.src, 'run', t.id FROM temp.m_runs t LEFT JOIN temp.scen_map s"
+        " ON s.src = t.src AND s.id = t.scenario_id WHERE s.dst IS NULL UNION ALL"
+        " SELECT t.src, 'sweep', t.id FROM temp.m_sweeps t LEFT JOIN temp.scen_map s"
+        " ON s.src = t.src AND s.id = t.scenario_id WHERE s.dst IS NULL LIMIT 1",
+        &st, "merge");
     if (rc)
         return rc;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        set_err(m, "%s: %s %lld refers to a scenario that is not in the file",
-                m->in[sqlite3_column_int(st, 0) - 1], (const char *)sqlite3_column_text(st, 1),
-                (long long)sqlite3_column_int64(st, 2));
+        fl_merge_set_err(m, "%s: %s %lld refers to a scenario that is not in the file",
+                         m->in[sqlite3_column_int(st, 0) - 1],
+                         (const char *)sqlite3_column_text(st, 1),
+                         (long long)sqlite3_column_int64(st, 2));
         rc = FL_ESCHEMA;
     }
     sqlite3_finalize(st);
@@ -361,11 +170,12 @@ static const char run_key_sql[] =
 static void describe_duplicate(merge *m)
 {
     sqlite3_stmt *st;
-    if (prepare(m,
-                "SELECT k.src, k.seed, k.first_src, k.in_out, s.name FROM temp.run_key k"
-                " JOIN main.scenarios s ON s.id = k.scen WHERE k.dup ORDER BY k.src, k.seed, k.id"
-                " LIMIT 1",
-                &st, "merge: duplicates"))
+    if (fl_merge_prepare(
+            m,
+            "SELECT k.src, k.seed, k.first_src, k.in_out, s.name FROM temp.run_key k"
+            " JOIN main.scenarios s ON s.id = k.scen WHERE k.dup ORDER BY k.src, k.seed, k.id"
+            " LIMIT 1",
+            &st, "merge: duplicates"))
         return;
     if (sqlite3_step(st) == SQLITE_ROW) {
         int src = sqlite3_column_int(st, 0), first = sqlite3_column_int(st, 2);
@@ -378,9 +188,10 @@ static void describe_duplicate(merge *m)
             snprintf(where, sizeof where, "is there twice");
         else
             snprintf(where, sizeof where, "is also in %s", m->in[first - 1]);
-        set_err(m, "%s: seed %" PRIu64 " of scenario '%s' %s (%" PRIu64 " duplicate run%s in all)",
-                m->in[src - 1], seed, name ? name : "?", where, m->st->duplicates,
-                m->st->duplicates == 1 ? "" : "s");
+        fl_merge_set_err(
+            m, "%s: seed %" PRIu64 " of scenario '%s' %s (%" PRIu64 " duplicate run%s in all)",
+            m->in[src - 1], seed, name ? name : "?", where, m->st->duplicates,
+            m->st->duplicates == 1 ? "" : "s");
     }
     sqlite3_finalize(st);
 }
@@ -388,13 +199,13 @@ static void describe_duplicate(merge *m)
 static int find_duplicates(merge *m)
 {
     sqlite3_stmt *st;
-    int rc = run(m, run_key_sql, "merge: duplicates");
+    int rc = fl_merge_run(m, run_key_sql, "merge: duplicates");
     if (rc == 0)
-        rc =
-            prepare(m,
-                    "SELECT coalesce(sum(dup), 0), coalesce(sum(differs), 0), (SELECT seed FROM"
-                    " temp.run_key WHERE differs ORDER BY src, seed, id LIMIT 1) FROM temp.run_key",
-                    &st, "merge: duplicates");
+        rc = fl_merge_prepare(
+            m,
+            "SELECT coalesce(sum(dup), 0), coalesce(sum(differs), 0), (SELECT seed FROM"
+            " temp.run_key WHERE differs ORDER BY src, seed, id LIMIT 1) FROM temp.run_key",
+            &st, "merge: duplicates");
     if (rc)
         return rc;
     if (sqlite3_step(st) == SQLITE_ROW) {
@@ -404,7 +215,7 @@ static int find_duplicates(merge *m)
     }
     sqlite3_finalize(st);
     if (m->st->duplicates > 0 && !(m->flags & FL_DB_MERGE_SKIP_DUPLICATES)) {
-        set_err(m, "duplicate runs");
+        fl_merge_set_err(m, "duplicate runs");
         describe_duplicate(m);
         return FL_EINVAL;
     }
@@ -438,7 +249,7 @@ static int map_sweep(merge *m, sqlite3_stmt *q, sqlite3_stmt *find, sqlite3_stmt
             char *sql = sqlite3_mprintf("UPDATE main.sweeps SET status = 'done', finished_at = %Q"
                                         " WHERE id = %lld",
                                         (const char *)sqlite3_column_text(q, 8), (long long)*dst);
-            return run_owned(m, sql, "merge: sweeps");
+            return fl_merge_run_owned(m, sql, "merge: sweeps");
         }
         return 0;
     }
@@ -462,25 +273,27 @@ static int map_sweeps(merge *m)
 {
     static const char *const map[] = {"id", NULL, "scenario_id", "?3", NULL};
     sqlite3_stmt *q = NULL, *find = NULL, *ins = NULL, *put = NULL;
-    char *ins_sql = copy_sql(m->h, "sweeps", "main.sweeps", NULL, map,
-                             "FROM temp.m_sweeps t WHERE t.src = ?1 AND t.id = ?2");
-    int rc = run(m,
-                 "CREATE TEMP TABLE sweep_map(src INTEGER, id INTEGER, dst INTEGER,"
-                 " PRIMARY KEY (src, id)) WITHOUT ROWID",
-                 "merge: sweeps");
+    char *ins_sql = fl_merge_copy_sql(m->h, "sweeps", "main.sweeps", NULL, map,
+                                      "FROM temp.m_sweeps t WHERE t.src = ?1 AND t.id = ?2");
+    int rc = fl_merge_run(m,
+                          "CREATE TEMP TABLE sweep_map(src INTEGER, id INTEGER, dst INTEGER,"
+                          " PRIMARY KEY (src, id)) WITHOUT ROWID",
+                          "merge: sweeps");
     if (rc == 0 && ins_sql == NULL)
-        rc = run(m, NULL, "merge: sweeps");
+        rc = fl_merge_run(m, NULL, "merge: sweeps");
     if (rc == 0)
-        rc = prepare(m, sweeps_sql, &q, "merge: sweeps");
+        rc = fl_merge_prepare(m, sweeps_sql, &q, "merge: sweeps");
     if (rc == 0)
-        rc = prepare(m,
-                     "SELECT id, status FROM main.sweeps WHERE scenario_id = ?1 AND seeds_from = ?2"
-                     " AND seeds_to = ?3 AND shard IS ?4 AND started_at = ?5 ORDER BY id LIMIT 1",
-                     &find, "merge: sweeps");
+        rc = fl_merge_prepare(
+            m,
+            "SELECT id, status FROM main.sweeps WHERE scenario_id = ?1 AND seeds_from = ?2"
+            " AND seeds_to = ?3 AND shard IS ?4 AND started_at = ?5 ORDER BY id LIMIT 1",
+            &find, "merge: sweeps");
     if (rc == 0)
-        rc = prepare(m, ins_sql, &ins, "merge: sweeps");
+        rc = fl_merge_prepare(m, ins_sql, &ins, "merge: sweeps");
     if (rc == 0)
-        rc = prepare(m, "INSERT INTO temp.sweep_map VALUES (?1, ?2, ?3)", &put, "merge: sweeps");
+        rc = fl_merge_prepare(m, "INSERT INTO temp.sweep_map VALUES (?1, ?2, ?3)", &put,
+                              "merge: sweeps");
     int step = SQLITE_DONE;
     while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t dst;
@@ -518,21 +331,22 @@ static int copy_runs(merge *m)
         "(SELECT p.dst FROM temp.run_map p WHERE p.src = t.src AND p.id = t.parent_run)",
         NULL};
     static const char *const child_map[] = {"run_id", "k.dst", NULL};
-    int rc = run(m,
-                 "CREATE TEMP TABLE run_map(src INTEGER, id INTEGER, dst INTEGER,"
-                 " PRIMARY KEY (src, id)) WITHOUT ROWID;"
-                 "INSERT INTO temp.run_map SELECT src, id, (SELECT coalesce(max(id), 0)"
-                 " FROM main.runs) + row_number() OVER (ORDER BY src, id)"
-                 " FROM temp.run_key WHERE NOT dup;",
-                 "merge: runs");
+    int rc = fl_merge_run(m,
+                          "CREATE TEMP TABLE run_map(src INTEGER, id INTEGER, dst INTEGER,"
+                          " PRIMARY KEY (src, id)) WITHOUT ROWID;"
+                          "INSERT INTO temp.run_map SELECT src, id, (SELECT coalesce(max(id), 0)"
+                          " FROM main.runs) + row_number() OVER (ORDER BY src, id)"
+                          " FROM temp.run_key WHERE NOT dup;",
+                          "merge: runs");
     if (rc == 0)
-        rc = run_owned(m,
-                       copy_sql(m->h, "runs", "main.runs", NULL, run_map,
-                                "FROM temp.m_runs t JOIN temp.run_map k ON k.src = t.src AND"
-                                " k.id = t.id JOIN temp.scen_map s ON s.src = t.src AND s.id ="
-                                " t.scenario_id LEFT JOIN temp.sweep_map w ON w.src = t.src"
-                                " AND w.id = t.sweep_id ORDER BY k.dst"),
-                       "merge: runs");
+        rc = fl_merge_run_owned(
+            m,
+            fl_merge_copy_sql(m->h, "runs", "main.runs", NULL, run_map,
+                              "FROM temp.m_runs t JOIN temp.run_map k ON k.src = t.src AND"
+                              " k.id = t.id JOIN temp.scen_map s ON s.src = t.src AND s.id ="
+                              " t.scenario_id LEFT JOIN temp.sweep_map w ON w.src = t.src"
+                              " AND w.id = t.sweep_id ORDER BY k.dst"),
+            "merge: runs");
     if (rc == 0)
         m->st->runs = (uint64_t)sqlite3_changes(m->h);
     for (size_t i = 0; rc == 0 && i < NCHILD; i++) {
@@ -540,9 +354,10 @@ static int copy_runs(merge *m)
                                      " AND k.id = t.run_id",
                                      child_tables[i]);
         char *dst = sqlite3_mprintf("main.\"%w\"", child_tables[i]);
-        char *sql =
-            tail && dst ? copy_sql(m->h, child_tables[i], dst, NULL, child_map, tail) : NULL;
-        rc = run(m, sql, child_tables[i]);
+        char *sql = tail && dst
+                        ? fl_merge_copy_sql(m->h, child_tables[i], dst, NULL, child_map, tail)
+                        : NULL;
+        rc = fl_merge_run(m, sql, child_tables[i]);
         if (rc == 0)
             m->st->rows += (uint64_t)sqlite3_changes(m->h);
         sqlite3_free(sql);
@@ -554,7 +369,7 @@ static int copy_runs(merge *m)
 
 static int write_out(merge *m)
 {
-    int rc = run(m, "BEGIN IMMEDIATE", "merge");
+    int rc = fl_merge_run(m, "BEGIN IMMEDIATE", "merge");
     if (rc)
         return rc;
     rc = map_scenarios(m);
@@ -567,7 +382,7 @@ static int write_out(merge *m)
     if (rc == 0)
         rc = copy_runs(m);
     if (rc == 0)
-        rc = run(m, "COMMIT", "merge: commit");
+        rc = fl_merge_run(m, "COMMIT", "merge: commit");
     if (rc) {
         sqlite3_exec(m->h, "ROLLBACK", NULL, NULL, NULL);
         /* The counts describe what would have been written: keep only the refusal's. */
@@ -591,22 +406,22 @@ int fl_db_merge(fl_db *out, const char *const *in, size_t nin, int flags, fl_db_
                .cap = cap};
     memset(st, 0, sizeof *st);
     if (nin == 0 || nin > 1000000) {
-        set_err(&m, "merge: between 1 and 1000000 input databases");
+        fl_merge_set_err(&m, "merge: between 1 and 1000000 input databases");
         return FL_EINVAL;
     }
     if (fl_db_readonly(out)) {
-        set_err(&m, "%s: opened read-only", fl_db_path(out));
+        fl_merge_set_err(&m, "%s: opened read-only", fl_db_path(out));
         return FL_EINVAL;
     }
     int rc = check_tables(&m);
     for (size_t i = 0; rc == 0 && i < nin; i++)
-        rc = check_input(&m, in[i]);
+        rc = fl_merge_check_input(&m, in[i]);
     if (rc)
         return rc;
     drop_work_tables(&m);
     rc = create_staging(&m);
     for (size_t i = 0; rc == 0 && i < nin; i++)
-        rc = stage_input(&m, (int)i + 1);
+        rc = fl_merge_stage_input(&m, (int)i + 1);
     if (rc == 0)
         rc = write_out(&m);
     drop_work_tables(&m);
