@@ -85,6 +85,85 @@ static int parse_shard(const char *s, uint64_t *k, uint64_t *n)
     return 0;
 }
 
+/* The options that take a value as it is, or none. */
+static int take_plain_option(int c, const char *arg, sweep_args *a)
+{
+    switch (c) {
+    case 'd':
+        a->db_path = arg;
+        return 0;
+    case 'p':
+        a->lo.plugin_path = arg;
+        return 0;
+    case 'x':
+        return fl_load_add_set(&a->lo, arg) ? FL_EXIT_USAGE : 0;
+    case 'q':
+        a->quiet = 1;
+        return 0;
+    default:
+        return FL_EXIT_USAGE;
+    }
+}
+
+/* One option of sweep's command line; FL_EXIT_USAGE on a bad value. */
+static int take_option(int c, const char *arg, sweep_args *a)
+{
+    uint64_t v;
+    switch (c) {
+    case 's':
+        if (parse_seeds(arg, &a->from, &a->to)) {
+            fl_cli_error("sweep: --seeds: expected A..B with A <= B, or N >= 1, got '%s'", arg);
+            return FL_EXIT_USAGE;
+        }
+        if (a->to - a->from >= MAX_RANGE) {
+            fl_cli_error("sweep: --seeds: at most %llu seeds per sweep", MAX_RANGE);
+            return FL_EXIT_USAGE;
+        }
+        a->have_seeds = 1;
+        return 0;
+    case 'j':
+        if (fl_cli_parse_u64(arg, &v) || v < 1 || v > 1024) {
+            fl_cli_error("sweep: -j: expected 1..1024 workers, got '%s'", arg);
+            return FL_EXIT_USAGE;
+        }
+        a->jobs = (int)v;
+        return 0;
+    case 'r':
+        if (strcmp(arg, "none") == 0)
+            a->record = FL_SWEEP_RECORD_NONE;
+        else if (strcmp(arg, "failures") == 0)
+            a->record = FL_SWEEP_RECORD_FAILURES;
+        else if (strcmp(arg, "all") == 0)
+            a->record = FL_SWEEP_RECORD_ALL;
+        else {
+            fl_cli_error("sweep: --record: expected none, failures or all, got '%s'", arg);
+            return FL_EXIT_USAGE;
+        }
+        return 0;
+    case 'm':
+        if (fl_cli_parse_u64(arg, &a->record_max)) {
+            fl_cli_error("sweep: --record-max: expected a non-negative integer, got '%s'", arg);
+            return FL_EXIT_USAGE;
+        }
+        return 0;
+    case 'k':
+        if (parse_shard(arg, &a->shard_k, &a->shard_n)) {
+            fl_cli_error("sweep: --shard: expected K/N with 1 <= K <= N, got '%s'", arg);
+            return FL_EXIT_USAGE;
+        }
+        a->shard = arg;
+        return 0;
+    case 'a':
+        if (fl_cli_parse_u64(arg, &a->stop_after) || a->stop_after == 0) {
+            fl_cli_error("sweep: --stop-after: expected a positive integer, got '%s'", arg);
+            return FL_EXIT_USAGE;
+        }
+        return 0;
+    default:
+        return take_plain_option(c, arg, a);
+    }
+}
+
 static int parse_args(int argc, char **argv, sweep_args *a)
 {
     static const struct option opts[] = {{"seeds", required_argument, 0, 's'},
@@ -100,82 +179,20 @@ static int parse_args(int argc, char **argv, sweep_args *a)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
-    uint64_t v;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "j:q", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if (parse_seeds(optarg, &a->from, &a->to)) {
-                fl_cli_error("sweep: --seeds: expected A..B with A <= B, or N >= 1, got '%s'",
-                             optarg);
-                return FL_EXIT_USAGE;
-            }
-            if (a->to - a->from >= MAX_RANGE) {
-                fl_cli_error("sweep: --seeds: at most %llu seeds per sweep", MAX_RANGE);
-                return FL_EXIT_USAGE;
-            }
-            a->have_seeds = 1;
-            break;
-        case 'j':
-            if (fl_cli_parse_u64(optarg, &v) || v < 1 || v > 1024) {
-                fl_cli_error("sweep: -j: expected 1..1024 workers, got '%s'", optarg);
-                return FL_EXIT_USAGE;
-            }
-            a->jobs = (int)v;
-            break;
-        case 'd':
-            a->db_path = optarg;
-            break;
-        case 'r':
-            if (strcmp(optarg, "none") == 0)
-                a->record = FL_SWEEP_RECORD_NONE;
-            else if (strcmp(optarg, "failures") == 0)
-                a->record = FL_SWEEP_RECORD_FAILURES;
-            else if (strcmp(optarg, "all") == 0)
-                a->record = FL_SWEEP_RECORD_ALL;
-            else {
-                fl_cli_error("sweep: --record: expected none, failures or all, got '%s'", optarg);
-                return FL_EXIT_USAGE;
-            }
-            break;
-        case 'm':
-            if (fl_cli_parse_u64(optarg, &a->record_max)) {
-                fl_cli_error("sweep: --record-max: expected a non-negative integer, got '%s'",
-                             optarg);
-                return FL_EXIT_USAGE;
-            }
-            break;
-        case 'k':
-            if (parse_shard(optarg, &a->shard_k, &a->shard_n)) {
-                fl_cli_error("sweep: --shard: expected K/N with 1 <= K <= N, got '%s'", optarg);
-                return FL_EXIT_USAGE;
-            }
-            a->shard = optarg;
-            break;
-        case 'a':
-            if (fl_cli_parse_u64(optarg, &a->stop_after) || a->stop_after == 0) {
-                fl_cli_error("sweep: --stop-after: expected a positive integer, got '%s'", optarg);
-                return FL_EXIT_USAGE;
-            }
-            break;
-        case 'p':
-            a->lo.plugin_path = optarg;
-            break;
-        case 'x':
-            if (fl_load_add_set(&a->lo, optarg))
-                return FL_EXIT_USAGE;
-            break;
-        case 'q':
-            a->quiet = 1;
-            break;
-        case 'h':
+        if (c == 'h') {
             fputs(sweep_usage, stdout);
             return -1;
-        default:
+        }
+        if (c == '?' || c == ':') {
             fl_cli_error("sweep: unknown option or missing value '%s' (see faultline sweep --help)",
                          argv[optind - 1]);
             return FL_EXIT_USAGE;
         }
+        int rc = take_option(c, optarg, a);
+        if (rc)
+            return rc;
     }
     if (optind < argc)
         a->lo.scenario_path = argv[optind++];
