@@ -30,6 +30,7 @@ int fl_cmd_replay(int argc, char **argv);
 int fl_cmd_show(int argc, char **argv);
 int fl_cmd_merge(int argc, char **argv);
 int fl_cmd_migrate(int argc, char **argv);
+int fl_cmd_worker(int argc, char **argv); /* `__worker`: started by sweep, not listed */
 int fl_cmd_check_history(int argc, char **argv);
 
 #endif /* FL_SIM_CLI_H */

@@ -8,6 +8,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,6 +412,12 @@ int fl_cmd_sweep(int argc, char **argv)
     }
     cfg.sc = &L.sc;
     cfg.proto = L.proto;
+    char *scenario_text = cJSON_PrintUnformatted(L.sc.json);
+    char plugin_path[PATH_MAX];
+    if (a.lo.plugin_path && !realpath(a.lo.plugin_path, plugin_path))
+        snprintf(plugin_path, sizeof plugin_path, "%s", a.lo.plugin_path);
+    cfg.scenario_text = scenario_text ? scenario_text : "{}";
+    cfg.plugin_path = a.lo.plugin_path ? plugin_path : NULL;
     cfg.db = L.db;
     cfg.from = a.from;
     cfg.to = a.to;
@@ -429,6 +436,7 @@ int fl_cmd_sweep(int argc, char **argv)
     fl_sweep_stats st;
     rc = fl_sweep_execute(&cfg, &st, err, sizeof err);
     free(d.bits);
+    free(scenario_text);
     char err2[256];
     const char *status = rc || st.interrupted || st.stopped ? "interrupted" : "done";
     if (fl_db_sweep_status(L.db, cfg.sweep_id, status, err2, sizeof err2)) {
@@ -439,7 +447,7 @@ int fl_cmd_sweep(int argc, char **argv)
     if (rc) {
         fl_cli_error("sweep: %s", err);
         fl_load_close(&L);
-        return FL_EXIT_INTERNAL;
+        return exit_for(rc);
     }
     uint64_t failing = print_summary(L.db, &a, a.db_path, cfg.sweep_id, &st, d.n);
     fl_load_close(&L);

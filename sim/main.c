@@ -56,6 +56,8 @@ int main(int argc, char **argv)
                FL_API_VERSION, FL_DB_SCHEMA_VERSION, FL_DIGEST_EPOCH);
         return FL_EXIT_OK;
     }
+    if (strcmp(argv[1], "__worker") == 0) /* a sweep's worker, exec'd by sim/worker.c */
+        return fl_cmd_worker(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);

@@ -95,7 +95,8 @@ static void feed(sweep *s, worker *w)
 {
     uint64_t seed;
     while (w->pid > 0 && w->qn < QD && more_seeds(s) && next_seed(s, &seed)) {
-        if (fl_sweep_write_full(w->cmd_fd, &seed, sizeof seed)) {
+        fl_sweep_job job = {.seed = seed, .mode = FL_SWEEP_JOB_BARE};
+        if (fl_sweep_write_full(w->cmd_fd, &job, sizeof job)) {
             push_retry(s, seed); /* dying: SIGCHLD will replace it */
             return;
         }
@@ -205,34 +206,18 @@ static void close_worker(worker *w)
 
 static int spawn(sweep *s, worker *w)
 {
-    int cmd[2], res[2];
-    if (pipe(cmd))
-        return -1;
-    if (pipe(res)) {
-        close(cmd[0]);
-        close(cmd[1]);
-        return -1;
-    }
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0)
-        fl_sweep_worker_main(s->c, cmd[0], res[1], parent);
-    close(cmd[0]);
-    close(res[1]);
-    if (pid < 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        close(cmd[1]);
-        close(res[0]);
+    pid_t pid;
+    int cmd_fd, res_fd;
+    char err[512];
+    if (fl_sweep_worker_start(s->c, &pid, &cmd_fd, &res_fd, err, sizeof err)) {
+        /* a worker that cannot load the protocol: no seed can run */
+        fl_sweep_fail_stop(s, FL_EINVAL, err);
         return -1;
     }
     memset(w, 0, sizeof *w);
     w->pid = pid;
-    w->cmd_fd = cmd[1];
-    w->res_fd = res[0];
+    w->cmd_fd = cmd_fd;
+    w->res_fd = res_fd;
     fcntl(w->res_fd, F_SETFL, fcntl(w->res_fd, F_GETFL) | O_NONBLOCK);
     wref *r = malloc(sizeof *r);
     if (r) {
@@ -242,14 +227,12 @@ static int spawn(sweep *s, worker *w)
     }
     if (!w->ev || event_add(w->ev, NULL)) {
         free(r);
-        sigprocmask(SIG_SETMASK, &old, NULL);
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         w->ev = NULL;
         close_worker(w);
         return -1;
     }
-    sigprocmask(SIG_SETMASK, &old, NULL);
     feed(s, w);
     return 0;
 }
@@ -451,9 +434,9 @@ static void run_loop(sweep *s)
     for (int i = 0; i < s->nw; i++)
         if (spawn(s, &s->w[i]) == 0)
             started++;
-    if (s->nw > 0 && started == 0)
+    if (s->nw > 0 && started == 0 && !s->rc)
         fl_sweep_fail_stop(s, FL_EINTERNAL, "sweep: cannot start any worker (fork failed)");
-    else if (s->nw > 0)
+    else if (s->nw > 0 && !s->rc)
         event_base_dispatch(s->base);
     reap_workers(s);
 }

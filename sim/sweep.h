@@ -35,6 +35,8 @@ typedef struct fl_sweep_frame {
 typedef struct fl_sweep_cfg {
     const fl_scenario *sc;
     const struct fl_protocol *proto;
+    const char *scenario_text; /* the canonical scenario, for the workers */
+    const char *plugin_path;   /* the plugin workers load (absolute), or NULL: built in */
     fl_db *db;
     int64_t scenario_id, sweep_id;
     uint64_t from, to;         /* inclusive */
@@ -67,8 +69,22 @@ int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_
 
 #include <sys/types.h>
 
-/* The forked worker's life (signals blocked on entry); never returns. */
-_Noreturn void fl_sweep_worker_main(const fl_sweep_cfg *c, int cmd_fd, int res_fd, pid_t parent);
+/* A job, parent -> worker: a seed, run bare (run-level records only) or in full. */
+enum { FL_SWEEP_JOB_BARE = 0, FL_SWEEP_JOB_FULL = 1 };
+typedef struct fl_sweep_job {
+    uint64_t seed;
+    uint32_t mode;
+    uint32_t pad;
+} fl_sweep_job;
+
+/* The worker's loop over its jobs (worker.c sets it up); never returns. */
+_Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_protocol *p, int cmd_fd,
+                                    int res_fd);
+/* The parent's half of a worker's start: fork, exec `faultline __worker`, send the setup
+ * (scenario and protocol) and wait for its hello.  Returns 0 with *pid and the two pipe
+ * ends, or -1 with a message in err (the worker could not start, or said why not). */
+int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *res_fd, char *err,
+                          size_t cap);
 /* Whole reads/writes, retrying on EINTR; -1 on EOF or error. */
 int fl_sweep_read_full(int fd, void *p, size_t n);
 int fl_sweep_write_full(int fd, const void *p, size_t n);

@@ -1,13 +1,19 @@
 /*
  * sweep_results.c -- what the sweep parent does with a seed's result (see sweep.h): a
  * bare row from the worker's frames, or, for a seed to record in full, a re-execution
- * with the recorder as a sink after the loop.
+ * after the loop in a worker, whose stream of records goes into the recorder as it
+ * arrives (protocol code never runs in the parent, and a recording never sits whole in
+ * memory).
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -105,21 +111,135 @@ static int cmp_frame(const void *a, const void *b)
 }
 
 /* Re-execute seed with full recording into the sweep's database. */
-static int record_full(sweep *s, uint64_t seed, fl_run_result *res, char *err, size_t cap)
+/* ---- full recordings, in a worker: protocol code never runs in the parent ---- */
+
+/* The worker that records seeds in full, started on first use (and again after one
+ * died). */
+typedef struct recorder_worker {
+    pid_t pid;
+    int cmd_fd, res_fd;
+} recorder_worker;
+
+static void stop_worker(recorder_worker *rw)
 {
+    if (rw->pid <= 0)
+        return;
+    close(rw->cmd_fd);
+    kill(rw->pid, SIGKILL);
+    waitpid(rw->pid, NULL, 0);
+    close(rw->res_fd);
+    rw->pid = 0;
+}
+
+/* Feed the complete frames of in to the recorder's sink; 1 once RUN_END was fed (its
+ * result copied to *res), 0 for more, <0 on a malformed stream or the sink's error. */
+static int feed_frames(fl_wire_buf *in, const fl_sink *k, fl_run_result *res)
+{
+    size_t off = 0;
+    int done = 0, rc = 0;
+    fl_wire_scratch sc;
+    while (!done && rc == 0) {
+        fl_record r;
+        long n = fl_wire_get(in->p + off, in->len - off, &r, &sc);
+        if (n <= 0) {
+            rc = (int)n;
+            break;
+        }
+        off += (size_t)n;
+        if (k->wants & FL_REC_BIT(r.kind))
+            rc = k->consume(k->ctx, &r);
+        if (r.kind == FL_REC_RUN_END) {
+            *res = *r.u.end;
+            done = 1;
+        }
+    }
+    memmove(in->p, in->p + off, in->len - off);
+    in->len -= off;
+    return rc < 0 ? rc : done;
+}
+
+static int say(char *err, size_t cap, int rc, const char *msg)
+{
+    snprintf(err, cap, "%s", msg);
+    return rc;
+}
+
+/* Read the worker's stream of one full run into the recorder, with the watchdog. */
+static int stream_run(sweep *s, recorder_worker *rw, const fl_sink *k, fl_run_result *res,
+                      char *err, size_t cap)
+{
+    fl_wire_buf in = {0};
+    int64_t t0 = fl_sweep_now_us(), limit = s->c->sc->watchdog_ms * 1000;
+    int rc = 0;
+    for (;;) {
+        struct pollfd pfd = {.fd = rw->res_fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, 100);
+        event_base_loop(s->base, EVLOOP_NONBLOCK); /* SIGINT, SIGTERM */
+        if (s->st->interrupted) {
+            rc = say(err, cap, FL_EINTERNAL, "interrupted");
+            break;
+        }
+        if (limit > 0 && fl_sweep_now_us() - t0 > limit) {
+            rc = say(err, cap, FL_EINTERNAL, "wall-clock watchdog expired while recording");
+            break;
+        }
+        if (ready <= 0)
+            continue;
+        if (in.cap - in.len < 65536) {
+            uint8_t *p = realloc(in.p, in.cap ? in.cap * 2 : 131072);
+            if (!p) {
+                rc = say(err, cap, FL_ENOMEM, "out of memory");
+                break;
+            }
+            in.p = p;
+            in.cap = in.cap ? in.cap * 2 : 131072;
+        }
+        ssize_t n = read(rw->res_fd, in.p + in.len, in.cap - in.len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = say(err, cap, FL_EINTERNAL, "the protocol crashed while the run was recorded");
+            break;
+        }
+        in.len += (size_t)n;
+        int got = feed_frames(&in, k, res);
+        if (got < 0) {
+            rc = say(err, cap, got, "malformed frames from the worker");
+            break;
+        }
+        if (got == 1)
+            break;
+    }
+    fl_wire_buf_close(&in);
+    if (rc)
+        stop_worker(rw); /* its state is unknown: the next run gets a new one */
+    return rc;
+}
+
+/* Re-execute seed with full recording, in rw, into the sweep's database. */
+static int record_full(sweep *s, recorder_worker *rw, uint64_t seed, fl_run_result *res, char *err,
+                       size_t cap)
+{
+    if (rw->pid <= 0 &&
+        fl_sweep_worker_start(s->c, &rw->pid, &rw->cmd_fd, &rw->res_fd, err, cap) != 0)
+        return FL_EINTERNAL;
     fl_run_meta meta = {
         .sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id, .origin = FL_ORIGIN_SWEEP};
     fl_recorder *rec = NULL;
     int rc = fl_recorder_begin(s->c->db, &meta, FL_RECORD_ALL, &rec, err, cap);
+    fl_sweep_job job = {.seed = seed, .mode = FL_SWEEP_JOB_FULL};
+    if (rc == 0 && fl_sweep_write_full(rw->cmd_fd, &job, sizeof job)) {
+        snprintf(err, cap, "the recording worker is gone");
+        stop_worker(rw);
+        rc = FL_EINTERNAL;
+    }
     if (rc == 0) {
         fl_sink k;
         fl_recorder_sink(rec, &k);
-        fl_run_job job = {
-            .sc = s->c->sc, .protocol = s->c->proto, .seed = seed, .sinks = &k, .nsinks = 1};
-        rc = fl_run(&job, res, err, cap);
-        if (rc == 0)
-            rc = fl_recorder_end(rec, NULL, err, cap);
+        rc = stream_run(s, rw, &k, res, err, cap);
     }
+    if (rc == 0)
+        rc = fl_recorder_end(rec, NULL, err, cap);
     fl_recorder_free(rec);
     return rc;
 }
@@ -131,11 +251,15 @@ void fl_sweep_record_later(sweep *s)
     if (s->nlater && s->c->progress)
         fprintf(stderr, "faultline: sweep: recording %zu run%s in full\n", s->nlater,
                 s->nlater == 1 ? "" : "s");
+    recorder_worker rw = {0};
     for (size_t i = 0; i < s->nlater && !s->st->interrupted && !s->rc; i++) {
         const fl_sweep_frame *f = &s->later[i];
         fl_run_result r;
         char err[512];
-        if (record_full(s, f->seed, &r, err, sizeof err) == 0) {
+        int rc = record_full(s, &rw, f->seed, &r, err, sizeof err);
+        if (s->st->interrupted)
+            break; /* not recorded: the seed is not done, and a resume runs it again */
+        if (rc == 0) {
             s->st->recorded++;
             if (strcmp(r.digest, f->digest) != 0) {
                 s->st->mismatches++;
@@ -155,4 +279,5 @@ void fl_sweep_record_later(sweep *s)
         s->st->ran++;
         event_base_loop(s->base, EVLOOP_NONBLOCK); /* SIGINT? */
     }
+    stop_worker(&rw);
 }

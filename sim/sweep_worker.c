@@ -1,7 +1,7 @@
 /*
- * sweep_worker.c -- the worker side of a sweep (see sweep.h): read seeds from the
- * command pipe until EOF, run each with fl_run (no database) and stream its run-level
- * records back in the wire encoding; a run's frames go in one write.  The worker dies with the
+ * sweep_worker.c -- the worker side of a sweep (see sweep.h): read jobs from the
+ * command pipe until EOF, run each with fl_run (no database) and stream its records
+ * back in the wire encoding; a bare run's frames go in one write.  The worker dies with the
  * parent (PR_SET_PDEATHSIG) and ignores SIGINT.
  */
 #include "sim/sweep.h"
@@ -52,19 +52,23 @@ int fl_sweep_write_full(int fd, const void *p, size_t n)
 typedef struct frames {
     fl_wire_buf buf;
     int fd, rc;
+    int full; /* a full recording: flush as the buffer grows, keep the schedule */
 } frames;
 
-/* Encode; at RUN_END send the run's frames in one write. */
+#define FRAMES_FLUSH (256 << 10)
+
+/* Encode; send at RUN_END (a bare run's frames in one write), or sooner when a full
+ * recording's buffer grows. */
 static int frames_consume(void *ctx, const fl_record *r)
 {
     frames *f = ctx;
     fl_record copy = *r;
-    if (r->kind == FL_REC_RUN_BEGIN)
+    if (r->kind == FL_REC_RUN_BEGIN && !f->full)
         copy.u.begin.schedule_json = NULL; /* a bare row keeps no schedule: the seed has it */
     int rc = fl_wire_put(&f->buf, &copy);
     if (rc)
         return rc;
-    if (r->kind == FL_REC_RUN_END) {
+    if (r->kind == FL_REC_RUN_END || (f->full && f->buf.len >= FRAMES_FLUSH)) {
         rc = fl_sweep_write_full(f->fd, f->buf.p, f->buf.len) ? FL_EIO : 0;
         f->buf.len = 0;
     }
@@ -126,45 +130,30 @@ void fl_sweep_frame_close(fl_sweep_frame *f)
     memset(f, 0, sizeof *f);
 }
 
-_Noreturn void fl_sweep_worker_main(const fl_sweep_cfg *c, int cmd_fd, int res_fd, pid_t parent)
+/* Run jobs from cmd_fd until EOF: bare jobs stream their run-level records, full jobs
+ * every record (with descriptions), flushed as they grow so that a long recording
+ * never sits whole in the worker. */
+_Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_protocol *p, int cmd_fd,
+                                    int res_fd)
 {
-    /* Undo the parent's (libevent's) handlers; signals are still blocked here. */
-    signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the process group: the parent decides */
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGCHLD, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    signal(SIGALRM, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    /* Keep only our two pipe ends: other workers' pipes must see EOF when they die. */
-    long maxfd = sysconf(_SC_OPEN_MAX);
-    if (maxfd < 0 || maxfd > 4096)
-        maxfd = 4096;
-    for (int fd = 3; fd < maxfd; fd++)
-        if (fd != cmd_fd && fd != res_fd)
-            close(fd);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(0);
     frames fr = {.fd = res_fd};
-    fl_sink sink = {.name = "sweep frames",
-                    .wants = FL_REC_BIT(FL_REC_RUN_BEGIN) | FL_REC_BIT(FL_REC_METRIC) |
-                             FL_REC_BIT(FL_REC_RUN_END),
-                    .ctx = &fr,
-                    .consume = frames_consume};
+    fl_sink sink = {.name = "sweep frames", .ctx = &fr, .consume = frames_consume};
     for (;;) {
-        uint64_t seed;
-        if (fl_sweep_read_full(cmd_fd, &seed, sizeof seed))
+        fl_sweep_job j;
+        if (fl_sweep_read_full(cmd_fd, &j, sizeof j))
             _exit(0);
-        fl_run_job job = {
-            .sc = c->sc, .protocol = c->proto, .seed = seed, .sinks = &sink, .nsinks = 1};
+        sink.wants = j.mode == FL_SWEEP_JOB_FULL
+                         ? FL_REC_ALL | FL_REC_WANT_DESC
+                         : FL_REC_BIT(FL_REC_RUN_BEGIN) | FL_REC_BIT(FL_REC_METRIC) |
+                               FL_REC_BIT(FL_REC_RUN_END);
+        fr.full = j.mode == FL_SWEEP_JOB_FULL;
+        fl_run_job job = {.sc = sc, .protocol = p, .seed = j.seed, .sinks = &sink, .nsinks = 1};
         fl_run_result r;
         char err[256];
         fr.buf.len = 0;
         if (fl_run(&job, &r, err, sizeof err) != 0) {
             fl_sweep_frame f;
-            if (fl_sweep_frame_failure(&f, seed, FL_OUTCOME_ERROR, err) ||
+            if (fl_sweep_frame_failure(&f, j.seed, FL_OUTCOME_ERROR, err) ||
                 fl_sweep_write_full(res_fd, f.bytes, f.len))
                 _exit(0);
             fl_sweep_frame_close(&f);

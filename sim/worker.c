@@ -1,0 +1,196 @@
+/*
+ * worker.c -- starting a sweep worker as a fresh process: the parent forks and execs
+ * faultline itself (`faultline __worker CMD_FD RES_FD PARENT`), so that no worker
+ * inherits a loaded plugin, a started runtime or its threads (a Go runtime forked with
+ * one thread blocks at its first garbage collection).  The worker loads the protocol
+ * itself, runs its process_init and configure, and answers the setup with a hello.
+ *
+ * Setup, parent -> worker, on the command pipe: u32 length + the canonical scenario;
+ * u32 length + the protocol (a built-in name, or a plugin's path); u32 1 if a plugin.
+ * Hello, worker -> parent, on the result pipe: u32 status (0 ready) + u32 length + a
+ * one-line message.  Then jobs (sweep.h) and their records (sim/run/wire.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "sim/cli.h"
+#include "sim/protocols/registry.h"
+#include "sim/sweep.h"
+
+#define SETUP_MAX (64u << 20)
+
+static int put_blob(int fd, const char *s, uint32_t n)
+{
+    return fl_sweep_write_full(fd, &n, sizeof n) || fl_sweep_write_full(fd, s, n) ? -1 : 0;
+}
+
+static char *get_blob(int fd)
+{
+    uint32_t n;
+    if (fl_sweep_read_full(fd, &n, sizeof n) || n > SETUP_MAX)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s || fl_sweep_read_full(fd, s, n)) {
+        free(s);
+        return NULL;
+    }
+    s[n] = '\0';
+    return s;
+}
+
+static void hello(int fd, uint32_t status, const char *msg)
+{
+    uint32_t n = (uint32_t)strlen(msg);
+    if (fl_sweep_write_full(fd, &status, sizeof status) || put_blob(fd, msg, n))
+        _exit(0);
+}
+
+/* ---- the parent ---- */
+
+/* In the child between fork and exec: keep only our two pipe ends (other workers'
+ * pipes must see EOF when they die), unblock signals, exec. */
+static _Noreturn void exec_worker(int cmd_fd, int res_fd, pid_t parent)
+{
+    long maxfd = sysconf(_SC_OPEN_MAX);
+    if (maxfd < 0 || maxfd > 4096)
+        maxfd = 4096;
+    for (int fd = 3; fd < maxfd; fd++)
+        if (fd != cmd_fd && fd != res_fd)
+            close(fd);
+    signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the process group: the parent decides */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    char a[16], b[16], c[24];
+    snprintf(a, sizeof a, "%d", cmd_fd);
+    snprintf(b, sizeof b, "%d", res_fd);
+    snprintf(c, sizeof c, "%ld", (long)parent);
+    char *argv[] = {"faultline", "__worker", a, b, c, NULL};
+    execv("/proc/self/exe", argv);
+    _exit(127);
+}
+
+static int read_hello(int fd, char *err, size_t cap)
+{
+    uint32_t status;
+    if (fl_sweep_read_full(fd, &status, sizeof status)) {
+        snprintf(err, cap, "a worker died while starting");
+        return -1;
+    }
+    char *msg = get_blob(fd);
+    if (status != 0)
+        snprintf(err, cap, "%s", msg ? msg : "a worker could not start");
+    free(msg);
+    return status == 0 && msg ? 0 : -1;
+}
+
+int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *res_fd, char *err,
+                          size_t cap)
+{
+    int cmd[2], res[2];
+    if (pipe(cmd)) {
+        snprintf(err, cap, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    if (pipe(res)) {
+        snprintf(err, cap, "pipe: %s", strerror(errno));
+        close(cmd[0]);
+        close(cmd[1]);
+        return -1;
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t p = fork();
+    if (p == 0)
+        exec_worker(cmd[0], res[1], parent);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    close(cmd[0]);
+    close(res[1]);
+    const char *proto = c->plugin_path ? c->plugin_path : c->sc->protocol;
+    uint32_t is_plugin = c->plugin_path != NULL;
+    if (p < 0 || put_blob(cmd[1], c->scenario_text, (uint32_t)strlen(c->scenario_text)) ||
+        put_blob(cmd[1], proto, (uint32_t)strlen(proto)) ||
+        fl_sweep_write_full(cmd[1], &is_plugin, sizeof is_plugin) || read_hello(res[0], err, cap)) {
+        if (p < 0)
+            snprintf(err, cap, "fork: %s", strerror(errno));
+        close(cmd[1]);
+        close(res[0]);
+        if (p > 0) {
+            kill(p, SIGKILL);
+            waitpid(p, NULL, 0);
+        }
+        return -1;
+    }
+    *pid = p;
+    *cmd_fd = cmd[1];
+    *res_fd = res[0];
+    return 0;
+}
+
+/* ---- the worker ---- */
+
+static const struct fl_protocol *load_protocol(const fl_scenario *sc, const char *proto,
+                                               uint32_t is_plugin, void **handle, char *err,
+                                               size_t cap)
+{
+    const struct fl_protocol *p =
+        is_plugin ? fl_registry_load(proto, handle, err, cap) : fl_registry_find(proto);
+    if (!p) {
+        if (!is_plugin)
+            snprintf(err, cap, "protocol: unknown protocol \"%s\"", proto);
+        return NULL;
+    }
+    char perr[512] = "";
+    if (fl_registry_process_init(p, err, cap))
+        return NULL;
+    if (p->configure && p->configure(sc->params, perr, sizeof perr)) {
+        snprintf(err, cap, "params: %s", perr[0] ? perr : "rejected by the protocol");
+        return NULL;
+    }
+    return p;
+}
+
+/* `faultline __worker CMD_FD RES_FD PARENT`: not for people; sweep.c starts it. */
+int fl_cmd_worker(int argc, char **argv)
+{
+    if (argc != 4) {
+        fl_cli_error("__worker: started by faultline sweep, not by hand");
+        return FL_EXIT_USAGE;
+    }
+    int cmd_fd = atoi(argv[1]), res_fd = atoi(argv[2]);
+    pid_t parent = (pid_t)atol(argv[3]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent || fcntl(cmd_fd, F_GETFD) < 0 || fcntl(res_fd, F_GETFD) < 0)
+        return FL_EXIT_USAGE; /* the parent is gone already, or these are not our pipes */
+    signal(SIGPIPE, SIG_DFL);
+    char *text = get_blob(cmd_fd), *proto = get_blob(cmd_fd);
+    uint32_t is_plugin = 0;
+    if (!text || !proto || fl_sweep_read_full(cmd_fd, &is_plugin, sizeof is_plugin))
+        _exit(0);
+    fl_scenario sc;
+    char err[1024];
+    void *handle = NULL;
+    const struct fl_protocol *p = NULL;
+    int rc = fl_scenario_parse(&sc, text, strlen(text), NULL, 0, err, sizeof err);
+    if (rc == 0)
+        p = load_protocol(&sc, proto, is_plugin, &handle, err, sizeof err);
+    if (!p) {
+        hello(res_fd, 1, err);
+        _exit(0);
+    }
+    free(text);
+    free(proto);
+    hello(res_fd, 0, "ready");
+    fl_sweep_worker_loop(&sc, p, cmd_fd, res_fd);
+}
