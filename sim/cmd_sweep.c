@@ -395,13 +395,13 @@ int fl_cmd_sweep(int argc, char **argv)
     rc = fl_db_sweep_open(L.db, cfg.scenario_id, a.from, a.to, a.shard, a.jobs, &cfg.sweep_id,
                           &resumed, err, sizeof err);
     done_ctx d = {.from = a.from, .to = a.to};
-    if (rc == 0 && resumed) {
+    if (rc == 0) { /* every sweep of this scenario counts, whatever its range */
         d.bits = calloc((size_t)((a.to - a.from) / 8 + 1), 1);
         if (!d.bits) {
             rc = FL_ENOMEM;
             snprintf(err, sizeof err, "sweep: out of memory");
         } else {
-            rc = fl_db_sweep_seeds_done(L.db, cfg.sweep_id, mark_done, &d, err, sizeof err);
+            rc = fl_db_sweep_seeds_done(L.db, cfg.scenario_id, mark_done, &d, err, sizeof err);
         }
     }
     if (rc) {

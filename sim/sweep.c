@@ -465,7 +465,11 @@ int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_
     loop_events ev;
     add_events(&s, &ev);
     s.t0_us = s.last_progress_us = fl_sweep_now_us(); /* a plain line first after 10 s */
-    run_loop(&s);
+    char perr[512];
+    if (fl_sweep_load_pending(&s, perr, sizeof perr) && !s.rc)
+        fl_sweep_fail_stop(&s, FL_EDB, perr);
+    if (!s.rc)
+        run_loop(&s);
     show_progress(&s, 1);
     if (!s.rc)
         fl_sweep_record_later(&s);

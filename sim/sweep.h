@@ -26,6 +26,7 @@ enum { FL_SWEEP_RECORD_NONE = 0, FL_SWEEP_RECORD_FAILURES, FL_SWEEP_RECORD_ALL }
  * acts on.  A worker writes a run's frames in one write, after its RUN_END. */
 typedef struct fl_sweep_frame {
     uint64_t seed;
+    int64_t run_id; /* kept for full recording: the pending row */
     int outcome; /* enum fl_outcome */
     char digest[17];
     uint8_t *bytes; /* owned: free with fl_sweep_frame_close */
@@ -55,6 +56,8 @@ typedef struct fl_sweep_stats {
     uint64_t failed;     /* of which not ok */
     uint64_t recorded;   /* rows recorded in full */
     uint64_t mismatches; /* re-executions whose digest differed */
+    uint64_t resumed_pending; /* pending rows of earlier sweeps, recorded in full now */
+    uint64_t pending;         /* rows still pending at the end (interrupted): resume records them */
     uint64_t by_outcome[16];
     int interrupted; /* SIGINT/SIGTERM */
     int stopped;     /* --stop-after reached */

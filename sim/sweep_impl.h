@@ -55,7 +55,11 @@ int64_t fl_sweep_now_us(void); /* monotonic wall clock: reporting and watchdogs 
 void fl_sweep_fail_stop(sweep *s, int rc, const char *msg);
 /* One seed's result: a bare row now, or kept for full recording.  Takes f's bytes. */
 void fl_sweep_handle_result(sweep *s, fl_sweep_frame *f);
-/* After the loop: the kept seeds re-executed with full recording. */
+/* Before the loop: the scenario's pending rows (left by an interrupted or killed sweep)
+ * join the seeds to record in full. */
+int fl_sweep_load_pending(sweep *s, char *err, size_t cap);
+/* After the loop: the kept seeds re-executed with full recording, each replacing its
+ * pending row. */
 void fl_sweep_record_later(sweep *s);
 
 #endif /* FL_SIM_SWEEP_IMPL_H */

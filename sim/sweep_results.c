@@ -35,10 +35,14 @@ void fl_sweep_fail_stop(sweep *s, int rc, const char *msg)
             kill(s->w[i].pid, SIGKILL);
 }
 
-static int insert_bare(sweep *s, const fl_sweep_frame *f, char *err, size_t cap)
+/* The bare row of f (pending: a full recording of it is to come); its id to *run_id. */
+static int insert_bare(sweep *s, const fl_sweep_frame *f, int pending, int64_t *run_id, char *err,
+                       size_t cap)
 {
-    fl_run_meta meta = {
-        .sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id, .origin = FL_ORIGIN_SWEEP};
+    fl_run_meta meta = {.sweep_id = s->c->sweep_id,
+                        .scenario_id = s->c->scenario_id,
+                        .origin = FL_ORIGIN_SWEEP,
+                        .pending = pending};
     fl_recorder *r = NULL;
     int rc = fl_recorder_begin(s->c->db, &meta, FL_RECORD_NONE, &r, err, cap);
     if (rc == 0) {
@@ -49,10 +53,43 @@ static int insert_bare(sweep *s, const fl_sweep_frame *f, char *err, size_t cap)
             snprintf(err, cap, "sweep: seed %llu: malformed frames from the worker",
                      (unsigned long long)f->seed);
         else
-            rc = fl_recorder_end(r, NULL, err, cap);
+            rc = fl_recorder_end(r, run_id, err, cap);
     }
     fl_recorder_free(r);
     return rc;
+}
+
+/* Remember a seed whose pending row is to be recorded in full. */
+static int keep_for_later(sweep *s, uint64_t seed, int64_t run_id, const char *digest)
+{
+    if (s->nlater == s->later_cap) {
+        size_t cap = s->later_cap ? 2 * s->later_cap : 16;
+        fl_sweep_frame *p = realloc(s->later, cap * sizeof *p);
+        if (!p)
+            return FL_ENOMEM;
+        s->later = p;
+        s->later_cap = cap;
+    }
+    fl_sweep_frame *f = &s->later[s->nlater++];
+    memset(f, 0, sizeof *f);
+    f->seed = seed;
+    f->run_id = run_id;
+    snprintf(f->digest, sizeof f->digest, "%s", digest ? digest : "");
+    return 0;
+}
+
+static void on_pending(void *ctx, uint64_t seed, int64_t run_id, const char *digest)
+{
+    sweep *s = ctx;
+    if (!s->rc && keep_for_later(s, seed, run_id, digest))
+        fl_sweep_fail_stop(s, FL_ENOMEM, "sweep: out of memory");
+}
+
+int fl_sweep_load_pending(sweep *s, char *err, size_t cap)
+{
+    int rc = fl_db_sweep_pending(s->c->db, s->c->scenario_id, on_pending, s, err, cap);
+    s->st->resumed_pending = s->nlater;
+    return rc ? rc : s->rc;
 }
 
 static int rerunnable(int outcome)
@@ -73,29 +110,19 @@ void fl_sweep_handle_result(sweep *s, fl_sweep_frame *f)
     int later = rerunnable(f->outcome) &&
                 (s->c->record == FL_SWEEP_RECORD_ALL || (s->c->record == FL_SWEEP_RECORD_FAILURES &&
                                                          failed && s->nlater < s->c->record_max));
-    if (later) {
-        if (s->nlater == s->later_cap) {
-            size_t cap = s->later_cap ? 2 * s->later_cap : 16;
-            fl_sweep_frame *p = realloc(s->later, cap * sizeof *p);
-            if (!p) {
-                fl_sweep_fail_stop(s, FL_ENOMEM, "sweep: out of memory");
-                return;
-            }
-            s->later = p;
-            s->later_cap = cap;
-        }
-        s->later[s->nlater++] = *f;
-        f->bytes = NULL;
-    } else {
-        char err[512];
-        int rc = insert_bare(s, f, err, sizeof err);
-        fl_sweep_frame_close(f);
-        if (rc) {
-            fl_sweep_fail_stop(s, FL_EDB, err);
-            return;
-        }
-        s->st->ran++;
+    /* The row goes in now, failures included, so a kill -9 or a query during the sweep
+     * sees it; one to record in full is pending until its recording replaces it. */
+    char err[512];
+    int64_t run_id = 0;
+    int rc = insert_bare(s, f, later, &run_id, err, sizeof err);
+    if (rc == 0 && later)
+        rc = keep_for_later(s, f->seed, run_id, f->digest);
+    fl_sweep_frame_close(f);
+    if (rc) {
+        fl_sweep_fail_stop(s, rc == FL_ENOMEM ? FL_ENOMEM : FL_EDB, err);
+        return;
     }
+    s->st->ran++;
     if (failed && s->c->stop_after && s->st->failed >= s->c->stop_after && !s->stopping) {
         s->stopping = 1;
         s->st->stopped = 1;
@@ -216,17 +243,23 @@ static int stream_run(sweep *s, recorder_worker *rw, const fl_sink *k, fl_run_re
     return rc;
 }
 
-/* Re-execute seed with full recording, in rw, into the sweep's database. */
-static int record_full(sweep *s, recorder_worker *rw, uint64_t seed, fl_run_result *res, char *err,
-                       size_t cap)
+/* Re-execute f's seed with full recording, in rw, replacing its pending row.  Returns
+ * 0, FL_EDB when the database failed, or another code when the protocol did. */
+static int record_full(sweep *s, recorder_worker *rw, const fl_sweep_frame *f, fl_run_result *res,
+                       char *err, size_t cap)
 {
+    uint64_t seed = f->seed;
     if (rw->pid <= 0 &&
         fl_sweep_worker_start(s->c, &rw->pid, &rw->cmd_fd, &rw->res_fd, err, cap) != 0)
         return FL_EINTERNAL;
-    fl_run_meta meta = {
-        .sweep_id = s->c->sweep_id, .scenario_id = s->c->scenario_id, .origin = FL_ORIGIN_SWEEP};
+    fl_run_meta meta = {.sweep_id = s->c->sweep_id,
+                        .scenario_id = s->c->scenario_id,
+                        .origin = FL_ORIGIN_SWEEP,
+                        .replaces = f->run_id};
     fl_recorder *rec = NULL;
     int rc = fl_recorder_begin(s->c->db, &meta, FL_RECORD_ALL, &rec, err, cap);
+    if (rc)
+        return FL_EDB; /* the database, not the protocol */
     fl_sweep_job job = {.seed = seed, .mode = FL_SWEEP_JOB_FULL};
     if (rc == 0 && fl_sweep_write_full(rw->cmd_fd, &job, sizeof job)) {
         snprintf(err, cap, "the recording worker is gone");
@@ -238,8 +271,8 @@ static int record_full(sweep *s, recorder_worker *rw, uint64_t seed, fl_run_resu
         fl_recorder_sink(rec, &k);
         rc = stream_run(s, rw, &k, res, err, cap);
     }
-    if (rc == 0)
-        rc = fl_recorder_end(rec, NULL, err, cap);
+    if (rc == 0 && fl_recorder_end(rec, NULL, err, cap) != 0)
+        rc = FL_EDB;
     fl_recorder_free(rec);
     return rc;
 }
@@ -252,13 +285,18 @@ void fl_sweep_record_later(sweep *s)
         fprintf(stderr, "faultline: sweep: recording %zu run%s in full\n", s->nlater,
                 s->nlater == 1 ? "" : "s");
     recorder_worker rw = {0};
-    for (size_t i = 0; i < s->nlater && !s->st->interrupted && !s->rc; i++) {
+    size_t i = 0;
+    for (; i < s->nlater && !s->st->interrupted && !s->rc; i++) {
         const fl_sweep_frame *f = &s->later[i];
         fl_run_result r;
         char err[512];
-        int rc = record_full(s, &rw, f->seed, &r, err, sizeof err);
+        int rc = record_full(s, &rw, f, &r, err, sizeof err);
         if (s->st->interrupted)
-            break; /* not recorded: the seed is not done, and a resume runs it again */
+            break; /* still pending: a resume records it */
+        if (rc == FL_EDB) { /* an I/O failure: the row stays pending, the sweep fails */
+            fl_sweep_fail_stop(s, FL_EIO, err);
+            break;
+        }
         if (rc == 0) {
             s->st->recorded++;
             if (strcmp(r.digest, f->digest) != 0) {
@@ -269,15 +307,16 @@ void fl_sweep_record_later(sweep *s)
                         f->seed, r.digest, f->digest);
             }
         } else {
+            /* the protocol crashed or hung while recorded: the bare row is what there is */
             fprintf(stderr, "faultline: sweep: seed %" PRIu64 ": full recording failed: %s\n",
                     f->seed, err);
-            if (insert_bare(s, f, err, sizeof err)) {
-                fl_sweep_fail_stop(s, FL_EDB, err);
+            if (fl_db_run_set_recorded(s->c->db, f->run_id, "none", err, sizeof err)) {
+                fl_sweep_fail_stop(s, FL_EIO, err);
                 break;
             }
         }
-        s->st->ran++;
         event_base_loop(s->base, EVLOOP_NONBLOCK); /* SIGINT? */
     }
+    s->st->pending = s->nlater - i;
     stop_worker(&rw);
 }

@@ -110,9 +110,18 @@ int fl_db_sweep_open(fl_db *db, int64_t scenario_id, uint64_t seeds_from, uint64
 /* Set the sweep's status ("running", "interrupted", "done"); "done" and
  * "interrupted" also set finished_at. */
 int fl_db_sweep_status(fl_db *db, int64_t sweep_id, const char *status, char *err, size_t cap);
-/* Call fn(ctx, seed) for every seed the sweep already has a run for, in seed order. */
-int fl_db_sweep_seeds_done(fl_db *db, int64_t sweep_id, void (*fn)(void *ctx, uint64_t seed),
+/* Call fn(ctx, seed) for every seed that a sweep of the scenario already ran (its
+ * origin = 'sweep' runs, whatever their sweep's range or shard), in seed order: each
+ * seed runs once across sweeps. */
+int fl_db_sweep_seeds_done(fl_db *db, int64_t scenario_id, void (*fn)(void *ctx, uint64_t seed),
                            void *ctx, char *err, size_t cap);
+/* Call fn for every sweep run of the scenario whose full recording is still to come
+ * (recorded = 'pending'), in seed order. */
+int fl_db_sweep_pending(fl_db *db, int64_t scenario_id,
+                        void (*fn)(void *ctx, uint64_t seed, int64_t run_id, const char *digest),
+                        void *ctx, char *err, size_t cap);
+/* Set a run's recorded column ("none", "all", "pending"). */
+int fl_db_run_set_recorded(fl_db *db, int64_t run_id, const char *recorded, char *err, size_t cap);
 
 /* ---- for storage/ itself (recorder.c) ---- */
 

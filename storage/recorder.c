@@ -328,6 +328,8 @@ static int begin_all(fl_recorder *r)
         rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
+    if (r->meta.replaces > 0)
+        r->run_id = r->meta.replaces; /* the pending row's id stays the run's id */
     for (int i = 0; rc == SQLITE_OK && i < ST_COUNT; i++)
         rc =
             sqlite3_prepare_v3(r->h, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL);
@@ -398,16 +400,44 @@ static void bind_run(sqlite3_stmt *st, const fl_recorder *r)
     sqlite3_bind_int64(st, 16, (int64_t)res->faults);
     sqlite3_bind_int64(st, 17, res->wall_us);
     sqlite3_bind_text(st, 18, res->digest, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 19, r->level == FL_RECORD_ALL ? "all" : "none", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 19,
+                      r->level == FL_RECORD_ALL ? "all"
+                      : r->meta.pending         ? "pending"
+                                                : "none",
+                      -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 20, FL_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 21, fl_origin_name(r->meta.origin), -1, SQLITE_STATIC);
     bind_opt_int(st, 22, r->meta.parent_run, 0);
 }
 
+/* The pending row a full recording replaces: its runs, faults and metrics rows (it has
+ * no per-step rows). */
+static int drop_replaced(fl_recorder *r)
+{
+    static const char *const sql[] = {"DELETE FROM metrics WHERE run_id = ?",
+                                      "DELETE FROM faults WHERE run_id = ?",
+                                      "DELETE FROM runs WHERE id = ? AND recorded = 'pending'"};
+    int rc = SQLITE_OK;
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *st;
+        rc = sqlite3_prepare_v2(r->h, sql[i], -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, r->meta.replaces);
+            rc = sqlite3_step(st);
+            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        }
+        sqlite3_finalize(st);
+    }
+    return rc;
+}
+
 static int insert_run(fl_recorder *r)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(
+    int rc = r->meta.replaces > 0 && r->level == FL_RECORD_ALL ? drop_replaced(r) : SQLITE_OK;
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_prepare_v2(
         r->h,
         "INSERT INTO runs(id, sweep_id, scenario_id, seed, schedule_json, outcome, check_name,"
         " detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent, msgs_delivered,"

@@ -40,6 +40,10 @@ typedef struct fl_run_meta {
     int64_t scenario_id;
     int origin;         /* enum fl_origin */
     int64_t parent_run; /* the run this one re-executes or shrinks; 0: none -> NULL */
+    int pending;        /* FL_RECORD_NONE: mark the row recorded = 'pending' (a full
+                         * recording of it is to come) */
+    int64_t replaces;   /* FL_RECORD_ALL: the pending row this recording replaces, keeping
+                         * its id (its runs, faults and metrics rows go); 0: none */
 } fl_run_meta;
 
 /* Start recording a run at `level` (FL_RECORD_*).  Borrows db, which must outlive the

@@ -126,19 +126,58 @@ int fl_db_sweep_status(fl_db *db, int64_t sweep_id, const char *status, char *er
     return rc == SQLITE_OK ? 0 : fl_db_error(db, rc, "sweep", err, cap);
 }
 
-int fl_db_sweep_seeds_done(fl_db *db, int64_t sweep_id, void (*fn)(void *ctx, uint64_t seed),
+int fl_db_sweep_seeds_done(fl_db *db, int64_t scenario_id, void (*fn)(void *ctx, uint64_t seed),
                            void *ctx, char *err, size_t cap)
 {
     sqlite3 *h = fl_db_sqlite(db);
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(
-        h, "SELECT DISTINCT seed FROM runs WHERE sweep_id = ? ORDER BY seed", -1, &st, NULL);
+    /* every sweep's own runs of the scenario, whatever range or shard they came in */
+    int rc = sqlite3_prepare_v2(h,
+                                "SELECT DISTINCT seed FROM runs WHERE scenario_id = ?"
+                                " AND origin = 'sweep' ORDER BY seed",
+                                -1, &st, NULL);
     if (rc != SQLITE_OK)
         return fl_db_error(db, rc, "sweep", err, cap);
-    sqlite3_bind_int64(st, 1, sweep_id);
+    sqlite3_bind_int64(st, 1, scenario_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(ctx, (uint64_t)sqlite3_column_int64(st, 0));
     int code = rc == SQLITE_DONE ? 0 : fl_db_error(db, rc, "sweep", err, cap);
     sqlite3_finalize(st);
     return code;
+}
+
+int fl_db_sweep_pending(fl_db *db, int64_t scenario_id,
+                        void (*fn)(void *ctx, uint64_t seed, int64_t run_id, const char *digest),
+                        void *ctx, char *err, size_t cap)
+{
+    sqlite3 *h = fl_db_sqlite(db);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(h,
+                                "SELECT seed, id, digest FROM runs WHERE scenario_id = ?"
+                                " AND origin = 'sweep' AND recorded = 'pending' ORDER BY seed, id",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fl_db_error(db, rc, "sweep", err, cap);
+    sqlite3_bind_int64(st, 1, scenario_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+           (const char *)sqlite3_column_text(st, 2));
+    int code = rc == SQLITE_DONE ? 0 : fl_db_error(db, rc, "sweep", err, cap);
+    sqlite3_finalize(st);
+    return code;
+}
+
+int fl_db_run_set_recorded(fl_db *db, int64_t run_id, const char *recorded, char *err, size_t cap)
+{
+    sqlite3 *h = fl_db_sqlite(db);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(h, "UPDATE runs SET recorded = ? WHERE id = ?", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, recorded, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, run_id);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : fl_db_error(db, rc, "runs", err, cap);
 }
