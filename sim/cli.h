@@ -30,6 +30,13 @@ int fl_cmd_replay(int argc, char **argv);
 int fl_cmd_show(int argc, char **argv);
 int fl_cmd_merge(int argc, char **argv);
 int fl_cmd_migrate(int argc, char **argv);
+
+/* signals.c: SIGINT/SIGTERM remembered from main()'s first line until a command takes
+ * over; the signal caught so far, or 0. */
+void fl_signals_early(void);
+int fl_signals_caught(void);
+/* The default action back, and a signal caught early delivered now. */
+void fl_signals_release(void);
 int fl_cmd_worker(int argc, char **argv); /* `__worker`: started by sweep, not listed */
 int fl_cmd_check_history(int argc, char **argv);
 

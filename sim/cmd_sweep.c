@@ -285,6 +285,17 @@ static fl_db_cursor *cursor(fl_db *db, const char *sql, int64_t sweep_id)
 
 /* Print the summary of the whole sweep (this invocation and earlier ones); returns the
  * number of failing seeds. */
+/* What full recordings this invocation made, and what a resume will do. */
+static void print_kept(const fl_sweep_stats *st)
+{
+    if (st->resumed_pending)
+        printf("pending recordings of earlier sweeps: %" PRIu64 "\n", st->resumed_pending);
+    if (st->pending)
+        printf("kept: every finished seed's row, failures included; %" PRIu64
+               " full recording%s still pending: run the same command to make them\n",
+               st->pending, st->pending == 1 ? "" : "s");
+}
+
 static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_path, int64_t sweep_id,
                               const fl_sweep_stats *st, uint64_t already)
 {
@@ -391,7 +402,13 @@ int fl_cmd_sweep(int argc, char **argv)
         fl_load_close(&L);
         return exit_for(rc);
     }
-    int resumed = 0;
+    int resumed = 0, lock_fd = -1;
+    rc = fl_sweep_lock(a.db_path, cfg.scenario_id, &lock_fd, err, sizeof err);
+    if (rc) {
+        fl_cli_error("sweep: %s", err);
+        fl_load_close(&L);
+        return FL_EXIT_USAGE;
+    }
     rc = fl_db_sweep_open(L.db, cfg.scenario_id, a.from, a.to, a.shard, a.jobs, &cfg.sweep_id,
                           &resumed, err, sizeof err);
     done_ctx d = {.from = a.from, .to = a.to};
@@ -450,6 +467,7 @@ int fl_cmd_sweep(int argc, char **argv)
         return exit_for(rc);
     }
     uint64_t failing = print_summary(L.db, &a, a.db_path, cfg.sweep_id, &st, d.n);
+    print_kept(&st);
     fl_load_close(&L);
     if (st.interrupted)
         return FL_EXIT_INTERRUPTED;

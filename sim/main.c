@@ -42,6 +42,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    fl_signals_early();
     if (argc < 2) {
         usage(stderr);
         return FL_EXIT_USAGE;
@@ -59,8 +60,11 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "__worker") == 0) /* a sweep's worker, exec'd by sim/worker.c */
         return fl_cmd_worker(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            if (commands[i].fn != fl_cmd_sweep) /* sweep stops cleanly by itself */
+                fl_signals_release();
             return commands[i].fn(argc - 1, argv + 1);
+        }
     fl_cli_error("%s: unknown command (try `faultline --help`)", argv[1]);
     return FL_EXIT_USAGE;
 }

@@ -28,6 +28,7 @@
 #include "core/world.h"
 #include "sim/run/wire.h"
 
+#include "sim/cli.h"
 #include "sim/sweep_impl.h"
 
 int64_t fl_sweep_now_us(void)
@@ -391,6 +392,10 @@ static void add_events(sweep *s, loop_events *e)
     evsignal_add(e->sigint, NULL);
     evsignal_add(e->sigterm, NULL);
     event_add(e->tick, &tick);
+    if (fl_signals_caught()) { /* before libevent's handlers were in place */
+        s->st->interrupted = 1;
+        s->stopping = 1;
+    }
 }
 
 static void free_events(loop_events *e)

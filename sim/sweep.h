@@ -64,6 +64,11 @@ typedef struct fl_sweep_stats {
     double wall_s;
 } fl_sweep_stats;
 
+/* Lock the scenario's sweeps of the database at db_path (sweep_lock.c): 0 with the lock
+ * held by *fd (it lasts as long as the process or the fd), or FL_EINVAL with "another
+ * sweep of this scenario is running ..." in err. */
+int fl_sweep_lock(const char *db_path, int64_t scenario_id, int *fd, char *err, size_t cap);
+
 /* Run the sweep.  0 when it ran (whatever the outcomes, interrupted or not), else a
  * negative FL_E code with a message in err (database write failed, fork failed). */
 int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_t cap);

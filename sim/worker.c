@@ -174,6 +174,8 @@ int fl_cmd_worker(int argc, char **argv)
     if (getppid() != parent || fcntl(cmd_fd, F_GETFD) < 0 || fcntl(res_fd, F_GETFD) < 0)
         return FL_EXIT_USAGE; /* the parent is gone already, or these are not our pipes */
     signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the process group: the parent decides */
+    signal(SIGTERM, SIG_DFL);
     char *text = get_blob(cmd_fd), *proto = get_blob(cmd_fd);
     uint32_t is_plugin = 0;
     if (!text || !proto || fl_sweep_read_full(cmd_fd, &is_plugin, sizeof is_plugin))

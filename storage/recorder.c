@@ -247,7 +247,7 @@ void fl_recorder_sink(fl_recorder *r, fl_sink *out)
 
 const char *fl_origin_name(int origin)
 {
-    static const char *const names[] = {"sweep", "run", "replay", "shrink"};
+    static const char *const names[] = {"run", "sweep", "replay", "shrink"};
     return origin >= 0 && origin < 4 ? names[origin] : "run";
 }
 

@@ -32,7 +32,7 @@ typedef struct fl_recorder fl_recorder;
 enum { FL_RECORD_NONE = 0, FL_RECORD_ALL = 1 }; /* NONE: only runs (+ metrics, faults) */
 
 /* Where a run comes from: the `runs.origin` column. */
-enum fl_origin { FL_ORIGIN_SWEEP = 0, FL_ORIGIN_RUN, FL_ORIGIN_REPLAY, FL_ORIGIN_SHRINK };
+enum fl_origin { FL_ORIGIN_RUN = 0, FL_ORIGIN_SWEEP, FL_ORIGIN_REPLAY, FL_ORIGIN_SHRINK };
 const char *fl_origin_name(int origin);
 
 typedef struct fl_run_meta {

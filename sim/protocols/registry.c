@@ -64,7 +64,9 @@ const struct fl_protocol *fl_registry_load(const char *path, void **handle, char
         snprintf(buf, sizeof buf, "./%s", path);
         path = buf;
     }
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    /* Never unmapped (RTLD_NODELETE): a plugin may have started a runtime or threads
+     * (a Go library does) that cannot survive their code going away at dlclose. */
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!h) {
         snprintf(err, cap, "--protocol: %s", dlerror());
         return NULL;

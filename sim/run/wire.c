@@ -31,6 +31,8 @@ static int reserve(fl_wire_buf *b, size_t more)
 
 static void put_bytes(fl_wire_buf *b, const void *p, size_t n)
 {
+    if (n == 0)
+        return; /* p may be NULL then (an empty body) */
     memcpy(b->p + b->len, p, n);
     b->len += n;
 }

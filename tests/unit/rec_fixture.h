@@ -50,7 +50,7 @@ static int fx_rec_begin(fl_db *db, const fx_run_meta *m, int level, fl_recorder 
 {
     fl_run_meta meta = {.sweep_id = m->sweep_id,
                         .scenario_id = m->scenario_id,
-                        .origin = m->origin ? m->origin : FL_ORIGIN_RUN};
+                        .origin = m->origin};
     int rc = fl_recorder_begin(db, &meta, level, r, err, cap);
     if (rc)
         return rc;

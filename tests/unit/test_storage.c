@@ -316,7 +316,7 @@ START_TEST(test_sweep_open_resumes_same_range)
     ck_assert_int_eq(fl_db_sweep_open(db, sc, 1, 100, "1/2", 8, &s3, &resumed, err, sizeof err), 0);
     ck_assert_int_eq(resumed, 0);
     ck_assert_int_eq(fl_db_sweep_status(db, s1, "bogus", err, sizeof err), FL_EINVAL);
-    fx_run_meta meta = {.sweep_id = s1, .scenario_id = sc};
+    fx_run_meta meta = {.sweep_id = s1, .scenario_id = sc, .origin = FL_ORIGIN_SWEEP};
     fl_run_result res = result(FL_OUTCOME_OK, 3);
     for (uint64_t seed = 3; seed >= 2; seed--) {
         fl_recorder *r;
@@ -326,7 +326,7 @@ START_TEST(test_sweep_open_resumes_same_range)
         fl_recorder_free(r);
     }
     uint64_t seeds = 0;
-    ck_assert_int_eq(fl_db_sweep_seeds_done(db, s1, collect_seed, &seeds, err, sizeof err), 0);
+    ck_assert_int_eq(fl_db_sweep_seeds_done(db, sc, collect_seed, &seeds, err, sizeof err), 0);
     ck_assert_uint_eq(seeds, 23);
     fl_db_close(db);
 }
