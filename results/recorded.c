@@ -17,10 +17,16 @@ static char *dup_or_null(const char *s)
 static int load_row(fl_db *db, fl_recorded_run *rr, char *err, size_t cap)
 {
     fl_db_cursor *c;
+    /* scenarios.plugin_path exists from schema 2 on; a file of schema 1 keeps the path
+     * inside the scenario's JSON */
     int rc = fl_db_cursor_open(db,
-                               "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json "
-                               "FROM runs r JOIN scenarios s ON s.id = r.scenario_id "
-                               "WHERE r.id = ?",
+                               fl_db_opened_version(db) >= 2
+                                   ? "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json,"
+                                     " s.plugin_path FROM runs r JOIN scenarios s"
+                                     " ON s.id = r.scenario_id WHERE r.id = ?"
+                                   : "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json,"
+                                     " NULL FROM runs r JOIN scenarios s"
+                                     " ON s.id = r.scenario_id WHERE r.id = ?",
                                &c, err, cap);
     if (rc)
         return rc;
@@ -36,6 +42,7 @@ static int load_row(fl_db *db, fl_recorded_run *rr, char *err, size_t cap)
                  fl_db_cursor_text(c, 2) ? fl_db_cursor_text(c, 2) : "");
         rr->steps = (uint64_t)fl_db_cursor_int(c, 3);
         rr->scenario_json = dup_or_null(fl_db_cursor_text(c, 4));
+        rr->plugin_path = dup_or_null(fl_db_cursor_text(c, 5));
         rc = rr->scenario_json ? 0 : FL_ENOMEM;
     }
     fl_db_cursor_close(c);
@@ -93,6 +100,7 @@ int fl_recorded_load(const char *path, const char *run, fl_recorded_run *rr, cha
 void fl_recorded_close(fl_recorded_run *rr)
 {
     free(rr->scenario_json);
+    free(rr->plugin_path);
     free(rr->schedule_json);
     free(rr->chains);
     memset(rr, 0, sizeof *rr);

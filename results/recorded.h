@@ -12,6 +12,7 @@ typedef struct fl_recorded_run {
     int64_t run_id;
     uint64_t seed;
     char *scenario_json; /* scenarios.json */
+    char *plugin_path;   /* scenarios.plugin_path (where the plugin was loaded), or NULL */
     char *schedule_json; /* runs.schedule_json, or NULL */
     char digest[17];
     uint64_t steps;

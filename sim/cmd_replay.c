@@ -81,7 +81,7 @@ int fl_cmd_replay(int argc, char **argv)
     int rc = fl_recorded_load(args[0], args[1], &rr, err, sizeof err);
     fl_loaded L = {0};
     if (rc == 0)
-        rc = fl_load_stored(rr.scenario_json, &L, err, sizeof err);
+        rc = fl_load_stored(rr.scenario_json, rr.plugin_path, &L, err, sizeof err);
     if (rc) {
         fl_cli_error("replay: %s", err);
         fl_load_close(&L);

@@ -70,8 +70,10 @@ int fl_load_file(const char *path, char **text, size_t *len, char *err, size_t c
     return 0;
 }
 
-/* A plugin is identified by its path and the hash of its bytes, so that a rebuilt
- * plugin does not resume a sweep of the old one. */
+/* A plugin is identified by its file name and the hash of its bytes, so that a rebuilt
+ * plugin does not resume a sweep of the old one; not by its directory, which differs
+ * between the machines of a sharded sweep (the path is kept beside the identity, in
+ * scenarios.plugin_path). */
 static int plugin_identity(fl_loaded *L, const char *path, char *err, size_t cap)
 {
     char *bytes;
@@ -84,8 +86,11 @@ static int plugin_identity(fl_loaded *L, const char *path, char *err, size_t cap
     free(bytes);
     cJSON *j = cJSON_Duplicate(L->sc.json, 1);
     cJSON *pl = cJSON_CreateObject();
-    cJSON_AddStringToObject(pl, "path", path);
+    const char *base = strrchr(path, '/');
+    cJSON_AddStringToObject(pl, "name", base ? base + 1 : path);
     cJSON_AddStringToObject(pl, "hash", hex);
+    if (!realpath(path, L->plugin_abs))
+        snprintf(L->plugin_abs, sizeof L->plugin_abs, "%s", path);
     cJSON_AddItemToObject(j, "plugin", pl);
     cJSON_ReplaceItemInObject(j, "protocol", cJSON_CreateString(L->proto->name));
     L->identity_json = cJSON_PrintUnformatted(j);
@@ -136,7 +141,8 @@ int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
     return 0;
 }
 
-int fl_load_stored(const char *identity_json, fl_loaded *L, char *err, size_t cap)
+int fl_load_stored(const char *identity_json, const char *plugin_path, fl_loaded *L, char *err,
+                   size_t cap)
 {
     memset(L, 0, sizeof *L);
     cJSON *j = cJSON_Parse(identity_json);
@@ -154,7 +160,10 @@ int fl_load_stored(const char *identity_json, fl_loaded *L, char *err, size_t ca
     free(text);
     if (rc == 0) {
         L->have_sc = 1;
-        fl_load_opts o = {.plugin_path = cJSON_IsString(path) ? path->valuestring : NULL};
+        /* schema 1 kept the path inside the identity; schema 2 beside it */
+        fl_load_opts o = {.plugin_path = plugin_path     ? plugin_path
+                                         : cJSON_IsString(path) ? path->valuestring
+                                                                : NULL};
         rc = find_protocol(&o, L, err, cap);
         if (rc == 0 && fl_registry_process_init(L->proto, err, cap))
             rc = FL_EINVAL;
@@ -173,9 +182,11 @@ int fl_load_stored(const char *identity_json, fl_loaded *L, char *err, size_t ca
 int fl_load_open_db(fl_loaded *L, const char *path, int64_t *scenario_id, char *err, size_t cap)
 {
     int rc = fl_db_open(&L->db, path, FL_DB_CREATE, err, cap);
-    if (rc)
-        return rc;
-    return fl_db_scenario_id(L->db, L->sc.name, L->identity_json, scenario_id, err, cap);
+    if (rc == 0)
+        rc = fl_db_scenario_id(L->db, L->sc.name, L->identity_json, scenario_id, err, cap);
+    if (rc == 0 && L->plugin_abs[0])
+        rc = fl_db_scenario_plugin_path(L->db, *scenario_id, L->plugin_abs, err, cap);
+    return rc;
 }
 
 void fl_load_close(fl_loaded *L)

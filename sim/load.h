@@ -27,6 +27,7 @@ typedef struct fl_loaded {
     const struct fl_protocol *proto;
     void *plugin;        /* dlopen handle, or NULL */
     char *identity_json; /* the scenario as stored: canonical JSON + plugin identity */
+    char plugin_abs[4096]; /* the plugin's absolute path, or "" (scenarios.plugin_path) */
     fl_db *db;
     char *schedule_text;
     size_t schedule_len;
@@ -37,8 +38,10 @@ int fl_load_add_set(fl_load_opts *o, const char *set);
 /* Fill *L (zeroed first; release with fl_load_close even on failure). */
 int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap);
 /* The same from a scenario as stored in a database (scenarios.json): a plugin named
- * there is loaded from its recorded path. */
-int fl_load_stored(const char *identity_json, fl_loaded *L, char *err, size_t cap);
+ * there is loaded from plugin_path (scenarios.plugin_path), or, in a file of schema 1,
+ * from the path inside the JSON. */
+int fl_load_stored(const char *identity_json, const char *plugin_path, fl_loaded *L, char *err,
+                   size_t cap);
 /* Read a whole file (at most 64 MiB) into a NUL-terminated malloc'd buffer. */
 int fl_load_file(const char *path, char **text, size_t *len, char *err, size_t cap);
 /* Open (creating if needed) the database and register the scenario. */

@@ -406,6 +406,21 @@ static int scenario_lookup(fl_db *db, const char *hash, const char *json, int64_
     return rc;
 }
 
+int fl_db_scenario_plugin_path(fl_db *db, int64_t id, const char *path, char *err, size_t cap)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db->h, "UPDATE scenarios SET plugin_path = ? WHERE id = ?", -1,
+                                &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : fl_db_error(db, rc, "scenario", err, cap);
+}
+
 int fl_db_scenario_id(fl_db *db, const char *name, const char *json, int64_t *id, char *err,
                       size_t cap)
 {

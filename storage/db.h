@@ -48,6 +48,10 @@ void fl_db_set_busy_timeout(fl_db *db, int ms);
  * the caller provides) and return its id in *id.  Borrows name and json. */
 int fl_db_scenario_id(fl_db *db, const char *name, const char *json, int64_t *id, char *err,
                       size_t cap);
+/* Remember where scenario id's plugin was loaded from (scenarios.plugin_path): a hint
+ * for replay, outside the hashed identity, so that shards on machines with other paths
+ * share one scenario. */
+int fl_db_scenario_plugin_path(fl_db *db, int64_t id, const char *path, char *err, size_t cap);
 
 /* ---- read-only queries ---- */
 

@@ -21,6 +21,12 @@ cp out first
 "$FL" run --protocol ./libcounter.so --set nodes=4 --seed 7 --set run.until=1s --trace >second 2>/dev/null
 cmp -s first second && pass || fail "plugin runs differ between executions"
 expect_exit 0 "plugin recorded" -- "$FL" run --protocol ./libcounter.so --set run.until=1s --db p.db
-"$FL" query p.db "SELECT json FROM scenarios" --format csv | grep -q 'libcounter.so' && pass ||
-  fail "the plugin's path is part of the scenario identity"
+"$FL" query p.db "SELECT json FROM scenarios" --format csv | grep -q '"name":"libcounter.so","hash":"' && pass ||
+  fail "the plugin's file name and hash are part of the scenario identity"
+"$FL" query p.db "SELECT json FROM scenarios" --format csv | grep -q "$T" && fail "the identity holds no directory" || pass
+[ "$(sqlite3 p.db "SELECT plugin_path FROM scenarios")" = "$(realpath libcounter.so)" ] && pass ||
+  fail "scenarios.plugin_path is the plugin's absolute path"
+# replayed from elsewhere: the recorded path finds it
+(cd / && "$FL" replay "$T/p.db" 1 --quiet) >replay.out 2>&1 && grep -q 'reproduced run 1 exactly' replay.out &&
+  pass || fail "replay from another directory: $(head -c 300 replay.out)"
 finish
