@@ -13,6 +13,9 @@ FL_FAULT_SHARE_SEEDS=1000 bash tests/cli/cli_fault_shares.sh "$FL" . "$BUILD" ||
 echo "== raft: correct protocol and every known bug"
 bash tests/scripts/raft_soak.sh "$FL" || status=1
 
+echo "== kill -9 twenty times: raft-crash with accept_stale_term, 3000 seeds, each resumed"
+FL_KEEP_SEEDS=3000 FL_KEEP_KILLS=20 bash tests/cli/cli_sweep_keep.sh "$FL" . "$BUILD" || status=1
+
 echo "== sweep speed: raft-chaos, 400 seeds, -j1 vs -j2"
 for j in 1 2; do
   rm -f "/tmp/fl-soak-j$j.db"*

@@ -6,8 +6,9 @@
 # extended range runs only the new seeds.
 source "$(dirname "$0")/lib/common.bash" "$@"
 q() { sqlite3 "$@" 2>/dev/null; }
-N=300
+N=${FL_KEEP_SEEDS:-300}
 [ -n "${FL_SANITIZED:-}" ] && N=100 # the sanitizer tree is several times slower
+KILLS=${FL_KEEP_KILLS:-3}           # make soak: 3,000 seeds, 20 kills
 SW=("$SRC/sim/scenarios/raft-crash.json" --set 'params.bugs=["accept_stale_term"]' -j 2)
 
 # wait_rows DB N: until DB has at least N runs rows (or 60 s)
@@ -20,8 +21,9 @@ wait_rows() {
 }
 no_workers_of() { ! pgrep -f "__worker [0-9]+ [0-9]+ $1\$" >/dev/null; }
 
-# ---- three kill -9s, each resumed
-for at in $((N / 6)) $((N / 2)) $((N * 5 / 6)); do
+# ---- KILLS kill -9s at rows spread over the sweep, each resumed
+for k in $(seq 1 "$KILLS"); do
+  at=$((N * (2 * k - 1) / (2 * KILLS)))
   "$FL" sweep "${SW[@]}" --seeds 1..$N --db k.db --quiet >/dev/null 2>&1 &
   pid=$!
   wait_rows k.db "$at" || fail "the sweep reached $at rows"
@@ -31,7 +33,7 @@ for at in $((N / 6)) $((N / 2)) $((N * 5 / 6)); do
   no_workers_of "$pid" && pass || fail "workers outlived their parent killed at $at rows"
   [ "$(q k.db 'PRAGMA integrity_check')" = ok ] && pass || fail "integrity_check after kill at $at"
 done
-expect_exit 1 "resume after three kill -9s" -- timeout 300 "$FL" sweep "${SW[@]}" --seeds 1..$N --db k.db --quiet
+expect_exit 1 "resume after $KILLS kill -9s" -- timeout 300 "$FL" sweep "${SW[@]}" --seeds 1..$N --db k.db --quiet
 [ "$(q k.db 'SELECT count(*) || "/" || count(DISTINCT seed) FROM runs')" = "$N/$N" ] && pass ||
   fail "every seed once: $(q k.db 'SELECT count(*) || "/" || count(DISTINCT seed) FROM runs')"
 failing=$(q k.db "SELECT count(*) FROM runs WHERE outcome <> 'ok'")
