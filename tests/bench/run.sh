@@ -9,3 +9,8 @@ for b in "$BUILD"/tests/bench_*; do
   "$b"
   echo
 done
+for b in "$(dirname "$0")"/bench_*.sh; do
+  echo "== $(basename "$b" .sh)"
+  bash "$b" "$BUILD/faultline"
+  echo
+done
