@@ -17,6 +17,7 @@
 #include "core/world.h"
 #include "core/error.h"
 #include "sim/run/run.h"
+#include "sim/run/frames.h"
 #include "sim/run/wire.h"
 
 int fl_sweep_read_full(int fd, void *p, size_t n)
@@ -45,34 +46,6 @@ int fl_sweep_write_full(int fd, const void *p, size_t n)
         put += (size_t)r;
     }
     return 0;
-}
-
-/* ---- frames: a run's run-level records in the wire encoding ---- */
-
-typedef struct frames {
-    fl_wire_buf buf;
-    int fd, rc;
-    int full; /* a full recording: flush as the buffer grows, keep the schedule */
-} frames;
-
-#define FRAMES_FLUSH (256 << 10)
-
-/* Encode; send at RUN_END (a bare run's frames in one write), or sooner when a full
- * recording's buffer grows. */
-static int frames_consume(void *ctx, const fl_record *r)
-{
-    frames *f = ctx;
-    fl_record copy = *r;
-    if (r->kind == FL_REC_RUN_BEGIN && !f->full)
-        copy.u.begin.schedule_json = NULL; /* a bare row keeps no schedule: the seed has it */
-    int rc = fl_wire_put(&f->buf, &copy);
-    if (rc)
-        return rc;
-    if (r->kind == FL_REC_RUN_END || (f->full && f->buf.len >= FRAMES_FLUSH)) {
-        rc = fl_sweep_write_full(f->fd, f->buf.p, f->buf.len) ? FL_EIO : 0;
-        f->buf.len = 0;
-    }
-    return rc;
 }
 
 int fl_sweep_frame_take(const uint8_t *buf, size_t len, fl_sweep_frame *f, size_t *used)
@@ -136,22 +109,19 @@ void fl_sweep_frame_close(fl_sweep_frame *f)
 _Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_protocol *p, int cmd_fd,
                                     int res_fd)
 {
-    frames fr = {.fd = res_fd};
-    fl_sink sink = {.name = "sweep frames", .ctx = &fr, .consume = frames_consume};
+    fl_frames fr;
+    fl_sink sink;
     for (;;) {
         fl_sweep_job j;
         if (fl_sweep_read_full(cmd_fd, &j, sizeof j))
             _exit(0);
-        sink.wants = j.mode == FL_SWEEP_JOB_FULL
-                         ? FL_REC_ALL | FL_REC_WANT_DESC
-                         : FL_REC_BIT(FL_REC_RUN_BEGIN) | FL_REC_BIT(FL_REC_METRIC) |
-                               FL_REC_BIT(FL_REC_RUN_END);
-        fr.full = j.mode == FL_SWEEP_JOB_FULL;
+        fl_frames_sink(&fr, res_fd, j.mode == FL_SWEEP_JOB_FULL, &sink);
         fl_run_job job = {.sc = sc, .protocol = p, .seed = j.seed, .sinks = &sink, .nsinks = 1};
         fl_run_result r;
         char err[256];
-        fr.buf.len = 0;
-        if (fl_run(&job, &r, err, sizeof err) != 0) {
+        int rc = fl_run(&job, &r, err, sizeof err);
+        fl_frames_close(&fr);
+        if (rc != 0) {
             fl_sweep_frame f;
             if (fl_sweep_frame_failure(&f, j.seed, FL_OUTCOME_ERROR, err) ||
                 fl_sweep_write_full(res_fd, f.bytes, f.len))
