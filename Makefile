@@ -1,6 +1,7 @@
 # faultline -- the two commands a new machine needs: `make demo` and `make test`.
 # Everything else is CMake underneath; this file installs what is missing, builds and
-# runs.  Build trees: build/ (normal), build-asan/ (AddressSanitizer + UBSan).
+# runs.  Build trees: build/ (normal), build-asan/ (AddressSanitizer + UBSan),
+# build-release/ (CMake Release, for make bench).
 
 DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 \
                 procps diffutils
@@ -63,8 +64,14 @@ test: build build-asan/.configured
 test-fast: build
 	cd build && ctest --output-on-failure -j $(JOBS)
 
-bench: build
-	@bash tests/bench/run.sh build
+build-release/.configured: deps
+	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@touch $@
+
+# Every benchmark in build/, and bench_evq in a Release (-O3) tree too.
+bench: build build-release/.configured
+	@cmake --build build-release -j $(JOBS) --target bench_evq
+	@bash tests/bench/run.sh build build-release
 
 soak: build
 	@bash tests/soak.sh build
@@ -80,4 +87,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-release

@@ -3,8 +3,15 @@
  *
  * Hold model: fill the queue with P events, then repeatedly pop the earliest and push
  * one at (its time + a random increment).  The plain heap of (time, seq) pairs with no
- * payload is the ceiling (fl_evq carries a 28-bit tag in its key); the issue asks for at
- * least 80% of its rate at P = 10^3, 10^5 and 10^6.  Median of 5 runs each.
+ * payload is the reference (fl_evq carries a 28-bit tag in its key); the target is at
+ * least 80% of its rate at every P from 10^3 to 10^6, in both the default build
+ * (RelWithDebInfo, -O2) and Release (-O3): `make bench` runs both.  Median of 5 runs
+ * each, the two queues alternating so that load from other processes hits both alike.
+ *
+ * Fairness: both queues see the same keys (same seed, same draws) and both call
+ * fl_rng_below out of line; the plain heap is compiled into this file (the compiler may
+ * inline it), fl_evq is called through its library, so the comparison leans, if at all,
+ * towards the plain heap.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +22,7 @@
 #include "core/rng.h"
 
 #define HOLDS 5000000
+#define RUNS 5
 
 static double wall(void)
 {
@@ -111,21 +119,36 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int main(void)
+/* bench_evq [pending ...]: the populations to measure, 10^3 .. 10^6 when none given. */
+int main(int argc, char **argv)
 {
-    size_t sizes[] = {1000, 100000, 1000000};
-    printf("bench_evq: hold model, %d holds, median of 5\n", HOLDS);
-    for (int i = 0; i < 3; i++) {
-        double plain[5], evq[5];
-        for (int r = 0; r < 5; r++) {
+    size_t sizes[16] = {1000, 10000, 100000, 1000000};
+    int nsizes = 4;
+    if (argc > 1) {
+        nsizes = 0;
+        for (int a = 1; a < argc && nsizes < 16; a++) {
+            char *end;
+            unsigned long long v = strtoull(argv[a], &end, 10);
+            if (*end || v == 0 || v > FL_EVQ_MAX_PENDING / 2) {
+                fprintf(stderr, "bench_evq: pending must be in [1, 2^30], got '%s'\n", argv[a]);
+                return 2;
+            }
+            sizes[nsizes++] = (size_t)v;
+        }
+    }
+    printf("bench_evq: hold model, %d holds, median of %d\n", HOLDS, RUNS);
+    for (int i = 0; i < nsizes; i++) {
+        double plain[RUNS], evq[RUNS];
+        for (int r = 0; r < RUNS; r++) {
             plain[r] = bench_plain(sizes[i], (uint64_t)r + 1);
             evq[r] = bench_evq(sizes[i], (uint64_t)r + 1);
         }
-        qsort(plain, 5, sizeof(double), cmp_double);
-        qsort(evq, 5, sizeof(double), cmp_double);
+        qsort(plain, RUNS, sizeof(double), cmp_double);
+        qsort(evq, RUNS, sizeof(double), cmp_double);
+        double p = plain[RUNS / 2], e = evq[RUNS / 2];
         printf("  pending=%-8zu plain heap %6.2f M/s   fl_evq %6.2f M/s   ratio %.2f %s\n",
-               sizes[i], plain[2] / 1e6, evq[2] / 1e6, evq[2] / plain[2],
-               evq[2] >= 0.8 * plain[2] ? "(>= 0.80: ok)" : "(< 0.80: BELOW TARGET)");
+               sizes[i], p / 1e6, e / 1e6, e / p,
+               e >= 0.8 * p ? "(>= 0.80: ok)" : "(< 0.80: BELOW TARGET)");
     }
     return 0;
 }

@@ -88,7 +88,7 @@ static double now_s(void)
 
 static fl_db *fresh_db(const char *dir, const char *name, char *path, size_t cap)
 {
-    char err[256], p[512];
+    char err[256], p[520]; /* room for path[512] + "-wal": -O3 warns otherwise */
     fl_db *db;
     snprintf(path, cap, "%s/%s", dir, name);
     unlink(path);

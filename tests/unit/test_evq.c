@@ -100,6 +100,79 @@ START_TEST(test_evq_million_pending_matches_sorted_order)
 }
 END_TEST
 
+START_TEST(test_evq_orders_negative_and_extreme_times)
+{
+    /* The key keeps time in an unsigned word with the sign bit flipped: signed order must
+     * survive at both ends of int64_t and across zero. */
+    int64_t times[] = {INT64_MAX, -1, INT64_MIN, 0, 1, INT64_MIN + 1, INT64_MAX - 1, -1};
+    int64_t sorted[] = {INT64_MIN, INT64_MIN + 1, -1, -1, 0, 1, INT64_MAX - 1, INT64_MAX};
+    fl_evq *q = fl_evq_new();
+    for (uint32_t i = 0; i < 8; i++)
+        ck_assert_int_eq(fl_evq_push(q, times[i], i, NULL), 0);
+    ck_assert_int_eq(fl_evq_peek_time(q), INT64_MIN);
+    popped p;
+    for (int i = 0; i < 8; i++) {
+        ck_assert_int_eq(fl_evq_pop_until(q, i < 4 ? -1 : INT64_MAX, &p.t, &p.seq, &p.tag), 1);
+        ck_assert_int_eq(p.t, sorted[i]);
+        ck_assert_int_eq(times[p.tag], p.t);
+        if (i == 2)
+            ck_assert_uint_eq(p.tag, 1); /* the earlier of the two -1s */
+        if (i == 3) {
+            ck_assert_uint_eq(p.tag, 7);
+            ck_assert_int_eq(fl_evq_pop_until(q, -1, &p.t, &p.seq, &p.tag), 0);
+        }
+    }
+    fl_evq_free(q);
+}
+END_TEST
+
+/* The reference: the least (time, seq) of an unsorted array, by linear scan. */
+static int ref_least(const popped *r, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (r[i].t < r[best].t || (r[i].t == r[best].t && r[i].seq < r[best].seq))
+            best = i;
+    return best;
+}
+
+START_TEST(test_evq_matches_a_linear_scan_under_churn_with_ties)
+{
+    /* Random pushes and pops at small sizes, so that every heap shape and every partial
+     * last family occurs, with times from a range of eight so that most keys tie in time
+     * and seq alone decides. */
+    enum { MAX = 300, OPS = 20000 };
+    static popped ref[MAX];
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        fl_evq *q = fl_evq_new();
+        fl_rng r;
+        fl_rng_fork(&r, seed, "test", 0);
+        int n = 0;
+        int64_t now = 0;
+        for (int op = 0; op < OPS; op++) {
+            if (n < MAX && (n == 0 || fl_rng_below(&r, 100) < 52)) {
+                popped e = {.t = now + fl_rng_range(&r, 0, 7), .tag = (uint32_t)op};
+                ck_assert_int_eq(fl_evq_push(q, e.t, e.tag, &e.seq), 0);
+                ref[n++] = e;
+            } else {
+                int b = ref_least(ref, n);
+                popped p;
+                ck_assert_int_eq(pop(q, &p), 1);
+                ck_assert_msg(p.t == ref[b].t && p.seq == ref[b].seq && p.tag == ref[b].tag,
+                              "seed %llu op %d: popped (%lld, %llu), want (%lld, %llu)",
+                              (unsigned long long)seed, op, (long long)p.t,
+                              (unsigned long long)p.seq, (long long)ref[b].t,
+                              (unsigned long long)ref[b].seq);
+                now = p.t;
+                ref[b] = ref[--n];
+            }
+            ck_assert_uint_eq(fl_evq_pending(q), (uint32_t)n);
+        }
+        fl_evq_free(q);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("evq");
@@ -110,6 +183,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_evq_pop_until_leaves_later_events);
     tcase_add_test(tc, test_evq_keeps_the_largest_tag);
     tcase_add_test(tc, test_evq_million_pending_matches_sorted_order);
+    tcase_add_test(tc, test_evq_orders_negative_and_extreme_times);
+    tcase_add_test(tc, test_evq_matches_a_linear_scan_under_churn_with_ties);
     suite_add_tcase(s, tc);
     return s;
 }
