@@ -47,6 +47,10 @@ enum fl_record_kind {
  * description (the protocol's describe text), computed once per message at send. */
 #define FL_REC_WANT_DESC (UINT32_C(1) << 31)
 #define FL_REC_ALL (FL_REC_BIT(FL_REC_KIND_COUNT) - 1)
+/* The kinds a step may emit: a stream that wants none of them costs a step nothing. */
+#define FL_REC_PER_STEP                                                                            \
+    (FL_REC_BIT(FL_REC_STEP_BEGIN) | FL_REC_BIT(FL_REC_STEP_END) | FL_REC_BIT(FL_REC_SEND) |      \
+     FL_REC_BIT(FL_REC_FATE) | FL_REC_BIT(FL_REC_LOG) | FL_REC_BIT(FL_REC_STATE))
 
 const char *fl_record_kind_name(int kind); /* "step_end", ... */
 

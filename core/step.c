@@ -65,12 +65,13 @@ static void end_step(fl_world *w)
                                            (uint64_t)(uint32_t)w->cur_node << 24 ^
                                            (uint64_t)(uint32_t)w->cur_peer);
     w->chain = fl_digest_u64(w->chain, w->cur_msg_id);
-    if (w->stream.n) {
+    int emits = (w->stream.wants & FL_REC_PER_STEP) != 0; /* a sweep worker's run: none */
+    if (emits) {
         fl_world_emit_state(w, w->cur_node);
         fl_world_emit_begin(w);
     }
     run_check(w);
-    if (w->stream.n)
+    if (emits)
         fl_world_emit_step_end(w);
     w->step++;
     w->in_step = 0;
