@@ -96,8 +96,8 @@ static void feed(sweep *s, worker *w)
 {
     uint64_t seed;
     while (w->pid > 0 && w->qn < QD && more_seeds(s) && next_seed(s, &seed)) {
-        fl_sweep_job job = {.seed = seed, .mode = FL_SWEEP_JOB_BARE};
-        if (fl_sweep_write_full(w->cmd_fd, &job, sizeof job)) {
+        fl_sweep_job job = {.seed = seed, .wants = FL_SWEEP_WANTS_BARE};
+        if (fl_sweep_job_send(w->cmd_fd, &job, NULL)) {
             push_retry(s, seed); /* dying: SIGCHLD will replace it */
             return;
         }

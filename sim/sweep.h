@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/record.h"
 #include "sim/run/scenario.h"
 #include "storage/db.h"
 
@@ -77,13 +78,22 @@ int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_
 
 #include <sys/types.h>
 
-/* A job, parent -> worker: a seed, run bare (run-level records only) or in full. */
-enum { FL_SWEEP_JOB_BARE = 0, FL_SWEEP_JOB_FULL = 1 };
+/* A job, parent -> worker: a seed, the record kinds to stream back (FL_REC_BIT()s and
+ * FL_REC_WANT_DESC), how (FL_FRAMES_*, sim/run/frames.h), and an explicit schedule or
+ * script of schedule_len bytes that follows the job on the pipe (0: none). */
 typedef struct fl_sweep_job {
     uint64_t seed;
-    uint32_t mode;
+    uint32_t wants;
+    uint32_t flags;
+    uint32_t schedule_len;
     uint32_t pad;
 } fl_sweep_job;
+/* What a sweep's bare and full runs stream. */
+#define FL_SWEEP_WANTS_BARE                                                                        \
+    (FL_REC_BIT(FL_REC_RUN_BEGIN) | FL_REC_BIT(FL_REC_METRIC) | FL_REC_BIT(FL_REC_RUN_END))
+#define FL_SWEEP_WANTS_FULL (FL_REC_ALL | FL_REC_WANT_DESC)
+/* Send a job (and its schedule) down cmd_fd: 0, or -1 when the worker is gone. */
+int fl_sweep_job_send(int cmd_fd, const fl_sweep_job *j, const char *schedule);
 
 /* The worker's loop over its jobs (worker.c sets it up); never returns. */
 _Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_protocol *p, int cmd_fd,

@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/world.h"
+#include "sim/run/frames.h"
 #include "sim/run/run.h"
 #include "sim/sweep_impl.h"
 #include "storage/recorder.h"
@@ -260,8 +261,8 @@ static int record_full(sweep *s, recorder_worker *rw, const fl_sweep_frame *f, f
     int rc = fl_recorder_begin(s->c->db, &meta, FL_RECORD_ALL, &rec, err, cap);
     if (rc)
         return FL_EDB; /* the database, not the protocol */
-    fl_sweep_job job = {.seed = seed, .mode = FL_SWEEP_JOB_FULL};
-    if (rc == 0 && fl_sweep_write_full(rw->cmd_fd, &job, sizeof job)) {
+    fl_sweep_job job = {.seed = seed, .wants = FL_SWEEP_WANTS_FULL, .flags = FL_FRAMES_SCHEDULE};
+    if (rc == 0 && fl_sweep_job_send(rw->cmd_fd, &job, NULL)) {
         snprintf(err, cap, "the recording worker is gone");
         stop_worker(rw);
         rc = FL_EINTERNAL;

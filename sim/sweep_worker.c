@@ -48,6 +48,13 @@ int fl_sweep_write_full(int fd, const void *p, size_t n)
     return 0;
 }
 
+int fl_sweep_job_send(int cmd_fd, const fl_sweep_job *j, const char *schedule)
+{
+    if (fl_sweep_write_full(cmd_fd, j, sizeof *j))
+        return -1;
+    return j->schedule_len ? fl_sweep_write_full(cmd_fd, schedule, j->schedule_len) : 0;
+}
+
 int fl_sweep_frame_take(const uint8_t *buf, size_t len, fl_sweep_frame *f, size_t *used)
 {
     fl_wire_scratch sc;
@@ -113,14 +120,27 @@ _Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_proto
     fl_sink sink;
     for (;;) {
         fl_sweep_job j;
-        if (fl_sweep_read_full(cmd_fd, &j, sizeof j))
+        if (fl_sweep_read_full(cmd_fd, &j, sizeof j) || j.schedule_len > (64u << 20))
             _exit(0);
-        fl_frames_sink(&fr, res_fd, j.mode == FL_SWEEP_JOB_FULL, &sink);
-        fl_run_job job = {.sc = sc, .protocol = p, .seed = j.seed, .sinks = &sink, .nsinks = 1};
+        char *schedule = NULL;
+        if (j.schedule_len) {
+            schedule = malloc(j.schedule_len);
+            if (!schedule || fl_sweep_read_full(cmd_fd, schedule, j.schedule_len))
+                _exit(0);
+        }
+        fl_frames_sink(&fr, res_fd, j.wants, j.flags, &sink);
+        fl_run_job job = {.sc = sc,
+                          .protocol = p,
+                          .seed = j.seed,
+                          .schedule_text = schedule,
+                          .schedule_len = j.schedule_len,
+                          .sinks = &sink,
+                          .nsinks = 1};
         fl_run_result r;
         char err[256];
         int rc = fl_run(&job, &r, err, sizeof err);
         fl_frames_close(&fr);
+        free(schedule);
         if (rc != 0) {
             fl_sweep_frame f;
             if (fl_sweep_frame_failure(&f, j.seed, FL_OUTCOME_ERROR, err) ||

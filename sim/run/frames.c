@@ -28,24 +28,26 @@ static int consume(void *ctx, const fl_record *r)
 {
     fl_frames *f = ctx;
     fl_record copy = *r;
-    if (r->kind == FL_REC_RUN_BEGIN && !f->full)
+    if (r->kind == FL_REC_RUN_BEGIN && !(f->flags & FL_FRAMES_SCHEDULE))
         copy.u.begin.schedule_json = NULL;
     int rc = fl_wire_put(&f->buf, &copy);
     if (rc)
         return rc;
-    if (r->kind == FL_REC_RUN_END || (f->full && f->buf.len >= FRAMES_FLUSH)) {
+    if (r->kind == FL_REC_RUN_END || f->buf.len >= FRAMES_FLUSH ||
+        (r->kind == FL_REC_STEP_END && (f->flags & FL_FRAMES_EVERY_STEP))) {
         rc = write_all(f->fd, f->buf.p, f->buf.len) ? FL_EIO : 0;
         f->buf.len = 0;
     }
     return rc;
 }
 
-void fl_frames_sink(fl_frames *f, int fd, int full, fl_sink *k)
+void fl_frames_sink(fl_frames *f, int fd, uint32_t wants, uint32_t flags, fl_sink *k)
 {
-    *f = (fl_frames){.fd = fd, .full = full};
-    uint32_t wants = full ? FL_REC_ALL | FL_REC_WANT_DESC
-                          : FL_REC_BIT(FL_REC_RUN_BEGIN) | FL_REC_BIT(FL_REC_METRIC) |
-                                FL_REC_BIT(FL_REC_RUN_END);
+    *f = (fl_frames){.fd = fd, .flags = flags};
+    /* run_end flushes: always wanted */
+    wants |= FL_REC_BIT(FL_REC_RUN_END);
+    if (flags & FL_FRAMES_EVERY_STEP)
+        wants |= FL_REC_BIT(FL_REC_STEP_END);
     *k = (fl_sink){.name = "frames", .wants = wants, .ctx = f, .consume = consume};
 }
 

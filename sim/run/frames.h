@@ -1,8 +1,9 @@
 /*
  * frames.h -- a sink that writes a run's records to a file descriptor in the wire
- * encoding (wire.h): how a sweep worker streams a run to its parent.  A bare run (its
- * begin, metrics and end) goes in one write after its end; a full recording is flushed
- * whenever 256 KiB have gathered, so that it never sits whole in the worker.
+ * encoding (wire.h): how a worker streams a run to its parent.  What is gathered goes in
+ * one write at the run's end (a sweep's bare run: its begin, metrics and end), whenever
+ * 256 KiB have gathered (a full recording never sits whole in the worker), or at every
+ * step's end when asked.
  */
 #ifndef FL_SIM_RUN_FRAMES_H
 #define FL_SIM_RUN_FRAMES_H
@@ -10,16 +11,22 @@
 #include "core/record.h"
 #include "sim/run/wire.h"
 
+/* How frames go down the pipe. */
+enum {
+    FL_FRAMES_SCHEDULE = 1,   /* keep run_begin's schedule (else dropped: the seed has it) */
+    FL_FRAMES_EVERY_STEP = 2, /* write at every step's end, so that a crash loses nothing
+                               * the parent could report (a single run: the exact step) */
+};
+
 typedef struct fl_frames {
     fl_wire_buf buf;
     int fd;
-    int full; /* every record, with descriptions; else the run-level ones */
+    uint32_t flags; /* FL_FRAMES_* */
 } fl_frames;
 
-/* A sink writing to fd: every record (full) or only run begin, metrics and run end (a
- * bare run keeps no schedule: its seed regenerates it).  f must outlive the run; free
- * its buffer with fl_frames_close.  A failed write is the sink's error (FL_EIO). */
-void fl_frames_sink(fl_frames *f, int fd, int full, fl_sink *k);
+/* A sink writing the kinds in wants to fd.  f must outlive the run; free its buffer
+ * with fl_frames_close.  A failed write is the sink's error (FL_EIO). */
+void fl_frames_sink(fl_frames *f, int fd, uint32_t wants, uint32_t flags, fl_sink *k);
 void fl_frames_close(fl_frames *f);
 
 #endif /* FL_SIM_RUN_FRAMES_H */
