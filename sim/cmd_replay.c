@@ -15,6 +15,7 @@
 #include "sim/cli.h"
 #include "sim/load.h"
 #include "results/recorded.h"
+#include "sim/job.h"
 #include "sim/run/chain_check.h"
 #include "sim/run/run.h"
 #include "sim/run/trace.h"
@@ -95,15 +96,19 @@ int fl_cmd_replay(int argc, char **argv)
     fl_chain_check_sink(&cc, rr.chains, rr.nchains, &sinks[nsinks++]);
     if (!quiet)
         fl_trace_sink(&trace, stdout, L.proto->name, &sinks[nsinks++]);
-    fl_run_job job = {.sc = &L.sc,
-                      .protocol = L.proto,
-                      .seed = rr.seed,
-                      .schedule_text = rr.schedule_json,
-                      .schedule_len = rr.schedule_json ? strlen(rr.schedule_json) : 0,
-                      .sinks = sinks,
-                      .nsinks = nsinks};
+    /* in a worker, as `run`: a crash in the protocol is the replay's outcome */
+    char *text = cJSON_PrintUnformatted(L.sc.json);
+    fl_job_spec spec = {.sc = &L.sc,
+                        .scenario_text = text ? text : "{}",
+                        .plugin_path = L.plugin_abs[0] ? L.plugin_abs : NULL,
+                        .seed = rr.seed,
+                        .schedule_text = rr.schedule_json,
+                        .schedule_len = rr.schedule_json ? strlen(rr.schedule_json) : 0,
+                        .sinks = sinks,
+                        .nsinks = nsinks};
     fl_run_result res;
-    rc = fl_run(&job, &res, err, sizeof err);
+    rc = fl_job_run(&spec, &res, err, sizeof err);
+    free(text);
     int ex;
     if (rc) {
         fl_cli_error("replay: %s", err);

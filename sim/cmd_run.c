@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/load.h"
+#include "sim/job.h"
 #include "sim/run/jsonl.h"
 #include "sim/run/run.h"
 #include "sim/run/trace.h"
@@ -45,83 +46,25 @@ static const char run_usage[] =
     "Exit codes: 0 ok, 1 the run failed (violation, liveness, divergence, limit, hang),\n"
     "2 usage or input error, 3 internal error.\n";
 
-/* A single run is contained like a sweep's runs: a wall-clock watchdog (outcome hang)
- * and, since protocol code can crash, fatal signals reported as outcome crash.  The
- * handlers use only async-signal-safe calls. */
-static void put_str(char *buf, size_t *n, size_t cap, const char *s)
+/* A crashed or hung run says so on stderr in one line, with where to look. */
+static void report_abnormal(const fl_run_result *res, uint64_t seed)
 {
-    while (*s && *n + 1 < cap)
-        buf[(*n)++] = *s++;
-}
-
-static void put_u64(char *buf, size_t *n, size_t cap, uint64_t v)
-{
-    char tmp[24];
-    int i = sizeof tmp;
-    tmp[--i] = '\0';
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put_str(buf, n, cap, tmp + i);
-}
-
-static void die_with(const char *what)
-{
-    char buf[256];
-    size_t n = 0;
-    put_str(buf, &n, sizeof buf, "faultline: run: ");
-    put_str(buf, &n, sizeof buf, what);
-    if (fl_assert_ctx.active) {
-        put_str(buf, &n, sizeof buf, " at step ");
-        put_u64(buf, &n, sizeof buf, fl_assert_ctx.step);
-        put_str(buf, &n, sizeof buf, " (seed ");
-        put_u64(buf, &n, sizeof buf, fl_assert_ctx.seed);
-        put_str(buf, &n, sizeof buf, ")");
+    if (res->outcome == FL_OUTCOME_CRASH) {
+        int sig = 0;
+        const char *p = strstr(res->detail, "(signal ");
+        if (p)
+            sig = atoi(p + 8);
+        const char *abbrev = sig > 0 ? sigabbrev_np(sig) : NULL;
+        fprintf(stderr,
+                "faultline: run: the protocol crashed (SIG%s): outcome crash at step %lld (seed "
+                "%llu)\n",
+                abbrev ? abbrev : "?", (long long)res->fail_step, (unsigned long long)seed);
+    } else if (res->outcome == FL_OUTCOME_HANG) {
+        fprintf(stderr,
+                "faultline: run: wall-clock watchdog expired: outcome hang at step %lld (seed "
+                "%llu)\n",
+                (long long)res->fail_step, (unsigned long long)seed);
     }
-    put_str(buf, &n, sizeof buf, "\n");
-    ssize_t w = write(STDERR_FILENO, buf, n);
-    (void)w;
-    _exit(FL_EXIT_FAILED);
-}
-
-static void on_watchdog(int sig)
-{
-    (void)sig;
-    die_with("wall-clock watchdog expired: outcome hang");
-}
-
-static void on_fatal(int sig)
-{
-    die_with(sig == SIGSEGV  ? "the protocol crashed (SIGSEGV): outcome crash"
-             : sig == SIGBUS ? "the protocol crashed (SIGBUS): outcome crash"
-             : sig == SIGFPE ? "the protocol crashed (SIGFPE): outcome crash"
-                             : "the protocol crashed (SIGILL): outcome crash");
-}
-
-static void guard_run(int64_t watchdog_ms)
-{
-    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fatal;
-    sa.sa_flags = SA_RESETHAND; /* a fault inside the handler dies normally */
-    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        sigaction(fatal[i], &sa, NULL);
-    if (watchdog_ms <= 0)
-        return;
-    sa.sa_handler = on_watchdog;
-    sa.sa_flags = 0;
-    sigaction(SIGALRM, &sa, NULL);
-    struct itimerval it = {
-        .it_value = {.tv_sec = watchdog_ms / 1000, .tv_usec = (watchdog_ms % 1000) * 1000}};
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static void unguard_run(void)
-{
-    struct itimerval none = {{0, 0}, {0, 0}};
-    setitimer(ITIMER_REAL, &none, NULL);
 }
 
 /* What the command line asks of the run, besides the scenario. */
@@ -239,17 +182,18 @@ static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_run
         }
         fl_recorder_sink(rec, &sinks[n++]);
     }
-    fl_run_job job = {.sc = &L->sc,
-                      .protocol = L->proto,
-                      .seed = ra->seed,
-                      .schedule_text = L->schedule_text,
-                      .schedule_len = L->schedule_len,
-                      .write_schedule_path = ra->write_schedule_path,
-                      .sinks = sinks,
-                      .nsinks = n};
-    guard_run(L->sc.watchdog_ms);
-    int rc = fl_run(&job, res, err, cap);
-    unguard_run();
+    char *text = cJSON_PrintUnformatted(L->sc.json);
+    fl_job_spec spec = {.sc = &L->sc,
+                        .scenario_text = text ? text : "{}",
+                        .plugin_path = L->plugin_abs[0] ? L->plugin_abs : NULL,
+                        .seed = ra->seed,
+                        .schedule_text = L->schedule_text,
+                        .schedule_len = L->schedule_len,
+                        .write_schedule_path = ra->write_schedule_path,
+                        .sinks = sinks,
+                        .nsinks = n};
+    int rc = fl_job_run(&spec, res, err, cap);
+    free(text);
     if (rc == 0 && rec)
         rc = fl_recorder_end(rec, run_id, err, cap);
     fl_recorder_free(rec);
@@ -289,6 +233,7 @@ int fl_cmd_run(int argc, char **argv)
         fl_load_close(&L);
         return exit_for(rc);
     }
+    report_abnormal(&res, ra.seed);
     fl_run_print_summary(stdout, &L.sc, L.proto, ra.seed, &res);
     if (db_path)
         printf("recorded: run %lld in %s\n", (long long)run_id, db_path);

@@ -28,7 +28,7 @@ enum { FL_SWEEP_RECORD_NONE = 0, FL_SWEEP_RECORD_FAILURES, FL_SWEEP_RECORD_ALL }
 typedef struct fl_sweep_frame {
     uint64_t seed;
     int64_t run_id; /* kept for full recording: the pending row */
-    int outcome; /* enum fl_outcome */
+    int outcome;    /* enum fl_outcome */
     char digest[17];
     uint8_t *bytes; /* owned: free with fl_sweep_frame_close */
     size_t len;
@@ -52,11 +52,11 @@ typedef struct fl_sweep_cfg {
 } fl_sweep_cfg;
 
 typedef struct fl_sweep_stats {
-    uint64_t todo;       /* seeds this invocation had to run */
-    uint64_t ran;        /* seeds finished (a row written) */
-    uint64_t failed;     /* of which not ok */
-    uint64_t recorded;   /* rows recorded in full */
-    uint64_t mismatches; /* re-executions whose digest differed */
+    uint64_t todo;            /* seeds this invocation had to run */
+    uint64_t ran;             /* seeds finished (a row written) */
+    uint64_t failed;          /* of which not ok */
+    uint64_t recorded;        /* rows recorded in full */
+    uint64_t mismatches;      /* re-executions whose digest differed */
     uint64_t resumed_pending; /* pending rows of earlier sweeps, recorded in full now */
     uint64_t pending;         /* rows still pending at the end (interrupted): resume records them */
     uint64_t by_outcome[16];
@@ -77,6 +77,8 @@ int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_
 /* ---- between sweep.c and sweep_worker.c ---- */
 
 #include <sys/types.h>
+
+struct fl_worker_note;
 
 /* A job, parent -> worker: a seed, the record kinds to stream back (FL_REC_BIT()s and
  * FL_REC_WANT_DESC), how (FL_FRAMES_*, sim/run/frames.h), and an explicit schedule or
@@ -101,8 +103,20 @@ _Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_proto
 /* The parent's half of a worker's start: fork, exec `faultline __worker`, send the setup
  * (scenario and protocol) and wait for its hello.  Returns 0 with *pid and the two pipe
  * ends, or -1 with a message in err (the worker could not start, or said why not). */
-int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *res_fd, char *err,
-                          size_t cap);
+int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *res_fd,
+                          struct fl_worker_note **note, char *err, size_t cap);
+
+/* A page the worker shares with its parent, written by the worker's fatal-signal
+ * handler: the step that was running when protocol code crashed (a store, async-signal
+ * safe), read by the parent after the worker died.  Requested with a non-NULL note to
+ * fl_sweep_worker_start; release with fl_worker_note_free. */
+typedef struct fl_worker_note {
+    volatile uint64_t step;
+    volatile int64_t time_ns;
+    volatile int32_t signo;
+    volatile int32_t crashed; /* nonzero once the handler ran inside a step */
+} fl_worker_note;
+void fl_worker_note_free(fl_worker_note *note);
 /* Whole reads/writes, retrying on EINTR; -1 on EOF or error. */
 int fl_sweep_read_full(int fd, void *p, size_t n);
 int fl_sweep_write_full(int fd, const void *p, size_t n);
@@ -112,6 +126,9 @@ int fl_sweep_write_full(int fd, const void *p, size_t n);
 int fl_sweep_frame_take(const uint8_t *buf, size_t len, fl_sweep_frame *f, size_t *used);
 /* A frame for a seed that produced no result (crash, hang, error). */
 int fl_sweep_frame_failure(fl_sweep_frame *f, uint64_t seed, int outcome, const char *detail);
+/* A frame for a seed whose run could not start (code: its FL_E code): outcome error,
+ * check "setup", the code as fail_step. */
+int fl_sweep_frame_setup_error(fl_sweep_frame *f, uint64_t seed, int code, const char *detail);
 void fl_sweep_frame_close(fl_sweep_frame *f);
 
 #endif /* FL_SIM_SWEEP_H */

@@ -104,6 +104,31 @@ int fl_sweep_frame_failure(fl_sweep_frame *f, uint64_t seed, int outcome, const 
     return 0;
 }
 
+int fl_sweep_frame_setup_error(fl_sweep_frame *f, uint64_t seed, int code, const char *detail)
+{
+    fl_run_result res;
+    memset(&res, 0, sizeof res);
+    res.outcome = FL_OUTCOME_ERROR;
+    res.fail_step = code;
+    res.fail_time_ns = -1;
+    snprintf(res.check, sizeof res.check, "setup");
+    snprintf(res.detail, sizeof res.detail, "%s", detail);
+    fl_wire_buf b = {0};
+    fl_record begin = {.kind = FL_REC_RUN_BEGIN}, end = {.kind = FL_REC_RUN_END};
+    begin.u.begin.seed = seed;
+    end.u.end = &res;
+    if (fl_wire_put(&b, &begin) || fl_wire_put(&b, &end)) {
+        fl_wire_buf_close(&b);
+        return FL_ENOMEM;
+    }
+    memset(f, 0, sizeof *f);
+    f->seed = seed;
+    f->outcome = FL_OUTCOME_ERROR;
+    f->bytes = b.p;
+    f->len = b.len;
+    return 0;
+}
+
 void fl_sweep_frame_close(fl_sweep_frame *f)
 {
     free(f->bytes);
@@ -142,8 +167,10 @@ _Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_proto
         fl_frames_close(&fr);
         free(schedule);
         if (rc != 0) {
+            /* the run could not start (a bad schedule): check "setup", the FL_E code as
+             * fail_step, so that a single run's parent reports it as the input error it is */
             fl_sweep_frame f;
-            if (fl_sweep_frame_failure(&f, j.seed, FL_OUTCOME_ERROR, err) ||
+            if (fl_sweep_frame_setup_error(&f, j.seed, rc, err) ||
                 fl_sweep_write_full(res_fd, f.bytes, f.len))
                 _exit(0);
             fl_sweep_frame_close(&f);

@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/assert.h"
 #include "core/error.h"
 #include "sim/cli.h"
 #include "sim/protocols/registry.h"
@@ -57,23 +59,30 @@ static void hello(int fd, uint32_t status, const char *msg)
 
 /* In the child between fork and exec: keep only our two pipe ends (other workers'
  * pipes must see EOF when they die), unblock signals, exec. */
-static _Noreturn void exec_worker(int cmd_fd, int res_fd, pid_t parent)
+static _Noreturn void exec_worker(int cmd_fd, int res_fd, int note_fd, pid_t parent)
 {
     long maxfd = sysconf(_SC_OPEN_MAX);
     if (maxfd < 0 || maxfd > 4096)
         maxfd = 4096;
     for (int fd = 3; fd < maxfd; fd++)
-        if (fd != cmd_fd && fd != res_fd)
+        if (fd != cmd_fd && fd != res_fd && fd != note_fd)
             close(fd);
     signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the process group: the parent decides */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    char a[16], b[16], c[24];
+    char a[16], b[16], n[16], c[24], self[4096];
     snprintf(a, sizeof a, "%d", cmd_fd);
     snprintf(b, sizeof b, "%d", res_fd);
+    snprintf(n, sizeof n, "%d", note_fd);
     snprintf(c, sizeof c, "%ld", (long)parent);
-    char *argv[] = {"faultline", "__worker", a, b, c, NULL};
+    char *argv[] = {"faultline", "__worker", a, b, n, c, NULL};
+    /* the path, not /proc/self/exe itself: under valgrind the link names the client */
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) {
+        self[len] = '\0';
+        execv(self, argv);
+    }
     execv("/proc/self/exe", argv);
     _exit(127);
 }
@@ -92,10 +101,37 @@ static int read_hello(int fd, char *err, size_t cap)
     return status == 0 && msg ? 0 : -1;
 }
 
-int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *res_fd, char *err,
-                          size_t cap)
+/* The shared page for a worker's crash note: a memfd the worker inherits across exec. */
+static int note_open(fl_worker_note **note)
+{
+    if (!note)
+        return -1;
+    *note = NULL;
+    int fd = memfd_create("faultline-worker-note", 0);
+    if (fd < 0)
+        return -1;
+    void *p = MAP_FAILED;
+    if (ftruncate(fd, sizeof(fl_worker_note)) == 0)
+        p = mmap(NULL, sizeof(fl_worker_note), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        close(fd);
+        return -1;
+    }
+    *note = p;
+    return fd;
+}
+
+void fl_worker_note_free(fl_worker_note *note)
+{
+    if (note)
+        munmap((void *)note, sizeof *note);
+}
+
+int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *res_fd,
+                          fl_worker_note **note, char *err, size_t cap)
 {
     int cmd[2], res[2];
+    int note_fd = note_open(note);
     if (pipe(cmd)) {
         snprintf(err, cap, "pipe: %s", strerror(errno));
         return -1;
@@ -113,10 +149,12 @@ int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *r
     pid_t parent = getpid();
     pid_t p = fork();
     if (p == 0)
-        exec_worker(cmd[0], res[1], parent);
+        exec_worker(cmd[0], res[1], note_fd, parent);
     sigprocmask(SIG_SETMASK, &old, NULL);
     close(cmd[0]);
     close(res[1]);
+    if (note_fd >= 0)
+        close(note_fd); /* the mapping stays */
     const char *proto = c->plugin_path ? c->plugin_path : c->sc->protocol;
     uint32_t is_plugin = c->plugin_path != NULL;
     if (p < 0 || put_blob(cmd[1], c->scenario_text, (uint32_t)strlen(c->scenario_text)) ||
@@ -129,6 +167,10 @@ int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *r
         if (p > 0) {
             kill(p, SIGKILL);
             waitpid(p, NULL, 0);
+        }
+        if (note) {
+            fl_worker_note_free(*note);
+            *note = NULL;
         }
         return -1;
     }
@@ -161,21 +203,59 @@ static const struct fl_protocol *load_protocol(const fl_scenario *sc, const char
     return p;
 }
 
-/* `faultline __worker CMD_FD RES_FD PARENT`: not for people; sweep.c starts it. */
+/* The worker's note page, for its fatal-signal handler; NULL when the parent asked
+ * for none.  Process-wide by necessity: a signal handler reaches nothing else. */
+static fl_worker_note *crash_note;
+
+static void on_fatal(int sig)
+{
+    if (crash_note && fl_assert_ctx.active) {
+        crash_note->step = fl_assert_ctx.step;
+        crash_note->time_ns = fl_assert_ctx.now_ns;
+        crash_note->signo = sig;
+        crash_note->crashed = 1;
+    }
+    raise(sig); /* SA_RESETHAND: die of it, so the parent sees the signal */
+}
+
+static void note_attach(int fd)
+{
+    /* SIGTERM: how the parent ends a run that outlived its watchdog */
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTERM};
+    void *p = fd >= 0
+                  ? mmap(NULL, sizeof(fl_worker_note), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+                  : MAP_FAILED;
+    if (fd >= 0)
+        close(fd);
+    if (p == MAP_FAILED)
+        return;
+    crash_note = p;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaction(fatal[i], &sa, NULL);
+}
+
+/* `faultline __worker CMD_FD RES_FD NOTE_FD PARENT`: not for people; the sweep and the
+ * single-run pool (job.c) start it. */
 int fl_cmd_worker(int argc, char **argv)
 {
-    if (argc != 4) {
-        fl_cli_error("__worker: started by faultline sweep, not by hand");
+    if (argc != 5) {
+        fl_cli_error("__worker: started by faultline itself, not by hand");
         return FL_EXIT_USAGE;
     }
-    int cmd_fd = atoi(argv[1]), res_fd = atoi(argv[2]);
-    pid_t parent = (pid_t)atol(argv[3]);
+    int cmd_fd = atoi(argv[1]), res_fd = atoi(argv[2]), note_fd = atoi(argv[3]);
+    pid_t parent = (pid_t)atol(argv[4]);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent || fcntl(cmd_fd, F_GETFD) < 0 || fcntl(res_fd, F_GETFD) < 0)
         return FL_EXIT_USAGE; /* the parent is gone already, or these are not our pipes */
     signal(SIGPIPE, SIG_DFL);
     signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the process group: the parent decides */
     signal(SIGTERM, SIG_DFL);
+    note_attach(note_fd);
     char *text = get_blob(cmd_fd), *proto = get_blob(cmd_fd);
     uint32_t is_plugin = 0;
     if (!text || !proto || fl_sweep_read_full(cmd_fd, &is_plugin, sizeof is_plugin))

@@ -8,7 +8,7 @@ if [ -n "${FL_SANITIZED:-}" ] || ! command -v valgrind >/dev/null; then
   echo "cli_valgrind: 0 passed, 0 failed, 1 skipped (no valgrind, or a sanitizer build)"
   exit 0
 fi
-vg() { valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect \
+vg() { valgrind --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite,indirect \
   --error-exitcode=99 -q "$FL" "$@"; }
 
 vg run "$SRC/sim/scenarios/raft-seed.json" --schedule "$SRC/tests/scripts/seed_000.json" \

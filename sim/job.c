@@ -1,0 +1,260 @@
+/*
+ * job.c -- one run in a worker process (see job.h).
+ *
+ * The worker streams every kind a parent-side sink wants.  When protocol code crashes,
+ * the worker's fatal-signal handler leaves the running step in a page it shares with
+ * the parent (fl_worker_note) before it dies of the signal, so the parent reports the
+ * crash at its step.  A hang is ended with SIGTERM, which the same handler notes, then
+ * SIGKILL.
+ */
+#include "sim/job.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/world.h"
+#include "sim/run/frames.h"
+#include "sim/run/wire.h"
+#include "sim/sweep.h"
+
+typedef struct job_state {
+    const fl_job_spec *spec;
+    fl_stream stream;   /* the parent's sinks */
+    int64_t steps_done; /* step_end records seen */
+    int64_t last_time_ns;
+    int ended;
+    fl_run_result res;
+    char err[512];
+    int err_rc;
+    fl_worker_note *note; /* where the worker's crash handler leaves the step */
+} job_state;
+
+static int64_t mono_ms(void)
+{
+    /* wall time for the watchdog only: never seen by the run */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void write_schedule(job_state *j, const char *json)
+{
+    const char *path = j->spec->write_schedule_path;
+    FILE *f = path && json ? fopen(path, "w") : NULL;
+    if (!path || !json)
+        return;
+    int script = j->spec->sc->scripted;
+    if (!f || fputs(json, f) < 0 || (script && fputc('\n', f) < 0) || fclose(f) != 0) {
+        snprintf(j->err, sizeof j->err, "--write-schedule %s: %s", path, strerror(errno));
+        j->err_rc = FL_EINVAL;
+    }
+}
+
+static void deliver(job_state *j, const fl_record *r)
+{
+    if (r->kind == FL_REC_STEP_END) {
+        j->steps_done = (int64_t)r->u.step.step + 1;
+        j->last_time_ns = r->u.step.time_ns;
+    } else if (r->kind == FL_REC_RUN_BEGIN) {
+        write_schedule(j, r->u.begin.schedule_json);
+    } else if (r->kind == FL_REC_RUN_END) {
+        /* held back until the worker has exited cleanly: stop() at the end of the run
+         * and the teardown are protocol code too */
+        j->res = *r->u.end;
+        j->ended = 1;
+        return;
+    }
+    fl_stream_emit(&j->stream, r);
+}
+
+/* Hand every complete frame of in to the sinks; <0 on a malformed stream. */
+static int take_frames(job_state *j, fl_wire_buf *in)
+{
+    size_t off = 0;
+    fl_wire_scratch sc;
+    for (;;) {
+        fl_record r;
+        long n = fl_wire_get(in->p + off, in->len - off, &r, &sc);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            break;
+        off += (size_t)n;
+        deliver(j, &r);
+    }
+    memmove(in->p, in->p + off, in->len - off);
+    in->len -= off;
+    return 0;
+}
+
+/* Read the worker's stream until its run ends, it dies (1) or the watchdog expires
+ * (2).  0: the run ended. */
+static int read_stream(job_state *j, int fd, int64_t watchdog_ms)
+{
+    fl_wire_buf in = {0};
+    int64_t deadline = watchdog_ms > 0 ? mono_ms() + watchdog_ms : 0;
+    int rc = 0;
+    while (!j->ended) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int wait = deadline ? (int)(deadline - mono_ms()) : 1000;
+        if (deadline && wait <= 0) {
+            rc = 2;
+            break;
+        }
+        if (poll(&pfd, 1, wait > 1000 ? 1000 : wait) <= 0)
+            continue;
+        if (in.cap - in.len < 65536) {
+            uint8_t *p = realloc(in.p, in.cap ? in.cap * 2 : 131072);
+            if (!p) {
+                rc = 1;
+                break;
+            }
+            in.p = p;
+            in.cap = in.cap ? in.cap * 2 : 131072;
+        }
+        ssize_t n = read(fd, in.p + in.len, in.cap - in.len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || (in.len += (size_t)n, take_frames(j, &in) < 0)) {
+            rc = 1;
+            break;
+        }
+    }
+    fl_wire_buf_close(&in);
+    return rc;
+}
+
+/* The run's end when the worker could not finish it: outcome crash or hang, at the
+ * step that was running. */
+static void end_abnormally(job_state *j, int outcome, const char *detail)
+{
+    fl_run_result *r = &j->res;
+    memset(r, 0, sizeof *r);
+    r->outcome = outcome;
+    snprintf(r->check, sizeof r->check, "%s", fl_outcome_name(outcome));
+    snprintf(r->detail, sizeof r->detail, "%s", detail);
+    int noted = j->note && j->note->crashed;
+    r->fail_step = noted ? (int64_t)j->note->step : j->steps_done;
+    r->fail_time_ns = noted ? j->note->time_ns : j->last_time_ns;
+    r->steps = (uint64_t)r->fail_step;
+    r->sim_time_ns = r->fail_time_ns;
+    snprintf(r->digest, sizeof r->digest, "%016llx", 0ULL);
+    fl_record end = {.kind = FL_REC_RUN_END};
+    end.u.end = r;
+    fl_stream_emit(&j->stream, &end);
+    j->ended = 1;
+}
+
+static uint32_t wanted(const fl_job_spec *spec)
+{
+    uint32_t w = FL_REC_BIT(FL_REC_RUN_BEGIN) | FL_REC_BIT(FL_REC_RUN_END);
+    for (size_t i = 0; i < spec->nsinks; i++)
+        w |= spec->sinks[i].wants;
+    return w;
+}
+
+static void signal_detail(int status, char *buf, size_t cap)
+{
+    if (WIFSIGNALED(status))
+        snprintf(buf, cap, "%s (signal %d)", strsignal(WTERMSIG(status)), WTERMSIG(status));
+    else
+        snprintf(buf, cap, "the worker exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* Wait for the worker and give the sinks the run's end: the worker's own if it then
+ * exited cleanly, else crash (or hang, when the watchdog fired). */
+static void finish_worker(job_state *j, pid_t pid, int outcome_rc)
+{
+    int status = 0;
+    char detail[256];
+    if (outcome_rc == 2) {
+        /* SIGTERM first: the worker's handler notes the step that is spinning */
+        kill(pid, SIGTERM);
+        for (int i = 0; i < 50 && waitpid(pid, &status, WNOHANG) == 0; i++)
+            usleep(10000);
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        snprintf(detail, sizeof detail, "wall-clock watchdog expired (%lld ms)",
+                 (long long)j->spec->sc->watchdog_ms);
+        end_abnormally(j, FL_OUTCOME_HANG, detail);
+        return;
+    }
+    waitpid(pid, &status, 0); /* after a clean end, EOF on its command pipe ends it */
+    if (outcome_rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        fl_record end = {.kind = FL_REC_RUN_END};
+        end.u.end = &j->res;
+        fl_stream_emit(&j->stream, &end);
+        return;
+    }
+    signal_detail(status, detail, sizeof detail);
+    int outcome = WIFSIGNALED(status) ? FL_OUTCOME_CRASH : FL_OUTCOME_ERROR;
+    if (outcome_rc == 0) {
+        /* the run had ended (its digest and counts stand): the crash came in its
+         * teardown, stop() */
+        strncat(detail, " after the run's end (stop)", sizeof detail - strlen(detail) - 1);
+        j->res.outcome = outcome;
+        snprintf(j->res.check, sizeof j->res.check, "%s", fl_outcome_name(outcome));
+        snprintf(j->res.detail, sizeof j->res.detail, "%s", detail);
+        j->res.fail_step = (int64_t)j->res.steps;
+        j->res.fail_time_ns = j->res.sim_time_ns;
+        fl_record end = {.kind = FL_REC_RUN_END};
+        end.u.end = &j->res;
+        fl_stream_emit(&j->stream, &end);
+        return;
+    }
+    end_abnormally(j, outcome, detail);
+}
+
+int fl_job_run(const fl_job_spec *spec, fl_run_result *res, char *err, size_t cap)
+{
+    job_state j = {.spec = spec};
+    fl_stream_init(&j.stream);
+    for (size_t i = 0; i < spec->nsinks; i++)
+        if (fl_stream_add(&j.stream, &spec->sinks[i])) {
+            snprintf(err, cap, "run: too many sinks");
+            return FL_ELIMIT;
+        }
+    fl_sweep_cfg c = {
+        .sc = spec->sc, .scenario_text = spec->scenario_text, .plugin_path = spec->plugin_path};
+    pid_t pid;
+    int cmd_fd, res_fd;
+    if (fl_sweep_worker_start(&c, &pid, &cmd_fd, &res_fd, &j.note, err, cap))
+        return FL_EINVAL;
+    fl_sweep_job jb = {.seed = spec->seed,
+                       .wants = wanted(spec),
+                       .flags = FL_FRAMES_SCHEDULE,
+                       .schedule_len = (uint32_t)spec->schedule_len};
+    int rc = fl_sweep_job_send(cmd_fd, &jb, spec->schedule_text) ? 1 : 0;
+    if (rc == 0)
+        rc = read_stream(&j, res_fd, spec->sc->watchdog_ms);
+    close(cmd_fd); /* the worker's loop ends at EOF */
+    finish_worker(&j, pid, rc);
+    close(res_fd);
+    fl_worker_note_free(j.note);
+    *res = j.res;
+    if (res->outcome == FL_OUTCOME_ERROR && strcmp(res->check, "setup") == 0 &&
+        res->fail_step < 0) { /* the run could not start: the worker's reason */
+        snprintf(err, cap, "%s", res->detail);
+        return (int)res->fail_step;
+    }
+    const char *name = NULL;
+    int serr = fl_stream_error(&j.stream, &name);
+    if (j.err_rc) {
+        snprintf(err, cap, "%s", j.err);
+        return j.err_rc;
+    }
+    if (serr) {
+        snprintf(err, cap, "run: the %s failed: %s", name, fl_strerror(serr));
+        return FL_EIO;
+    }
+    return 0;
+}
