@@ -95,7 +95,7 @@ int fl_cmd_replay(int argc, char **argv)
     size_t nsinks = 0;
     fl_chain_check_sink(&cc, rr.chains, rr.nchains, &sinks[nsinks++]);
     if (!quiet)
-        fl_trace_sink(&trace, stdout, L.proto->name, &sinks[nsinks++]);
+        fl_trace_sink(&trace, stdout, L.proto_name, &sinks[nsinks++]);
     /* in a worker, as `run`: a crash in the protocol is the replay's outcome */
     char *text = cJSON_PrintUnformatted(L.sc.json);
     fl_job_spec spec = {.sc = &L.sc,
@@ -105,7 +105,9 @@ int fl_cmd_replay(int argc, char **argv)
                         .schedule_text = rr.schedule_json,
                         .schedule_len = rr.schedule_json ? strlen(rr.schedule_json) : 0,
                         .sinks = sinks,
-                        .nsinks = nsinks};
+                        .nsinks = nsinks,
+                        .protocol_name = L.proto_name,
+                        .protocol_name_cap = sizeof L.proto_name};
     fl_run_result res;
     rc = fl_job_run(&spec, &res, err, sizeof err);
     free(text);
@@ -114,7 +116,7 @@ int fl_cmd_replay(int argc, char **argv)
         fl_cli_error("replay: %s", err);
         ex = FL_EXIT_INTERNAL;
     } else {
-        fl_run_print_summary(stdout, &L.sc, L.proto, rr.seed, &res);
+        fl_run_print_summary(stdout, &L.sc, L.proto_name, rr.seed, &res);
         ex = report(&rr, &res, &cc);
     }
     fl_load_close(&L);

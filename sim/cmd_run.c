@@ -164,7 +164,7 @@ static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_run
     fl_sink sinks[3];
     size_t n = 0;
     if (ra->trace)
-        fl_trace_sink(&trace, stdout, L->proto->name, &sinks[n++]);
+        fl_trace_sink(&trace, stdout, L->proto_name, &sinks[n++]);
     if (ra->records_path) {
         if (!(records = fopen(ra->records_path, "w"))) {
             snprintf(err, cap, "--records %s: %s", ra->records_path, strerror(errno));
@@ -191,7 +191,9 @@ static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_run
                         .schedule_len = L->schedule_len,
                         .write_schedule_path = ra->write_schedule_path,
                         .sinks = sinks,
-                        .nsinks = n};
+                        .nsinks = n,
+                        .protocol_name = L->proto_name,
+                        .protocol_name_cap = sizeof L->proto_name};
     int rc = fl_job_run(&spec, res, err, cap);
     free(text);
     if (rc == 0 && rec)
@@ -215,6 +217,7 @@ int fl_cmd_run(int argc, char **argv)
     fl_loaded L;
     char err[1024];
     int64_t scenario_id = 0;
+    lo.defer_plugin = 1; /* the worker loads it */
     int rc = fl_load(&lo, &L, err, sizeof err);
     if (rc == 0 && schedule_path)
         rc = fl_load_file(schedule_path, &L.schedule_text, &L.schedule_len, err, sizeof err);
@@ -234,7 +237,7 @@ int fl_cmd_run(int argc, char **argv)
         return exit_for(rc);
     }
     report_abnormal(&res, ra.seed);
-    fl_run_print_summary(stdout, &L.sc, L.proto, ra.seed, &res);
+    fl_run_print_summary(stdout, &L.sc, L.proto_name, ra.seed, &res);
     if (db_path)
         printf("recorded: run %lld in %s\n", (long long)run_id, db_path);
     fflush(stdout);

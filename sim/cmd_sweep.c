@@ -394,6 +394,7 @@ int fl_cmd_sweep(int argc, char **argv)
     fl_loaded L;
     char err[1024];
     fl_sweep_cfg cfg = {0};
+    a.lo.defer_plugin = 1; /* the workers load it: no protocol code in the parent */
     int rc = fl_load(&a.lo, &L, err, sizeof err);
     if (rc == 0)
         rc = fl_load_open_db(&L, a.db_path, &cfg.scenario_id, err, sizeof err);

@@ -227,7 +227,8 @@ int fl_job_run(const fl_job_spec *spec, fl_run_result *res, char *err, size_t ca
         .sc = spec->sc, .scenario_text = spec->scenario_text, .plugin_path = spec->plugin_path};
     pid_t pid;
     int cmd_fd, res_fd;
-    if (fl_sweep_worker_start(&c, &pid, &cmd_fd, &res_fd, &j.note, err, cap))
+    if (fl_sweep_worker_start(&c, &pid, &cmd_fd, &res_fd, &j.note, spec->protocol_name,
+                              spec->protocol_name_cap, err, cap))
         return FL_EINVAL;
     fl_sweep_job jb = {.seed = spec->seed,
                        .wants = wanted(spec),

@@ -26,6 +26,8 @@ typedef struct fl_job_spec {
     const char *write_schedule_path; /* the schedule the run followed goes here, or NULL */
     const fl_sink *sinks;
     size_t nsinks;
+    char *protocol_name; /* out, before the first record: the name the worker said */
+    size_t protocol_name_cap;
 } fl_job_spec;
 
 /* Execute the run in a fresh worker.  Returns 0 when the run executed, whatever its

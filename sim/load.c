@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/digest.h"
 #include "core/error.h"
@@ -92,7 +93,7 @@ static int plugin_identity(fl_loaded *L, const char *path, char *err, size_t cap
     if (!realpath(path, L->plugin_abs))
         snprintf(L->plugin_abs, sizeof L->plugin_abs, "%s", path);
     cJSON_AddItemToObject(j, "plugin", pl);
-    cJSON_ReplaceItemInObject(j, "protocol", cJSON_CreateString(L->proto->name));
+    cJSON_DeleteItemFromObject(j, "protocol"); /* the plugin says which */
     L->identity_json = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     return 0;
@@ -100,10 +101,18 @@ static int plugin_identity(fl_loaded *L, const char *path, char *err, size_t cap
 
 static int find_protocol(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
 {
+    if (o->plugin_path && o->defer_plugin) {
+        if (access(o->plugin_path, R_OK) != 0) {
+            snprintf(err, cap, "--protocol %s: %s", o->plugin_path, strerror(errno));
+            return FL_EINVAL;
+        }
+        return plugin_identity(L, o->plugin_path, err, cap);
+    }
     if (o->plugin_path) {
         L->proto = fl_registry_load(o->plugin_path, &L->plugin, err, cap);
         if (!L->proto)
             return FL_EINVAL;
+        snprintf(L->proto_name, sizeof L->proto_name, "%s", L->proto->name);
         return plugin_identity(L, o->plugin_path, err, cap);
     }
     L->proto = fl_registry_find(L->sc.protocol);
@@ -114,7 +123,23 @@ static int find_protocol(const fl_load_opts *o, fl_loaded *L, char *err, size_t 
                  L->sc.protocol);
         return FL_EINVAL;
     }
+    snprintf(L->proto_name, sizeof L->proto_name, "%s", L->proto->name);
     L->identity_json = cJSON_PrintUnformatted(L->sc.json);
+    return 0;
+}
+
+/* process_init and configure, where the protocol is loaded here */
+static int check_protocol(fl_loaded *L, const char *what, char *err, size_t cap)
+{
+    if (!L->proto)
+        return 0; /* deferred: the worker does it and says why not */
+    if (fl_registry_process_init(L->proto, err, cap))
+        return FL_EINVAL;
+    char perr[512] = "";
+    if (L->proto->configure && L->proto->configure(L->sc.params, perr, sizeof perr)) {
+        snprintf(err, cap, "%s: %s", what, perr[0] ? perr : "params: rejected by the protocol");
+        return FL_EINVAL;
+    }
     return 0;
 }
 
@@ -126,19 +151,9 @@ int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
         return rc;
     L->have_sc = 1;
     rc = find_protocol(o, L, err, cap);
-    if (rc == 0 && fl_registry_process_init(L->proto, err, cap))
-        rc = FL_EINVAL;
     if (rc)
         return rc;
-    if (L->proto->configure) {
-        char perr[512] = "";
-        if (L->proto->configure(L->sc.params, perr, sizeof perr)) {
-            snprintf(err, cap, "%s: %s", o->scenario_path ? o->scenario_path : "scenario",
-                     perr[0] ? perr : "params: rejected by the protocol");
-            return FL_EINVAL;
-        }
-    }
-    return 0;
+    return check_protocol(L, o->scenario_path ? o->scenario_path : "scenario", err, cap);
 }
 
 int fl_load_stored(const char *identity_json, const char *plugin_path, fl_loaded *L, char *err,
@@ -161,20 +176,14 @@ int fl_load_stored(const char *identity_json, const char *plugin_path, fl_loaded
     if (rc == 0) {
         L->have_sc = 1;
         /* schema 1 kept the path inside the identity; schema 2 beside it */
-        fl_load_opts o = {.plugin_path = plugin_path     ? plugin_path
+        fl_load_opts o = {.plugin_path = plugin_path            ? plugin_path
                                          : cJSON_IsString(path) ? path->valuestring
-                                                                : NULL};
+                                                                : NULL,
+                          .defer_plugin = 1};
         rc = find_protocol(&o, L, err, cap);
-        if (rc == 0 && fl_registry_process_init(L->proto, err, cap))
-            rc = FL_EINVAL;
     }
-    if (rc == 0 && L->proto->configure) {
-        char perr[512] = "";
-        if (L->proto->configure(L->sc.params, perr, sizeof perr)) {
-            snprintf(err, cap, "stored scenario: %s", perr);
-            rc = FL_EINVAL;
-        }
-    }
+    if (rc == 0)
+        rc = check_protocol(L, "stored scenario", err, cap);
     cJSON_Delete(plugin);
     return rc;
 }

@@ -17,6 +17,10 @@
 typedef struct fl_load_opts {
     const char *scenario_path; /* NULL: the default scenario */
     const char *plugin_path;   /* --protocol, or NULL */
+    /* run, sweep, replay: a plugin is not loaded here but in the worker that runs it
+     * (sim/worker.c), so protocol code never runs in the command's own process; its
+     * name comes with the worker's hello (fl_loaded.proto_name) */
+    int defer_plugin;
     const char *sets[FL_LOAD_MAX_SETS];
     size_t nsets;
 } fl_load_opts;
@@ -24,10 +28,12 @@ typedef struct fl_load_opts {
 typedef struct fl_loaded {
     fl_scenario sc;
     int have_sc;
-    const struct fl_protocol *proto;
-    void *plugin;        /* dlopen handle, or NULL */
-    char *identity_json; /* the scenario as stored: canonical JSON + plugin identity */
-    char plugin_abs[4096]; /* the plugin's absolute path, or "" (scenarios.plugin_path) */
+    const struct fl_protocol *proto; /* NULL for a deferred plugin */
+    char proto_name[128];            /* the protocol's name ("" until a deferred plugin's
+                                      * worker said it) */
+    void *plugin;                    /* dlopen handle, or NULL */
+    char *identity_json;             /* the scenario as stored: canonical JSON + plugin identity */
+    char plugin_abs[4096];           /* the plugin's absolute path, or "" (scenarios.plugin_path) */
     fl_db *db;
     char *schedule_text;
     size_t schedule_len;

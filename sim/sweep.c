@@ -210,7 +210,7 @@ static int spawn(sweep *s, worker *w)
     pid_t pid;
     int cmd_fd, res_fd;
     char err[512];
-    if (fl_sweep_worker_start(s->c, &pid, &cmd_fd, &res_fd, NULL, err, sizeof err)) {
+    if (fl_sweep_worker_start(s->c, &pid, &cmd_fd, &res_fd, NULL, NULL, 0, err, sizeof err)) {
         /* a worker that cannot load the protocol: no seed can run */
         fl_sweep_fail_stop(s, FL_EINVAL, err);
         return -1;

@@ -101,10 +101,12 @@ int fl_sweep_job_send(int cmd_fd, const fl_sweep_job *j, const char *schedule);
 _Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_protocol *p, int cmd_fd,
                                     int res_fd);
 /* The parent's half of a worker's start: fork, exec `faultline __worker`, send the setup
- * (scenario and protocol) and wait for its hello.  Returns 0 with *pid and the two pipe
- * ends, or -1 with a message in err (the worker could not start, or said why not). */
+ * (scenario and protocol) and wait for its hello.  Returns 0 with *pid, the two pipe
+ * ends and (when name is not NULL) the protocol's name, or -1 with a message in err
+ * (the worker could not start, or said why not). */
 int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *res_fd,
-                          struct fl_worker_note **note, char *err, size_t cap);
+                          struct fl_worker_note **note, char *name, size_t name_cap, char *err,
+                          size_t cap);
 
 /* A page the worker shares with its parent, written by the worker's fatal-signal
  * handler: the step that was running when protocol code crashed (a store, async-signal

@@ -251,7 +251,7 @@ static int record_full(sweep *s, recorder_worker *rw, const fl_sweep_frame *f, f
 {
     uint64_t seed = f->seed;
     if (rw->pid <= 0 &&
-        fl_sweep_worker_start(s->c, &rw->pid, &rw->cmd_fd, &rw->res_fd, NULL, err, cap) != 0)
+        fl_sweep_worker_start(s->c, &rw->pid, &rw->cmd_fd, &rw->res_fd, NULL, NULL, 0, err, cap) != 0)
         return FL_EINTERNAL;
     fl_run_meta meta = {.sweep_id = s->c->sweep_id,
                         .scenario_id = s->c->scenario_id,

@@ -7,8 +7,9 @@
  *
  * Setup, parent -> worker, on the command pipe: u32 length + the canonical scenario;
  * u32 length + the protocol (a built-in name, or a plugin's path); u32 1 if a plugin.
- * Hello, worker -> parent, on the result pipe: u32 status (0 ready) + u32 length + a
- * one-line message.  Then jobs (sweep.h) and their records (sim/run/wire.h).
+ * Hello, worker -> parent, on the result pipe: u32 status (0 ready) + u32 length + the
+ * protocol's name when ready, else a one-line reason.  Then jobs (sweep.h) and their records
+ * (sim/run/wire.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -87,7 +88,8 @@ static _Noreturn void exec_worker(int cmd_fd, int res_fd, int note_fd, pid_t par
     _exit(127);
 }
 
-static int read_hello(int fd, char *err, size_t cap)
+/* The hello: ready with the protocol's name (into name), or why not (into err). */
+static int read_hello(int fd, char *name, size_t name_cap, char *err, size_t cap)
 {
     uint32_t status;
     if (fl_sweep_read_full(fd, &status, sizeof status)) {
@@ -97,6 +99,8 @@ static int read_hello(int fd, char *err, size_t cap)
     char *msg = get_blob(fd);
     if (status != 0)
         snprintf(err, cap, "%s", msg ? msg : "a worker could not start");
+    else if (msg && name)
+        snprintf(name, name_cap, "%s", msg);
     free(msg);
     return status == 0 && msg ? 0 : -1;
 }
@@ -128,7 +132,7 @@ void fl_worker_note_free(fl_worker_note *note)
 }
 
 int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *res_fd,
-                          fl_worker_note **note, char *err, size_t cap)
+                          fl_worker_note **note, char *name, size_t name_cap, char *err, size_t cap)
 {
     int cmd[2], res[2];
     int note_fd = note_open(note);
@@ -159,7 +163,8 @@ int fl_sweep_worker_start(const fl_sweep_cfg *c, pid_t *pid, int *cmd_fd, int *r
     uint32_t is_plugin = c->plugin_path != NULL;
     if (p < 0 || put_blob(cmd[1], c->scenario_text, (uint32_t)strlen(c->scenario_text)) ||
         put_blob(cmd[1], proto, (uint32_t)strlen(proto)) ||
-        fl_sweep_write_full(cmd[1], &is_plugin, sizeof is_plugin) || read_hello(res[0], err, cap)) {
+        fl_sweep_write_full(cmd[1], &is_plugin, sizeof is_plugin) ||
+        read_hello(res[0], name, name_cap, err, cap)) {
         if (p < 0)
             snprintf(err, cap, "fork: %s", strerror(errno));
         close(cmd[1]);
@@ -273,6 +278,6 @@ int fl_cmd_worker(int argc, char **argv)
     }
     free(text);
     free(proto);
-    hello(res_fd, 0, "ready");
+    hello(res_fd, 0, p->name); /* ready: the parent learns the protocol's name */
     fl_sweep_worker_loop(&sc, p, cmd_fd, res_fd);
 }

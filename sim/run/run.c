@@ -148,11 +148,11 @@ static void print_time(FILE *out, int64_t ns)
     fprintf(out, "%" PRId64 ".%06" PRId64 "s", ns / 1000000000, ns % 1000000000 / 1000);
 }
 
-void fl_run_print_summary(FILE *out, const fl_scenario *sc, const struct fl_protocol *p,
+void fl_run_print_summary(FILE *out, const fl_scenario *sc, const char *protocol_name,
                           uint64_t seed, const fl_run_result *res)
 {
-    fprintf(out, "scenario: %s (%s, %d nodes)\n", sc->name[0] ? sc->name : "(unnamed)", p->name,
-            sc->nodes);
+    fprintf(out, "scenario: %s (%s, %d nodes)\n", sc->name[0] ? sc->name : "(unnamed)",
+            protocol_name, sc->nodes);
     fprintf(out, "seed:     %" PRIu64 "\n", seed);
     fprintf(out, "outcome:  %s", fl_outcome_name(res->outcome));
     if (res->outcome != FL_OUTCOME_OK)

@@ -36,7 +36,7 @@ typedef struct fl_run_job {
 int fl_run(const fl_run_job *job, fl_run_result *res, char *err, size_t cap);
 
 /* The one-screen summary on out (no wall-clock figures: those go elsewhere). */
-void fl_run_print_summary(FILE *out, const fl_scenario *sc, const struct fl_protocol *p,
+void fl_run_print_summary(FILE *out, const fl_scenario *sc, const char *protocol_name,
                           uint64_t seed, const fl_run_result *res);
 
 #endif /* FL_SIM_RUN_RUN_H */

@@ -15,6 +15,20 @@ expect_exit 0 "threaded plugin, sweep -j2" -- timeout 120 "$FL" sweep "${T1[@]}"
 [ "$(q t.db "SELECT count(*) FROM runs WHERE outcome = 'ok'")" = 40 ] && pass ||
   fail "every seed ok: $(q t.db "SELECT outcome, count(*) FROM runs GROUP BY 1")"
 
+# ---- protocol code is loaded by workers only, never by the command's own process
+export FL_TEST_LOADED_BY="$T/loaded"
+IP=(--protocol "$BUILD/plugins/libinitproto.so" --set run.until=50ms)
+"$FL" sweep "${IP[@]}" --seeds 1..6 -j 2 --db i.db --quiet >/dev/null 2>&1 &
+sp=$!
+wait $sp
+"$FL" run "${IP[@]}" >/dev/null 2>&1 &
+rp=$!
+wait $rp
+grep -qx "$sp" loaded && fail "the sweep parent loaded the plugin" || pass
+grep -qx "$rp" loaded && fail "run's own process loaded the plugin" || pass
+[ "$(wc -l <loaded)" -ge 3 ] && pass || fail "the workers loaded it: $(wc -l <loaded) loads"
+unset FL_TEST_LOADED_BY
+
 # ---- snapshot() crashes or hangs, only when a run is recorded in full
 S1=(--protocol "$BUILD/plugins/libsnapshotty.so" --set run.until=300ms --set run.watchdog=1s)
 N=20

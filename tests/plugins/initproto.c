@@ -3,10 +3,31 @@
  * (once per process, before the first run) and every node logs the count when it
  * starts.  With FL_TEST_INIT_FAIL set in the environment, process_init fails.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "faultline.h"
+
+/* Which processes load this plugin: with FL_TEST_LOADED_BY set, the loading process
+ * appends its pid to that file (the tests check that a command's own process never
+ * loads protocol code, only its workers do). */
+__attribute__((constructor)) static void note_loader(void)
+{
+    const char *path = getenv("FL_TEST_LOADED_BY");
+    if (!path)
+        return;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd < 0)
+        return;
+    char line[32];
+    int n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    ssize_t w = write(fd, line, (size_t)n);
+    (void)w;
+    close(fd);
+}
 
 /* Process-wide by design: what process_init starts is the process's, not a run's. */
 static int init_calls;
