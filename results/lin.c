@@ -304,10 +304,11 @@ static int split_keys(const fl_history *h, uint32_t *pid, uint32_t *nkeys, size_
     return 0;
 }
 
-static int64_t now_ns(void)
+/* Wall time, for check-history's wall_ns budget only: never inside a simulated run. */
+int64_t fl_lin_wall_now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* wall_clock, check-history only */
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -413,7 +414,7 @@ int fl_lin_check(const fl_history *h, int model, const fl_lin_budget *b, fl_lin_
     ctx c = {.h = h, .model = model, .out = out};
     c.states_left = b->max_states ? b->max_states : FL_LIN_STATES_DEFAULT;
     c.max_bytes = b->max_bytes ? b->max_bytes : FL_LIN_BYTES_DEFAULT;
-    c.deadline_ns = b->wall_ns > 0 ? now_ns() + b->wall_ns : 0;
+    c.deadline_ns = b->wall_ns > 0 ? fl_lin_wall_now_ns() + b->wall_ns : 0;
     size_t *order = malloc((n + 1) * sizeof *order);
     uint32_t *pid = malloc((n + 1) * sizeof *pid);
     c.pid = pid;

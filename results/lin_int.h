@@ -90,4 +90,7 @@ typedef struct lin_found {
 int lin_search(lin_model *m, const lin_op *ops, size_t n, uint64_t *states, uint64_t max_bytes,
                int64_t deadline_ns, lin_found *out);
 
+/* lin.c: the monotonic wall clock, for check-history's wall_ns budget only. */
+int64_t fl_lin_wall_now_ns(void);
+
 #endif /* FL_RESULTS_LIN_INT_H */

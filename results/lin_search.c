@@ -65,13 +65,6 @@ static inline uint64_t zob(uint32_t op)
     return mix64((uint64_t)op + 0x632be59bd9b4e019ull);
 }
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 typedef struct ev {
     int64_t index;
     uint32_t op;
@@ -354,7 +347,7 @@ static int run(srch *s, walk *w, lin_model *m, const lin_op *ops, uint64_t *stat
     int fresh = 1, r;
     int32_t e = s->next[0];
     for (;;) {
-        if ((++iter & 0x3fff) == 0 && deadline_ns && now_ns() > deadline_ns)
+        if ((++iter & 0x3fff) == 0 && deadline_ns && fl_lin_wall_now_ns() > deadline_ns)
             return out->why = LIN_WHY_TIME, out->verdict = FL_LIN_UNKNOWN, 0;
         if (fresh) {
             while ((r = force_read(s, w, m, ops, &c, states, out)) == 1)

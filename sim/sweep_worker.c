@@ -81,27 +81,33 @@ int fl_sweep_frame_take(const uint8_t *buf, size_t len, fl_sweep_frame *f, size_
     }
 }
 
-int fl_sweep_frame_failure(fl_sweep_frame *f, uint64_t seed, int outcome, const char *detail)
+/* A frame of just a run's begin and its end, with result res. */
+static int frame_of_result(fl_sweep_frame *f, uint64_t seed, const fl_run_result *res)
 {
-    fl_run_result res;
-    memset(&res, 0, sizeof res);
-    memset(f, 0, sizeof *f);
-    res.outcome = outcome;
-    res.fail_step = res.fail_time_ns = -1;
-    snprintf(res.detail, sizeof res.detail, "%s", detail);
     fl_wire_buf b = {0};
     fl_record begin = {.kind = FL_REC_RUN_BEGIN}, end = {.kind = FL_REC_RUN_END};
     begin.u.begin.seed = seed;
-    end.u.end = &res;
+    end.u.end = res;
+    memset(f, 0, sizeof *f);
     if (fl_wire_put(&b, &begin) || fl_wire_put(&b, &end)) {
         fl_wire_buf_close(&b);
         return FL_ENOMEM;
     }
     f->seed = seed;
-    f->outcome = outcome;
+    f->outcome = res->outcome;
     f->bytes = b.p;
     f->len = b.len;
     return 0;
+}
+
+int fl_sweep_frame_failure(fl_sweep_frame *f, uint64_t seed, int outcome, const char *detail)
+{
+    fl_run_result res;
+    memset(&res, 0, sizeof res);
+    res.outcome = outcome;
+    res.fail_step = res.fail_time_ns = -1;
+    snprintf(res.detail, sizeof res.detail, "%s", detail);
+    return frame_of_result(f, seed, &res);
 }
 
 int fl_sweep_frame_setup_error(fl_sweep_frame *f, uint64_t seed, int code, const char *detail)
@@ -113,20 +119,7 @@ int fl_sweep_frame_setup_error(fl_sweep_frame *f, uint64_t seed, int code, const
     res.fail_time_ns = -1;
     snprintf(res.check, sizeof res.check, "setup");
     snprintf(res.detail, sizeof res.detail, "%s", detail);
-    fl_wire_buf b = {0};
-    fl_record begin = {.kind = FL_REC_RUN_BEGIN}, end = {.kind = FL_REC_RUN_END};
-    begin.u.begin.seed = seed;
-    end.u.end = &res;
-    if (fl_wire_put(&b, &begin) || fl_wire_put(&b, &end)) {
-        fl_wire_buf_close(&b);
-        return FL_ENOMEM;
-    }
-    memset(f, 0, sizeof *f);
-    f->seed = seed;
-    f->outcome = FL_OUTCOME_ERROR;
-    f->bytes = b.p;
-    f->len = b.len;
-    return 0;
+    return frame_of_result(f, seed, &res);
 }
 
 void fl_sweep_frame_close(fl_sweep_frame *f)

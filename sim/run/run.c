@@ -20,7 +20,7 @@ static int64_t wall_us(void)
 {
     /* Wall time only for reporting (runs.wall_us), never seen by the run. */
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* wall_us: reporting only */
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
