@@ -92,7 +92,7 @@ typedef struct fl_rec_step {
 } fl_rec_step;
 
 /* SEND and FATE share the message's fields.  For SEND, fate is in_flight and
- * fate_step the sending step; deliver_ns is the planned delivery time (-1: held, no
+ * fate_step the sending step; deliver_ns is the planned delivery instant (-1: held, no
  * time yet). */
 typedef struct fl_rec_msg {
     uint64_t id;
