@@ -134,7 +134,7 @@ void fl_sweep_frame_close(fl_sweep_frame *f)
 _Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_protocol *p, int cmd_fd,
                                     int res_fd)
 {
-    fl_frames fr;
+    fl_frames fr = {0};
     fl_sink sink;
     for (;;) {
         fl_sweep_job j;
@@ -157,7 +157,6 @@ _Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_proto
         fl_run_result r;
         char err[256];
         int rc = fl_run(&job, &r, err, sizeof err);
-        fl_frames_close(&fr);
         free(schedule);
         if (rc != 0) {
             /* the run could not start (a bad schedule): check "setup", the FL_E code as

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,14 @@ int fl_cmd_worker(int argc, char **argv)
     signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the process group: the parent decides */
     signal(SIGTERM, SIG_DFL);
     note_attach(note_fd);
+#ifdef __GLIBC__
+    /* A worker runs one run after another of the same size: keep the heap it grew
+     * instead of giving it back at each run's end and faulting it in again (measured:
+     * 20 more page faults a seed and 4% slower sweeps than a worker forked from a parent
+     * with a large heap). */
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
     char *text = get_blob(cmd_fd), *proto = get_blob(cmd_fd);
     uint32_t is_plugin = 0;
     if (!text || !proto || fl_sweep_read_full(cmd_fd, &is_plugin, sizeof is_plugin))

@@ -30,9 +30,16 @@
 #define FL_DB_APP_MARKER "faultline"
 #define FL_DB_BUSY_MS 10000
 
+#define DB_CACHED_STMTS 8
+
 struct fl_db {
     sqlite3 *h;
     int flags;
+    /* statements prepared once per connection, by their SQL text's address */
+    struct cached_stmt {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[DB_CACHED_STMTS];
     int64_t opened_version; /* the file's schema version when it was opened (0: new) */
     char path[];
 };
@@ -355,10 +362,33 @@ int fl_db_open(fl_db **out, const char *path, int flags, char *err, size_t cap)
     return 0;
 }
 
+int fl_db_cached_stmt(fl_db *db, const char *sql, sqlite3_stmt **out)
+{
+    for (int i = 0; i < DB_CACHED_STMTS; i++) {
+        struct cached_stmt *c = &db->cache[i];
+        if (c->sql == sql) {
+            sqlite3_reset(c->st);
+            sqlite3_clear_bindings(c->st);
+            *out = c->st;
+            return SQLITE_OK;
+        }
+        if (c->sql == NULL) {
+            int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st, NULL);
+            if (rc == SQLITE_OK)
+                c->sql = sql;
+            *out = c->st;
+            return rc;
+        }
+    }
+    return SQLITE_FULL; /* more statements than the cache holds: a programming error */
+}
+
 void fl_db_close(fl_db *db)
 {
     if (db == NULL)
         return;
+    for (int i = 0; i < DB_CACHED_STMTS; i++)
+        sqlite3_finalize(db->cache[i].st);
     /* close_v2: statements a caller forgot do not keep the file open forever. */
     sqlite3_close_v2(db->h);
     free(db);
@@ -409,8 +439,8 @@ static int scenario_lookup(fl_db *db, const char *hash, const char *json, int64_
 int fl_db_scenario_plugin_path(fl_db *db, int64_t id, const char *path, char *err, size_t cap)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db->h, "UPDATE scenarios SET plugin_path = ? WHERE id = ?", -1,
-                                &st, NULL);
+    int rc = sqlite3_prepare_v2(db->h, "UPDATE scenarios SET plugin_path = ? WHERE id = ?", -1, &st,
+                                NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, id);

@@ -131,6 +131,11 @@ int fl_db_run_set_recorded(fl_db *db, int64_t run_id, const char *recorded, char
 
 struct sqlite3;
 struct sqlite3 *fl_db_sqlite(fl_db *db);
+/* A statement of static SQL text (identified by its address), prepared once per
+ * connection and reset for reuse; the connection owns it: never finalize it.  Returns an
+ * SQLite result code. */
+struct sqlite3_stmt;
+int fl_db_cached_stmt(fl_db *db, const char *sql, struct sqlite3_stmt **out);
 /* Translate a SQLite result code into an FL_E code and write "what: sqlite's message"
  * into err. */
 int fl_db_error(fl_db *db, int sqlite_rc, const char *what, char *err, size_t cap);

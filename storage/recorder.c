@@ -49,6 +49,18 @@ static const char *const insert_sql[ST_COUNT] = {
     "INSERT INTO logs(run_id, step, seq, node, level, text) VALUES (?, ?, ?, ?, ?, ?)",
 };
 
+/* The end-of-run inserts, prepared once per connection (fl_db_cached_stmt): a sweep
+ * writes a few of these rows per seed, and preparing them each time cost more than
+ * stepping them. */
+static const char insert_run_sql[] =
+    "INSERT INTO runs(id, sweep_id, scenario_id, seed, schedule_json, outcome, check_name,"
+    " detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent, msgs_delivered,"
+    " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run) VALUES"
+    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char insert_fault_sql[] =
+    "INSERT INTO faults(run_id, seq, at_ns, kind, spec, took_effect) VALUES (?, ?, ?, ?, ?, ?)";
+static const char insert_metric_sql[] = "INSERT INTO metrics(run_id, name, value) VALUES (?, ?, ?)";
+
 struct fl_recorder {
     fl_db *db;
     sqlite3 *h;
@@ -437,19 +449,13 @@ static int insert_run(fl_recorder *r)
     int rc = r->meta.replaces > 0 && r->level == FL_RECORD_ALL ? drop_replaced(r) : SQLITE_OK;
     if (rc != SQLITE_OK)
         return rc;
-    rc = sqlite3_prepare_v2(
-        r->h,
-        "INSERT INTO runs(id, sweep_id, scenario_id, seed, schedule_json, outcome, check_name,"
-        " detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent, msgs_delivered,"
-        " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run) VALUES"
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        -1, &st, NULL);
+    rc = fl_db_cached_stmt(r->db, insert_run_sql, &st);
     if (rc == SQLITE_OK) {
         bind_run(st, r);
         rc = sqlite3_step(st);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
     if (rc == SQLITE_OK)
         r->run_id = sqlite3_last_insert_rowid(r->h);
     return rc;
@@ -458,10 +464,9 @@ static int insert_run(fl_recorder *r)
 static int insert_faults(fl_recorder *r)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(r->h,
-                                "INSERT INTO faults(run_id, seq, at_ns, kind, spec, took_effect)"
-                                " VALUES (?, ?, ?, ?, ?, ?)",
-                                -1, &st, NULL);
+    if (r->nfaults == 0)
+        return SQLITE_OK;
+    int rc = fl_db_cached_stmt(r->db, insert_fault_sql, &st);
     for (size_t i = 0; rc == SQLITE_OK && i < r->nfaults; i++) {
         const rec_fault *f = &r->faults[i];
         sqlite3_bind_int64(st, 1, r->run_id);
@@ -477,15 +482,15 @@ static int insert_faults(fl_recorder *r)
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
     return rc;
 }
 
 static int insert_metrics(fl_recorder *r)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(r->h, "INSERT INTO metrics(run_id, name, value) VALUES (?, ?, ?)",
-                                -1, &st, NULL);
+    if (r->nmetrics == 0)
+        return SQLITE_OK;
+    int rc = fl_db_cached_stmt(r->db, insert_metric_sql, &st);
     for (size_t i = 0; rc == SQLITE_OK && i < r->nmetrics; i++) {
         sqlite3_bind_int64(st, 1, r->run_id);
         sqlite3_bind_text(st, 2, r->metrics[i].name, -1, SQLITE_STATIC);
@@ -494,7 +499,6 @@ static int insert_metrics(fl_recorder *r)
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
     return rc;
 }
 

@@ -43,7 +43,9 @@ static int consume(void *ctx, const fl_record *r)
 
 void fl_frames_sink(fl_frames *f, int fd, uint32_t wants, uint32_t flags, fl_sink *k)
 {
-    *f = (fl_frames){.fd = fd, .flags = flags};
+    f->fd = fd;
+    f->flags = flags;
+    f->buf.len = 0; /* the buffer is kept from run to run */
     /* run_end flushes: always wanted */
     wants |= FL_REC_BIT(FL_REC_RUN_END);
     if (flags & FL_FRAMES_EVERY_STEP)

@@ -24,7 +24,8 @@ typedef struct fl_frames {
     uint32_t flags; /* FL_FRAMES_* */
 } fl_frames;
 
-/* A sink writing the kinds in wants to fd.  f must outlive the run; free its buffer
+/* A sink writing the kinds in wants to fd.  f must be zeroed before its first use and
+ * outlive the run; it may serve one run after another, keeping its buffer; free that
  * with fl_frames_close.  A failed write is the sink's error (FL_EIO). */
 void fl_frames_sink(fl_frames *f, int fd, uint32_t wants, uint32_t flags, fl_sink *k);
 void fl_frames_close(fl_frames *f);
