@@ -149,6 +149,11 @@ void fl_world_emit_state(fl_world *w, int node)
         return;
     char *text;
     cJSON *j = fl_world_snapshot_raw(w, node); /* printed as is: no need to parse */
+    if (j && !cJSON_IsObject(j)) {
+        fl_world_misuse(w, "snapshot(node %d): returned JSON that is not an object", node);
+        cJSON_Delete(j);
+        j = NULL;
+    }
     if (j) {
         text = fl_json_print(j);
         cJSON_Delete(j);

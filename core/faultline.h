@@ -149,7 +149,13 @@ int64_t fl_rand_range(fl_node *n, int64_t lo, int64_t hi);
 int fl_send(fl_node *n, int to, const void *msg, size_t len);
 
 /* Arm timer `timer` (index into protocol->timers) to fire after `after_ns`; re-arming
- * replaces the previous deadline.  Cancelling an unarmed timer does nothing. */
+ * replaces the previous deadline.  Cancelling an unarmed timer does nothing.
+ *
+ * Misuse of a service -- a timer the protocol did not declare, a negative delay or one
+ * past the end of virtual time, a disk file out of range, a snapshot that is not a JSON
+ * object -- is the protocol's failure: the call is ignored and the run ends when the
+ * step does, as outcome crash, check protocol_error, naming the call, the node, the
+ * step and the seed. */
 void fl_timer_set(fl_node *n, int timer, int64_t after_ns);
 void fl_timer_cancel(fl_node *n, int timer);
 int fl_timer_armed(const fl_node *n, int timer);
@@ -167,9 +173,10 @@ int fl_disk_append(fl_node *n, int file, const void *buf, size_t len);
 int fl_disk_write(fl_node *n, int file, int64_t off, const void *buf, size_t len);
 int64_t fl_disk_read(const fl_node *n, int file, int64_t off, void *buf, size_t len);
 int fl_disk_truncate(fl_node *n, int file, int64_t size);
-/* Start a sync of everything written so far to `file`; returns its id (> 0).  It
- * completes later as its own step, calling on_synced(n, id); ids grow, and a completed
- * sync covers every write before it was requested. */
+/* Start a sync of everything written so far to `file`; returns its id (> 0), or 0 for
+ * a file out of range (a misuse: the run ends).  It completes later as its own step,
+ * calling on_synced(n, id); ids grow, and a completed sync covers every write before it
+ * was requested. */
 uint64_t fl_disk_sync(fl_node *n, int file);
 
 /* Add delta to the run's metric `name` (the `metrics` table; the same name adds up).

@@ -70,17 +70,39 @@ static int64_t drifted(const fl_node *n, int64_t after_ns)
     return v < 0 ? 0 : (int64_t)v;
 }
 
+/* Whether timer is one the protocol declared; a misuse of the service if not. */
+static int timer_ok(fl_node *n, const char *call, int timer)
+{
+    int declared = 0;
+    const char *const *t = n->w->cfg.protocol->timers;
+    while (t && t[declared] && declared < FL_MAX_TIMERS)
+        declared++;
+    if (timer >= 0 && timer < declared)
+        return 1;
+    fl_world_misuse(n->w, "%s(node %d, timer %d): the protocol declares timers 0..%d", call, n->id,
+                    timer, declared - 1);
+    return 0;
+}
+
 void fl_timer_cancel(fl_node *n, int timer)
 {
-    FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
+    if (!timer_ok(n, "fl_timer_cancel", timer))
+        return;
     n->timer_seq[timer] = TIMER_UNARMED; /* its queued event, if any, is now stale */
 }
 
 void fl_timer_set(fl_node *n, int timer, int64_t after_ns)
 {
     fl_world *w = n->w;
-    FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
-    FL_ASSERT(after_ns >= 0);
+    if (!timer_ok(n, "fl_timer_set", timer))
+        return;
+    if (after_ns < 0 || after_ns > INT64_MAX / 2 - w->now_ns) {
+        /* a deadline past the end of virtual time would run the clock backwards */
+        fl_world_misuse(w, "fl_timer_set(node %d, timer %d, %lld ns): %s", n->id, timer,
+                        (long long)after_ns,
+                        after_ns < 0 ? "a negative delay" : "a deadline past the end of time");
+        return;
+    }
     int64_t due = w->drv.timer_due ? w->drv.timer_due(w->drv.ctx, w, n->id, after_ns)
                                    : w->now_ns + drifted(n, after_ns);
     if (due == FL_TIME_NEVER) {
@@ -94,7 +116,8 @@ void fl_timer_set(fl_node *n, int timer, int64_t after_ns)
 
 int fl_timer_armed(const fl_node *n, int timer)
 {
-    FL_ASSERT(timer >= 0 && timer < FL_MAX_TIMERS);
+    if (!timer_ok((fl_node *)n, "fl_timer_armed", timer)) /* notes the misuse only */
+        return 0;
     return n->timer_seq[timer] != TIMER_UNARMED;
 }
 
@@ -164,7 +187,12 @@ uint64_t fl_disk_sync(fl_node *n, int file)
 {
     fl_world *w = n->w;
     int64_t id = fl_disk_request_sync(&n->disk, file);
-    FL_ASSERT(id > 0); /* bad file index is a protocol bug; out of memory is fatal */
+    if (id == FL_EINVAL) {
+        fl_world_misuse(w, "fl_disk_sync(node %d, file %d): files are 0..%d", n->id, file,
+                        FL_MAX_DISK_FILES - 1);
+        return 0;
+    }
+    FL_ASSERT(id > 0); /* out of memory is fatal */
     if (w->drv.take_sync && w->drv.take_sync(w->drv.ctx, w, n->id, (uint64_t)id))
         return (uint64_t)id;
     /* Syncs of one node complete in request order, like a real device queue. */
@@ -202,7 +230,7 @@ void fl_node_halt(fl_node *n)
     if (p->stop)
         p->stop(n);
     for (int t = 0; t < FL_MAX_TIMERS; t++)
-        fl_timer_cancel(n, t);
+        n->timer_seq[t] = TIMER_UNARMED; /* their queued events, if any, are now stale */
     free(n->state);
     n->state = NULL;
     n->up = 0;

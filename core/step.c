@@ -52,6 +52,20 @@ static void run_check(fl_world *w)
     }
 }
 
+void fl_world_misuse(fl_world *w, const char *fmt, ...)
+{
+    if (w->misused)
+        return;
+    w->misused = 1;
+    char what[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(w->misuse, sizeof w->misuse, "%s, at step %llu (seed %llu)", what,
+             (unsigned long long)w->step, (unsigned long long)w->cfg.seed);
+}
+
 /* The step's end: the driver's last word, the digest, the state records, the observer,
  * the step's end record.  A failed check ends the run here, after the step's records,
  * so that no caller has to remember to. */
@@ -76,6 +90,12 @@ static void end_step(fl_world *w)
     w->step++;
     w->in_step = 0;
     fl_assert_ctx.active = 0;
+    if (w->misused && w->outcome == FL_OUTCOME_RUNNING) {
+        w->outcome = FL_OUTCOME_CRASH; /* the protocol's fault, at this step */
+        w->fail_step = w->step - 1;
+        w->fail_time_ns = w->now_ns;
+        fl_world_finish(w, FL_OUTCOME_CRASH, w->misuse);
+    }
     if (w->outcome == FL_OUTCOME_VIOLATION)
         fl_world_finish(w, FL_OUTCOME_VIOLATION, NULL);
 }
@@ -266,10 +286,12 @@ void fl_world_finish(fl_world *w, int outcome, const char *detail)
     if (outcome != FL_OUTCOME_OK && outcome != FL_OUTCOME_VIOLATION &&
         outcome != FL_OUTCOME_LIVENESS) {
         snprintf(w->violation.check, sizeof w->violation.check, "%s",
-                 outcome == FL_OUTCOME_DIVERGENCE ? "script" : fl_outcome_name(outcome));
+                 outcome == FL_OUTCOME_DIVERGENCE ? "script"
+                 : w->misused                     ? "protocol_error"
+                                                  : fl_outcome_name(outcome));
         snprintf(w->violation.detail, sizeof w->violation.detail, "%s", detail ? detail : "");
     }
-    if (outcome != FL_OUTCOME_OK && outcome != FL_OUTCOME_VIOLATION) {
+    if (outcome != FL_OUTCOME_OK && outcome != FL_OUTCOME_VIOLATION && !w->misused) {
         w->fail_step = w->step;
         w->fail_time_ns = w->now_ns;
     }

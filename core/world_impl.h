@@ -111,6 +111,10 @@ struct fl_world {
     uint64_t fail_step;
     int64_t fail_time_ns;
     char log_buf[1024];
+    /* the protocol's first misuse of a service: the run ends at this step's end, as
+     * outcome crash, check protocol_error (fl_world_misuse) */
+    int misused;
+    char misuse[448];
 };
 
 /* soup.c */
@@ -140,6 +144,10 @@ void fl_world_emit_close(fl_world *w);
 int fl_world_metrics_init(fl_world *w);
 void fl_world_metrics_final(fl_world *w); /* the world's counters, at run end */
 void fl_world_metrics_close(fl_world *w);
+
+/* step.c: a service was called with bad arguments; the first is kept, the call is
+ * ignored, and the run ends when the step does. */
+void fl_world_misuse(fl_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* world.c */
 void fl_world_fold(fl_world *w, uint64_t v);

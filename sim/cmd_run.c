@@ -49,7 +49,9 @@ static const char run_usage[] =
 /* A crashed or hung run says so on stderr in one line, with where to look. */
 static void report_abnormal(const fl_run_result *res, uint64_t seed)
 {
-    if (res->outcome == FL_OUTCOME_CRASH) {
+    if (res->outcome == FL_OUTCOME_CRASH && strcmp(res->check, "protocol_error") == 0) {
+        fprintf(stderr, "faultline: run: the protocol misused a service: %s\n", res->detail);
+    } else if (res->outcome == FL_OUTCOME_CRASH) {
         int sig = 0;
         const char *p = strstr(res->detail, "(signal ");
         if (p)
