@@ -71,12 +71,9 @@ static int64_t drifted(const fl_node *n, int64_t after_ns)
 }
 
 /* Whether timer is one the protocol declared; a misuse of the service if not. */
-static int timer_ok(fl_node *n, const char *call, int timer)
+static inline int timer_ok(fl_node *n, const char *call, int timer)
 {
-    int declared = 0;
-    const char *const *t = n->w->cfg.protocol->timers;
-    while (t && t[declared] && declared < FL_MAX_TIMERS)
-        declared++;
+    int declared = n->w->ntimers;
     if (timer >= 0 && timer < declared)
         return 1;
     fl_world_misuse(n->w, "%s(node %d, timer %d): the protocol declares timers 0..%d", call, n->id,

@@ -88,6 +88,8 @@ fl_world *fl_world_new(const fl_world_config *cfg, char *err, size_t cap)
         goto oom;
     w->cfg = *cfg;
     w->cluster.w = w;
+    for (const char *const *t = cfg->protocol->timers; t && *t && w->ntimers < FL_MAX_TIMERS; t++)
+        w->ntimers++;
     w->quiet_since_ns = -1;
     w->msg_free = UINT32_MAX;
     w->action_free = UINT32_MAX;

@@ -115,6 +115,7 @@ struct fl_world {
      * outcome crash, check protocol_error (fl_world_misuse) */
     int misused;
     char misuse[448];
+    int ntimers; /* the timers the protocol declares (counted once, at creation) */
 };
 
 /* soup.c */
