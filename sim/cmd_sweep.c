@@ -233,6 +233,43 @@ static void mark_done(void *ctx, uint64_t seed)
     d->bits[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
+/* The sweep's status after this invocation; nonzero (said) when it cannot be written. */
+static int mark_status(fl_db *db, int64_t sweep_id, int rc, const fl_sweep_stats *st)
+{
+    char err[256];
+    const char *status = rc || st->interrupted || st->stopped ? "interrupted" : "done";
+    if (fl_db_sweep_status(db, sweep_id, status, err, sizeof err) == 0)
+        return 0;
+    fl_cli_error("sweep: %s", err);
+    return -1;
+}
+
+/* The command line's part of the sweep's configuration. */
+static void take_args(fl_sweep_cfg *cfg, const sweep_args *a)
+{
+    cfg->from = a->from;
+    cfg->to = a->to;
+    cfg->shard_k = a->shard_k;
+    cfg->shard_n = a->shard_n;
+    cfg->jobs = a->jobs;
+    cfg->record = a->record;
+    cfg->record_max = a->record_max;
+    cfg->stop_after = a->stop_after;
+    cfg->progress = a->quiet ? 0 : isatty(STDERR_FILENO) ? 1 : 2;
+}
+
+/* The seeds of d's range that a sweep of the scenario already ran: every sweep of it
+ * counts, whatever its range. */
+static int load_done(fl_db *db, int64_t scenario_id, done_ctx *d, char *err, size_t cap)
+{
+    d->bits = calloc((size_t)((d->to - d->from) / 8 + 1), 1);
+    if (!d->bits) {
+        snprintf(err, cap, "sweep: out of memory");
+        return FL_ENOMEM;
+    }
+    return fl_db_sweep_seeds_done(db, scenario_id, mark_done, d, err, cap);
+}
+
 /* ---- summary ---- */
 
 static void print_quoted(FILE *out, const char *s)
@@ -296,6 +333,40 @@ static void print_kept(const fl_sweep_stats *st)
                st->pending, st->pending == 1 ? "" : "s");
 }
 
+/* The first failing seeds, each with the command that reproduces it, and the query for
+ * all of them. */
+static void print_failing(fl_db *db, const sweep_args *a, const char *db_path, int64_t sweep_id,
+                          uint64_t failing)
+{
+    char err[256];
+    fl_db_cursor *c;
+    printf("failing seeds (first %d of %" PRIu64 "), each reproduced by:\n",
+           failing < SHOW_FAILING ? (int)failing : SHOW_FAILING, failing);
+    c = cursor(db,
+               "SELECT seed, outcome, coalesce(check_name, ''), coalesce(detail, ''),"
+               " recorded FROM runs WHERE sweep_id = ? AND outcome <> 'ok'"
+               " ORDER BY seed LIMIT 5",
+               sweep_id);
+    while (c && fl_db_cursor_next(c, err, sizeof err) == 1) {
+        const char *chk = fl_db_cursor_text(c, 2), *det = fl_db_cursor_text(c, 3);
+        printf("  seed %" PRId64 ": %s", fl_db_cursor_int(c, 0), fl_db_cursor_text(c, 1));
+        if (chk && *chk)
+            printf(" (%s: %s)", chk, det ? det : "");
+        else if (det && *det)
+            printf(" (%s)", det);
+        if (strcmp(fl_db_cursor_text(c, 4), "all") == 0)
+            fputs(" [recorded in full]", stdout);
+        putchar('\n');
+        print_repro(stdout, a, (uint64_t)fl_db_cursor_int(c, 0));
+    }
+    fl_db_cursor_close(c);
+    printf("all of them: faultline query ");
+    print_quoted(stdout, db_path);
+    printf(" \"SELECT id, seed, outcome, check_name, detail FROM runs WHERE sweep_id = %" PRId64
+           " AND outcome <> 'ok' ORDER BY seed\"\n",
+           sweep_id);
+}
+
 static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_path, int64_t sweep_id,
                               const fl_sweep_stats *st, uint64_t already)
 {
@@ -337,33 +408,8 @@ static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_pat
     if (!first)
         putchar('\n');
     fl_db_cursor_close(c);
-    if (failing) {
-        printf("failing seeds (first %d of %" PRIu64 "), each reproduced by:\n",
-               failing < SHOW_FAILING ? (int)failing : SHOW_FAILING, failing);
-        c = cursor(db,
-                   "SELECT seed, outcome, coalesce(check_name, ''), coalesce(detail, ''),"
-                   " recorded FROM runs WHERE sweep_id = ? AND outcome <> 'ok'"
-                   " ORDER BY seed LIMIT 5",
-                   sweep_id);
-        while (c && fl_db_cursor_next(c, err, sizeof err) == 1) {
-            const char *chk = fl_db_cursor_text(c, 2), *det = fl_db_cursor_text(c, 3);
-            printf("  seed %" PRId64 ": %s", fl_db_cursor_int(c, 0), fl_db_cursor_text(c, 1));
-            if (chk && *chk)
-                printf(" (%s: %s)", chk, det ? det : "");
-            else if (det && *det)
-                printf(" (%s)", det);
-            if (strcmp(fl_db_cursor_text(c, 4), "all") == 0)
-                fputs(" [recorded in full]", stdout);
-            putchar('\n');
-            print_repro(stdout, a, (uint64_t)fl_db_cursor_int(c, 0));
-        }
-        fl_db_cursor_close(c);
-        printf("all of them: faultline query ");
-        print_quoted(stdout, db_path);
-        printf(" \"SELECT id, seed, outcome, check_name, detail FROM runs WHERE sweep_id = %" PRId64
-               " AND outcome <> 'ok' ORDER BY seed\"\n",
-               sweep_id);
-    }
+    if (failing)
+        print_failing(db, a, db_path, sweep_id, failing);
     if (st->recorded)
         printf("recorded in full: %" PRIu64 " run%s, %" PRIu64 " digest mismatch%s\n", st->recorded,
                st->recorded == 1 ? "" : "s", st->mismatches, st->mismatches == 1 ? "" : "es");
@@ -413,15 +459,8 @@ int fl_cmd_sweep(int argc, char **argv)
     rc = fl_db_sweep_open(L.db, cfg.scenario_id, a.from, a.to, a.shard, a.jobs, &cfg.sweep_id,
                           &resumed, err, sizeof err);
     done_ctx d = {.from = a.from, .to = a.to};
-    if (rc == 0) { /* every sweep of this scenario counts, whatever its range */
-        d.bits = calloc((size_t)((a.to - a.from) / 8 + 1), 1);
-        if (!d.bits) {
-            rc = FL_ENOMEM;
-            snprintf(err, sizeof err, "sweep: out of memory");
-        } else {
-            rc = fl_db_sweep_seeds_done(L.db, cfg.scenario_id, mark_done, &d, err, sizeof err);
-        }
-    }
+    if (rc == 0)
+        rc = load_done(L.db, cfg.scenario_id, &d, err, sizeof err);
     if (rc) {
         fl_cli_error("sweep: %s", err);
         free(d.bits);
@@ -437,16 +476,8 @@ int fl_cmd_sweep(int argc, char **argv)
     cfg.scenario_text = scenario_text ? scenario_text : "{}";
     cfg.plugin_path = a.lo.plugin_path ? plugin_path : NULL;
     cfg.db = L.db;
-    cfg.from = a.from;
-    cfg.to = a.to;
-    cfg.shard_k = a.shard_k;
-    cfg.shard_n = a.shard_n;
     cfg.done = d.bits;
-    cfg.jobs = a.jobs;
-    cfg.record = a.record;
-    cfg.record_max = a.record_max;
-    cfg.stop_after = a.stop_after;
-    cfg.progress = a.quiet ? 0 : isatty(STDERR_FILENO) ? 1 : 2;
+    take_args(&cfg, &a);
     if (resumed && !a.quiet)
         fprintf(stderr,
                 "faultline: sweep: resuming sweep %" PRId64 " (%" PRIu64 " seeds already done)\n",
@@ -455,10 +486,7 @@ int fl_cmd_sweep(int argc, char **argv)
     rc = fl_sweep_execute(&cfg, &st, err, sizeof err);
     free(d.bits);
     free(scenario_text);
-    char err2[256];
-    const char *status = rc || st.interrupted || st.stopped ? "interrupted" : "done";
-    if (fl_db_sweep_status(L.db, cfg.sweep_id, status, err2, sizeof err2)) {
-        fl_cli_error("sweep: %s", err2);
+    if (mark_status(L.db, cfg.sweep_id, rc, &st)) {
         fl_load_close(&L);
         return FL_EXIT_INTERNAL;
     }
