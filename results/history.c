@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "results/hash.h"
 
 struct fl_history {
     fl_op *ops;
@@ -34,23 +35,6 @@ struct fl_history {
     uint8_t *proc_used;
     size_t nproc, proc_cap;
 };
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-    return h ^ (h >> 29);
-}
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -129,7 +113,7 @@ static int rehash_strings(fl_history *h, uint32_t cap)
     if (!slot)
         return FL_ENOMEM;
     for (uint32_t id = 0; id < h->nstr; id++) {
-        uint64_t i = hash_bytes(h->bytes + h->str_off[id], h->str_len[id]) & (cap - 1);
+        uint64_t i = fl_hash_bytes(h->bytes + h->str_off[id], h->str_len[id]) & (cap - 1);
         while (slot[i])
             i = (i + 1) & (cap - 1);
         slot[i] = id + 1;
@@ -147,7 +131,7 @@ int fl_history_intern(fl_history *h, const char *s, size_t len, uint32_t *id)
         if (rc)
             return rc;
     }
-    uint64_t i = hash_bytes(s, len) & (h->slot_cap - 1);
+    uint64_t i = fl_hash_bytes(s, len) & (h->slot_cap - 1);
     for (; h->str_slot[i]; i = (i + 1) & (h->slot_cap - 1)) {
         uint32_t c = h->str_slot[i] - 1;
         if (h->str_len[c] == len && memcmp(h->bytes + h->str_off[c], s, len) == 0) {
@@ -190,7 +174,7 @@ static int64_t proc_slot(fl_history *h, int32_t p)
         for (size_t i = 0; i < h->proc_cap; i++) {
             if (!h->proc_used[i])
                 continue;
-            size_t j = mix64((uint32_t)h->proc_key[i]) & (cap - 1);
+            size_t j = fl_mix64((uint32_t)h->proc_key[i]) & (cap - 1);
             while (u[j])
                 j = (j + 1) & (cap - 1);
             u[j] = 1, k[j] = h->proc_key[i], o[j] = h->proc_op[i];
@@ -198,7 +182,7 @@ static int64_t proc_slot(fl_history *h, int32_t p)
         free(h->proc_key), free(h->proc_op), free(h->proc_used);
         h->proc_key = k, h->proc_op = o, h->proc_used = u, h->proc_cap = cap;
     }
-    size_t j = mix64((uint32_t)p) & (h->proc_cap - 1);
+    size_t j = fl_mix64((uint32_t)p) & (h->proc_cap - 1);
     for (; h->proc_used[j]; j = (j + 1) & (h->proc_cap - 1))
         if (h->proc_key[j] == p)
             return (int64_t)j;
@@ -211,7 +195,7 @@ int fl_history_outstanding(const fl_history *h, int process, size_t *op)
 {
     if (!h->proc_cap)
         return 0;
-    size_t j = mix64((uint32_t)process) & (h->proc_cap - 1);
+    size_t j = fl_mix64((uint32_t)process) & (h->proc_cap - 1);
     for (; h->proc_used[j]; j = (j + 1) & (h->proc_cap - 1))
         if (h->proc_key[j] == process) {
             if (h->proc_op[j] < 0)

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "results/hash.h"
 #include "results/lin_int.h"
 
 /* An open-addressing map from uint64 to dense uint32 ids (first come, first id). */
@@ -27,15 +28,6 @@ typedef struct idmap {
     uint32_t *val;
     size_t n, cap;
 } idmap;
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 /* *id = the id of k, new ids from `first`; *isnew says whether it was added. */
 static int idmap_get(idmap *m, uint64_t k, uint32_t first, uint32_t *id, int *isnew)
@@ -52,7 +44,7 @@ static int idmap_get(idmap *m, uint64_t k, uint32_t first, uint32_t *id, int *is
         for (size_t i = 0; i < m->cap; i++) {
             if (!m->used[i])
                 continue;
-            size_t j = mix64(m->key[i]) & (cap - 1);
+            size_t j = fl_mix64(m->key[i]) & (cap - 1);
             while (nu[j])
                 j = (j + 1) & (cap - 1);
             nk[j] = m->key[i], nv[j] = m->val[i], nu[j] = 1;
@@ -60,7 +52,7 @@ static int idmap_get(idmap *m, uint64_t k, uint32_t first, uint32_t *id, int *is
         free(m->key), free(m->val), free(m->used);
         m->key = nk, m->val = nv, m->used = nu, m->cap = cap;
     }
-    size_t j = mix64(k) & (m->cap - 1);
+    size_t j = fl_mix64(k) & (m->cap - 1);
     for (; m->used[j]; j = (j + 1) & (m->cap - 1))
         if (m->key[j] == k) {
             *id = m->val[j];

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "results/hash.h"
 #include "results/lin_int.h"
 
 typedef struct table { /* open addressing over ids: slot = id + 1, 0 empty */
@@ -44,29 +45,6 @@ struct lin_model {
     char *sbuf;
     size_t sbuf_cap;
 };
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = mix64(h ^ w);
-    }
-    uint64_t w = 0;
-    memcpy(&w, s + i, len - i);
-    return mix64(h ^ w ^ ((uint64_t)(len - i) << 56));
-}
 
 /* Account for `more` bytes; FL_ELIMIT when over the limit. */
 static int charge(lin_model *m, uint64_t more)
@@ -125,7 +103,7 @@ static int table_reserve(lin_model *m, table *t)
 
 int lin_model_intern(lin_model *m, const char *s, size_t len, uint32_t *id)
 {
-    uint64_t h = hash_bytes(s, len);
+    uint64_t h = fl_hash_bytes(s, len);
     int rc = table_reserve(m, &m->strs);
     if (rc)
         return rc;
@@ -178,7 +156,7 @@ static int append(lin_model *m, uint32_t s, uint32_t a, uint32_t *out)
         for (size_t i = 0; i < c->cap; i++) {
             if (!c->key[i])
                 continue;
-            size_t j = mix64(c->key[i]) & (cap - 1);
+            size_t j = fl_mix64(c->key[i]) & (cap - 1);
             while (k[j])
                 j = (j + 1) & (cap - 1);
             k[j] = c->key[i], v[j] = c->val[i];
@@ -187,7 +165,7 @@ static int append(lin_model *m, uint32_t s, uint32_t a, uint32_t *out)
         c->key = k, c->val = v, c->cap = cap;
     }
     uint64_t key = ((uint64_t)s << 32 | a) + 1;
-    size_t j = mix64(key) & (c->cap - 1);
+    size_t j = fl_mix64(key) & (c->cap - 1);
     for (; c->key[j]; j = (j + 1) & (c->cap - 1))
         if (c->key[j] == key) {
             *out = c->val[j];
@@ -209,7 +187,7 @@ static int append(lin_model *m, uint32_t s, uint32_t a, uint32_t *out)
 
 static uint64_t slot_hash(uint32_t slot, uint32_t id)
 {
-    return mix64(((uint64_t)slot << 32 | id) + 0x51ed2701u);
+    return fl_mix64(((uint64_t)slot << 32 | id) + 0x51ed2701u);
 }
 
 /* The id of the tuple in m->scratch, whose hash is h. */

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "results/hash.h"
 #include "results/lin.h"
 #include "results/lin_int.h"
 
@@ -51,18 +52,9 @@ typedef struct srch {
     uint64_t bytes, max_bytes;
 } srch;
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 static inline uint64_t zob(uint32_t op)
 {
-    return mix64((uint64_t)op + 0x632be59bd9b4e019ull);
+    return fl_mix64((uint64_t)op + 0x632be59bd9b4e019ull);
 }
 
 typedef struct ev {
@@ -279,7 +271,7 @@ static int try_op(srch *s, walk *w, lin_model *m, const lin_op *o, uint32_t op, 
         uint32_t nf1 = op + 1 > c->f1 ? op + 1 : c->f1;
         uint64_t nh = c->zh ^ zob(op);
         lift(s, op);
-        r = memo_insert(s, nh ^ mix64((uint64_t)ns + 1), ns, nf1, collect_u(s, nf1));
+        r = memo_insert(s, nh ^ fl_mix64((uint64_t)ns + 1), ns, nf1, collect_u(s, nf1));
         if (r == 1 && *states == 0)
             r = FL_ELIMIT, out->why = LIN_WHY_STATES;
         else if (r == FL_ELIMIT)
