@@ -29,3 +29,8 @@ int fl_cli_parse_u64(const char *s, uint64_t *out)
     *out = v;
     return 0;
 }
+
+int fl_cli_parse_seed(const char *s, uint64_t *out)
+{
+    return fl_cli_parse_u64(s, out) || *out > FL_CLI_MAX_SEED ? -1 : 0;
+}

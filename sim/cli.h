@@ -20,6 +20,10 @@ enum {
 void fl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse a decimal unsigned integer with nothing after it; 0 on success. */
 int fl_cli_parse_u64(const char *s, uint64_t *out);
+/* A seed: at most 2^63 - 1, because SQLite keeps signed 64-bit integers (a larger one
+ * would be stored, shown and queried as a negative number). */
+#define FL_CLI_MAX_SEED 9223372036854775807ull
+int fl_cli_parse_seed(const char *s, uint64_t *out);
 
 int fl_cmd_run(int argc, char **argv);
 int fl_cmd_scenario(int argc, char **argv);
