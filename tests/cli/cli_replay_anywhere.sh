@@ -6,63 +6,14 @@
 # now fails at step 5; the recording went on) and says that the plugin changed.
 source "$(dirname "$0")/lib/common.bash"
 
-cat >stepper.c <<'C'
-#include <stdio.h>
-
-#include "faultline.h"
-
-int stepper_limit(void); /* from libstephelp.so: how many steps pass the check */
-
-typedef struct st_obs {
-    int steps;
-} st_obs;
-
-static const char *const st_timers[] = {"tick", NULL};
-
-static void st_start(fl_node *n, const cJSON *params)
-{
-    (void)params;
-    fl_timer_set(n, 0, 1 * FL_MS);
-}
-
-static void st_on_timer(fl_node *n, int timer)
-{
-    (void)timer;
-    fl_timer_set(n, 0, 1 * FL_MS);
-}
-
-static void st_on_message(fl_node *n, int from, const void *msg, size_t len)
-{
-    (void)n, (void)from, (void)msg, (void)len;
-}
-
-static int st_check(const fl_cluster *c, void *observer, int node, fl_violation *v)
-{
-    st_obs *o = observer;
-    (void)c, (void)node;
-    if (++o->steps <= stepper_limit())
-        return 0;
-    snprintf(v->check, sizeof v->check, "limit");
-    snprintf(v->detail, sizeof v->detail, "more than %d steps", stepper_limit());
-    return 1;
-}
-
-const struct fl_protocol faultline_protocol = {
-    .api_version = FL_API_VERSION,
-    .name = "stepper",
-    .timers = st_timers,
-    .observer_size = sizeof(st_obs),
-    .start = st_start,
-    .on_timer = st_on_timer,
-    .on_message = st_on_message,
-    .check = st_check,
-};
-C
 mkdir -p first/lib
-echo 'int stepper_limit(void) { return 1000000; }' >many.c
-echo 'int stepper_limit(void) { return 5; }' >five.c
+helper() { # helper FILE LIMIT: a libstephelp.so whose check fails after LIMIT steps
+  printf 'int stepper_limit(int w) { (void)w; return %d; }\nconst char *stepper_check(int w) { (void)w; return "limit"; }\n' "$2" >"$1"
+}
+helper many.c 1000000
+helper five.c 5
 cc -shared -fPIC -o first/lib/libstephelp.so many.c &&
-  cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -o first/libstepper.so stepper.c -I"$SRC/core" \
+  cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -o first/libstepper.so "$SRC/tests/cli/lib/stepper.c" -I"$SRC/core" \
     $(pkg-config --cflags libcjson) -Lfirst/lib -lstephelp -Wl,-rpath,'$ORIGIN/lib' 2>cc.err &&
   pass || { fail "the test plugin does not build: $(head -c 400 cc.err)"; finish; }
 
