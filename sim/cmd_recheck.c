@@ -220,9 +220,16 @@ static int load_scenario(fl_db *db, int64_t id, fl_loaded *L, char *err, size_t 
         return rc;
     fl_db_cursor_bind_int(c, 1, id);
     rc = fl_db_cursor_next(c, err, cap);
-    if (rc == 1)
-        rc = fl_load_stored(fl_db_cursor_text(c, 0), fl_db_cursor_text(c, 1), L, err, cap);
-    else if (rc == 0) {
+    const char *path = rc == 1 ? fl_db_cursor_text(c, 1) : NULL;
+    if (path && access(path, R_OK) != 0) {
+        snprintf(err, cap,
+                 "scenario %" PRId64 "'s plugin was loaded from %s, which is not readable here "
+                 "(%s)",
+                 id, path, strerror(errno));
+        rc = FL_EINVAL;
+    } else if (rc == 1) {
+        rc = fl_load_stored(fl_db_cursor_text(c, 0), path, L, err, cap);
+    } else if (rc == 0) {
         snprintf(err, cap, "scenario %" PRId64 ": not in the database", id);
         rc = FL_ENOTFOUND;
     }
@@ -293,7 +300,7 @@ static int target_scenario(recheck *r, fl_loaded *L, int64_t original, char *err
 static int run_group(recheck *r, const recheck_args *a, size_t from, size_t to, fl_sweep_stats *st,
                      char *err, size_t cap)
 {
-    fl_loaded L;
+    fl_loaded L = {0};
     int rc = load_scenario(r->db, r->runs[from].scenario_id, &L, err, cap);
     if (rc == 0)
         rc = target_scenario(r, &L, r->runs[from].scenario_id, err, cap);
