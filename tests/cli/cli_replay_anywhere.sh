@@ -46,6 +46,16 @@ grep -q 'every recorded step matches' out && fail "not 'every recorded step matc
 grep -q '^replay: the plugin changed since run 1 was recorded (libstephelp.so hash' out && pass ||
   fail "replay says the plugin changed: $(tail -1 out)"
 
+# --record keeps nothing of a re-execution that does not reproduce
+cc -shared -fPIC -o second/lib/libstephelp.so many.c
+"$FL" sweep --protocol second/libstepper.so --set run.until=200ms --seeds 1 --record none --db bare.db --quiet >/dev/null 2>&1
+cc -shared -fPIC -o second/lib/libstephelp.so five.c
+before=$(sqlite3 bare.db "SELECT recorded, digest, outcome FROM runs WHERE id = 1")
+expect_exit 1 "replay --record, changed plugin" -- "$FL" replay bare.db 1 --record --quiet --protocol second/libstepper.so
+grep -q '^replay: run 1 not recorded: its re-execution differs' out && pass || fail "--record says it kept nothing: $(tail -1 out)"
+[ "$(sqlite3 bare.db "SELECT recorded, digest, outcome FROM runs WHERE id = 1")" = "$before" ] &&
+  [ "$(sqlite3 bare.db "SELECT count(*) FROM events")" = 0 ] && pass || fail "the bare row is as it was"
+
 # the other way round: a recording that stopped at step 5, a replay that goes on
 "$FL" run --protocol second/libstepper.so --set run.until=2s --db q.db >/dev/null 2>&1
 cc -shared -fPIC -o second/lib/libstephelp.so many.c
