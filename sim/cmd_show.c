@@ -163,6 +163,8 @@ static int read_run(fl_db *db, int64_t run, run_row *r, char *err, size_t cap)
         r->last = fl_db_cursor_int(c, 1) - 1;
         copy_text(r->outcome, sizeof r->outcome, fl_db_cursor_text(c, 2));
         copy_text(r->check, sizeof r->check, fl_db_cursor_text(c, 3));
+        if (strcmp(r->check, r->outcome) == 0) /* a crash's check is "crash": say it once */
+            r->check[0] = '\0';
         r->detail = strdup(fl_db_cursor_text(c, 4) ? fl_db_cursor_text(c, 4) : "");
         r->fail_step = fl_db_cursor_int(c, 5);
         r->fail_time_ns = fl_db_cursor_int(c, 6);
@@ -312,7 +314,7 @@ static void print_failure(const run_row *r, int64_t time_ns)
 {
     fl_trace_prefix(stdout, r->fail_time_ns >= 0 ? r->fail_time_ns : time_ns,
                     (uint64_t)r->fail_step);
-    printf(">>> %s: %s: %s\n", r->outcome, r->check[0] ? r->check : "-", r->detail);
+    printf(">>> %s%s%s: %s\n", r->outcome, r->check[0] ? ": " : "", r->check, r->detail);
 }
 
 /* The lines of the step the events cursor is at, those of the chosen nodes. */
@@ -405,6 +407,12 @@ static int print_bare(const show_opts *o, const run_row *r)
 static int show(fl_db *db, const show_opts *o, const run_row *r, int *ex, char *err, size_t cap)
 {
     *ex = FL_EXIT_OK;
+    if (r->last < 0 && o->from < 0 && o->to < 0 && o->around < 0) {
+        /* no step completed (protocol code crashed in the first): nothing but its row */
+        printf("run %" PRId64 ": %s%s%s, no step completed: %s\n", o->run, r->outcome,
+               r->check[0] ? ": " : "", r->check, r->detail);
+        return 0;
+    }
     if (strcmp(r->recorded, "all") != 0 && r->last >= 0) {
         *ex = print_bare(o, r);
         return 0;
@@ -418,9 +426,9 @@ static int show(fl_db *db, const show_opts *o, const run_row *r, int *ex, char *
     print_header(o, r, from, to);
     int rc = print_trace(db, o, r, from, to, err, cap);
     if (rc == 0 && failed(r) && (r->fail_step < from || r->fail_step > to))
-        printf("-- the run fails at step %" PRId64 " (%s: %s), outside steps %" PRId64 "..%" PRId64
+        printf("-- the run fails at step %" PRId64 " (%s%s%s), outside steps %" PRId64 "..%" PRId64
                "\n",
-               r->fail_step, r->outcome, r->check, from, to);
+               r->fail_step, r->outcome, r->check[0] ? ": " : "", r->check, from, to);
     if (rc == 0) {
         printf("-- every node at step %" PRId64 ":\n", to);
         rc = fl_show_states_at(db, o->run, to, print_one_state, (void *)o, err, cap);

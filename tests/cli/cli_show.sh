@@ -64,6 +64,14 @@ grep -q '>>> violation: ' out && pass || fail "the recorded run shows its violat
 expect_exit 0 "replay --record again" -- "$FL" replay s.db 2 --record --quiet
 grep -q 'recorded in full already' out && pass || fail "a second --record changes nothing"
 
+# a run in which no step completed: its row, not an empty trace
+cp s.db zero.db
+sqlite3 zero.db "UPDATE runs SET steps = 0, outcome = 'crash', check_name = 'crash', detail = 'Segmentation fault (signal 11)', fail_step = 0 WHERE id = 3"
+expect_exit 0 "show, no step" -- "$FL" show zero.db 3
+[ "$(cat out)" = "run 3: crash, no step completed: Segmentation fault (signal 11)" ] && pass ||
+  fail "a run without steps: $(cat out)"
+expect_exit 2 "show --step, no step" -- "$FL" show zero.db 3 --step 0 && expect_error_line 'run 3 has no steps' "--step 0 of no steps"
+
 # bad input: one line, exit 2, and the database as it was
 last=$fail_step
 before=$(md5sum <s.db)
