@@ -487,7 +487,8 @@ int fl_cmd_recheck(int argc, char **argv)
         recheck_close(&r);
         return exit_for(rc);
     }
-    qsort(r.runs, r.n, sizeof *r.runs, by_run);
+    if (r.n) /* qsort wants a non-NULL base even for nothing */
+        qsort(r.runs, r.n, sizeof *r.runs, by_run);
     size_t count[3] = {0};
     for (size_t i = 0; i < r.n; i++)
         if (r.runs[i].done)
