@@ -75,6 +75,26 @@ PY
 expect_exit 1 "recheck --sweep 2 -j 1" -- "$FL" recheck r.db --sweep 2 -j 1
 tail -1 out | grep -q '2 failing runs re-executed: 0 fixed, 2 still failing' && pass || fail "--sweep 2: $(tail -1 out)"
 
+# Ctrl-C: what is done is recorded and reported, exit 130
+cc -shared -fPIC -o p/lib/libstephelp.so before.c
+"$FL" sweep --protocol $pl --set run.until=10000s --seeds 2 -j 1 --db long.db --record none --quiet >/dev/null 2>&1
+cat >never.c <<'C'
+int stepper_limit(int w) { (void)w; return 2000000000; }
+const char *stepper_check(int w) { (void)w; return "limit"; }
+C
+cc -shared -fPIC -o p/lib/libstephelp.so never.c # each run now goes on for 10000 s: long
+"$FL" recheck long.db -j 1 >int.out 2>int.err &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] && pass || fail "recheck interrupted: exit $rc, expected 130: $(cat int.err)"
+tail -1 int.out | grep -q '^recheck: [0-9] failing runs\? re-executed (interrupted): ' && pass ||
+  fail "the summary says it was interrupted: $(cat int.out)"
+[ "$(grep -c '^recheck: run ' int.out)" = "$(sqlite3 long.db "SELECT count(*) FROM runs WHERE origin = 'replay'")" ] &&
+  pass || fail "every re-execution reported is recorded, and only those"
+
 # no failing runs
 "$FL" run "$SRC/sim/scenarios/echo.json" --set run.until=100ms --db ok.db >/dev/null 2>&1
 expect_exit 0 "recheck, nothing failing" -- "$FL" recheck ok.db
