@@ -142,16 +142,28 @@ static void copy_text(char *dst, size_t cap, const char *s)
     snprintf(dst, cap, "%s", s ? s : "");
 }
 
+/* What a plugin's log lines are labelled with.  The database keeps the plugin's file
+ * name, not the name its fl_protocol gives (which the trace printed): by the convention
+ * of libNAME.so that is NAME, and otherwise the file name. */
+static void plugin_label(const char *file, char *out, size_t cap)
+{
+    size_t n = file ? strlen(file) : 0;
+    if (n > 6 && strncmp(file, "lib", 3) == 0 && strcmp(file + n - 3, ".so") == 0)
+        snprintf(out, cap, "%.*s", (int)(n - 6), file + 3);
+    else
+        copy_text(out, cap, file ? file : "?");
+}
+
 /* The run's row, or FL_ENOTFOUND. */
 static int read_run(fl_db *db, int64_t run, run_row *r, char *err, size_t cap)
 {
     fl_db_cursor *c;
     int rc = fl_db_cursor_open(
         db,
-        "SELECT coalesce(json_extract(s.json, '$.protocol'), json_extract(s.json, "
-        "'$.plugin.name'), '?'), r.steps, r.outcome, r.check_name, r.detail, "
+        "SELECT json_extract(s.json, '$.protocol'), r.steps, r.outcome, r.check_name, r.detail, "
         "coalesce(r.fail_step, -1), coalesce(r.fail_time_ns, -1), r.recorded, "
-        "coalesce(json_extract(s.json, '$.nodes'), 0) FROM runs r "
+        "coalesce(json_extract(s.json, '$.nodes'), 0), json_extract(s.json, '$.plugin.name') "
+        "FROM runs r "
         "JOIN scenarios s ON s.id = r.scenario_id WHERE r.id = ?1",
         &c, err, cap);
     if (rc)
@@ -159,7 +171,10 @@ static int read_run(fl_db *db, int64_t run, run_row *r, char *err, size_t cap)
     fl_db_cursor_bind_int(c, 1, run);
     rc = fl_db_cursor_next(c, err, cap);
     if (rc == 1) {
-        copy_text(r->proto, sizeof r->proto, fl_db_cursor_text(c, 0));
+        if (fl_db_cursor_text(c, 0))
+            copy_text(r->proto, sizeof r->proto, fl_db_cursor_text(c, 0));
+        else
+            plugin_label(fl_db_cursor_text(c, 9), r->proto, sizeof r->proto);
         r->last = fl_db_cursor_int(c, 1) - 1;
         copy_text(r->outcome, sizeof r->outcome, fl_db_cursor_text(c, 2));
         copy_text(r->check, sizeof r->check, fl_db_cursor_text(c, 3));
