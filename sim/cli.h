@@ -31,6 +31,7 @@ int fl_cmd_protocols(int argc, char **argv);
 int fl_cmd_query(int argc, char **argv);
 int fl_cmd_sweep(int argc, char **argv);
 int fl_cmd_replay(int argc, char **argv);
+int fl_cmd_recheck(int argc, char **argv);
 int fl_cmd_show(int argc, char **argv);
 int fl_cmd_merge(int argc, char **argv);
 int fl_cmd_migrate(int argc, char **argv);

@@ -52,10 +52,21 @@ static int in_shard(const fl_sweep_cfg *c, uint64_t seed)
     return c->shard_n <= 1 || (seed - c->from) % c->shard_n == c->shard_k - 1;
 }
 
+/* The next seed of the range, or with c->items the next item's index: what retry keeps
+ * too. */
 static int next_seed(sweep *s, uint64_t *seed)
 {
     if (s->nretry) {
         *seed = s->retry[--s->nretry];
+        return 1;
+    }
+    if (s->c->items) {
+        if (s->next >= s->c->nitems) {
+            s->exhausted = 1;
+            return 0;
+        }
+        *seed = s->next++;
+        s->exhausted = s->next >= s->c->nitems;
         return 1;
     }
     while (!s->exhausted) {
@@ -99,24 +110,34 @@ static void give_back(sweep *s, const qjob *j)
     if (j->run_id > 0)
         fl_sweep_requeue_full(s, j);
     else
-        push_retry(s, j->seed);
+        push_retry(s, s->c->items ? j->item : j->seed);
 }
 
 /* Full recordings first: a failure's recording should not wait for the rest of the range. */
 static int next_job(sweep *s, qjob *j)
 {
     memset(j, 0, sizeof *j);
-    return fl_sweep_next_full(s, j) || (more_seeds(s) && next_seed(s, &j->seed));
+    if (fl_sweep_next_full(s, j))
+        return 1;
+    uint64_t v;
+    if (!more_seeds(s) || !next_seed(s, &v))
+        return 0;
+    j->item = v;
+    j->seed = s->c->items ? s->c->items[v].seed : v;
+    return 1;
 }
 
 static void feed(sweep *s, worker *w)
 {
     qjob j;
     while (w->pid > 0 && w->qn < QD && next_job(s, &j)) {
+        /* an item follows the schedule of the run it re-executes, and keeps it in its row */
+        const char *schedule = s->c->items ? s->c->items[j.item].schedule : NULL;
         fl_sweep_job job = {.seed = j.seed,
                             .wants = j.run_id > 0 ? FL_SWEEP_WANTS_FULL : FL_SWEEP_WANTS_BARE,
-                            .flags = j.run_id > 0 ? FL_FRAMES_SCHEDULE : 0};
-        if (fl_sweep_job_send(w->cmd_fd, &job, NULL)) {
+                            .flags = j.run_id > 0 || s->c->items ? FL_FRAMES_SCHEDULE : 0,
+                            .schedule_len = schedule ? (uint32_t)strlen(schedule) : 0};
+        if (fl_sweep_job_send(w->cmd_fd, &job, schedule)) {
             give_back(s, &j); /* dying: SIGCHLD will replace it */
             return;
         }
@@ -145,8 +166,9 @@ static void on_frame(sweep *s, worker *w, fl_sweep_frame *f)
         fl_sweep_fail_stop(s, FL_EINTERNAL, "sweep: a worker answered for a seed it was not given");
         return;
     }
+    uint64_t item = w->q[0].item;
     pop_job(w);
-    fl_sweep_handle_result(s, f);
+    fl_sweep_handle_result(s, item, f);
 }
 
 /* The whole runs in w->in, in order; a full job's records as they come. */
@@ -331,7 +353,7 @@ static void charge_death(sweep *s, worker *w, int status)
         return;
     fl_sweep_frame f = {0};
     fl_sweep_frame_failure(&f, w->q[0].seed, outcome, detail);
-    fl_sweep_handle_result(s, &f);
+    fl_sweep_handle_result(s, w->q[0].item, &f);
     fl_sweep_frame_close(&f);
 }
 
@@ -467,6 +489,8 @@ static void free_events(loop_events *e)
 static uint64_t count_todo(sweep *s)
 {
     uint64_t n = 0;
+    if (s->c->items)
+        return s->c->nitems;
     for (uint64_t v = s->c->from;; v++) {
         n += in_shard(s->c, v) && !is_done(s, v);
         if (v == s->c->to)
@@ -507,7 +531,7 @@ static void run_loop(sweep *s)
 
 int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_t cap)
 {
-    sweep s = {.c = c, .st = st, .next = c->from};
+    sweep s = {.c = c, .st = st, .next = c->items ? 0 : c->from};
     memset(st, 0, sizeof *st);
     st->todo = count_todo(&s);
     int jobs = c->jobs > 0 ? c->jobs : 1;
@@ -530,7 +554,7 @@ int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_
     add_events(&s, &ev);
     s.t0_us = s.last_progress_us = fl_sweep_now_us(); /* a plain line first after 10 s */
     char perr[512];
-    if (fl_sweep_load_pending(&s, perr, sizeof perr) && !s.rc)
+    if (!c->items && fl_sweep_load_pending(&s, perr, sizeof perr) && !s.rc)
         fl_sweep_fail_stop(&s, FL_EDB, perr);
     if (!s.rc)
         run_loop(&s);

@@ -24,6 +24,7 @@ typedef struct qjob {
     uint64_t seed;
     int64_t run_id;
     char digest[17]; /* the bare run's, to compare */
+    uint64_t item;   /* with c->items: the job's index there */
 } qjob;
 
 typedef struct worker {
@@ -67,8 +68,8 @@ int64_t fl_sweep_now_us(void); /* monotonic wall clock: reporting and watchdogs 
 /* Stop the sweep with an error (the first one is kept): kill the workers. */
 void fl_sweep_fail_stop(sweep *s, int rc, const char *msg);
 /* One seed's bare result: its row now, and a full job queued if it is to be recorded in
- * full.  Takes f's bytes. */
-void fl_sweep_handle_result(sweep *s, fl_sweep_frame *f);
+ * full; with c->items, item's result to c->on_result instead.  Takes f's bytes. */
+void fl_sweep_handle_result(sweep *s, uint64_t item, fl_sweep_frame *f);
 /* Before the loop: the scenario's pending rows (left by an interrupted or killed sweep)
  * become full jobs. */
 int fl_sweep_load_pending(sweep *s, char *err, size_t cap);

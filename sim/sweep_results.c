@@ -172,8 +172,20 @@ static int to_record(sweep *s, const fl_sweep_frame *f)
     return s->c->record == FL_SWEEP_RECORD_FAILURES && failed && s->full_kept < s->c->record_max;
 }
 
+/* An item's result goes to the caller, which writes what it wants. */
+static void hand_over(sweep *s, uint64_t item, fl_sweep_frame *f)
+{
+    char err[512];
+    int rc = s->c->on_result(s->c->ctx, (size_t)item, f, err, sizeof err);
+    fl_sweep_frame_close(f);
+    if (rc)
+        fl_sweep_fail_stop(s, rc, err);
+    else
+        s->st->ran++;
+}
+
 /* Takes ownership of f's bytes. */
-void fl_sweep_handle_result(sweep *s, fl_sweep_frame *f)
+void fl_sweep_handle_result(sweep *s, uint64_t item, fl_sweep_frame *f)
 {
     int failed = f->outcome != FL_OUTCOME_OK;
     if (failed && s->st->stopped) {
@@ -187,6 +199,10 @@ void fl_sweep_handle_result(sweep *s, fl_sweep_frame *f)
         s->st->by_outcome[f->outcome]++;
     if (failed)
         s->st->failed++;
+    if (s->c->items) {
+        hand_over(s, item, f);
+        return;
+    }
     int full = to_record(s, f);
     /* The row goes in now, failures included, so a kill -9 or a query during the sweep
      * sees it; one to record in full is pending until its recording replaces it. */
