@@ -65,9 +65,9 @@ typedef struct fl_faults_stats {
     uint64_t scheduled[FL_FAULT_STAT_COUNT]; /* index: enum fl_fault_kind */
     uint64_t reached[FL_FAULT_STAT_COUNT];   /* the run got to their time */
     uint64_t effective[FL_FAULT_STAT_COUNT]; /* and they happened */
-    uint64_t cut_messages; /* partitions that cut at least one message */
-    uint64_t lost_writes;  /* crashes that lost or tore unsynced writes */
-    uint64_t bytes_lost;   /* unsynced bytes lost by scheduled crashes */
+    uint64_t cut_messages;                   /* partitions that cut at least one message */
+    uint64_t lost_writes;                    /* crashes that lost or tore unsynced writes */
+    uint64_t bytes_lost;                     /* unsynced bytes lost by scheduled crashes */
 } fl_faults_stats;
 /* The counts so far (final once the run has ended). */
 void fl_faults_stats_get(const fl_faults *f, fl_faults_stats *st);

@@ -57,6 +57,7 @@ int fl_cmd_scenario(int argc, char **argv)
         fl_load_close(&L);
         return FL_EXIT_USAGE;
     }
+    fl_load_warn_unproducible(&L);
     char *text = cJSON_Print(L.sc.json);
     printf("%s\n", text);
     free(text);
@@ -104,4 +105,3 @@ int fl_cmd_protocols(int argc, char **argv)
     }
     return FL_EXIT_OK;
 }
-

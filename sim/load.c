@@ -9,6 +9,7 @@
 
 #include "core/digest.h"
 #include "core/error.h"
+#include "faults/schedule.h"
 #include "sim/cli.h"
 #include "sim/protocols/registry.h"
 
@@ -207,4 +208,12 @@ void fl_load_close(fl_loaded *L)
     free(L->schedule_text);
     fl_registry_unload(L->plugin);
     memset(L, 0, sizeof *L);
+}
+
+void fl_load_warn_unproducible(const fl_loaded *L)
+{
+    char line[512];
+    if (L->have_sc && !L->sc.scripted &&
+        fl_faults_config_unproducible(&L->sc.faults, L->sc.nodes, line, sizeof line))
+        fprintf(stderr, "faultline: warning: %s\n", line);
 }

@@ -304,8 +304,12 @@ static void keep_metric(fl_recorder *r, const char *name, int64_t value)
 
 static void keep_fault(fl_recorder *r, const fl_rec_fault *in)
 {
-    rec_fault f = {(int64_t)in->seq, in->at_ns, dup_str(in->kind != NULL ? in->kind : ""),
-                   dup_str(in->spec), in->reached != 0, in->took_effect != 0};
+    rec_fault f = {.seq = (int64_t)in->seq,
+                   .at_ns = in->at_ns,
+                   .kind = dup_str(in->kind != NULL ? in->kind : ""),
+                   .spec = dup_str(in->spec),
+                   .reached = in->reached != 0,
+                   .took_effect = in->took_effect != 0};
     if (f.kind == NULL || (in->spec != NULL && f.spec == NULL) ||
         reserve((void **)&r->faults, r->nfaults, &r->faults_cap, sizeof *r->faults) != 0) {
         free(f.kind);

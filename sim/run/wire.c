@@ -164,7 +164,8 @@ static void put_payload(fl_wire_buf *b, const fl_record *r)
         put_u64(b, r->u.fault.seq);
         put_u64(b, (uint64_t)r->u.fault.at_ns);
         /* two flags, one number */
-        put_u64(b, (uint64_t)(r->u.fault.took_effect != 0) | (uint64_t)(r->u.fault.reached != 0) << 1);
+        put_u64(b, (uint64_t)(r->u.fault.took_effect != 0) | (uint64_t)(r->u.fault.reached != 0)
+                                                                 << 1);
         put_str(b, r->u.fault.kind);
         put_str(b, r->u.fault.spec);
         break;

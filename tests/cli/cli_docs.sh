@@ -31,6 +31,19 @@ for f in sql_*; do
   if "$FL" query docs.db "$(cat "$f")" >/dev/null 2>"$f.err"; then pass; else fail "docs/sql.md block $f: $(cat "$f.err") -- $(head -c 200 "$f")"; fi
 done
 [ $n -ge 3 ] && pass || fail "docs/sql.md has fewer than 3 sql examples"
+extract sql "$SRC/docs/faults.md" fsql_
+n=0
+for f in fsql_*; do
+  [ -e "$f" ] || break
+  n=$((n + 1))
+  if "$FL" query docs.db "$(cat "$f")" >/dev/null 2>"$f.err"; then pass; else fail "docs/faults.md block $f: $(cat "$f.err")"; fi
+done
+[ $n -ge 2 ] && pass || fail "docs/faults.md has fewer than 2 sql examples"
+# its summary line example is the real summary of that run
+grep -E '^faults: ' "$SRC/docs/faults.md" >faults_line.txt
+"$FL" run "$SRC/sim/scenarios/raft-crash.json" --seed 14 --set 'params.bugs=["accept_stale_term"]' \
+  2>/dev/null | grep -xFf faults_line.txt >/dev/null && pass ||
+  fail "docs/faults.md's faults: line is not what run prints"
 
 # The README's trace example is a real trace: every line of it appears in the seed run.
 "$FL" run "$SRC/sim/scenarios/raft-seed.json" --schedule "$SRC/tests/scripts/seed_000.json" \

@@ -48,9 +48,8 @@ static void fx_give(fl_recorder *r, const fl_record *x)
 static int fx_rec_begin(fl_db *db, const fx_run_meta *m, int level, fl_recorder **r, char *err,
                         size_t cap)
 {
-    fl_run_meta meta = {.sweep_id = m->sweep_id,
-                        .scenario_id = m->scenario_id,
-                        .origin = m->origin};
+    fl_run_meta meta = {
+        .sweep_id = m->sweep_id, .scenario_id = m->scenario_id, .origin = m->origin};
     int rc = fl_recorder_begin(db, &meta, level, r, err, cap);
     if (rc)
         return rc;
