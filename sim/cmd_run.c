@@ -275,9 +275,14 @@ int fl_cmd_run(int argc, char **argv)
     int64_t scenario_id = 0;
     lo.defer_plugin = 1; /* the worker loads it */
     int rc = fl_load(&lo, &L, err, sizeof err);
-    if (rc == 0 && schedule_path)
+    if (rc == 0 && schedule_path) {
         rc = fl_load_file(schedule_path, &L.schedule_text, &L.schedule_len, err, sizeof err);
-    else if (rc == 0)
+        if (rc == 0 && strspn(L.schedule_text, " \t\r\n") == L.schedule_len) {
+            snprintf(err, sizeof err, "--schedule %s: empty file (a schedule without faults is [])",
+                     schedule_path);
+            rc = FL_EINVAL;
+        }
+    } else if (rc == 0)
         fl_load_warn_unproducible(&L); /* an explicit schedule does not draw */
     if (rc == 0 && db_path)
         rc = fl_load_open_db(&L, db_path, &scenario_id, err, sizeof err);

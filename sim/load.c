@@ -154,7 +154,10 @@ int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
     rc = find_protocol(o, L, err, cap);
     if (rc)
         return rc;
-    return check_protocol(L, o->scenario_path ? o->scenario_path : "scenario", err, cap);
+    const char *what = !o->scenario_path                    ? "scenario"
+                       : strcmp(o->scenario_path, "-") == 0 ? "stdin"
+                                                            : o->scenario_path;
+    return check_protocol(L, what, err, cap);
 }
 
 int fl_load_stored(const char *identity_json, const char *plugin_path, fl_loaded *L, char *err,
