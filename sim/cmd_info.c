@@ -54,7 +54,7 @@ int fl_cmd_scenario(int argc, char **argv)
     char err[1024];
     int rc = fl_load(&lo, &L, err, sizeof err);
     if (rc) {
-        fl_cli_error("%s", err);
+        fl_cli_fail("scenario", err);
         fl_load_close(&L);
         return FL_EXIT_USAGE;
     }

@@ -176,7 +176,7 @@ int fl_cmd_query(int argc, char **argv)
                          : fl_query_print(db, sql, format, stdout, err, sizeof err);
     fl_db_close(db);
     if (rc) {
-        fl_cli_error("query: %s", err);
+        fl_cli_fail("query", err);
         return rc == FL_EDB ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
     }
     return FL_EXIT_OK;

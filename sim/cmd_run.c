@@ -46,7 +46,7 @@ static const char run_usage[] =
     "  --protocol SO         run the protocol of a shared object (exports faultline_protocol)\n"
     "  --set PATH=VALUE      override one scenario key, e.g. --set nodes=5 (repeatable)\n"
     "  --format text|json    the summary as text (default) or as one JSON object for CI\n"
-    "                        (docs/faults.md); not with --trace\n\n"
+    "                        (docs/sweep.md); not with --trace\n\n"
     "SCENARIO - reads the scenario from standard input.\n\n"
     "Exit codes: 0 ok, 1 the run failed (violation, liveness, divergence, limit, hang),\n"
     "2 usage or input error, 3 internal error.\n";
@@ -287,7 +287,7 @@ int fl_cmd_run(int argc, char **argv)
     if (rc == 0 && db_path)
         rc = fl_load_open_db(&L, db_path, &scenario_id, err, sizeof err);
     if (rc) {
-        fl_cli_error("%s", err);
+        fl_cli_fail("run", err);
         fl_load_close(&L);
         return exit_for(rc);
     }
@@ -302,7 +302,7 @@ int fl_cmd_run(int argc, char **argv)
     }
     fl_summary_json_close(&sj);
     if (rc) {
-        fl_cli_error("run: %s", err);
+        fl_cli_fail("run", err);
         fl_load_close(&L);
         return exit_for(rc);
     }

@@ -2,7 +2,7 @@
  * summary_json.h -- `run --format json`: the run's summary as one JSON object for CI,
  * with the fault accounting taken from the run's own METRIC records.
  *
- * The shape (docs/faults.md and `faultline run --help` describe it):
+ * The shape (docs/sweep.md, "JSON summaries for CI"):
  *   {"scenario": "raft-chaos", "protocol": "raft", "nodes": 3, "seed": 3,
  *    "outcome": "ok", "check": null, "detail": null, "fail_step": null,
  *    "fail_time_ns": null, "steps": 10529, "sim_time_ns": 30000000000,
