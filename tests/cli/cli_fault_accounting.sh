@@ -54,6 +54,19 @@ done
 [ "$(q "SELECT faults FROM runs")" = "$(q "SELECT sum(value) FROM metrics
         WHERE name GLOB 'faults.*.effective'")" ] && pass || fail "runs.faults is what happened"
 
+# which rows a run has without full recording (docs/sql.md `recorded`, docs/sweep.md):
+# run --record none keeps the schedule and its faults rows; a sweep's bare rows only metrics
+expect_exit 1 "run --record none" -- \
+  "$FL" run "$SRC/sim/scenarios/raft-crash.json" --seed 14 --set "$BUG" --db bare.db --record none
+[ "$(sqlite3 bare.db "SELECT recorded, schedule_json IS NOT NULL, (SELECT count(*) > 0 FROM faults),
+     (SELECT count(*) > 0 FROM metrics), (SELECT count(*) FROM events) FROM runs")" = 'none|1|1|1|0' ] &&
+  pass || fail "run --record none: runs, schedule_json, faults, metrics, no events"
+expect_exit 0 "a sweep's bare rows" -- \
+  "$FL" sweep "$SRC/sim/scenarios/raft-crash.json" --seeds 1..3 --db swept.db --record none --quiet
+[ "$(sqlite3 swept.db "SELECT count(*), sum(schedule_json IS NULL), (SELECT count(*) FROM faults),
+     (SELECT count(DISTINCT run_id) FROM metrics) FROM runs WHERE recorded = 'none'")" = '3|3|0|3' ] &&
+  pass || fail "a sweep's bare rows: metrics, no schedule_json, no faults rows"
+
 # query --report: the same figures, as a table, CSV and JSON
 expect_exit 0 "report" -- "$FL" query acc.db --report
 grep -qE "^crash +1 +[0-9]+ +[0-9]+ +$crashes +100.0\$" out && pass ||
