@@ -436,6 +436,42 @@ static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_pat
     return failing;
 }
 
+/* -j: one worker per online CPU by default; more is the user's choice, and said. */
+static void choose_jobs(sweep_args *a)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (a->jobs == 0)
+        a->jobs = cpus < 1 ? 1 : cpus > 1024 ? 1024 : (int)cpus;
+    else if (cpus >= 1 && a->jobs > cpus && !a->quiet)
+        fprintf(stderr,
+                "faultline: warning: sweep: -j %d is more than the %ld CPUs online; the workers "
+                "will share them\n",
+                a->jobs, cpus);
+}
+
+/* The summary on stdout, as text or JSON; *failing gets the failing seeds. */
+static int print_result(fl_db *db, const sweep_args *a, int64_t sweep_id, const fl_sweep_stats *st,
+                        uint64_t already, uint64_t *failing)
+{
+    if (!a->json) {
+        *failing = print_summary(db, a, a->db_path, sweep_id, st, already);
+        print_kept(st);
+        return 0;
+    }
+    char err[512];
+    fl_sweep_json_in in = {.db_path = a->db_path,
+                           .sweep_id = sweep_id,
+                           .from = a->from,
+                           .to = a->to,
+                           .already_done = already,
+                           .shard = a->shard};
+    if (fl_sweep_print_json(stdout, db, &in, st, failing, err, sizeof err) != 0) {
+        fl_cli_fail("sweep", err);
+        return FL_EIO;
+    }
+    return 0;
+}
+
 int fl_cmd_sweep(int argc, char **argv)
 {
     sweep_args a = {.db_path = "faultline.db",
@@ -446,14 +482,7 @@ int fl_cmd_sweep(int argc, char **argv)
     int ex = parse_args(argc, argv, &a);
     if (ex)
         return ex < 0 ? FL_EXIT_OK : ex;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (a.jobs == 0)
-        a.jobs = cpus < 1 ? 1 : cpus > 1024 ? 1024 : (int)cpus;
-    else if (cpus >= 1 && a.jobs > cpus && !a.quiet)
-        fprintf(stderr,
-                "faultline: warning: sweep: -j %d is more than the %ld CPUs online; the workers "
-                "will share them\n",
-                a.jobs, cpus);
+    choose_jobs(&a);
     fl_loaded L;
     char err[1024];
     fl_sweep_cfg cfg = {0};
@@ -513,23 +542,10 @@ int fl_cmd_sweep(int argc, char **argv)
         return exit_for(rc);
     }
     uint64_t failing = 0;
-    if (a.json) {
-        fl_sweep_json_in in = {.db_path = a.db_path,
-                               .sweep_id = cfg.sweep_id,
-                               .from = a.from,
-                               .to = a.to,
-                               .already_done = d.n,
-                               .shard = a.shard};
-        if (fl_sweep_print_json(stdout, L.db, &in, &st, &failing, err, sizeof err) != 0) {
-            fl_cli_fail("sweep", err);
-            fl_load_close(&L);
-            return FL_EXIT_INTERNAL;
-        }
-    } else {
-        failing = print_summary(L.db, &a, a.db_path, cfg.sweep_id, &st, d.n);
-        print_kept(&st);
-    }
+    rc = print_result(L.db, &a, cfg.sweep_id, &st, d.n, &failing);
     fl_load_close(&L);
+    if (rc)
+        return FL_EXIT_INTERNAL;
     if (st.interrupted)
         return FL_EXIT_INTERRUPTED;
     return failing || st.mismatches ? FL_EXIT_FAILED : FL_EXIT_OK;
