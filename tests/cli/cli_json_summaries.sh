@@ -66,6 +66,7 @@ for cmd in "run $SC" "sweep $SC --seeds 2 --db f.db"; do
   expect_exit 2 "$cmd --format xml" -- "$FL" $cmd --format xml &&
     expect_error_line "--format: expected text or json, got 'xml'" "$cmd --format xml"
 done
+[ ! -e f.db ] && pass || fail "a bad --format creates no database"
 expect_exit 2 "report --format xml" -- "$FL" query s.db --report --format xml &&
   expect_error_line "query: --format: expected table, csv or json, got 'xml'" "report --format xml"
 
