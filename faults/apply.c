@@ -230,8 +230,8 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
         for (int e = 0; e < FL_STAT_COUNT; e++)
             f->mid[k][e] = fl_world_metric_id(w, metric_names[k][e]);
     f->mid_lost = fl_world_metric_id(w, "faults.crash.bytes_lost");
-    f->mid_lost_writes = fl_world_metric_id(w, "faults.crash.lost_writes");
-    f->mid_cut = fl_world_metric_id(w, "faults.partition.cut_messages");
+    f->mid_lost_writes = fl_world_metric_id(w, "faults.crash.with_lost_writes");
+    f->mid_cut = fl_world_metric_id(w, "faults.partition.with_cut_messages");
     if (net)
         f->net = *net;
     fl_faults_config c = {0};

@@ -25,8 +25,8 @@
  * plus whether they bit: partitions that cut at least one message, crashes that lost or
  * tore unsynced writes (and how many bytes).  Exported live as metrics
  * "faults.<kind>.scheduled", ".reached" and ".effective" (every kind gets all three rows,
- * zeros included, so SQL can compare), "faults.partition.cut_messages",
- * "faults.crash.lost_writes" and "faults.crash.bytes_lost".  fl_faults_each() gives the
+ * zeros included, so SQL can compare), "faults.partition.with_cut_messages",
+ * "faults.crash.with_lost_writes" and "faults.crash.bytes_lost".  fl_faults_each() gives the
  * materialised schedule with reached and took_effect flags per entry, for the
  * recorder's `faults` table.
  *

@@ -42,8 +42,8 @@ struct fl_faults {
     /* The accounting lives in the run's metrics registry; these are its ids. */
     int mid[FL_FAULT_STAT_COUNT][FL_STAT_COUNT]; /* [kind][FL_STAT_*] */
     int mid_lost;                                /* faults.crash.bytes_lost */
-    int mid_lost_writes;                         /* faults.crash.lost_writes */
-    int mid_cut;                                 /* faults.partition.cut_messages */
+    int mid_lost_writes;                         /* faults.crash.with_lost_writes */
+    int mid_cut;                                 /* faults.partition.with_cut_messages */
 
     int64_t cur; /* schedule index of the partition in place, -1 when none */
     fl_past_partition *past;

@@ -55,9 +55,9 @@ static const struct report_part {
      "sum(b.value > 0) AS runs_bitten, "
      "round(100.0 * sum(b.value > 0) / max(sum(h.value > 0), 1), 1) AS pct_bitten, "
      "sum(b.value) AS total FROM metrics b JOIN metrics h ON h.run_id = b.run_id AND "
-     "h.name = CASE b.name WHEN 'faults.crash.lost_writes' THEN 'faults.crash.effective' "
+     "h.name = CASE b.name WHEN 'faults.crash.with_lost_writes' THEN 'faults.crash.effective' "
      "ELSE 'faults.partition.effective' END "
-     "WHERE b.name IN ('faults.crash.lost_writes', 'faults.partition.cut_messages') "
+     "WHERE b.name IN ('faults.crash.with_lost_writes', 'faults.partition.with_cut_messages') "
      "GROUP BY b.name ORDER BY b.name"},
     {"sweeps", "sweeps",
      "SELECT w.id AS sweep, s.name AS scenario, w.seeds_from || '..' || w.seeds_to AS seeds, "

@@ -8,7 +8,7 @@
  *    "fail_time_ns": null, "steps": 10529, "sim_time_ns": 30000000000,
  *    "messages": {"sent": 6725, "delivered": 6340, "dropped": 385, "in_flight": 0},
  *    "faults": {"crash": {"scheduled": 15, "reached": 15, "happened": 15,
- *                         "lost_writes": 0, "bytes_lost": 0}, ...},
+ *                         "with_lost_writes": 0, "bytes_lost": 0}, ...},
  *    "not_reached": 0, "liveness_checked": true, "liveness_note": null,
  *    "digest": "cb43ebe918156ed0", "run_id": null, "db": null}
  * Every fault kind is there (zeros included), as in the metrics rows.

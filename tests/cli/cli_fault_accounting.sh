@@ -48,8 +48,8 @@ for kind in partition heal crash restart timeout clock; do
 done
 [ "$(q "SELECT value FROM metrics WHERE name = 'faults.crash.effective'")" = "$crashes" ] &&
   pass || fail "faults.crash.effective is node.crashes"
-[ "$(q "SELECT count(*) FROM metrics WHERE name IN ('faults.crash.lost_writes',
-        'faults.crash.bytes_lost', 'faults.partition.cut_messages')")" = 3 ] && pass ||
+[ "$(q "SELECT count(*) FROM metrics WHERE name IN ('faults.crash.with_lost_writes',
+        'faults.crash.bytes_lost', 'faults.partition.with_cut_messages')")" = 3 ] && pass ||
   fail "the did-it-bite metrics are recorded"
 [ "$(q "SELECT faults FROM runs")" = "$(q "SELECT sum(value) FROM metrics
         WHERE name GLOB 'faults.*.effective'")" ] && pass || fail "runs.faults is what happened"
@@ -72,7 +72,7 @@ expect_exit 0 "report" -- "$FL" query acc.db --report
 grep -qE "^crash +1 +[0-9]+ +[0-9]+ +$crashes +100.0\$" out && pass ||
   fail "the report's crash row says $crashes happened: $(grep '^crash' out)"
 grep -q '^== did they bite' out && pass || fail "the report has the did-they-bite section"
-grep -qE '^faults.crash.lost_writes +1 ' out && pass || fail "the report counts lost writes"
+grep -qE '^faults.crash.with_lost_writes +1 ' out && pass || fail "the report counts lost writes"
 expect_exit 0 "report as CSV" -- "$FL" query acc.db --report --format csv
 grep -qx '# fault kinds: scheduled, reached, happened' out && pass || fail "CSV section titles"
 grep -qE "^crash,1,[0-9]+,[0-9]+,$crashes,100.0\$" out && pass || fail "CSV crash row: $(grep '^crash' out)"

@@ -15,12 +15,12 @@ SEEDS=${FL_FAULT_SHARE_SEEDS:-50}
 "$FL" query shares.db "SELECT CASE WHEN name GLOB '*.effective'
       THEN substr(name, 8, length(name) - 17) ELSE substr(name, 8) END AS kind,
     round(100.0 * sum(value > 0) / count(*), 1) AS pct
-  FROM metrics WHERE name LIKE 'faults.%.effective' OR name IN ('faults.crash.lost_writes',
-    'faults.partition.cut_messages') GROUP BY name ORDER BY name" \
+  FROM metrics WHERE name LIKE 'faults.%.effective' OR name IN ('faults.crash.with_lost_writes',
+    'faults.partition.with_cut_messages') GROUP BY name ORDER BY name" \
   --format csv | tail -n +2 >shares.csv
 cat shares.csv
-for kind in partition heal crash restart timeout clock drop duplicate delay crash.lost_writes \
-  partition.cut_messages; do
+for kind in partition heal crash restart timeout clock drop duplicate delay crash.with_lost_writes \
+  partition.with_cut_messages; do
   pct=$(grep "^$kind," shares.csv | cut -d, -f2)
   if [ -z "$pct" ]; then
     fail "no metric for fault kind $kind"

@@ -49,7 +49,7 @@ cp out run.json
 [ "$(keys run.json)" = "$(keys doc_2.json)" ] && pass ||
   fail "run keys: $(keys run.json) -- docs: $(keys doc_2.json)"
 for path in '$.outcome' '$.fail_step' '$.steps' '$.messages.sent' '$.faults.crash.happened' \
-  '$.faults.partition.cut_messages' '$.not_reached' '$.digest'; do
+  '$.faults.partition.with_cut_messages' '$.not_reached' '$.digest'; do
   [ "$(j run.json "$path")" = "$(j doc_2.json "$path")" ] && pass ||
     fail "run $path: $(j run.json "$path"), docs say $(j doc_2.json "$path")"
 done

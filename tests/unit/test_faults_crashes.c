@@ -84,7 +84,7 @@ START_TEST(test_faults_lose_discards_unsynced_bytes)
     ck_assert_uint_eq(st.lost_writes, 1);
     ck_assert_int_eq(metric(w, "faults.crash.bytes_lost"), 50);
     ck_assert_int_eq(metric(w, "faults.crash.effective"), 1);
-    ck_assert_int_eq(metric(w, "faults.crash.lost_writes"), 1);
+    ck_assert_int_eq(metric(w, "faults.crash.with_lost_writes"), 1);
     ck_assert_str_eq(find_step(&r, FL_STEP_CRASH, 2)->detail, "crash 2: lost 50 unsynced bytes");
     fl_world_free(w);
     fl_faults_free(f);
@@ -133,7 +133,7 @@ START_TEST(test_faults_keep_loses_nothing_but_the_crash_happened)
     ck_assert_int_eq(metric(w, "faults.crash.scheduled"), 1);
     ck_assert_int_eq(metric(w, "faults.crash.reached"), 1);
     ck_assert_int_eq(metric(w, "faults.crash.effective"), 1);
-    ck_assert_int_eq(metric(w, "faults.crash.lost_writes"), 0);
+    ck_assert_int_eq(metric(w, "faults.crash.with_lost_writes"), 0);
     ck_assert_int_eq(metric(w, "faults.crash.bytes_lost"), 0);
     fl_world_free(w);
     fl_faults_free(f);
