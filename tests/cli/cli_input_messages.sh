@@ -73,6 +73,28 @@ expect_exit 2 "write SQL" -- "$FL" query s.db "DELETE FROM runs" &&
 expect_exit 2 "missing schedule" -- "$FL" run echo1.json --schedule nosuch.json &&
   expect_error_line '^faultline: run: nosuch.json: No such file or directory$' "missing schedule"
 
+# no command names itself twice, whatever goes wrong
+while IFS= read -r cmd; do
+  eval "\"\$FL\" $cmd" >/dev/null 2>twice.err </dev/null
+  ! grep -qE '^faultline: ([a-z-]+): \1: ' twice.err && pass || fail "doubled prefix: $(cat twice.err)"
+  grep -q '^faultline: ' twice.err && pass || fail "$cmd: no error line: $(cat twice.err)"
+done <<'EOF'
+query s.db "SELECT * FROM nosuch"
+query s.db "SELEC"
+query nosuch.db
+run nosuch.json
+run empty.json
+run echo1.json --db /nonexistent-dir/x.db
+sweep nosuch.json --seeds 2
+sweep echo1.json --seeds 2 --db /nonexistent-dir/x.db
+scenario nosuch.json
+replay s.db 999
+show s.db 999
+merge m.db nosuch.db
+migrate nosuch.db
+check-history nosuch.jsonl --model register
+EOF
+
 # protocols: one line per bug, saying what it does
 expect_exit 0 "protocols" -- "$FL" protocols
 grep -qE '^    forget_vote: .*restart' out && pass || fail "forget_vote is explained: $(grep forget out)"
