@@ -97,6 +97,12 @@ sum=$(cksum <v2.db)
 expect_exit 0 "report on a schema-2 file" -- "$FL" query v2.db --report
 grep -qE '^crash +7 +[0-9]+ +[0-9]+ ' out && pass || fail "v2 crash row: $(grep '^crash' out)"
 [ "$(cksum <v2.db)" = "$sum" ] && pass || fail "the report changed the schema-2 file"
+# merge keeps reached of schema-3 rows and gives schema-2 rows NULL, as migrate does
+expect_exit 0 "merge a schema-3 and a schema-2 file" -- "$FL" merge m.db acc.db v2.db
+[ "$(sqlite3 m.db "SELECT count(*) FROM faults WHERE reached IS NULL")" = \
+  "$(sqlite3 v2.db "SELECT count(*) FROM faults")" ] &&
+  [ "$(sqlite3 m.db "SELECT count(*) FROM faults WHERE reached = 0")" = "$not_reached" ] && pass ||
+  fail "merged reached: $(sqlite3 m.db "SELECT reached, count(*) FROM faults GROUP BY 1")"
 expect_exit 0 "migrate the schema-2 file" -- "$FL" migrate v2.db
 grep -qx 'v2.db: migrated from schema 2 to 3' out && pass || fail "migrate: $(cat out)"
 [ "$(sqlite3 v2.db "SELECT count(*) FROM faults WHERE reached IS NULL")" = \
