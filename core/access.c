@@ -63,9 +63,11 @@ int fl_world_crash(fl_world *w, int node)
     if (!n || !n->up)
         return FL_EINVAL;
     fl_node_halt(n);
-    /* The torn fraction is drawn even for other policies so that the disk stream's
-     * position does not depend on the policy. */
-    double keep = fl_rng_unit(&w->disk_rng);
+    /* The torn fraction is keyed by the crash's identity (node, time), so that removing
+     * another fault or sync does not change how much of this one survives. */
+    fl_rng r;
+    fl_rng_keyed(&r, w->cfg.seed, "tear", (uint64_t)node, (uint64_t)w->now_ns, 0);
+    double keep = fl_rng_unit(&r);
     int64_t lost = fl_disk_crash(&n->disk, w->cfg.unsynced, keep);
     w->counts.crashes++;
     w->counts.unsynced_bytes_lost += (uint64_t)lost;
@@ -183,10 +185,6 @@ int64_t fl_world_fail_time(const fl_world *w)
 uint64_t fl_world_digest(const fl_world *w)
 {
     return w->chain;
-}
-fl_rng *fl_world_rng(fl_world *w)
-{
-    return &w->net_rng;
 }
 const struct fl_protocol *fl_world_protocol(const fl_world *w)
 {

@@ -14,8 +14,10 @@
 #define FL_DIGEST_INIT UINT64_C(0x6a09e667f3bcc909)
 /* Bumped whenever the same scenario and seed give a different run on purpose (a draw
  * moved to another stream, a decision keyed differently): digests of different epochs
- * are not comparable.  Printed by --version.  1: the first round. */
-#define FL_DIGEST_EPOCH 1
+ * are not comparable.  Printed by --version and stored per run (runs.digest_epoch).
+ * 1: the first round.  2: every random decision about a message, op, sync, torn write
+ * or corrupt read is keyed by its identity instead of drawn from a shared stream. */
+#define FL_DIGEST_EPOCH 2
 
 /* Fold len bytes into the chain value h and return the new value. */
 uint64_t fl_digest_bytes(uint64_t h, const void *buf, size_t len);

@@ -58,6 +58,7 @@ int fl_send(fl_node *n, int to, const void *msg, size_t len)
     int rc = fl_soup_new_msg(w, n->id, to, msg, len, &slot);
     if (rc)
         return rc;
+    w->msgs[slot].nth = fl_soup_next_nth(w, n->id, to);
     return fl_world_schedule_delivery(w, slot);
 }
 
@@ -149,21 +150,24 @@ int fl_disk_write(fl_node *n, int file, int64_t off, const void *buf, size_t len
 }
 
 /* The corruption fault: a read of durable bytes may come back with one bit flipped,
- * as real disks sometimes do; only a protocol that checksums notices.  Drawn from its
- * own "corrupt" stream, inside the fault window, so that turning it on moves no sync
- * time or torn write. */
+ * as real disks sometimes do; only a protocol that checksums notices.  Keyed by
+ * ("corrupt", node, read index), inside the fault window, so that turning it on moves
+ * no sync time or torn write. */
 static void maybe_corrupt(fl_node *n, int file, int64_t off, uint8_t *buf, int64_t got)
 {
     fl_world *w = n->w;
     const fl_world_config *c = &w->cfg;
+    uint64_t read = ++n->reads;
     if (c->corrupt <= 0 || got <= 0 || w->now_ns < c->corrupt_from_ns ||
         (c->corrupt_to_ns > 0 && w->now_ns >= c->corrupt_to_ns))
         return;
     int64_t durable = n->disk.dur[file].size - off; /* bytes of this read that were synced */
-    if (durable <= 0 || !fl_rng_chance(&w->corrupt_rng, c->corrupt))
+    fl_rng r;
+    fl_rng_keyed(&r, w->cfg.seed, "corrupt", (uint64_t)n->id, read, 0);
+    if (durable <= 0 || !fl_rng_chance(&r, c->corrupt))
         return;
-    int64_t at = fl_rng_range(&w->corrupt_rng, 0, (durable < got ? durable : got) - 1);
-    buf[at] ^= (uint8_t)(1u << fl_rng_below(&w->corrupt_rng, 8));
+    int64_t at = fl_rng_range(&r, 0, (durable < got ? durable : got) - 1);
+    buf[at] ^= (uint8_t)(1u << fl_rng_below(&r, 8));
     w->counts.corrupt_reads++;
 }
 
@@ -192,9 +196,11 @@ uint64_t fl_disk_sync(fl_node *n, int file)
     FL_ASSERT(id > 0); /* out of memory is fatal */
     if (w->drv.take_sync && w->drv.take_sync(w->drv.ctx, w, n->id, (uint64_t)id))
         return (uint64_t)id;
-    /* Syncs of one node complete in request order, like a real device queue. */
-    int64_t at =
-        w->now_ns + fl_rng_range(&w->disk_rng, w->cfg.disk_sync.min_ns, w->cfg.disk_sync.max_ns);
+    /* Syncs of one node complete in request order, like a real device queue.  The
+     * latency is keyed by (node, sync id): no other node's syncs move it. */
+    fl_rng r;
+    fl_rng_keyed(&r, w->cfg.seed, "sync", (uint64_t)n->id, (uint64_t)id, 0);
+    int64_t at = w->now_ns + fl_rng_range(&r, w->cfg.disk_sync.min_ns, w->cfg.disk_sync.max_ns);
     if (at < n->last_sync_done_ns)
         at = n->last_sync_done_ns;
     n->last_sync_done_ns = at;

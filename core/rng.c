@@ -13,19 +13,44 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-void fl_rng_fork(fl_rng *r, uint64_t seed, const char *name, uint64_t index)
+static uint64_t name_hash(const char *name)
 {
-    /* Mix the name bytes (FNV-1a) so that streams of different names diverge from the
-     * first draw, then the index and the seed through splitmix64. */
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
         h = (h ^ *p) * 0x100000001b3ULL;
-    uint64_t x = seed ^ splitmix64(&h);
-    x ^= index * 0xd1342543de82ef95ULL;
+    return h;
+}
+
+static void seed_state(fl_rng *r, uint64_t x)
+{
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&x);
     if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
         r->s[0] = 1; /* the one state xoshiro cannot leave */
+}
+
+void fl_rng_fork(fl_rng *r, uint64_t seed, const char *name, uint64_t index)
+{
+    /* Mix the name bytes (FNV-1a) so that streams of different names diverge from the
+     * first draw, then the index and the seed through splitmix64. */
+    uint64_t h = name_hash(name);
+    uint64_t x = seed ^ splitmix64(&h);
+    x ^= index * 0xd1342543de82ef95ULL;
+    seed_state(r, x);
+}
+
+void fl_rng_keyed(fl_rng *r, uint64_t seed, const char *name, uint64_t a, uint64_t b, uint64_t c)
+{
+    /* Each word is folded in and the whole mixed again (splitmix64's finaliser), so
+     * that (a, b, c) and any permutation or neighbour give unrelated states. */
+    uint64_t h = name_hash(name) ^ 0x6a09e667f3bcc909ULL;
+    uint64_t x = seed ^ splitmix64(&h);
+    uint64_t words[3] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        x ^= words[i];
+        x = splitmix64(&x);
+    }
+    seed_state(r, x);
 }
 
 static inline uint64_t rotl(uint64_t x, int k)

@@ -20,6 +20,13 @@ typedef struct fl_rng {
  * stream on every platform. */
 void fl_rng_fork(fl_rng *r, uint64_t seed, const char *name, uint64_t index);
 
+/* Seed `r` for one decision keyed by an identity (name, a, b, c) of run `seed`: a
+ * counter-based use of the generator.  A keyed decision does not depend on how many
+ * draws came before it anywhere else, so removing one fault from a run leaves the
+ * decisions about every other message, op or sync where they were.  Different
+ * identities give independent generators (each word goes through a full 64-bit mix). */
+void fl_rng_keyed(fl_rng *r, uint64_t seed, const char *name, uint64_t a, uint64_t b, uint64_t c);
+
 uint64_t fl_rng_u64(fl_rng *r);
 /* Uniform in [0, bound) without modulo bias; bound > 0. */
 uint64_t fl_rng_below(fl_rng *r, uint64_t bound);

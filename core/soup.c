@@ -178,9 +178,52 @@ void fl_soup_close(fl_world *w)
     free(w->msgs);
     free(w->msg_next_free);
     free(w->msg_desc);
+    free(w->link_seq);
+    w->link_seq = NULL;
     w->msgs = NULL;
     w->msg_next_free = NULL;
     w->msg_desc = NULL;
+}
+
+/* ---- per-link send counts: the nth of a message ---- */
+
+static size_t seq_slot(uint64_t key, size_t cap)
+{
+    /* Fibonacci hashing of a key made only of node ids: deterministic everywhere. */
+    return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 20) & (cap - 1);
+}
+
+static void grow_link_seq(fl_world *w)
+{
+    size_t ncap = w->link_seq_cap ? 2 * w->link_seq_cap : 64;
+    fl_link_seq *nt = calloc(ncap, sizeof *nt);
+    FL_ASSERT(nt != NULL); /* one slot per talking pair: out of memory is fatal */
+    for (size_t i = 0; i < w->link_seq_cap; i++) {
+        if (!w->link_seq[i].key)
+            continue;
+        size_t j = seq_slot(w->link_seq[i].key, ncap);
+        while (nt[j].key)
+            j = (j + 1) & (ncap - 1);
+        nt[j] = w->link_seq[i];
+    }
+    free(w->link_seq);
+    w->link_seq = nt;
+    w->link_seq_cap = ncap;
+}
+
+uint64_t fl_soup_next_nth(fl_world *w, int src, int dst)
+{
+    if (2 * (w->link_seq_len + 1) > w->link_seq_cap)
+        grow_link_seq(w);
+    uint64_t key = (uint64_t)(uint32_t)src << 32 | (uint32_t)dst;
+    size_t j = seq_slot(key, w->link_seq_cap);
+    while (w->link_seq[j].key && w->link_seq[j].key != key)
+        j = (j + 1) & (w->link_seq_cap - 1);
+    if (!w->link_seq[j].key) {
+        w->link_seq[j].key = key;
+        w->link_seq_len++;
+    }
+    return ++w->link_seq[j].sent;
 }
 
 /* In-flight messages in id order, for the end of a run and for scripts.  Slots are

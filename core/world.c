@@ -96,9 +96,6 @@ fl_world *fl_world_new(const fl_world_config *cfg, char *err, size_t cap)
     w->next_msg_id = 1;
     w->fail_time_ns = -1;
     w->chain = FL_DIGEST_INIT;
-    fl_rng_fork(&w->net_rng, cfg->seed, "network", 0);
-    fl_rng_fork(&w->disk_rng, cfg->seed, "disk", 0);
-    fl_rng_fork(&w->corrupt_rng, cfg->seed, "corrupt", 0);
     fl_stream_init(&w->stream);
     if (cfg->nlinks) {
         w->links = malloc(cfg->nlinks * sizeof *w->links);
@@ -160,16 +157,21 @@ void fl_world_fold(fl_world *w, uint64_t v)
 
 /* ---- sending ---- */
 
-static int64_t draw_latency(fl_world *w, int src, int dst)
+/* The link latency of m, keyed by its identity: the same message of the same seed gets
+ * the same latency whatever else happened in the run. */
+static int64_t draw_latency(fl_world *w, const fl_msg *m)
 {
     fl_latency lat = w->cfg.latency;
     if (w->cfg.nlinks) {
-        fl_link key = {.from = src, .to = dst};
+        fl_link key = {.from = m->src, .to = m->dst};
         const fl_link *l = bsearch(&key, w->links, w->cfg.nlinks, sizeof key, cmp_link);
         if (l)
             lat = l->latency;
     }
-    return fl_rng_range(&w->net_rng, lat.min_ns, lat.max_ns);
+    fl_rng r;
+    fl_rng_keyed(&r, w->cfg.seed, "latency", (uint64_t)(uint32_t)m->src << 32 | (uint32_t)m->dst,
+                 m->nth, m->copy);
+    return fl_rng_range(&r, lat.min_ns, lat.max_ns);
 }
 
 static int push_delivery(fl_world *w, uint32_t slot)
@@ -189,7 +191,10 @@ static void fold_msg(fl_world *w, const fl_msg *m)
 static int duplicate(fl_world *w, uint32_t slot, uint32_t *copy)
 {
     fl_msg m = w->msgs[slot]; /* by value: the slab may move */
-    return fl_soup_new_msg(w, m.src, m.dst, m.body, m.len, copy);
+    int rc = fl_soup_new_msg(w, m.src, m.dst, m.body, m.len, copy);
+    if (rc == 0)
+        w->msgs[*copy].nth = m.nth;
+    return rc;
 }
 
 int fl_world_schedule_delivery(fl_world *w, uint32_t slot)
@@ -208,7 +213,7 @@ int fl_world_schedule_delivery(fl_world *w, uint32_t slot)
         return 0;
     }
     /* The policy sees the drawn delivery time, which fifo links need, and adds to it. */
-    m->deliver_ns = w->now_ns + draw_latency(w, m->src, m->dst);
+    m->deliver_ns = w->now_ns + draw_latency(w, m);
     fl_net_verdict v = {0};
     if (w->policy.on_send)
         w->policy.on_send(w->policy.ctx, w, m, &v);
@@ -228,7 +233,8 @@ int fl_world_schedule_delivery(fl_world *w, uint32_t slot)
         if (rc)
             break;
         fl_msg *dm = &w->msgs[c];
-        dm->deliver_ns = w->now_ns + draw_latency(w, dm->src, dm->dst) + v.extra_delay_ns;
+        dm->copy = (uint8_t)(i + 1);
+        dm->deliver_ns = w->now_ns + draw_latency(w, dm) + v.extra_delay_ns;
         fold_msg(w, dm);
         fl_world_emit_send(w, dm);
         rc = push_delivery(w, c);

@@ -100,6 +100,10 @@ typedef struct fl_msg {
     uint32_t len;
     uint8_t fate;
     uint8_t held; /* held by the driver: no delivery event, waits to be named */
+    uint8_t copy; /* 0: an original send; k: the k-th copy a duplicating network made */
+    /* The message's identity for keyed decisions: its index (1, 2, ...) among the
+     * original sends on its directed link (src, dst); a copy carries its original's. */
+    uint64_t nth;
 } fl_msg;
 
 /* What the network policy decides about a message at send time. */
@@ -246,7 +250,6 @@ const fl_violation *fl_world_violation(const fl_world *w); /* check name + detai
 uint64_t fl_world_fail_step(const fl_world *w);
 int64_t fl_world_fail_time(const fl_world *w);
 uint64_t fl_world_digest(const fl_world *w);
-fl_rng *fl_world_rng(fl_world *w); /* the "network" stream, for the network policy */
 const struct fl_protocol *fl_world_protocol(const fl_world *w);
 const fl_cluster *fl_world_cluster(const fl_world *w);
 /* The node's snapshot JSON (caller frees with cJSON_Delete), or NULL when it is down

@@ -23,6 +23,13 @@ enum ev_kind { EV_START = 1, EV_DELIVER, EV_TIMER, EV_SYNCED, EV_ACTION };
 #define TIMER_UNARMED UINT64_MAX
 #define TIMER_ARMED_HELD (UINT64_MAX - 1) /* armed with no deadline (driver's timer_due) */
 
+/* One directed link's count of original sends, keyed by (src << 32 | dst); looked up
+ * by key only, never iterated, so the table's layout cannot show in a run. */
+typedef struct fl_link_seq {
+    uint64_t key; /* 0: empty (ids start at 1) */
+    uint64_t sent;
+} fl_link_seq;
+
 struct fl_node {
     fl_world *w;
     int id;
@@ -36,6 +43,7 @@ struct fl_node {
     uint32_t queued_syncs;     /* synced events in the queue for this node */
     uint32_t stale_syncs;      /* of which for syncs a crash discarded (the oldest ones) */
     fl_rng rng;
+    uint64_t reads; /* fl_disk_read calls so far: the key of a read's corruption draw */
     fl_disk disk;
 };
 
@@ -70,8 +78,12 @@ struct fl_world {
     fl_cluster cluster;
     void *observer;
     fl_evq *q;
-    fl_rng net_rng, disk_rng;
-    fl_rng corrupt_rng; /* its own stream: turning corruption on moves no sync time */
+    /* Every random decision of the world is keyed (fl_rng_keyed): a message's latency by
+     * its identity (src, dst, nth, copy), a sync's by (node, sync id), a crash's torn
+     * fraction by (node, time), a read's corruption by (node, read index).  No shared
+     * stream whose position a fault could move. */
+    fl_link_seq *link_seq; /* per directed link: original sends so far (open addressing) */
+    size_t link_seq_len, link_seq_cap; /* cap is a power of two */
     fl_netpolicy policy;
     fl_world_driver drv;
     fl_stream stream;
@@ -123,6 +135,8 @@ int fl_soup_new_msg(fl_world *w, int src, int dst, const void *body, size_t len,
 void fl_soup_free_msg(fl_world *w, uint32_t slot);
 void fl_soup_set_fate(fl_world *w, fl_msg *m, int fate);
 void fl_soup_close(fl_world *w);
+/* The next index among original sends on (src, dst): 1, 2, ... */
+uint64_t fl_soup_next_nth(fl_world *w, int src, int dst);
 /* In-flight messages sorted by id; caller frees the array (not the messages). */
 size_t fl_soup_in_flight_sorted(fl_world *w, fl_msg ***out);
 uint32_t fl_soup_slot_of(const fl_world *w, const fl_msg *m);

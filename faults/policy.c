@@ -1,10 +1,11 @@
 /*
  * policy.c -- the network policy: what happens to each message (see apply.h).
  *
- * Determinism: every random choice is drawn from the world's "network" stream, in a
- * fixed order (drop, duplicate, spike), and only for the kinds that are on, inside the
- * window.  The fifo map is a hash table, but it is only ever looked up by key, never
- * iterated, so its layout cannot leak into a run.
+ * Determinism: every random choice about a message is keyed by its identity (src, dst,
+ * nth: its index among the original sends on that link), never drawn from a shared
+ * stream, so removing one fault moves no other message's fate (digest epoch 2).  The fifo map is a
+ * hash table, but it is only ever looked up by key, never iterated, so its layout cannot leak into
+ * a run.
  *
  * Partitions at delivery: a message is cut when the partition in place now cuts its
  * pair, or when any partition that ended after the message was sent did (those are
@@ -81,6 +82,33 @@ static void keep_order(fl_faults *f, const fl_msg *m, fl_net_verdict *v)
 
 /* ---- the policy ---- */
 
+/* The seed's per-message faults for m.  Every draw comes from a generator keyed by the
+ * message's identity (src, dst, nth), the three chances drawn whatever is on, in a fixed
+ * order, and the extra delay last,
+ * so that a message's fate depends on nothing but the seed and its identity. */
+static void seeded_faults(fl_faults *f, fl_world *w, const fl_msg *m, fl_net_verdict *v)
+{
+    fl_rng r;
+    fl_rng_keyed(&r, fl_world_seed(w), "message",
+                 (uint64_t)(uint32_t)m->src << 32 | (uint32_t)m->dst, m->nth, 0);
+    double u_drop = fl_rng_unit(&r), u_dup = fl_rng_unit(&r), u_spike = fl_rng_unit(&r);
+    if (f->net.drop > 0 && u_drop < f->net.drop) {
+        v->drop = FL_FATE_DROPPED_LOSS;
+        fl_faults_count_message(f, FL_FAULT_DROP);
+        return;
+    }
+    /* A fifo link is a stream (think TCP): it neither reorders nor duplicates. */
+    if (f->net.duplicate > 0 && !f->net.fifo && u_dup < f->net.duplicate) {
+        v->duplicates = 1;
+        fl_faults_count_message(f, FL_FAULT_DUPLICATE);
+    }
+    if (f->net.spike > 0 && f->net.spike_delay.max_ns > 0 && u_spike < f->net.spike) {
+        int64_t lo = f->net.spike_delay.min_ns, hi = f->net.spike_delay.max_ns;
+        v->extra_delay_ns = fl_rng_range(&r, lo < 0 ? 0 : lo > hi ? hi : lo, hi);
+        fl_faults_count_message(f, FL_FAULT_DELAY);
+    }
+}
+
 static void on_send(void *ctx, fl_world *w, const fl_msg *m, fl_net_verdict *v)
 {
     fl_faults *f = ctx;
@@ -90,24 +118,8 @@ static void on_send(void *ctx, fl_world *w, const fl_msg *m, fl_net_verdict *v)
         return;
     }
     int64_t now = fl_world_now(w);
-    if (now >= f->win_from_ns && now < f->win_to_ns) {
-        fl_rng *r = fl_world_rng(w);
-        if (f->net.drop > 0 && fl_rng_chance(r, f->net.drop)) {
-            v->drop = FL_FATE_DROPPED_LOSS;
-            fl_faults_count_message(f, FL_FAULT_DROP);
-            return;
-        }
-        /* A fifo link is a stream (think TCP): it neither reorders nor duplicates. */
-        if (f->net.duplicate > 0 && !f->net.fifo && fl_rng_chance(r, f->net.duplicate)) {
-            v->duplicates = 1;
-            fl_faults_count_message(f, FL_FAULT_DUPLICATE);
-        }
-        if (f->net.spike > 0 && f->net.spike_delay.max_ns > 0 && fl_rng_chance(r, f->net.spike)) {
-            int64_t lo = f->net.spike_delay.min_ns, hi = f->net.spike_delay.max_ns;
-            v->extra_delay_ns = fl_rng_range(r, lo < 0 ? 0 : lo > hi ? hi : lo, hi);
-            fl_faults_count_message(f, FL_FAULT_DELAY);
-        }
-    }
+    if (now >= f->win_from_ns && now < f->win_to_ns)
+        seeded_faults(f, w, m, v);
     if (f->net.fifo)
         keep_order(f, m, v);
 }

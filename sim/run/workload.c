@@ -9,8 +9,11 @@ static int schedule_next(fl_workload *wl, fl_world *w)
 {
     if (wl->ops_max && wl->ops_sent >= wl->ops_max)
         return 0;
-    int64_t at = fl_world_now(w) + fl_rng_exp(&wl->rng, wl->every_ns);
-    int node = 1 + (int)fl_rng_below(&wl->rng, (uint64_t)wl->nodes);
+    /* Op i's interval and node are keyed by i, not drawn from a shared stream. */
+    fl_rng r;
+    fl_rng_keyed(&r, wl->seed, "workload", (uint64_t)wl->ops_sent + 1, 0, 0);
+    int64_t at = fl_world_now(w) + fl_rng_exp(&r, wl->every_ns);
+    int node = 1 + (int)fl_rng_below(&r, (uint64_t)wl->nodes);
     return fl_world_at(w, at, FL_STEP_CLIENT, node, client_request, wl, (uint64_t)node);
 }
 
@@ -28,7 +31,7 @@ static void client_request(fl_world *w, void *ctx, uint64_t node)
 int fl_workload_install(fl_workload *wl, fl_world *w, uint64_t seed, int64_t every_ns,
                         int64_t ops_max)
 {
-    fl_rng_fork(&wl->rng, seed, "workload", 0);
+    wl->seed = seed;
     wl->every_ns = every_ns;
     wl->ops_max = ops_max;
     wl->ops_sent = 0;

@@ -2,8 +2,9 @@
  * workload.h -- client requests from the scenario's `workload` section.
  *
  * Requests arrive at exponentially distributed intervals (mean `every`) at a node
- * drawn uniformly, all from the "workload" stream, so changing the workload never
- * shifts the network's or the faults' draws.  Each request is scheduled by the
+ * drawn uniformly, op i's both keyed by ("workload", i), so changing the workload never
+ * shifts the network's or the faults' draws, and op i is the same op whatever else
+ * the run did.  Each request is scheduled by the
  * previous one, so a long run holds one pending workload event, not thousands.
  */
 #ifndef FL_SIM_RUN_WORKLOAD_H
@@ -15,7 +16,7 @@
 #include "core/world.h"
 
 typedef struct fl_workload {
-    fl_rng rng;
+    uint64_t seed;
     int64_t every_ns;
     int64_t ops_max; /* 0: unlimited */
     int64_t ops_sent;
