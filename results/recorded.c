@@ -21,22 +21,30 @@ static void copy_text(char *dst, size_t cap, const char *s)
 
 /* The runs columns, in the order load_row reads them; scenarios.plugin_path, origin and
  * parent_run exist from schema 2 on (a file of schema 1 keeps the plugin's path inside
- * the scenario's JSON, and a run with a sweep was the sweep's own). */
+ * the scenario's JSON, and a run with a sweep was the sweep's own), digest_epoch from
+ * schema 3 on (every run before was epoch 1). */
+static const char row_v3[] =
+    "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json, s.plugin_path, r.outcome,"
+    " r.check_name, r.detail, coalesce(r.fail_step, -1), r.recorded, r.scenario_id,"
+    " coalesce(r.sweep_id, 0), r.origin, coalesce(r.parent_run, 0), r.digest_epoch"
+    " FROM runs r JOIN scenarios s ON s.id = r.scenario_id WHERE r.id = ?";
 static const char row_v2[] =
     "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json, s.plugin_path, r.outcome,"
     " r.check_name, r.detail, coalesce(r.fail_step, -1), r.recorded, r.scenario_id,"
-    " coalesce(r.sweep_id, 0), r.origin, coalesce(r.parent_run, 0)"
+    " coalesce(r.sweep_id, 0), r.origin, coalesce(r.parent_run, 0), 1"
     " FROM runs r JOIN scenarios s ON s.id = r.scenario_id WHERE r.id = ?";
 static const char row_v1[] =
     "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json, NULL, r.outcome,"
     " r.check_name, r.detail, coalesce(r.fail_step, -1), r.recorded, r.scenario_id,"
-    " coalesce(r.sweep_id, 0), CASE WHEN r.sweep_id IS NULL THEN 'run' ELSE 'sweep' END, 0"
+    " coalesce(r.sweep_id, 0), CASE WHEN r.sweep_id IS NULL THEN 'run' ELSE 'sweep' END, 0, 1"
     " FROM runs r JOIN scenarios s ON s.id = r.scenario_id WHERE r.id = ?";
 
 static int load_row(fl_db *db, fl_recorded_run *rr, char *err, size_t cap)
 {
     fl_db_cursor *c;
-    int rc = fl_db_cursor_open(db, fl_db_opened_version(db) >= 2 ? row_v2 : row_v1, &c, err, cap);
+    int version = fl_db_opened_version(db);
+    const char *sql = version >= 3 ? row_v3 : version == 2 ? row_v2 : row_v1;
+    int rc = fl_db_cursor_open(db, sql, &c, err, cap);
     if (rc)
         return rc;
     fl_db_cursor_bind_int(c, 1, rr->run_id);
@@ -60,6 +68,7 @@ static int load_row(fl_db *db, fl_recorded_run *rr, char *err, size_t cap)
         rr->sweep_id = fl_db_cursor_int(c, 12);
         copy_text(rr->origin, sizeof rr->origin, fl_db_cursor_text(c, 13));
         rr->parent_run = fl_db_cursor_int(c, 14);
+        rr->digest_epoch = (int)fl_db_cursor_int(c, 15);
         rc = rr->scenario_json ? 0 : FL_ENOMEM;
     }
     fl_db_cursor_close(c);

@@ -26,6 +26,7 @@ typedef struct fl_recorded_run {
     int64_t sweep_id;    /* runs.sweep_id, or 0 */
     char origin[16];     /* runs.origin ("run" or "sweep" in a file of schema 1) */
     int64_t parent_run;  /* runs.parent_run, or 0 */
+    int digest_epoch;    /* runs.digest_epoch (1 in a file of schema 1 or 2) */
     int64_t *chains;     /* events.chain by step, nchains of them (0 without events) */
     size_t nchains;
 } fl_recorded_run;

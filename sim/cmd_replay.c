@@ -138,6 +138,15 @@ static int load(const replay_args *a, replay *p, char *err, size_t cap)
     int rc = fl_recorded_load(a->db, a->run, &p->rr, err, cap);
     if (rc)
         return rc;
+    /* Another epoch keys its decisions differently: the replay would "diverge" at
+     * step 0 for no fault of the run's.  Say so instead. */
+    if (p->rr.digest_epoch != FL_DIGEST_EPOCH) {
+        snprintf(err, cap,
+                 "run %" PRId64 " was recorded with digest epoch %d; this build is epoch %d: it "
+                 "cannot be replayed exactly",
+                 p->rr.run_id, p->rr.digest_epoch, FL_DIGEST_EPOCH);
+        return FL_EINVAL;
+    }
     p->was = plugin_of(p->rr.scenario_json);
     const char *path;
     if ((rc = plugin_path(a, p, &path, err, cap)) != 0)

@@ -159,10 +159,11 @@ static const char run_key_sql[] =
     "   first_value(r.digest) OVER w AS first_digest,"
     "   CASE WHEN r.origin = 'sweep' THEN (SELECT o.digest FROM main.runs o"
     "    WHERE o.scenario_id = s.dst AND o.seed = r.seed AND o.origin = 'sweep'"
-    "    ORDER BY o.id LIMIT 1) END AS out_digest"
+    "    AND o.digest_epoch = r.digest_epoch ORDER BY o.id LIMIT 1) END AS out_digest"
     "  FROM temp.m_runs r JOIN temp.scen_map s ON s.src = r.src AND s.id = r.scenario_id"
-    /* only a sweep's own runs can be duplicates: re-executions of a seed are not */
-    "  WINDOW w AS (PARTITION BY s.dst, r.seed,"
+    /* only a sweep's own runs can be duplicates: re-executions of a seed are not, nor
+     * are runs of another digest epoch (a different run of the same seed) */
+    "  WINDOW w AS (PARTITION BY s.dst, r.seed, r.digest_epoch,"
     "   CASE WHEN r.origin = 'sweep' THEN 0 ELSE r.src * 4294967296 + r.id END"
     "   ORDER BY r.src, r.id))";
 

@@ -114,7 +114,9 @@ static const char *migrated_value(const char *table, const char *col)
 {
     if (strcmp(table, "runs") == 0 && strcmp(col, "origin") == 0)
         return "CASE WHEN t.sweep_id IS NULL THEN 'run' ELSE 'sweep' END";
-    return "NULL"; /* runs.parent_run, scenarios.plugin_path */
+    if (strcmp(col, "digest_epoch") == 0)
+        return "1"; /* runs and sweeps: every row before schema 3 was epoch 1 */
+    return "NULL";  /* runs.parent_run, scenarios.plugin_path */
 }
 
 #define MAX_MISSING 8

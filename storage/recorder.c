@@ -26,6 +26,7 @@
 
 #include <sqlite3.h>
 
+#include "core/digest.h"
 #include "core/error.h"
 
 #ifndef FL_VERSION
@@ -60,8 +61,9 @@ static const char *const insert_sql[ST_COUNT] = {
 static const char insert_run_sql[] =
     "INSERT INTO runs(id, sweep_id, scenario_id, seed, schedule_json, outcome, check_name,"
     " detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent, msgs_delivered,"
-    " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run) VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run,"
+    " digest_epoch) VALUES"
+    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char insert_fault_sql[] =
     "INSERT INTO faults(run_id, seq, at_ns, kind, spec, reached, took_effect)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -440,6 +442,7 @@ static void bind_run(sqlite3_stmt *st, const fl_recorder *r)
     sqlite3_bind_text(st, 20, FL_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 21, fl_origin_name(r->meta.origin), -1, SQLITE_STATIC);
     bind_opt_int(st, 22, r->meta.parent_run, 0);
+    sqlite3_bind_int(st, 23, FL_DIGEST_EPOCH);
 }
 
 /* The pending row a full recording replaces: its runs, faults and metrics rows (its

@@ -196,6 +196,14 @@ static const char schema_v3[] =
      * meaning and have reached NULL (unknown), as merge gives them too. */
     "ALTER TABLE faults ADD COLUMN reached INTEGER;\n"
     /* -- end of fault accounting */
+    /* -- keyed decisions (digest epoch 2): the digest epoch a run was recorded with, and
+     * the epoch a sweep runs its seeds in.  A digest is comparable only within one
+     * epoch: replay refuses a run of another epoch, and a sweep resumes only a sweep of
+     * its own epoch, so that no seed of an older epoch counts as done.  Every row
+     * written before v3 was epoch 1 (the first round). */
+    "ALTER TABLE runs ADD COLUMN digest_epoch INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE sweeps ADD COLUMN digest_epoch INTEGER NOT NULL DEFAULT 1;\n"
+    /* -- end of keyed decisions */
     "";
 
 const char *const fl_db_migrations[FL_DB_SCHEMA_VERSION] = {

@@ -2,8 +2,10 @@
  * sweep.c -- the `sweeps` table: finding a sweep to resume, its status, the seeds it
  * already ran (see db.h).
  *
- * A sweep is identified by (scenario, seed range, shard): the same command run again
- * resumes it whatever -j says.  Timestamps come from SQLite's clock; they are for
+ * A sweep is identified by (scenario, seed range, shard, digest epoch): the same command
+ * run again resumes it whatever -j says, but a build of another digest epoch starts a
+ * new sweep (its runs would not be the recorded ones), and only runs of this build's
+ * epoch count as done.  Timestamps come from SQLite's clock; they are for
  * reporting only and never reach a run.
  */
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "core/digest.h"
 #include "core/error.h"
 #include "storage/db.h"
 
@@ -20,7 +23,8 @@ static int sweep_find(sqlite3 *h, int64_t scenario_id, uint64_t from, uint64_t t
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(h,
                                 "SELECT id FROM sweeps WHERE scenario_id = ? AND seeds_from = ?"
-                                " AND seeds_to = ? AND shard IS ? ORDER BY id DESC LIMIT 1",
+                                " AND seeds_to = ? AND shard IS ? AND digest_epoch = ?"
+                                " ORDER BY id DESC LIMIT 1",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
@@ -29,6 +33,7 @@ static int sweep_find(sqlite3 *h, int64_t scenario_id, uint64_t from, uint64_t t
     sqlite3_bind_int64(st, 3, (int64_t)to);
     if (shard != NULL)
         sqlite3_bind_text(st, 4, shard, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, FL_DIGEST_EPOCH);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
@@ -42,8 +47,9 @@ static int sweep_insert(sqlite3 *h, int64_t scenario_id, uint64_t from, uint64_t
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(
         h,
-        "INSERT INTO sweeps(scenario_id, seeds_from, seeds_to, shard, jobs, started_at, status)"
-        " VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'running')",
+        "INSERT INTO sweeps(scenario_id, seeds_from, seeds_to, shard, jobs, started_at, status,"
+        " digest_epoch) VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'running', "
+        "?)",
         -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
@@ -53,6 +59,7 @@ static int sweep_insert(sqlite3 *h, int64_t scenario_id, uint64_t from, uint64_t
     if (shard != NULL)
         sqlite3_bind_text(st, 4, shard, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, jobs);
+    sqlite3_bind_int(st, 6, FL_DIGEST_EPOCH);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -134,11 +141,12 @@ int fl_db_sweep_seeds_done(fl_db *db, int64_t scenario_id, void (*fn)(void *ctx,
     /* every sweep's own runs of the scenario, whatever range or shard they came in */
     int rc = sqlite3_prepare_v2(h,
                                 "SELECT DISTINCT seed FROM runs WHERE scenario_id = ?"
-                                " AND origin = 'sweep' ORDER BY seed",
+                                " AND origin = 'sweep' AND digest_epoch = ? ORDER BY seed",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return fl_db_error(db, rc, "sweep", err, cap);
     sqlite3_bind_int64(st, 1, scenario_id);
+    sqlite3_bind_int(st, 2, FL_DIGEST_EPOCH);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(ctx, (uint64_t)sqlite3_column_int64(st, 0));
     int code = rc == SQLITE_DONE ? 0 : fl_db_error(db, rc, "sweep", err, cap);
@@ -154,11 +162,13 @@ int fl_db_sweep_pending(fl_db *db, int64_t scenario_id,
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(h,
                                 "SELECT seed, id, digest FROM runs WHERE scenario_id = ?"
-                                " AND origin = 'sweep' AND recorded = 'pending' ORDER BY seed, id",
+                                " AND origin = 'sweep' AND recorded = 'pending'"
+                                " AND digest_epoch = ? ORDER BY seed, id",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return fl_db_error(db, rc, "sweep", err, cap);
     sqlite3_bind_int64(st, 1, scenario_id);
+    sqlite3_bind_int(st, 2, FL_DIGEST_EPOCH);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
            (const char *)sqlite3_column_text(st, 2));
