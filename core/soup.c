@@ -211,7 +211,7 @@ static void grow_link_seq(fl_world *w)
     w->link_seq_cap = ncap;
 }
 
-uint64_t fl_soup_next_nth(fl_world *w, int src, int dst)
+uint32_t fl_soup_next_nth(fl_world *w, int src, int dst)
 {
     if (2 * (w->link_seq_len + 1) > w->link_seq_cap)
         grow_link_seq(w);
@@ -223,7 +223,9 @@ uint64_t fl_soup_next_nth(fl_world *w, int src, int dst)
         w->link_seq[j].key = key;
         w->link_seq_len++;
     }
-    return ++w->link_seq[j].sent;
+    /* 2^32 - 1 sends on one link is beyond any run's step limit */
+    FL_ASSERT(w->link_seq[j].sent < UINT32_MAX);
+    return (uint32_t)++w->link_seq[j].sent;
 }
 
 /* In-flight messages in id order, for the end of a run and for scripts.  Slots are

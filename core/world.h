@@ -97,13 +97,15 @@ typedef struct fl_msg {
     int64_t sent_ns, deliver_ns;
     uint64_t sent_step;
     void *body;
-    uint32_t len;
-    uint8_t fate;
-    uint8_t held; /* held by the driver: no delivery event, waits to be named */
-    uint8_t copy; /* 0: an original send; k: the k-th copy a duplicating network made */
+    /* Bit fields keep a message at 56 bytes + its free link (issue 2's 64 per message):
+     * len is at most FL_MAX_MSG_BYTES (2^20), fates are fewer than 32. */
+    uint32_t len : 24;
+    uint32_t fate : 5;
+    uint32_t held : 1; /* held by the driver: no delivery event, waits to be named */
+    uint32_t copy : 2; /* 0: an original send; k: the k-th copy a duplicating network made */
     /* The message's identity for keyed decisions: its index (1, 2, ...) among the
      * original sends on its directed link (src, dst); a copy carries its original's. */
-    uint64_t nth;
+    uint32_t nth;
 } fl_msg;
 
 /* What the network policy decides about a message at send time. */

@@ -136,7 +136,7 @@ void fl_soup_free_msg(fl_world *w, uint32_t slot);
 void fl_soup_set_fate(fl_world *w, fl_msg *m, int fate);
 void fl_soup_close(fl_world *w);
 /* The next index among original sends on (src, dst): 1, 2, ... */
-uint64_t fl_soup_next_nth(fl_world *w, int src, int dst);
+uint32_t fl_soup_next_nth(fl_world *w, int src, int dst);
 /* In-flight messages sorted by id; caller frees the array (not the messages). */
 size_t fl_soup_in_flight_sorted(fl_world *w, fl_msg ***out);
 uint32_t fl_soup_slot_of(const fl_world *w, const fl_msg *m);

@@ -12,7 +12,7 @@ q() { sqlite3 acc.db "$1"; }
 json() { sqlite3 :memory: "SELECT json_extract(readfile('$1'), '$2')"; }
 
 expect_exit 1 "a run that stops at a violation" -- \
-  "$FL" run "$SRC/sim/scenarios/raft-crash.json" --seed 14 --set "$BUG" --db acc.db
+  "$FL" run "$SRC/sim/scenarios/raft-crash.json" --seed 52 --set "$BUG" --db acc.db
 line=$(grep '^faults:' out)
 echo "$line"
 crashes=$(q "SELECT value FROM metrics WHERE name = 'node.crashes'")
@@ -57,7 +57,7 @@ done
 # which rows a run has without full recording (docs/sql.md `recorded`, docs/sweep.md):
 # run --record none keeps the schedule and its faults rows; a sweep's bare rows only metrics
 expect_exit 1 "run --record none" -- \
-  "$FL" run "$SRC/sim/scenarios/raft-crash.json" --seed 14 --set "$BUG" --db bare.db --record none
+  "$FL" run "$SRC/sim/scenarios/raft-crash.json" --seed 52 --set "$BUG" --db bare.db --record none
 [ "$(sqlite3 bare.db "SELECT recorded, schedule_json IS NOT NULL, (SELECT count(*) > 0 FROM faults),
      (SELECT count(*) > 0 FROM metrics), (SELECT count(*) FROM events) FROM runs")" = 'none|1|1|1|0' ] &&
   pass || fail "run --record none: runs, schedule_json, faults, metrics, no events"
@@ -109,7 +109,7 @@ grep -qx 'v2.db: migrated from schema 2 to 3' out && pass || fail "migrate: $(ca
   "$(sqlite3 v2.db "SELECT count(*) FROM faults")" ] && pass ||
   fail "v2 rows have reached NULL after migrate"
 expect_exit 1 "record into the migrated file" -- \
-  "$FL" run "$SRC/sim/scenarios/raft-crash.json" --seed 14 --set "$BUG" --db v2.db
+  "$FL" run "$SRC/sim/scenarios/raft-crash.json" --seed 52 --set "$BUG" --db v2.db
 [ "$(sqlite3 v2.db "SELECT count(*) FROM faults WHERE reached IS NOT NULL")" -gt 0 ] && pass ||
   fail "new rows in the migrated file have reached"
 finish

@@ -13,8 +13,11 @@ expect_exit 0 "query reads a v1 file" -- "$FL" query v1.db "SELECT count(*) AS n
 [ "$(tail -n 1 out)" = 13 ] && pass || fail "13 runs in the v1 file: $(cat out)"
 expect_exit 0 "show reads a v1 file" -- "$FL" show v1.db 1 --step 5
 grep -q 'every node' out && pass || fail "show printed the states at step 5"
-expect_exit 0 "replay reproduces a v1 run" -- "$FL" replay v1.db 1 --quiet
-grep -q 'reproduced run 1 exactly' out && pass || fail "replay of the v1 run: $(head -3 out)"
+# a v1 file's runs were recorded with digest epoch 1: replay says so instead of a divergence
+expect_exit 2 "replay of a v1 run (digest epoch 1)" -- "$FL" replay v1.db 1 --quiet
+expect_error_line 'replay: run 1 was recorded with digest epoch 1; this build is epoch 2: it cannot be replayed exactly' \
+  "an older epoch is one line"
+! grep -q 'divergent' out && pass || fail "no divergence is reported for an older epoch: $(head -3 out)"
 [ "$(cksum < v1.db)" = "$sum_before" ] && pass || fail "readers changed the v1 file"
 [ ! -e v1.db-wal ] && pass || fail "readers left a -wal beside the v1 file"
 
@@ -34,7 +37,19 @@ grep -qx 'v1.db: migrated from schema 1 to 3' out && pass || fail "migrate says 
 sqlite3 v1.db "SELECT count(*) FROM failing_runs" >/dev/null && pass || fail "the views survive the migration"
 expect_exit 0 "migrate again" -- "$FL" migrate v1.db
 grep -qx 'v1.db: already at schema 3' out && pass || fail "a second migrate does nothing: $(cat out)"
-expect_exit 0 "replay after migrate" -- "$FL" replay v1.db 1 --quiet
+[ "$(sqlite3 v1.db "SELECT group_concat(DISTINCT digest_epoch) FROM runs")" = 1 ] && pass ||
+  fail "migrated runs are digest epoch 1"
+[ "$(sqlite3 v1.db "SELECT group_concat(DISTINCT digest_epoch) FROM sweeps")" = 1 ] && pass ||
+  fail "migrated sweeps are digest epoch 1"
+expect_exit 2 "replay after migrate (still epoch 1)" -- "$FL" replay v1.db 1 --quiet
+expect_error_line 'recorded with digest epoch 1; this build is epoch 2' "still one line after migrate"
+# a run recorded now into the migrated file is this build's epoch, and replays
+cp v1.db new.db
+"$FL" run "$SRC/sim/scenarios/echo.json" --set run.until=10ms --db new.db >/dev/null 2>&1
+new=$(sqlite3 new.db "SELECT max(id) FROM runs")
+[ "$(sqlite3 new.db "SELECT digest_epoch FROM runs WHERE id = $new")" = 2 ] && pass ||
+  fail "a new run is recorded with digest epoch 2"
+expect_exit 0 "replay of a new run in the migrated file" -- "$FL" replay new.db "$new" --quiet
 
 # parent_run is remapped by merge: run 13 re-executes run 7 in the input
 sqlite3 v1.db "UPDATE runs SET origin = 'replay', parent_run = 7 WHERE id = 13"
