@@ -96,7 +96,9 @@ static void msg_record(const fl_world *w, int kind, const fl_msg *m, fl_record *
                             .fate_step = w->step,
                             .body = m->body,
                             .len = m->len,
-                            .desc = fl_world_msg_desc(w, m)};
+                            .desc = fl_world_msg_desc(w, m),
+                            .nth = m->nth,
+                            .copy = m->copy};
 }
 
 void fl_world_emit_fate(fl_world *w, const fl_msg *m)

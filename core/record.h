@@ -49,7 +49,7 @@ enum fl_record_kind {
 #define FL_REC_ALL (FL_REC_BIT(FL_REC_KIND_COUNT) - 1)
 /* The kinds a step may emit: a stream that wants none of them costs a step nothing. */
 #define FL_REC_PER_STEP                                                                            \
-    (FL_REC_BIT(FL_REC_STEP_BEGIN) | FL_REC_BIT(FL_REC_STEP_END) | FL_REC_BIT(FL_REC_SEND) |      \
+    (FL_REC_BIT(FL_REC_STEP_BEGIN) | FL_REC_BIT(FL_REC_STEP_END) | FL_REC_BIT(FL_REC_SEND) |       \
      FL_REC_BIT(FL_REC_FATE) | FL_REC_BIT(FL_REC_LOG) | FL_REC_BIT(FL_REC_STATE))
 
 const char *fl_record_kind_name(int kind); /* "step_end", ... */
@@ -104,6 +104,10 @@ typedef struct fl_rec_msg {
     const void *body;
     uint32_t len;
     const char *desc; /* with FL_REC_WANT_DESC; else NULL */
+    /* its identity for keyed decisions (core/world.h): index among the original sends
+     * on (src, dst), and 0 for an original, k for the k-th copy of a duplicate */
+    uint32_t nth;
+    int copy;
 } fl_rec_msg;
 
 typedef struct fl_rec_log {

@@ -50,7 +50,7 @@ static const char *const insert_sql[ST_COUNT] = {
     "INSERT INTO events(run_id, step, time_ns, kind, node, peer, msg_id, detail, chain)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO messages(run_id, msg_id, src, dst, type, sent_step, sent_ns, deliver_ns,"
-    " fate, fate_step, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    " fate, fate_step, body, nth, copy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO snapshots(run_id, step, node, state) VALUES (?, ?, ?, ?)",
     "INSERT INTO logs(run_id, step, seq, node, level, text) VALUES (?, ?, ?, ?, ?, ?)",
 };
@@ -177,6 +177,8 @@ static void on_fate(fl_recorder *r, const fl_rec_msg *m)
     sqlite3_bind_text(st, 9, fl_fate_name(m->fate), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, (int64_t)m->fate_step);
     bind_opt_text(st, 11, desc);
+    sqlite3_bind_int64(st, 12, m->nth);
+    sqlite3_bind_int(st, 13, m->copy);
     run_insert(r, ST_MESSAGE, "messages");
 }
 

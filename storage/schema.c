@@ -203,6 +203,11 @@ static const char schema_v3[] =
      * written before v3 was epoch 1 (the first round). */
     "ALTER TABLE runs ADD COLUMN digest_epoch INTEGER NOT NULL DEFAULT 1;\n"
     "ALTER TABLE sweeps ADD COLUMN digest_epoch INTEGER NOT NULL DEFAULT 1;\n"
+    /* A message's identity, the key of its decisions and of a schedule's message entries
+     * (docs/faults.md): its index among the original sends on (src, dst), and its copy
+     * number (0: the original).  NULL in rows written before v3. */
+    "ALTER TABLE messages ADD COLUMN nth INTEGER;\n"
+    "ALTER TABLE messages ADD COLUMN copy INTEGER;\n"
     /* -- end of keyed decisions */
     "";
 

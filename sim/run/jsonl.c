@@ -77,6 +77,8 @@ static void add_msg(cJSON *o, const fl_rec_msg *m, int fate)
     add_i64(o, "sent_step", (int64_t)m->sent_step);
     add_i64(o, "sent_ns", (int64_t)m->sent_ns);
     add_i64(o, "deliver_ns", (int64_t)m->deliver_ns);
+    add_i64(o, "nth", (int64_t)m->nth);
+    add_i64(o, "copy", m->copy);
     if (fate) {
         cJSON_AddStringToObject(o, "fate", fl_fate_name(m->fate));
         add_i64(o, "fate_step", (int64_t)m->fate_step);

@@ -74,7 +74,7 @@ static size_t payload_bound(const fl_record *r)
         return 64 + str_size(r->u.step.detail);
     case FL_REC_SEND:
     case FL_REC_FATE:
-        return 96 + r->u.msg.len + str_size(r->u.msg.desc);
+        return 104 + r->u.msg.len + str_size(r->u.msg.desc);
     case FL_REC_LOG:
         return 32 + str_size(r->u.log.text);
     case FL_REC_STATE:
@@ -108,6 +108,7 @@ static void put_msg(fl_wire_buf *b, const fl_rec_msg *m)
     put_u64(b, (uint64_t)m->deliver_ns);
     put_u64(b, (uint64_t)(uint32_t)m->fate);
     put_u64(b, m->fate_step);
+    put_u64(b, (uint64_t)m->nth << 8 | (uint8_t)m->copy);
     put_u32(b, m->len);
     put_bytes(b, m->body, m->len);
     put_str(b, m->desc);
@@ -285,6 +286,9 @@ static void get_msg(cursor *c, fl_rec_msg *m)
     m->deliver_ns = (int64_t)get_u64(c);
     m->fate = (int)get_u64(c);
     m->fate_step = get_u64(c);
+    uint64_t ident = get_u64(c);
+    m->nth = (uint32_t)(ident >> 8);
+    m->copy = (int)(ident & 0xff);
     m->len = get_u32(c);
     if (!c->bad && (size_t)(c->end - c->p) < m->len)
         c->bad = 1;

@@ -45,9 +45,10 @@ static size_t samples(fl_record *out, fl_run_result *res)
     out[n++].u.step = (fl_rec_step){42, 151203000, FL_STEP_TIMER, 3, 0, 0, "", UINT64_MAX - 1};
     out[n] = (fl_record){.kind = FL_REC_SEND};
     out[n++].u.msg =
-        (fl_rec_msg){17, 1, 2, 40, 100, 200, FL_FATE_IN_FLIGHT, 40, body, 5, "MsgVote t=1"};
+        (fl_rec_msg){17, 1, 2, 40, 100, 200, FL_FATE_IN_FLIGHT, 40, body, 5, "MsgVote t=1", 37, 1};
     out[n] = (fl_record){.kind = FL_REC_FATE};
-    out[n++].u.msg = (fl_rec_msg){18, 3, 1, 41, 101, -1, FL_FATE_DROPPED_DOWN, 50, NULL, 0, NULL};
+    out[n++].u.msg =
+        (fl_rec_msg){18, 3, 1, 41, 101, -1, FL_FATE_DROPPED_DOWN, 50, NULL, 0, NULL, UINT32_MAX, 0};
     out[n] = (fl_record){.kind = FL_REC_LOG};
     out[n++].u.log = (fl_rec_log){7, 99, 2, FL_LOG_WARN, "became leader at term 3"};
     out[n] = (fl_record){.kind = FL_REC_STATE};
@@ -91,6 +92,7 @@ static void assert_same(const fl_record *a, const fl_record *b)
                   a->u.msg.deliver_ns == b->u.msg.deliver_ns);
         ck_assert(a->u.msg.fate == b->u.msg.fate && a->u.msg.fate_step == b->u.msg.fate_step);
         ck_assert(a->u.msg.len == b->u.msg.len);
+        ck_assert(a->u.msg.nth == b->u.msg.nth && a->u.msg.copy == b->u.msg.copy);
         ck_assert(a->u.msg.len == 0 || memcmp(a->u.msg.body, b->u.msg.body, a->u.msg.len) == 0);
         ck_assert(same_str(a->u.msg.desc, b->u.msg.desc));
         break;
