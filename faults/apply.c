@@ -40,11 +40,21 @@ static void metric(fl_faults *f, int kind, int stat, int64_t delta)
 
 /* A message fault is decided when it happens: it is scheduled, reached and effective
  * at once. */
-void fl_faults_count_message(fl_faults *f, int kind)
+void fl_faults_count_message(fl_faults *f, const fl_msg *m, int kind, int64_t extra_ns)
 {
     FL_ASSERT(kind >= FL_FAULT_KIND_COUNT && kind < FL_FAULT_STAT_COUNT);
     for (int stat = 0; stat < FL_STAT_COUNT; stat++)
         metric(f, kind, stat, 1);
+    if (f->nhappened == f->happened_cap) {
+        size_t ncap = f->happened_cap ? 2 * f->happened_cap : 256;
+        fl_msg_happened *nh = realloc(f->happened, ncap * sizeof *nh);
+        FL_ASSERT(nh != NULL); /* a few per message sent: out of memory is fatal */
+        f->happened = nh;
+        f->happened_cap = ncap;
+    }
+    f->happened[f->nhappened++] = (fl_msg_happened){
+        .at_ns = m->sent_ns,
+        .m = {.from = m->src, .to = m->dst, .nth = m->nth, .kind = kind, .extra_ns = extra_ns}};
 }
 
 /* Entry i's action ran: the run reached its time. */
@@ -263,6 +273,7 @@ void fl_faults_free(fl_faults *f)
     free(f->timer);
     free(f->mark);
     free(f->past);
+    free(f->happened);
     free(f->fifo);
     free(f);
 }
@@ -304,6 +315,21 @@ int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx)
                              .spec = spec,
                              .reached = (f->mark[i] & FL_MARK_REACHED) != 0,
                              .took_effect = (f->mark[i] & FL_MARK_EFFECTIVE) != 0};
+        fn(ctx, &row);
+        free(spec);
+    }
+    /* then the per-message faults that happened, in send order, as message entries */
+    for (size_t i = 0; i < f->nhappened; i++) {
+        const fl_msg_happened *h = &f->happened[i];
+        char *spec = fl_msg_fault_text(&h->m);
+        if (!spec)
+            return FL_ENOMEM;
+        fl_faults_row row = {.seq = (uint64_t)(f->len + i) + 1,
+                             .at_ns = h->at_ns,
+                             .kind = fl_fault_kind_name(h->m.kind),
+                             .spec = spec,
+                             .reached = 1,
+                             .took_effect = 1};
         fn(ctx, &row);
         free(spec);
     }

@@ -82,8 +82,9 @@ typedef struct fl_faults_row {
     int took_effect; /* it happened (see the accounting above) */
 } fl_faults_row;
 typedef void (*fl_faults_each_fn)(void *ctx, const fl_faults_row *row);
-/* Call fn for every schedule entry in order.  Returns 0, or FL_ENOMEM (rows before the
- * failure were given). */
+/* Call fn for every schedule entry in order, then for every per-message fault that
+ * happened (the seed's or a message entry's), in send order, as a message entry with
+ * the send time.  Returns 0, or FL_ENOMEM (rows before the failure were given). */
 int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx);
 /* Whether entry i (0-based) was reached / took effect so far. */
 int fl_faults_reached(const fl_faults *f, size_t i);

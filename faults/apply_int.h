@@ -21,6 +21,12 @@ typedef struct fl_fifo_slot {
     int64_t last_ns;
 } fl_fifo_slot;
 
+/* A per-message fault that happened, and when the message was sent. */
+typedef struct fl_msg_happened {
+    int64_t at_ns;
+    fl_msg_fault m;
+} fl_msg_happened;
+
 /* What became of one schedule entry (fl_faults.mark). */
 enum {
     FL_MARK_REACHED = 1,   /* the run got to its time */
@@ -51,13 +57,20 @@ struct fl_faults {
 
     fl_fifo_slot *fifo;
     size_t fifo_len, fifo_cap; /* cap is a power of two */
+
+    /* Every per-message fault that happened, in send order: the seed's and the
+     * schedule's.  They become faults rows and the message entries of the schedule
+     * `run --write-schedule` writes. */
+    fl_msg_happened *happened;
+    size_t nhappened, happened_cap;
 };
 
 /* policy.c */
 void fl_faults_policy_install(fl_faults *f);
 /* Mark the partition of schedule entry i as having cut a message. */
 void fl_faults_mark_cut(fl_faults *f, size_t i);
-/* Count one per-message fault of `kind`: scheduled, reached and effective at once. */
-void fl_faults_count_message(fl_faults *f, int kind);
+/* Count one per-message fault of `kind` that happened to m: scheduled, reached and
+ * effective at once, and kept for the faults rows (extra_ns: a delay's). */
+void fl_faults_count_message(fl_faults *f, const fl_msg *m, int kind, int64_t extra_ns);
 
 #endif /* FL_FAULTS_APPLY_INT_H */

@@ -94,18 +94,39 @@ static void seeded_faults(fl_faults *f, fl_world *w, const fl_msg *m, fl_net_ver
     double u_drop = fl_rng_unit(&r), u_dup = fl_rng_unit(&r), u_spike = fl_rng_unit(&r);
     if (f->net.drop > 0 && u_drop < f->net.drop) {
         v->drop = FL_FATE_DROPPED_LOSS;
-        fl_faults_count_message(f, FL_FAULT_DROP);
+        fl_faults_count_message(f, m, FL_FAULT_DROP, 0);
         return;
     }
     /* A fifo link is a stream (think TCP): it neither reorders nor duplicates. */
     if (f->net.duplicate > 0 && !f->net.fifo && u_dup < f->net.duplicate) {
         v->duplicates = 1;
-        fl_faults_count_message(f, FL_FAULT_DUPLICATE);
+        fl_faults_count_message(f, m, FL_FAULT_DUPLICATE, 0);
     }
     if (f->net.spike > 0 && f->net.spike_delay.max_ns > 0 && u_spike < f->net.spike) {
         int64_t lo = f->net.spike_delay.min_ns, hi = f->net.spike_delay.max_ns;
         v->extra_delay_ns = fl_rng_range(&r, lo < 0 ? 0 : lo > hi ? hi : lo, hi);
-        fl_faults_count_message(f, FL_FAULT_DELAY);
+        fl_faults_count_message(f, m, FL_FAULT_DELAY, v->extra_delay_ns);
+    }
+}
+
+/* The schedule's message entries for m, in place of the seed's decisions about it, at
+ * any time (not only inside the window: an entry names one message exactly).  A fifo
+ * link never duplicates, so a duplicate entry has no effect there. */
+static void scheduled_faults(fl_faults *f, const fl_msg *m, const fl_msg_decision *d,
+                             fl_net_verdict *v)
+{
+    if (d->drop) {
+        v->drop = FL_FATE_DROPPED_LOSS;
+        fl_faults_count_message(f, m, FL_FAULT_DROP, 0);
+        return;
+    }
+    if (d->duplicate && !f->net.fifo) {
+        v->duplicates = 1;
+        fl_faults_count_message(f, m, FL_FAULT_DUPLICATE, 0);
+    }
+    if (d->delay) {
+        v->extra_delay_ns = d->extra_ns;
+        fl_faults_count_message(f, m, FL_FAULT_DELAY, d->extra_ns);
     }
 }
 
@@ -118,7 +139,11 @@ static void on_send(void *ctx, fl_world *w, const fl_msg *m, fl_net_verdict *v)
         return;
     }
     int64_t now = fl_world_now(w);
-    if (now >= f->win_from_ns && now < f->win_to_ns)
+    fl_msg_decision d;
+    if (f->s && fl_schedule_msg_decision(f->s, m->src, m->dst, m->nth, &d))
+        scheduled_faults(f, m, &d, v);
+    else if (!(f->s && fl_schedule_messages_only(f->s)) && now >= f->win_from_ns &&
+             now < f->win_to_ns)
         seeded_faults(f, w, m, v);
     if (f->net.fifo)
         keep_order(f, m, v);

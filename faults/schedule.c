@@ -172,6 +172,8 @@ void fl_schedule_free(fl_schedule *s)
     for (size_t i = 0; i < s->len; i++)
         fl_partition_free(s->entries[i].part);
     free(s->entries);
+    free(s->msgs);
+    free(s->msg_order);
     free(s);
 }
 
@@ -413,12 +415,19 @@ void fl_sbuf_entry(fl_sbuf *b, const fl_fault *f)
 char *fl_schedule_to_text(const fl_schedule *s)
 {
     fl_sbuf b = {0};
-    fl_sbuf_puts(&b, s->len ? "[\n" : "[");
-    for (size_t i = 0; i < s->len; i++) {
-        fl_sbuf_entry(&b, &s->entries[i]);
-        fl_sbuf_puts(&b, i + 1 < s->len ? ",\n" : "\n");
+    size_t n = s->len + s->nmsgs;
+    if (s->format == 2)
+        fl_sbuf_putf(&b, "{\"version\":2,\"messages\":\"%s\",\"entries\":",
+                     s->messages_only ? "only" : "seed");
+    fl_sbuf_puts(&b, n ? "[\n" : "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i < s->len)
+            fl_sbuf_entry(&b, &s->entries[i]);
+        else
+            fl_sbuf_msg_entry(&b, &s->msgs[i - s->len]);
+        fl_sbuf_puts(&b, i + 1 < n ? ",\n" : "\n");
     }
-    fl_sbuf_puts(&b, "]\n");
+    fl_sbuf_puts(&b, s->format == 2 ? "]}\n" : "]\n");
     if (b.oom) {
         free(b.buf);
         return NULL;

@@ -88,6 +88,27 @@ typedef struct fl_fault {
 
 typedef struct fl_schedule fl_schedule;
 
+/* A message entry of a format-2 schedule: what happens to one message, named by its
+ * identity -- the nth (1, 2, ...) original send on the directed link (from, to); copies
+ * do not count -- whenever the run sends it.  JSON:
+ *   {"kind":"drop","from":1,"to":2,"nth":37}
+ *   {"kind":"duplicate","from":1,"to":2,"nth":37}
+ *   {"kind":"delay","from":1,"to":2,"nth":37,"extra_ns":5000000}
+ * A message has at most one entry of each kind, and a dropped one no other. */
+typedef struct fl_msg_fault {
+    int from, to;
+    uint32_t nth;
+    int kind;         /* FL_FAULT_DROP, FL_FAULT_DUPLICATE or FL_FAULT_DELAY */
+    int64_t extra_ns; /* delay: the extra delay, >= 0 */
+    uint32_t pos;     /* its place (1-based) among the file's entries, for messages */
+} fl_msg_fault;
+
+/* What a schedule's message entries say about one message. */
+typedef struct fl_msg_decision {
+    int drop, duplicate, delay;
+    int64_t extra_ns;
+} fl_msg_decision;
+
 /* Generate the schedule of one run from the faults config, the node count, the seed
  * and the run length.  Each entry kind draws from its own stream forked from the seed
  * as ("faults", kind), so switching one kind on or off does not move the others.  cfg
@@ -109,9 +130,14 @@ int fl_faults_config_unproducible(const fl_faults_config *cfg, int nodes, char *
  * nothing.  A kind the scenario leaves off stays off.  net may be NULL. */
 void fl_faults_swarm(fl_faults_config *cfg, fl_net_faults *net, uint64_t seed);
 
-/* Parse schedule text (a JSON array, nothing but whitespace after it) for a run of
- * `nodes` nodes lasting until_ns, validating every entry.  Errors name the entry
- * (1-based) and the field: "schedule[3].node: expected a node id in [1,3], got 7".
+/* Parse schedule text for a run of `nodes` nodes lasting until_ns, validating every
+ * entry: format 1 is a JSON array of timed entries; format 2 an object
+ * {"version": 2, "entries": [...], "messages": "seed" | "only"} whose entries may also
+ * be message entries ("messages" defaults to "seed": the seed's per-message faults
+ * still happen, except to the messages an entry names; "only": none but the entries).
+ * Nothing but whitespace may follow the JSON.  Errors name the entry (1-based) and
+ * the field: "schedule[3].node: expected a node id in [1,3], got 7".  `reached` and
+ * `took_effect` are results of a run, never inputs: an entry that has them is refused.
  * Returns 0 and *out, or FL_EPARSE (malformed JSON) / FL_EINVAL / FL_ELIMIT /
  * FL_ENOMEM with a message in err. */
 int fl_schedule_parse(const char *text, size_t len, int nodes, int64_t until_ns, fl_schedule **out,
@@ -129,10 +155,29 @@ const fl_fault *fl_schedule_entry(const fl_schedule *s, size_t i);
 /* Entries of each kind (index: enum fl_fault_kind < FL_FAULT_KIND_COUNT). */
 void fl_schedule_count(const fl_schedule *s, uint64_t counts[FL_FAULT_KIND_COUNT]);
 
-/* The whole schedule as JSON text: "[\n" + one entry per line + "]\n" ("[]\n" when
- * empty).  Integers are exact.  Returns a malloc'd string (caller frees with free())
- * or NULL when out of memory.  Parsing it back gives the same schedule. */
+/* The whole schedule as JSON text in its format: format 1 "[\n" + one entry per line +
+ * "]\n" ("[]\n" when empty); format 2 {"version":2,"messages":...,"entries":[...]}
+ * with the timed entries first, then the message entries.  Integers are exact.
+ * Returns a malloc'd string (caller frees with free()) or NULL when out of memory.
+ * Parsing it back gives the same schedule. */
 char *fl_schedule_to_text(const fl_schedule *s);
+
+/* The format (1 or 2) and whether the seed's per-message faults are off ("only"). */
+int fl_schedule_format(const fl_schedule *s);
+int fl_schedule_messages_only(const fl_schedule *s);
+size_t fl_schedule_msg_len(const fl_schedule *s);
+/* Message entry i (0-based, in file order), borrowed from s. */
+const fl_msg_fault *fl_schedule_msg(const fl_schedule *s, size_t i);
+/* Fill d with what the message entries say about message (from, to, nth) and return
+ * 1, or return 0 when no entry names it.  O(log entries). */
+int fl_schedule_msg_decision(const fl_schedule *s, int from, int to, uint32_t nth,
+                             fl_msg_decision *d);
+/* One message entry as compact JSON (the `faults.spec` column), malloc'd, or NULL. */
+char *fl_msg_fault_text(const fl_msg_fault *m);
+/* A format-2 schedule with "messages": "only" made of the given entries (each one
+ * entry's compact JSON, as fl_schedule_entry_text and fl_msg_fault_text give them), one
+ * per line: what `run --write-schedule` writes.  malloc'd, or NULL. */
+char *fl_schedule_join_only(const char *const *entries, size_t n);
 /* One entry as compact JSON (the `faults.spec` column), malloc'd, or NULL. */
 char *fl_schedule_entry_text(const fl_schedule *s, size_t i);
 

@@ -16,7 +16,20 @@ struct fl_schedule {
     size_t len, cap;
     fl_fault *entries;
     size_t cells; /* partition memory in group_of cells, bounded by FL_SCHEDULE_MAX_CELLS */
+    int format;   /* 1: a bare array; 2: the object form */
+    int messages_only;
+    /* message entries, in file order, and their indexes sorted by (from, to, nth, kind) */
+    fl_msg_fault *msgs;
+    size_t nmsgs, msgs_cap;
+    uint32_t *msg_order;
 };
+
+/* Append a message entry (format 2).  Returns 0, FL_ELIMIT or FL_ENOMEM. */
+int fl_schedule_push_msg(fl_schedule *s, const fl_msg_fault *m);
+/* Sort the message entries for lookup.  Returns 0, FL_ENOMEM, or FL_EINVAL with *a and
+ * *b the two entries (indexes into msgs) that conflict: the same kind twice for one
+ * message, or a drop with another kind. */
+int fl_schedule_msgs_finish(fl_schedule *s, size_t *a, size_t *b);
 
 /* An empty schedule for `nodes` nodes, or NULL when out of memory. */
 fl_schedule *fl_schedule_new_empty(int nodes);
@@ -45,6 +58,8 @@ void fl_sbuf_puts(fl_sbuf *b, const char *s);
 void fl_sbuf_groups(fl_sbuf *b, const fl_partition *p, size_t max_len);
 /* Append entry f as compact JSON. */
 void fl_sbuf_entry(fl_sbuf *b, const fl_fault *f);
+/* Append message entry m as compact JSON. */
+void fl_sbuf_msg_entry(fl_sbuf *b, const fl_msg_fault *m);
 
 /* Nonzero when s is a plain name: 1..31 of [A-Za-z0-9_.-]. */
 int fl_fault_name_ok(const char *s);

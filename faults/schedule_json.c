@@ -5,8 +5,9 @@
  * that names the entry (1-based, as a person counts) and the field, and says what was
  * expected and what was found.  Validation replays crash/restart per node, so a
  * schedule that restarts a node that is up, or crashes one that is down, is refused
- * before the run rather than failing halfway through it.  Entries must be in time
- * order: the file is the order in which things happen.
+ * before the run rather than failing halfway through it.  Timed entries must be in time
+ * order: the file is the order in which things happen.  Message entries (format 2)
+ * have no time -- they name a message by its identity -- and may stand anywhere.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ typedef struct pctx {
     size_t idx;        /* the entry being read, 1-based */
     uint32_t *crashed; /* [nodes + 1]: 0 when up, else the entry that crashed it */
     int64_t last_at;
+    int format; /* 1: a bare array; 2: the object form, which may hold message entries */
     fl_schedule *s;
 } pctx;
 
@@ -60,6 +62,10 @@ static int get_int(const cJSON *v, int64_t lo, int64_t hi, int64_t *out)
 static int check_keys(pctx *c, const cJSON *e, const char *const *allowed, const char *kind)
 {
     for (const cJSON *k = e->child; k; k = k->next) {
+        if (strcmp(k->string, "reached") == 0 || strcmp(k->string, "took_effect") == 0)
+            return fail(c, k->string,
+                        "a result of a run, never an input (the faults table records it): "
+                        "remove it");
         int ok = 0;
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = strcmp(*a, k->string) == 0;
@@ -245,19 +251,79 @@ static int parse_kind_fields(pctx *c, const cJSON *e, fl_fault *f)
     return 0;
 }
 
+/* A message entry: {"kind": "drop"|"duplicate"|"delay", "from", "to", "nth"[, "extra_ns"]}. */
+static int parse_msg_entry(pctx *c, const cJSON *e, int kind)
+{
+    static const char *const keys[] = {"kind", "from", "to", "nth", "extra_ns", NULL};
+    char buf[64];
+    const char *kname = fl_fault_kind_name(kind);
+    int rc = check_keys(
+        c, e,
+        kind == FL_FAULT_DELAY ? keys : (const char *const[]){"kind", "from", "to", "nth", NULL},
+        kname);
+    if (rc)
+        return rc;
+    fl_msg_fault m = {.kind = kind, .pos = (uint32_t)c->idx};
+    int64_t v;
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(e, "from");
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(e, "to");
+    const cJSON *nth = cJSON_GetObjectItemCaseSensitive(e, "nth");
+    if (!get_int(from, 1, c->nodes, &v))
+        return fail(c, "from", "expected a node id in [1,%d], got %s", c->nodes,
+                    fl_json_brief(from, buf, sizeof buf));
+    m.from = (int)v;
+    if (!get_int(to, 1, c->nodes, &v))
+        return fail(c, "to", "expected a node id in [1,%d], got %s", c->nodes,
+                    fl_json_brief(to, buf, sizeof buf));
+    m.to = (int)v;
+    if (m.to == m.from)
+        return fail(c, "to", "a self-send (%d to %d) is never faulted", m.from, m.to);
+    if (!get_int(nth, 1, UINT32_MAX, &v))
+        return fail(c, "nth",
+                    "expected the message's index among the sends on the link, an integer in "
+                    "[1,%u], got %s",
+                    UINT32_MAX, fl_json_brief(nth, buf, sizeof buf));
+    m.nth = (uint32_t)v;
+    if (kind == FL_FAULT_DELAY) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, "extra_ns");
+        if (!get_int(x, 0, INT64_C(1) << 53, &v))
+            return fail(c, "extra_ns", "expected an extra delay in [0,2^53] ns, got %s",
+                        fl_json_brief(x, buf, sizeof buf));
+        m.extra_ns = v;
+    }
+    rc = fl_schedule_push_msg(c->s, &m);
+    if (rc == FL_ELIMIT)
+        return fail(c, NULL, "too many entries (at most %d)", FL_SCHEDULE_MAX_ENTRIES);
+    if (rc != 0)
+        snprintf(c->err, c->cap, "schedule: out of memory");
+    return rc;
+}
+
 static int parse_entry(pctx *c, const cJSON *e)
 {
     char buf[64];
     if (!cJSON_IsObject(e))
         return fail(c, NULL, "expected an object, got %s", fl_json_brief(e, buf, sizeof buf));
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
+    const char *name = cJSON_IsString(k) ? k->valuestring : "";
+    for (int mk = FL_FAULT_DROP; mk <= FL_FAULT_DELAY; mk++) {
+        if (strcmp(name, fl_fault_kind_name(mk)) != 0)
+            continue;
+        if (c->format != 2)
+            return fail(c, "kind",
+                        "a %s entry needs a format-2 schedule ({\"version\": 2, \"entries\": "
+                        "[...]})",
+                        name);
+        return parse_msg_entry(c, e, mk);
+    }
     fl_fault f = {0};
-    f.kind = cJSON_IsString(k) ? fl_fault_kind_parse(k->valuestring) : -1;
+    f.kind = fl_fault_kind_parse(name);
     if (f.kind < 0)
         return fail(c, "kind",
                     "unknown kind %s (expected partition, heal, crash, restart, timeout or "
-                    "clock)",
-                    fl_json_brief(k, buf, sizeof buf));
+                    "clock%s)",
+                    fl_json_brief(k, buf, sizeof buf),
+                    c->format == 2 ? ", or drop, duplicate or delay" : "");
     int rc = parse_kind_fields(c, e, &f);
     if (rc != 0) {
         fl_partition_free(f.part);
@@ -273,6 +339,71 @@ static int parse_entry(pctx *c, const cJSON *e)
     return rc;
 }
 
+/* The object form: {"version": 2, "entries": [...], "messages": "seed" | "only"}.
+ * Sets *entries to the array and c's format and the schedule's messages mode. */
+static int parse_header(const cJSON *root, const cJSON **entries, int *messages_only, char *err,
+                        size_t cap)
+{
+    char buf[64];
+    for (const cJSON *k = root->child; k; k = k->next) {
+        if (strcmp(k->string, "version") && strcmp(k->string, "entries") &&
+            strcmp(k->string, "messages")) {
+            /* the key as a JSON string: escaped, whatever bytes it holds */
+            cJSON *name = cJSON_CreateString(k->string);
+            snprintf(err, cap, "schedule: unknown key %s (expected version, entries, messages)",
+                     fl_json_brief(name, buf, sizeof buf));
+            cJSON_Delete(name);
+            return FL_EINVAL;
+        }
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "messages");
+    *entries = cJSON_GetObjectItemCaseSensitive(root, "entries");
+    if (!v) {
+        snprintf(err, cap,
+                 "schedule.version: missing (an object schedule is format 2: "
+                 "\"version\": 2; a bare array is format 1)");
+        return FL_EINVAL;
+    }
+    if (!cJSON_IsNumber(v) || v->valuedouble != 2) {
+        snprintf(err, cap, "schedule.version: expected 2, got %s",
+                 fl_json_brief(v, buf, sizeof buf));
+        return FL_EINVAL;
+    }
+    if (!cJSON_IsArray(*entries)) {
+        snprintf(err, cap, "schedule.entries: expected an array of fault entries, got %s",
+                 *entries ? fl_json_brief(*entries, buf, sizeof buf) : "nothing");
+        return FL_EINVAL;
+    }
+    *messages_only = 0;
+    if (m && (!cJSON_IsString(m) ||
+              (strcmp(m->valuestring, "seed") && strcmp(m->valuestring, "only")))) {
+        snprintf(err, cap, "schedule.messages: expected \"seed\" or \"only\", got %s",
+                 fl_json_brief(m, buf, sizeof buf));
+        return FL_EINVAL;
+    }
+    *messages_only = m && strcmp(m->valuestring, "only") == 0;
+    return 0;
+}
+
+/* After the entries: sort the message entries, refusing two for one message that
+ * cannot both hold. */
+static int finish_msgs(pctx *c)
+{
+    size_t a, b;
+    int rc = fl_schedule_msgs_finish(c->s, &a, &b);
+    if (rc == FL_ENOMEM)
+        snprintf(c->err, c->cap, "schedule: out of memory");
+    if (rc != FL_EINVAL)
+        return rc;
+    const fl_msg_fault *x = fl_schedule_msg(c->s, a), *y = fl_schedule_msg(c->s, b);
+    c->idx = y->pos;
+    return fail(c, "kind",
+                "message %d->%d #%u already has a %s entry (schedule[%u]); a message has at most "
+                "one entry of each kind, and a dropped one no other",
+                y->from, y->to, (unsigned)y->nth, fl_fault_kind_name(x->kind), (unsigned)x->pos);
+}
+
 int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_schedule **out,
                           char *err, size_t cap)
 {
@@ -281,11 +412,19 @@ int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_sche
         snprintf(err, cap, "schedule: bad node count %d", nodes);
         return FL_EINVAL;
     }
-    if (!cJSON_IsArray(arr)) {
-        snprintf(err, cap, "schedule: expected a JSON array of fault entries");
+    int format = 1, messages_only = 0;
+    if (cJSON_IsObject(arr)) {
+        int rc = parse_header(arr, &arr, &messages_only, err, cap);
+        if (rc)
+            return rc;
+        format = 2;
+    } else if (!cJSON_IsArray(arr)) {
+        snprintf(err, cap,
+                 "schedule: expected a JSON array of fault entries (format 1) or an "
+                 "object {\"version\": 2, \"entries\": [...]} (format 2)");
         return FL_EINVAL;
     }
-    pctx c = {.nodes = nodes, .until_ns = until_ns, .err = err, .cap = cap};
+    pctx c = {.nodes = nodes, .until_ns = until_ns, .err = err, .cap = cap, .format = format};
     c.crashed = calloc((size_t)nodes + 1, sizeof *c.crashed);
     c.s = fl_schedule_new_empty(nodes);
     int rc = 0;
@@ -293,10 +432,16 @@ int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_sche
         snprintf(err, cap, "schedule: out of memory");
         rc = FL_ENOMEM;
     }
+    if (rc == 0) {
+        c.s->format = format;
+        c.s->messages_only = messages_only;
+    }
     for (const cJSON *e = rc ? NULL : arr->child; e && rc == 0; e = e->next) {
         c.idx++;
         rc = parse_entry(&c, e);
     }
+    if (rc == 0)
+        rc = finish_msgs(&c);
     free(c.crashed);
     if (rc != 0) {
         fl_schedule_free(c.s);

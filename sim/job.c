@@ -6,6 +6,11 @@
  * the parent (fl_worker_note) before it dies of the signal, so the parent reports the
  * crash at its step.  A hang is ended with SIGTERM, which the same handler notes, then
  * SIGKILL.
+ *
+ * --write-schedule: the schedule is written when the run begins (the one it follows),
+ * and, for an automatic run that ends normally, written again at its end as a format-2
+ * schedule with every per-message fault materialised ("messages": "only"), made of the
+ * run's faults records: given back with --schedule, it reproduces the run exactly.
  */
 #include "sim/job.h"
 
@@ -21,6 +26,7 @@
 
 #include "core/error.h"
 #include "core/world.h"
+#include "faults/schedule.h"
 #include "sim/run/frames.h"
 #include "sim/run/wire.h"
 #include "sim/sweep.h"
@@ -35,6 +41,8 @@ typedef struct job_state {
     char err[512];
     int err_rc;
     fl_worker_note *note; /* where the worker's crash handler leaves the step */
+    char **specs;         /* --write-schedule: the faults records' entries, in order */
+    size_t nspecs, specs_cap;
 } job_state;
 
 static int64_t mono_ms(void)
@@ -58,6 +66,47 @@ static void write_schedule(job_state *j, const char *json)
     }
 }
 
+/* Whether the run's end rewrites --write-schedule with its materialised schedule. */
+static int materialises(const fl_job_spec *spec)
+{
+    return spec->write_schedule_path && !spec->sc->scripted;
+}
+
+static void keep_spec(job_state *j, const char *spec)
+{
+    if (!materialises(j->spec) || j->err_rc)
+        return;
+    if (j->nspecs == j->specs_cap) {
+        size_t ncap = j->specs_cap ? 2 * j->specs_cap : 256;
+        char **ns = realloc(j->specs, ncap * sizeof *ns);
+        if (!ns)
+            goto oom;
+        j->specs = ns;
+        j->specs_cap = ncap;
+    }
+    if (!(j->specs[j->nspecs] = strdup(spec ? spec : "{}")))
+        goto oom;
+    j->nspecs++;
+    return;
+oom:
+    snprintf(j->err, sizeof j->err, "--write-schedule: out of memory");
+    j->err_rc = FL_ENOMEM;
+}
+
+static void write_materialised(job_state *j)
+{
+    if (!materialises(j->spec) || j->err_rc)
+        return;
+    char *text = fl_schedule_join_only((const char *const *)j->specs, j->nspecs);
+    if (!text) {
+        snprintf(j->err, sizeof j->err, "--write-schedule: out of memory");
+        j->err_rc = FL_ENOMEM;
+        return;
+    }
+    write_schedule(j, text);
+    free(text);
+}
+
 static void deliver(job_state *j, const fl_record *r)
 {
     if (r->kind == FL_REC_STEP_END) {
@@ -65,7 +114,10 @@ static void deliver(job_state *j, const fl_record *r)
         j->last_time_ns = r->u.step.time_ns;
     } else if (r->kind == FL_REC_RUN_BEGIN) {
         write_schedule(j, r->u.begin.schedule_json);
+    } else if (r->kind == FL_REC_FAULT) {
+        keep_spec(j, r->u.fault.spec);
     } else if (r->kind == FL_REC_RUN_END) {
+        write_materialised(j);
         /* held back until the worker has exited cleanly: stop() at the end of the run
          * and the teardown are protocol code too */
         j->res = *r->u.end;
@@ -156,6 +208,8 @@ static void end_abnormally(job_state *j, int outcome, const char *detail)
 static uint32_t wanted(const fl_job_spec *spec)
 {
     uint32_t w = FL_REC_BIT(FL_REC_RUN_BEGIN) | FL_REC_BIT(FL_REC_RUN_END);
+    if (materialises(spec))
+        w |= FL_REC_BIT(FL_REC_FAULT);
     for (size_t i = 0; i < spec->nsinks; i++)
         w |= spec->sinks[i].wants;
     return w;
@@ -241,6 +295,9 @@ int fl_job_run(const fl_job_spec *spec, fl_run_result *res, char *err, size_t ca
     finish_worker(&j, pid, rc);
     close(res_fd);
     fl_worker_note_free(j.note);
+    for (size_t i = 0; i < j.nspecs; i++)
+        free(j.specs[i]);
+    free(j.specs);
     *res = j.res;
     if (res->outcome == FL_OUTCOME_ERROR && strcmp(res->check, "setup") == 0 &&
         res->fail_step < 0) { /* the run could not start: the worker's reason */

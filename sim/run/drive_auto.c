@@ -168,15 +168,3 @@ const fl_driver_ops fl_driver_automatic = {.name = "automatic",
                                            .faults_text = auto_text,
                                            .emit_faults = auto_emit_faults,
                                            .close = auto_close};
-
-int fl_driver_write_schedule(const fl_driver *d, const char *path, char *err, size_t cap)
-{
-    FILE *f = fopen(path, "w");
-    const char *json = d->ops->schedule_json(d);
-    int script = d->ops == &fl_driver_script;
-    if (!f || fputs(json, f) < 0 || (script && fputc('\n', f) < 0) || fclose(f) != 0) {
-        snprintf(err, cap, "--write-schedule %s: %s", path, strerror(errno));
-        return FL_EINVAL;
-    }
-    return 0;
-}

@@ -49,7 +49,4 @@ struct fl_driver {
 extern const fl_driver_ops fl_driver_automatic;
 extern const fl_driver_ops fl_driver_script;
 
-/* Write the schedule (or script) of d to path; errors name the file. */
-int fl_driver_write_schedule(const fl_driver *d, const char *path, char *err, size_t cap);
-
 #endif /* FL_SIM_RUN_DRIVER_H */

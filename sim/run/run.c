@@ -119,8 +119,6 @@ int fl_run(const fl_run_job *job, fl_run_result *res, char *err, size_t cap)
     fl_driver d = {.ops = job->sc->scripted ? &fl_driver_script : &fl_driver_automatic};
     int rc =
         d.ops->init(&d, job->sc, w, job->seed, job->schedule_text, job->schedule_len, err, cap);
-    if (rc == 0 && job->write_schedule_path)
-        rc = fl_driver_write_schedule(&d, job->write_schedule_path, err, cap);
     if (rc == 0)
         rc = add_sinks(w, job, err, cap);
     if (rc == 0) {

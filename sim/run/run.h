@@ -22,9 +22,8 @@ typedef struct fl_run_job {
     uint64_t seed;
     const char *schedule_text; /* explicit schedule or script (JSON), or NULL */
     size_t schedule_len;
-    const char *write_schedule_path; /* write the schedule used here, or NULL */
-    const fl_sink *sinks;            /* consumers of the run's records (borrowed) */
-    size_t nsinks;                   /* at most FL_STREAM_MAX_SINKS */
+    const fl_sink *sinks; /* consumers of the run's records (borrowed) */
+    size_t nsinks;        /* at most FL_STREAM_MAX_SINKS */
 } fl_run_job;
 
 /* Execute one run.  Returns 0 when the run executed, whatever its outcome (in *res,
