@@ -63,6 +63,20 @@ grep -qE '^\[  1\.500000s #[0-9]+\] fault: crash 2' out && pass || fail "the cra
 grep -qE '^\[  2\.000000s #[0-9]+\] start 2' out && pass || fail "the restart at 2s is in the trace"
 grep -qE '^faults: .*crash 1( |,|$)' out && pass || fail "the summary counts the crash"
 
+# docs/faults.md's schedule examples (its "Schedule files" json blocks) run as they are
+awk '/^## Schedule files/ { on = 1; next } on && /^## / { on = 0 }
+  on && $0 == "```json" { b = 1; n++; f = "docjson_" n ".json"; printf "" > f; next }
+  b && $0 == "```" { b = 0; close(f); next }
+  b { print >> f }' "$SRC/docs/faults.md"
+[ -s docjson_2.json ] && pass || fail "docs/faults.md has fewer than 2 schedule examples"
+for f in docjson_*.json; do
+  "$FL" run "$SC" --set nodes=5 --schedule "$f" >doc.out 2>doc.err
+  rc=$?
+  [ $rc = 0 ] || [ $rc = 1 ] && pass || fail "docs/faults.md example $f: exit $rc: $(cat doc.err)"
+done
+grep -qE '^faults: .*drop 1, duplicate 1, delay 1$' doc.out && pass ||
+  fail "the format-2 example's three message entries happen: $(grep '^faults' doc.out)"
+
 check() { # check PATTERN WHAT FILE-CONTENT
   printf '%s\n' "$3" >bad.json
   expect_exit 2 "$2" -- "$FL" run "$SC" --seed 1 --schedule bad.json && expect_error_line "$1" "$2"
