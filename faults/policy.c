@@ -3,8 +3,10 @@
  *
  * Determinism: every random choice about a message is keyed by its identity (src, dst,
  * nth: its index among the original sends on that link), never drawn from a shared
- * stream, so removing one fault moves no other message's fate (digest epoch 2).  The fifo map is a
- * hash table, but it is only ever looked up by key, never iterated, so its layout cannot leak into
+ * stream, so removing one fault moves no other message's fate (digest epoch 2).  A
+ * format-2 schedule's message entries replace the seed's decisions about the messages
+ * they name ("messages": "only": about every message).  The fifo map is a hash table,
+ * but it is only ever looked up by key, never iterated, so its layout cannot leak into
  * a run.
  *
  * Partitions at delivery: a message is cut when the partition in place now cuts its
@@ -83,9 +85,9 @@ static void keep_order(fl_faults *f, const fl_msg *m, fl_net_verdict *v)
 /* ---- the policy ---- */
 
 /* The seed's per-message faults for m.  Every draw comes from a generator keyed by the
- * message's identity (src, dst, nth), the three chances drawn whatever is on, in a fixed
- * order, and the extra delay last,
- * so that a message's fate depends on nothing but the seed and its identity. */
+ * message's identity (src, dst, nth): the three chances drawn whatever is on, in a fixed
+ * order, and the extra delay last, so that a message's fate depends on nothing but the
+ * seed and its identity. */
 static void seeded_faults(fl_faults *f, fl_world *w, const fl_msg *m, fl_net_verdict *v)
 {
     fl_rng r;
