@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "results/state.h"
 #include "sim/cli.h"
 #include "sim/run/trace.h"
 #include "storage/db.h"
@@ -54,7 +55,7 @@ static int advance(stream *s, char *err, size_t cap)
     return rc < 0 ? rc : 0;
 }
 
-enum { EV, LOG, SEND, SNAP, NSTREAMS };
+enum { EV, LOG, SEND, NSTREAMS };
 
 static const char *const stream_sql[NSTREAMS] = {
     "SELECT step, time_ns, kind, node, peer, msg_id, detail FROM events "
@@ -62,10 +63,25 @@ static const char *const stream_sql[NSTREAMS] = {
     "SELECT step, node, text FROM logs WHERE run_id = ?1 AND step <= ?2 ORDER BY step, seq",
     "SELECT sent_step, src, dst, body, msg_id, sent_ns FROM messages "
     "WHERE run_id = ?1 AND sent_step <= ?2 ORDER BY sent_step, msg_id",
-    "SELECT step, node, state FROM snapshots WHERE run_id = ?1 AND step <= ?2 ORDER BY step, node",
 };
 
-static int print_step(stream *st, const char *proto, char *err, size_t cap)
+/* The states, from the state reader (results/state.h): snapshots rows are changes. */
+typedef struct states {
+    fl_state_reader *r;
+    int64_t last, step;
+    int node;
+    const char *json;
+    int have;
+} states;
+
+static int next_state(states *s, char *err, size_t cap)
+{
+    int rc = fl_state_next(s->r, s->last, &s->step, &s->node, &s->json, err, cap);
+    s->have = rc == 1;
+    return rc < 0 ? rc : 0;
+}
+
+static int print_step(stream *st, states *ss, const char *proto, char *err, size_t cap)
 {
     fl_db_cursor *e = st[EV].c;
     int64_t step = fl_db_cursor_int(e, 0), t = fl_db_cursor_int(e, 1);
@@ -91,10 +107,9 @@ static int print_step(stream *st, const char *proto, char *err, size_t cap)
                            (uint64_t)fl_db_cursor_int(m, 4));
         rc = advance(&st[SEND], err, cap);
     }
-    while (rc == 0 && step_of(&st[SNAP]) == step) {
-        fl_trace_state_line(stdout, t, (uint64_t)step, (int)fl_db_cursor_int(st[SNAP].c, 1),
-                            fl_db_cursor_text(st[SNAP].c, 2));
-        rc = advance(&st[SNAP], err, cap);
+    while (rc == 0 && ss->have && ss->step == step) {
+        fl_trace_state_line(stdout, t, (uint64_t)step, ss->node, ss->json);
+        rc = next_state(ss, err, cap);
     }
     return rc ? rc : advance(&st[EV], err, cap);
 }
@@ -103,39 +118,41 @@ static int print_trace(fl_db *db, int64_t run, int64_t last, const char *proto, 
                        size_t cap)
 {
     stream st[NSTREAMS] = {{0}};
-    int rc = 0;
+    states ss = {.last = last};
+    int rc = fl_state_reader_open(db, run, &ss.r, err, cap);
+    if (rc == 0)
+        rc = next_state(&ss, err, cap);
     for (int i = 0; i < NSTREAMS && rc == 0; i++)
         rc = open_stream(db, &st[i], stream_sql[i], run, last, err, cap);
     while (rc == 0 && st[EV].have)
-        rc = print_step(st, proto, err, cap);
+        rc = print_step(st, &ss, proto, err, cap);
     for (int i = 0; i < NSTREAMS; i++)
         fl_db_cursor_close(st[i].c);
+    fl_state_reader_close(ss.r);
     return rc;
 }
 
 static int print_states(fl_db *db, int64_t run, int64_t last, char *err, size_t cap)
 {
-    fl_db_cursor *c;
-    int rc =
-        fl_db_cursor_open(db,
-                          "SELECT s.node, s.step, s.state FROM snapshots s "
-                          "WHERE s.run_id = ?1 AND s.step = (SELECT max(step) FROM snapshots x "
-                          "WHERE x.run_id = ?1 AND x.node = s.node AND x.step <= ?2) "
-                          "ORDER BY s.node",
-                          &c, err, cap);
-    if (rc)
-        return rc;
-    fl_db_cursor_bind_int(c, 1, run);
-    fl_db_cursor_bind_int(c, 2, last);
+    fl_state_reader *r;
+    const int *nodes;
+    int rc = fl_state_reader_open(db, run, &r, err, cap);
+    int n = rc == 0 ? fl_state_nodes(r, &nodes, err, cap) : rc;
     printf("-- every node at step %" PRId64 ":\n", last);
-    while ((rc = fl_db_cursor_next(c, err, cap)) == 1) {
-        printf("node %" PRId64 " (since step %" PRId64 "): ", fl_db_cursor_int(c, 0),
-               fl_db_cursor_int(c, 1));
-        fl_trace_state_fields(stdout, fl_db_cursor_text(c, 2));
+    for (int i = 0; i < n; i++) {
+        const char *json;
+        int64_t since;
+        rc = fl_state_at(r, nodes[i], last, &json, &since, err, cap);
+        if (rc < 0)
+            break;
+        if (rc == 0)
+            continue; /* no state of this node yet */
+        printf("node %d (since step %" PRId64 "): ", nodes[i], since);
+        fl_trace_state_fields(stdout, json);
         putchar('\n');
     }
-    fl_db_cursor_close(c);
-    return rc < 0 ? rc : 0;
+    fl_state_reader_close(r);
+    return n < 0 ? n : rc < 0 ? rc : 0;
 }
 
 /* The run's protocol name and last step, or FL_ENOTFOUND. */

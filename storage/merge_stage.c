@@ -114,7 +114,9 @@ static const char *migrated_value(const char *table, const char *col)
 {
     if (strcmp(table, "runs") == 0 && strcmp(col, "origin") == 0)
         return "CASE WHEN t.sweep_id IS NULL THEN 'run' ELSE 'sweep' END";
-    return "NULL"; /* runs.parent_run, scenarios.plugin_path */
+    if (strcmp(table, "snapshots") == 0 && strcmp(col, "keyframe") == 0)
+        return "1"; /* a v2 state row is a whole state */
+    return "NULL";  /* runs.parent_run, runs.recorded_at, scenarios.plugin_path, parts */
 }
 
 #define MAX_MISSING 8

@@ -45,7 +45,7 @@ static const char *const insert_sql[ST_COUNT] = {
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO messages(run_id, msg_id, src, dst, type, sent_step, sent_ns, deliver_ns,"
     " fate, fate_step, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "INSERT INTO snapshots(run_id, step, node, state) VALUES (?, ?, ?, ?)",
+    "INSERT INTO snapshots(run_id, step, node, state, parts, keyframe) VALUES (?, ?, ?, ?, ?, ?)",
     "INSERT INTO logs(run_id, step, seq, node, level, text) VALUES (?, ?, ?, ?, ?, ?)",
 };
 
@@ -55,8 +55,9 @@ static const char *const insert_sql[ST_COUNT] = {
 static const char insert_run_sql[] =
     "INSERT INTO runs(id, sweep_id, scenario_id, seed, schedule_json, outcome, check_name,"
     " detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent, msgs_delivered,"
-    " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run) VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run,"
+    " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
 static const char insert_fault_sql[] =
     "INSERT INTO faults(run_id, seq, at_ns, kind, spec, took_effect) VALUES (?, ?, ?, ?, ?, ?)";
 static const char insert_metric_sql[] = "INSERT INTO metrics(run_id, name, value) VALUES (?, ?, ?)";
@@ -191,7 +192,12 @@ static void on_state(fl_recorder *r, const fl_rec_state *s)
     sqlite3_bind_int64(st, 1, r->run_id);
     sqlite3_bind_int64(st, 2, (int64_t)s->step);
     sqlite3_bind_int(st, 3, s->node);
-    sqlite3_bind_text(st, 4, s->json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, s->scalars != NULL ? s->scalars : "null", -1, SQLITE_STATIC);
+    if (s->parts != NULL)
+        sqlite3_bind_text(st, 5, s->parts, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_int(st, 6, s->keyframe != 0 || s->scalars == NULL);
     run_insert(r, ST_SNAPSHOT, "snapshots");
 }
 

@@ -187,7 +187,23 @@ static const char schema_v2[] =
     "CREATE VIEW outcome_counts AS\n"
     "  SELECT outcome, count(*) AS n FROM runs GROUP BY outcome;\n";
 
+/* v3: one version for this round's changes, one block per change, side by side. */
+static const char schema_v3[] =
+    /* -- issue 11, recording that scales: a state row is a change (core/statediff.h).
+     * `state` keeps the scalar members whole (so json_extract needs no reconstruction);
+     * `parts` holds edits of the arrays and objects; `keyframe` = 1 marks a row from
+     * which the state is whole.  Rows of older files are whole states: keyframes with
+     * no parts.  `recorded_at` dates a run for `faultline prune --older-than`; NULL for
+     * runs written before v3.  `recorded = 'none'` also marks a run whose recording was
+     * pruned. */
+    "ALTER TABLE snapshots ADD COLUMN parts TEXT;\n"
+    "ALTER TABLE snapshots ADD COLUMN keyframe INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE runs ADD COLUMN recorded_at TEXT;\n"
+    /* -- end of issue 11 */
+    ;
+
 const char *const fl_db_migrations[FL_DB_SCHEMA_VERSION] = {
     schema_v1,
     schema_v2,
+    schema_v3,
 };

@@ -172,8 +172,17 @@ cJSON *fr_snapshot(const fl_node *n)
     /* The cache is not state anyone can observe: filling it through a const node is
      * fine, and saves rebuilding the whole log's text at every snapshot. */
     const char *log = log_text((struct fr_state *)s);
-    if (log)
-        cJSON_AddRawToObject(o, "log", log);
+    cJSON *raw = log ? cJSON_CreateRaw("") : NULL;
+    if (raw) {
+        /* A reference to the cache, as cJSON_CreateStringReference makes for strings:
+         * the snapshot is taken at every step of a recorded run, and copying the whole
+         * log's text each time was most of what recording cost.  The tree lives only
+         * until the caller has printed it, before the cache changes again. */
+        cJSON_free(raw->valuestring);
+        raw->valuestring = (char *)log;
+        raw->type |= cJSON_IsReference;
+        cJSON_AddItemToObject(o, "log", raw);
+    }
     return o;
 }
 

@@ -1,0 +1,240 @@
+/* statediff.c -- a state as a change against the previous one (see statediff.h). */
+#include "core/statediff.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sbuf {
+    char **p;
+    size_t *cap;
+    size_t len;
+    int oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > *b->cap) {
+        size_t ncap = *b->cap ? *b->cap * 2 : 256;
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        char *q = realloc(*b->p, ncap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        *b->p = q;
+        *b->cap = ncap;
+    }
+    memcpy(*b->p + b->len, s, n);
+    b->len += n;
+    (*b->p)[b->len] = '\0';
+}
+
+static void sb_u64(sbuf *b, uint64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
+    sb_put(b, tmp, (size_t)n);
+}
+
+/* n bytes of JSON text as a JSON string: the escapes fl_json_print uses, so that a
+ * reader's unescaping gives the bytes back exactly. */
+static void sb_escaped(sbuf *b, const char *s, size_t n)
+{
+    sb_put(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        sb_put(b, s + run, i - run);
+        char esc[8];
+        if (c == '"' || c == '\\')
+            snprintf(esc, sizeof esc, "\\%c", c);
+        else
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+        sb_put(b, esc, strlen(esc));
+        run = i + 1;
+    }
+    sb_put(b, s + run, n - run);
+    sb_put(b, "\"", 1);
+}
+
+static int is_part(const fl_statediff_text *t, size_t i)
+{
+    char c = t->buf[t->mem[i].val];
+    return c == '[' || c == '{';
+}
+
+static int print_state(fl_statediff_text *t, const cJSON *snapshot)
+{
+    t->null = snapshot == NULL;
+    if (t->null) {
+        sbuf b = {&t->buf, &t->cap, 0, 0};
+        sb_put(&b, "null", 4);
+        t->len = b.len;
+        t->n = 0;
+        return b.oom ? -1 : 0;
+    }
+    long len = fl_json_print_members(snapshot, &t->buf, &t->cap, &t->mem, &t->n, &t->memcap);
+    t->len = len < 0 ? 0 : (size_t)len;
+    return len < 0 ? -1 : 0;
+}
+
+/* Same keys in the same order, each an array/object in both or in neither. */
+static int same_shape(const fl_statediff_text *a, const fl_statediff_text *b)
+{
+    if (a->null || b->null || a->n != b->n)
+        return 0;
+    for (size_t i = 0; i < a->n; i++) {
+        size_t ka = a->mem[i].val - a->mem[i].key, kb = b->mem[i].val - b->mem[i].key;
+        if (ka != kb || memcmp(a->buf + a->mem[i].key, b->buf + b->mem[i].key, ka) != 0 ||
+            is_part(a, i) != is_part(b, i))
+            return 0;
+    }
+    return 1;
+}
+
+static int build_scalars(fl_statediff *d, const fl_statediff_text *t)
+{
+    sbuf b = {&d->scalars, &d->scalars_cap, 0, 0};
+    if (t->null) {
+        sb_put(&b, "null", 4);
+        return b.oom ? -1 : 0;
+    }
+    sb_put(&b, "{", 1);
+    int first = 1;
+    for (size_t i = 0; i < t->n; i++) {
+        if (is_part(t, i))
+            continue;
+        const fl_json_member *m = &t->mem[i];
+        if (!first)
+            sb_put(&b, ",", 1);
+        first = 0;
+        sb_put(&b, t->buf + m->key, m->val + m->val_len - m->key);
+    }
+    sb_put(&b, "}", 1);
+    return b.oom ? -1 : 0;
+}
+
+/* Bytes at the start of a and b that are equal (at most n): memcmp over blocks first,
+ * since a long log differs from its previous text only near its end. */
+static size_t common_prefix(const char *a, const char *b, size_t n)
+{
+    size_t i = 0;
+    while (i + 256 <= n && memcmp(a + i, b + i, 256) == 0)
+        i += 256;
+    while (i < n && a[i] == b[i])
+        i++;
+    return i;
+}
+
+/* Bytes at the ends of a (length alen) and b (blen) that are equal, at most n. */
+static size_t common_suffix(const char *a, size_t alen, const char *b, size_t blen, size_t n)
+{
+    size_t i = 0;
+    while (i + 256 <= n && memcmp(a + alen - i - 256, b + blen - i - 256, 256) == 0)
+        i += 256;
+    while (i < n && a[alen - 1 - i] == b[blen - 1 - i])
+        i++;
+    return i;
+}
+
+/* The edit of member i from old to cur ([pos,"key",head,tail,"text"]); returns the
+ * bytes of text. */
+static size_t put_edit(sbuf *b, const fl_statediff_text *old, const fl_statediff_text *cur,
+                       size_t i)
+{
+    const fl_json_member *m = &cur->mem[i];
+    const char *nv = cur->buf + m->val, *ov = old ? old->buf + old->mem[i].val : NULL;
+    size_t nlen = m->val_len, olen = old ? old->mem[i].val_len : 0;
+    size_t most = nlen < olen ? nlen : olen;
+    size_t head = common_prefix(nv, ov, most);
+    size_t tail = common_suffix(nv, nlen, ov, olen, most - head);
+    if (b->len > 1) /* after the array's opening bracket and an edit */
+        sb_put(b, ",", 1);
+    sb_put(b, "[", 1);
+    sb_u64(b, i);
+    sb_put(b, ",", 1);
+    sb_put(b, cur->buf + m->key, m->val - m->key - 1); /* the quoted key, without ':' */
+    sb_put(b, ",", 1);
+    sb_u64(b, head);
+    sb_put(b, ",", 1);
+    sb_u64(b, tail);
+    sb_put(b, ",", 1);
+    sb_escaped(b, nv + head, nlen - head - tail);
+    sb_put(b, "]", 1);
+    return nlen - head - tail;
+}
+
+/* The edits of the members that changed (all of them for a keyframe: old NULL).
+ * Returns the number of edits, or -1 when out of memory. */
+static long build_parts(fl_statediff *d, const fl_statediff_text *old, const fl_statediff_text *cur,
+                        uint64_t *bytes)
+{
+    sbuf b = {&d->parts, &d->parts_cap, 0, 0};
+    long n = 0;
+    sb_put(&b, "[", 1);
+    for (size_t i = 0; i < cur->n; i++) {
+        if (!is_part(cur, i))
+            continue;
+        if (old && old->mem[i].val_len == cur->mem[i].val_len &&
+            memcmp(old->buf + old->mem[i].val, cur->buf + cur->mem[i].val, cur->mem[i].val_len) ==
+                0)
+            continue;
+        *bytes += put_edit(&b, old, cur, i);
+        n++;
+    }
+    sb_put(&b, "]", 1);
+    return b.oom ? -1 : n;
+}
+
+static uint64_t part_bytes(const fl_statediff_text *t)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (is_part(t, i))
+            n += t->mem[i].val_len;
+    return n;
+}
+
+int fl_statediff_update(fl_statediff *d, const cJSON *snapshot, fl_state_change *out)
+{
+    fl_statediff_text *old = &d->t[d->cur], *cur = &d->t[!d->cur];
+    if (print_state(cur, snapshot) != 0)
+        return -1;
+    if (d->have && old->len == cur->len && memcmp(old->buf, cur->buf, cur->len) == 0)
+        return 0;
+    uint64_t limit = part_bytes(cur);
+    int key =
+        !d->have || !same_shape(old, cur) || d->edits + 1 >= FL_STATEDIFF_MAX_EDITS ||
+        d->edit_bytes >= (limit > FL_STATEDIFF_MIN_KEY_BYTES ? limit : FL_STATEDIFF_MIN_KEY_BYTES);
+    uint64_t bytes = 0;
+    long nparts = 0;
+    if (build_scalars(d, cur) != 0 ||
+        (!cur->null && (nparts = build_parts(d, key ? NULL : old, cur, &bytes)) < 0))
+        return -1;
+    d->edits = key ? 0 : d->edits + 1;
+    d->edit_bytes = key ? 0 : d->edit_bytes + bytes;
+    d->have = 1;
+    d->cur = !d->cur;
+    *out = (fl_state_change){.json = cur->buf,
+                             .scalars = d->scalars,
+                             .parts = nparts > 0 ? d->parts : NULL,
+                             .keyframe = key};
+    return 1;
+}
+
+void fl_statediff_close(fl_statediff *d)
+{
+    for (int i = 0; i < 2; i++) {
+        free(d->t[i].buf);
+        free(d->t[i].mem);
+    }
+    free(d->scalars);
+    free(d->parts);
+    memset(d, 0, sizeof *d);
+}
