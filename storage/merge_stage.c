@@ -162,7 +162,7 @@ int fl_merge_stage_input(merge *m, int i)
         return fl_db_error(m->out, src, path, m->err, m->cap);
     char num[24];
     snprintf(num, sizeof num, "%d", i);
-    const char *const lead[] = {"src", num};
+    const char *const lead[] = {"fl_in", num};
     rc = fl_merge_run(m, "BEGIN", path);
     for (size_t t = 0; rc == 0 && t < NSTAGED; t++) {
         const char *map[2 * MAX_MISSING + 1];
