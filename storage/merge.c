@@ -5,9 +5,10 @@
  *
  * 1. Staging: each input in turn is ATTACHed, copied whole into TEMP tables (m_runs,
  *    m_events, ...: the input's rows plus `fl_in`, the input's index; not `src`, a
- *    column of messages that it shadowed) inside one read transaction (a consistent snapshot even
- * if a sweep is still writing it), and DETACHed.  Why not read the inputs inside OUT's transaction
- * directly: SQLite attaches at most 10 databases, and an attached database that a transaction has
+ *    column of messages that it shadowed) inside one read transaction (a consistent
+ *    snapshot even if a sweep is still writing it), and DETACHed.  Why not read the
+ *    inputs inside OUT's transaction directly: SQLite attaches at most 10 databases,
+ *    and an attached database that a transaction has
  *    read cannot be detached before that transaction ends, so a merge would be capped
  *    at 10 inputs -- a 100-task Slurm array or Kubernetes Job has 100.  Staging costs
  *    one extra copy, in the temporary store, never in OUT.
