@@ -200,6 +200,19 @@ long fl_json_print_members(const cJSON *obj, char **buf, size_t *cap, fl_json_me
     return (long)o.len;
 }
 
+long fl_json_print_into(const cJSON *v, char **buf, size_t *cap)
+{
+    out o = {.buf = *buf, .cap = *cap};
+    put_value(&o, v, 1);
+    int ok = !o.oom && reserve(&o, 0);
+    *buf = o.buf;
+    *cap = o.cap;
+    if (!ok)
+        return -1;
+    o.buf[o.len] = '\0';
+    return (long)o.len;
+}
+
 const char *fl_json_brief(const cJSON *v, char *buf, size_t cap)
 {
     char *s = v ? fl_json_print(v) : NULL;

@@ -30,6 +30,10 @@ typedef struct fl_json_member {
 long fl_json_print_members(const cJSON *obj, char **buf, size_t *cap, fl_json_member **mem,
                            size_t *nmem, size_t *memcap);
 
+/* Print one value like fl_json_print, into *buf (grown with realloc; *cap is its size):
+ * the text's length, or -1 when out of memory. */
+long fl_json_print_into(const cJSON *v, char **buf, size_t *cap);
+
 /* A short rendering of a JSON value for error messages ("7", "\"abc\"", "[1,2]"),
  * cut with "..." to fit cap; "nothing" for NULL.  Returns buf. */
 const char *fl_json_brief(const cJSON *v, char *buf, size_t cap);

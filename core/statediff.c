@@ -71,14 +71,6 @@ static int is_part(const fl_statediff_text *t, size_t i)
 
 static int print_state(fl_statediff_text *t, const cJSON *snapshot)
 {
-    t->null = snapshot == NULL;
-    if (t->null) {
-        sbuf b = {&t->buf, &t->cap, 0, 0};
-        sb_put(&b, "null", 4);
-        t->len = b.len;
-        t->n = 0;
-        return b.oom ? -1 : 0;
-    }
     long len = fl_json_print_members(snapshot, &t->buf, &t->cap, &t->mem, &t->n, &t->memcap);
     t->len = len < 0 ? 0 : (size_t)len;
     return len < 0 ? -1 : 0;
@@ -87,7 +79,7 @@ static int print_state(fl_statediff_text *t, const cJSON *snapshot)
 /* Same keys in the same order, each an array/object in both or in neither. */
 static int same_shape(const fl_statediff_text *a, const fl_statediff_text *b)
 {
-    if (a->null || b->null || a->n != b->n)
+    if (a->n != b->n)
         return 0;
     for (size_t i = 0; i < a->n; i++) {
         size_t ka = a->mem[i].val - a->mem[i].key, kb = b->mem[i].val - b->mem[i].key;
@@ -101,7 +93,7 @@ static int same_shape(const fl_statediff_text *a, const fl_statediff_text *b)
 static int build_scalars(fl_statediff *d, const fl_statediff_text *t)
 {
     sbuf b = {&d->scalars, &d->scalars_cap, 0, 0};
-    if (t->null) {
+    if (!t) {
         sb_put(&b, "null", 4);
         return b.oom ? -1 : 0;
     }
@@ -201,25 +193,74 @@ static uint64_t part_bytes(const fl_statediff_text *t)
     return n;
 }
 
+/* Whether snapshot prints exactly as old does, found without printing it: a protocol's
+ * long member (Raft's log) is usually raw text, compared in place, so that a step that
+ * changed nothing costs one comparison instead of a copy, a length and a comparison.
+ * May say 0 for an equal state (a key that needs escapes); never 1 for a different
+ * one. */
+static int same_as(fl_statediff *d, const fl_statediff_text *old, const cJSON *snapshot)
+{
+    size_t i = 0;
+    for (const cJSON *c = snapshot->child; c; c = c->next, i++) {
+        if (i >= old->n || !c->string)
+            return 0;
+        const fl_json_member *m = &old->mem[i];
+        size_t klen = strlen(c->string);
+        if (m->val - m->key != klen + 3 || memcmp(old->buf + m->key + 1, c->string, klen) != 0)
+            return 0;
+        const char *ov = old->buf + m->val;
+        if (cJSON_IsRaw(c)) {
+            if (!c->valuestring || strncmp(c->valuestring, ov, m->val_len) != 0 ||
+                c->valuestring[m->val_len] != '\0')
+                return 0;
+            continue;
+        }
+        long n = fl_json_print_into(c, &d->scratch, &d->scratch_cap);
+        if (n < 0 || (size_t)n != m->val_len || memcmp(d->scratch, ov, m->val_len) != 0)
+            return 0;
+    }
+    return i == old->n;
+}
+
+/* The node went down: a "null" row.  Its last state is kept, so that when it comes
+ * back (having recovered the same log from its disk, often) the change is against that
+ * state, not a keyframe. */
+static int went_down(fl_statediff *d, fl_state_change *out)
+{
+    if (d->have && d->down)
+        return 0;
+    if (build_scalars(d, NULL) != 0)
+        return -1;
+    *out = (fl_state_change){
+        .json = "null", .scalars = d->scalars, .parts = NULL, .keyframe = !d->up_seen};
+    d->have = 1;
+    d->down = 1;
+    return 1;
+}
+
 int fl_statediff_update(fl_statediff *d, const cJSON *snapshot, fl_state_change *out)
 {
+    if (!snapshot)
+        return went_down(d, out);
     fl_statediff_text *old = &d->t[d->cur], *cur = &d->t[!d->cur];
+    if (d->up_seen && !d->down && same_as(d, old, snapshot))
+        return 0;
     if (print_state(cur, snapshot) != 0)
         return -1;
-    if (d->have && old->len == cur->len && memcmp(old->buf, cur->buf, cur->len) == 0)
+    if (d->up_seen && !d->down && old->len == cur->len && memcmp(old->buf, cur->buf, cur->len) == 0)
         return 0;
     uint64_t limit = part_bytes(cur);
     int key =
-        !d->have || !same_shape(old, cur) || d->edits + 1 >= FL_STATEDIFF_MAX_EDITS ||
+        !d->up_seen || !same_shape(old, cur) || d->edits + 1 >= FL_STATEDIFF_MAX_EDITS ||
         d->edit_bytes >= (limit > FL_STATEDIFF_MIN_KEY_BYTES ? limit : FL_STATEDIFF_MIN_KEY_BYTES);
     uint64_t bytes = 0;
     long nparts = 0;
-    if (build_scalars(d, cur) != 0 ||
-        (!cur->null && (nparts = build_parts(d, key ? NULL : old, cur, &bytes)) < 0))
+    if (build_scalars(d, cur) != 0 || (nparts = build_parts(d, key ? NULL : old, cur, &bytes)) < 0)
         return -1;
     d->edits = key ? 0 : d->edits + 1;
     d->edit_bytes = key ? 0 : d->edit_bytes + bytes;
-    d->have = 1;
+    d->have = d->up_seen = 1;
+    d->down = 0;
     d->cur = !d->cur;
     *out = (fl_state_change){.json = cur->buf,
                              .scalars = d->scalars,
@@ -236,5 +277,6 @@ void fl_statediff_close(fl_statediff *d)
     }
     free(d->scalars);
     free(d->parts);
+    free(d->scratch);
     memset(d, 0, sizeof *d);
 }

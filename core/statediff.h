@@ -13,11 +13,14 @@
  *   members) is now the first head bytes of its previous text, then text, then the
  *   last tail bytes of its previous text;
  * - `keyframe` (1): parts lists every array/object member whole (head = tail = 0).  A
- *   keyframe comes first, after a node was down, when the members' keys or kinds
- *   change, and when the edits since the last one add up to more bytes than the state's
- *   arrays and objects hold (at least 4 KiB) or to FL_STATEDIFF_MAX_EDITS changes: so
- *   keyframes cost at most about as much as the edits, and rebuilding any state reads
- *   one keyframe and a bounded number of edits.
+ *   keyframe comes first, when the members' keys or kinds change, and when the edits
+ *   since the last one add up to more bytes than the state's arrays and objects hold
+ *   (at least 4 KiB) or to FL_STATEDIFF_MAX_EDITS changes: so keyframes cost at most
+ *   about as much as the edits, and rebuilding any state reads one keyframe and a
+ *   bounded number of edits.
+ * - A node that goes down is a row with scalars "null" (a keyframe only if it is the
+ *   node's first); the change when it is back up is against its last state before, as
+ *   a restarted node usually recovers most of it from its disk.
  *
  * Everything is computed from the protocol's cJSON tree and byte comparisons of the
  * printed members: no JSON is parsed.  The whole text is kept too (json), for sinks that
@@ -42,18 +45,19 @@ typedef struct fl_statediff_text {
     size_t cap, len;
     fl_json_member *mem;
     size_t n, memcap;
-    int null; /* the node had no state ("null") */
 } fl_statediff_text;
 
 /* One node's memory: its last state, and the output buffers.  Zero-initialise; free
  * with fl_statediff_close. */
 typedef struct fl_statediff {
     fl_statediff_text t[2];
-    int cur;                    /* t[cur] is the last state */
-    int have;                   /* a state was seen */
+    int cur;                    /* t[cur] is the last state the node had while up */
+    int have;                   /* a state (or "null") was given */
+    int up_seen;                /* t[cur] holds a state */
+    int down;                   /* the last was "null" */
     uint64_t edit_bytes, edits; /* since the last keyframe */
-    char *scalars, *parts;
-    size_t scalars_cap, parts_cap;
+    char *scalars, *parts, *scratch;
+    size_t scalars_cap, parts_cap, scratch_cap;
 } fl_statediff;
 
 /* A change, valid until the next fl_statediff_update of the same node. */

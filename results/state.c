@@ -35,6 +35,7 @@ typedef struct nstate {
     int valid;    /* the state after row `step` is rebuilt */
     int64_t step; /* that row's step */
     int null;
+    int base; /* m holds the node's last state while up (a change applies to it) */
     member *m;
     size_t n, cap;
 } nstate;
@@ -256,7 +257,7 @@ static int apply_change(nstate *s, const slice *sc, long nsc, const cJSON *parts
 {
     size_t j = 0;
     int rc = 0;
-    if (!s->valid || s->null)
+    if (!s->valid || !s->base)
         return FL_EPARSE;
     for (size_t i = 0; rc == 0 && i < s->n; i++) {
         if (s->m[i].part)
@@ -293,19 +294,27 @@ static int apply_row(nstate *s, slice *sc, int64_t step, const char *state, cons
 {
     int rc = 0;
     if (state && strcmp(state, "null") == 0) {
-        clear_members(s);
+        /* down: a keyframe forgets the members; otherwise they are the base of the
+         * change when the node is back */
+        if (keyframe) {
+            clear_members(s);
+            s->base = 0;
+        } else if (!s->valid) {
+            rc = FL_EPARSE;
+        }
         s->null = 1;
     } else {
-        long nsc = state && sc ? split_object(state, sc, MAX_SCALARS) : -1;
+        long nsc = state ? split_object(state, sc, MAX_SCALARS) : -1;
         cJSON *parts = parts_text ? cJSON_Parse(parts_text) : cJSON_CreateArray();
-        if (!sc || !parts)
-            rc = !sc ? FL_ENOMEM : FL_EPARSE;
+        if (!parts)
+            rc = FL_EPARSE;
         else if (nsc < 0 || !cJSON_IsArray(parts))
             rc = FL_EPARSE;
         else
             rc = keyframe ? apply_keyframe(s, sc, nsc, parts) : apply_change(s, sc, nsc, parts);
         cJSON_Delete(parts);
         s->null = 0;
+        s->base = rc == 0;
     }
     s->valid = rc == 0;
     s->step = step;

@@ -198,7 +198,11 @@ static const char *const shapes[] = {
     "{\"a\":3,\"list\":[\"\\u00e9\",\"é\"],\"t\":true}",                /* back up */
     "{\"a\":3,\"list\":[\"\\u00e9\",\"é\"],\"t\":false}",
     "{}",
+    NULL, /* down with no members */
+    "{}",
     "{\"list\":[{\"deep\":[[[]]]}],\"a\":1.5}",
+    NULL,
+    "{\"list\":[{\"deep\":[[[1]]]}],\"a\":1.5}", /* back: a change, not a keyframe */
 };
 #define NSHAPES (sizeof shapes / sizeof shapes[0])
 
@@ -220,6 +224,7 @@ START_TEST(test_state_any_shape_reads_back_exactly)
         ck_assert(shapes[i] == NULL || j != NULL);
         fl_state_change ch;
         ck_assert_int_eq(fl_statediff_update(&d, j, &ch), 1);
+        ck_assert(i > 0 || ch.keyframe);
         fl_record x = {.kind = FL_REC_STATE};
         x.u.state = (fl_rec_state){.step = i,
                                    .node = 1,
@@ -299,13 +304,23 @@ START_TEST(test_state_keyframes_come_first_after_down_and_when_edits_add_up)
     ck_assert_int_ge(keyframes, 4);
     ck_assert_int_le(keyframes, 6);
     ck_assert_int_eq(fl_statediff_update(&d, NULL, &ch), 1); /* down */
-    ck_assert_int_eq(ch.keyframe, 1);
+    ck_assert_int_eq(ch.keyframe, 0);
     ck_assert_str_eq(ch.scalars, "null");
+    ck_assert_str_eq(ch.json, "null");
     ck_assert_int_eq(fl_statediff_update(&d, NULL, &ch), 0);
     j = list_state(2, 3);
     ck_assert_int_eq(fl_statediff_update(&d, j, &ch), 1);
-    ck_assert_int_eq(ch.keyframe, 1); /* up again */
+    ck_assert_int_eq(ch.keyframe, 0); /* up again: a change against the state before */
+    ck_assert_ptr_nonnull(ch.parts);
     cJSON_Delete(j);
+    fl_statediff e = {0}; /* a node whose first state is "null" */
+    ck_assert_int_eq(fl_statediff_update(&e, NULL, &ch), 1);
+    ck_assert_int_eq(ch.keyframe, 1);
+    j = list_state(1, 1);
+    ck_assert_int_eq(fl_statediff_update(&e, j, &ch), 1);
+    ck_assert_int_eq(ch.keyframe, 1);
+    cJSON_Delete(j);
+    fl_statediff_close(&e);
     /* many small changes: a keyframe at least every FL_STATEDIFF_MAX_EDITS */
     keyframes = 0;
     for (int t = 3; t < 3 + 2 * FL_STATEDIFF_MAX_EDITS; t++) {
