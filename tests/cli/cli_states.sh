@@ -12,7 +12,7 @@ chmod u+w v2.db
 sum_before=$(cksum < v2.db)
 
 expect_exit 0 "record the v2 file's run again" -- "$FL" run "$SRC/sim/scenarios/raft-chaos.json" \
-  --seed 5 "${SHORT[@]}" --db new.db
+  --seed 5 "${SHORT[@]}" --db new.db --records new.jsonl
 [ "$(sqlite3 new.db "SELECT digest FROM runs")" = "$(sqlite3 v2.db "SELECT digest FROM runs WHERE id = 1")" ] &&
   pass || fail "the same run (same digest)"
 [ "$(sqlite3 new.db "SELECT value FROM meta WHERE key = 'schema_version'")" = 3 ] && pass ||
@@ -44,6 +44,17 @@ done
 old=$(sqlite3 v2.db "SELECT sum(length(state)) FROM snapshots WHERE run_id = 1")
 new=$(sqlite3 new.db "SELECT sum(length(state)) + sum(coalesce(length(parts), 0)) FROM snapshots")
 [ "$new" -lt $((old / 4)) ] && pass || fail "states take $new bytes, whole copies $old"
+
+# docs/sql.md's whole state in SQL (node 1 at step 700) is the snapshot of that step
+awk '$0 == "```sql" { on = 1; b = ""; next } on && $0 == "```" { on = 0; if (b ~ /WITH RECURSIVE/) print b; next }
+  on { b = b $0 "\n" }' "$SRC/docs/sql.md" > whole.sql
+[ -s whole.sql ] && pass || fail "docs/sql.md has the whole-state recipe"
+want=$(grep '"table":"snapshots"' new.jsonl | grep '"node":1,' |
+  awk -F'"step":' '{ split($2, a, ","); if (a[1] + 0 <= 700) line = $0 } END { print line }' |
+  sed 's/.*"state":\(.*\)}$/\1/')
+got=$(sqlite3 new.db "$(cat whole.sql)")
+[ -n "$want" ] && [ "$(sqlite3 :memory: "SELECT json('$got')")" = "$(sqlite3 :memory: "SELECT json('$want')")" ] &&
+  pass || fail "the SQL recipe's state differs: $(echo "$got" | head -c 200) vs $(echo "$want" | head -c 200)"
 
 # merge takes v2 and v3 inputs; migrate converts v2
 expect_exit 0 "merge a v2 and a v3 file" -- "$FL" merge m.db v2.db new.db
