@@ -117,6 +117,8 @@ static int build_scalars(fl_statediff *d, const fl_statediff_text *t)
 static size_t common_prefix(const char *a, const char *b, size_t n)
 {
     size_t i = 0;
+    while (i + 4096 <= n && memcmp(a + i, b + i, 4096) == 0)
+        i += 4096;
     while (i + 256 <= n && memcmp(a + i, b + i, 256) == 0)
         i += 256;
     while (i < n && a[i] == b[i])
@@ -135,16 +137,19 @@ static size_t common_suffix(const char *a, size_t alen, const char *b, size_t bl
     return i;
 }
 
-/* The edit of member i from old to cur ([pos,"key",head,tail,"text"]); returns the
- * bytes of text. */
-static size_t put_edit(sbuf *b, const fl_statediff_text *old, const fl_statediff_text *cur,
-                       size_t i)
+/* The edit of member i from old to cur ([pos,"key",head,tail,"text"]) into b, unless
+ * the member did not change (returns 0 then, 1 otherwise); adds the bytes of text to
+ * *bytes.  One pass over the member finds both. */
+static int put_edit(sbuf *b, const fl_statediff_text *old, const fl_statediff_text *cur, size_t i,
+                    uint64_t *bytes)
 {
     const fl_json_member *m = &cur->mem[i];
     const char *nv = cur->buf + m->val, *ov = old ? old->buf + old->mem[i].val : NULL;
     size_t nlen = m->val_len, olen = old ? old->mem[i].val_len : 0;
     size_t most = nlen < olen ? nlen : olen;
     size_t head = common_prefix(nv, ov, most);
+    if (old && head == nlen && nlen == olen)
+        return 0;
     size_t tail = common_suffix(nv, nlen, ov, olen, most - head);
     if (b->len > 1) /* after the array's opening bracket and an edit */
         sb_put(b, ",", 1);
@@ -159,7 +164,8 @@ static size_t put_edit(sbuf *b, const fl_statediff_text *old, const fl_statediff
     sb_put(b, ",", 1);
     sb_escaped(b, nv + head, nlen - head - tail);
     sb_put(b, "]", 1);
-    return nlen - head - tail;
+    *bytes += nlen - head - tail;
+    return 1;
 }
 
 /* The edits of the members that changed (all of them for a keyframe: old NULL).
@@ -171,17 +177,22 @@ static long build_parts(fl_statediff *d, const fl_statediff_text *old, const fl_
     long n = 0;
     sb_put(&b, "[", 1);
     for (size_t i = 0; i < cur->n; i++) {
-        if (!is_part(cur, i))
-            continue;
-        if (old && old->mem[i].val_len == cur->mem[i].val_len &&
-            memcmp(old->buf + old->mem[i].val, cur->buf + cur->mem[i].val, cur->mem[i].val_len) ==
-                0)
-            continue;
-        *bytes += put_edit(&b, old, cur, i);
-        n++;
+        if (is_part(cur, i))
+            n += put_edit(&b, old, cur, i, bytes);
     }
     sb_put(&b, "]", 1);
     return b.oom ? -1 : n;
+}
+
+/* The scalar members of two states of the same shape are equal. */
+static int same_scalars(const fl_statediff_text *a, const fl_statediff_text *b)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (!is_part(a, i) &&
+            (a->mem[i].val_len != b->mem[i].val_len ||
+             memcmp(a->buf + a->mem[i].val, b->buf + b->mem[i].val, a->mem[i].val_len) != 0))
+            return 0;
+    return 1;
 }
 
 static uint64_t part_bytes(const fl_statediff_text *t)
@@ -247,15 +258,21 @@ int fl_statediff_update(fl_statediff *d, const cJSON *snapshot, fl_state_change 
         return 0;
     if (print_state(cur, snapshot) != 0)
         return -1;
-    if (d->up_seen && !d->down && old->len == cur->len && memcmp(old->buf, cur->buf, cur->len) == 0)
-        return 0;
     uint64_t limit = part_bytes(cur);
+    int shape = d->up_seen && same_shape(old, cur);
     int key =
-        !d->up_seen || !same_shape(old, cur) || d->edits + 1 >= FL_STATEDIFF_MAX_EDITS ||
+        !shape || d->edits + 1 >= FL_STATEDIFF_MAX_EDITS ||
         d->edit_bytes >= (limit > FL_STATEDIFF_MIN_KEY_BYTES ? limit : FL_STATEDIFF_MIN_KEY_BYTES);
     uint64_t bytes = 0;
-    long nparts = 0;
-    if (build_scalars(d, cur) != 0 || (nparts = build_parts(d, key ? NULL : old, cur, &bytes)) < 0)
+    long nparts = build_parts(d, shape ? old : NULL, cur, &bytes);
+    if (nparts < 0)
+        return -1;
+    /* same_as may miss an equal state (a key that needs escapes): this finds it */
+    if (shape && !d->down && nparts == 0 && same_scalars(old, cur))
+        return 0;
+    if (key && shape) /* a keyframe lists every part whole */
+        nparts = build_parts(d, NULL, cur, &bytes);
+    if (nparts < 0 || build_scalars(d, cur) != 0)
         return -1;
     d->edits = key ? 0 : d->edits + 1;
     d->edit_bytes = key ? 0 : d->edit_bytes + bytes;
