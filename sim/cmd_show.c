@@ -3,8 +3,8 @@
  * (default: the whole run), read back from the database in the same format `--trace`
  * prints, followed by every node's state at step S.
  *
- * The state of a node at step S is its last snapshot at or before S: snapshots are
- * written only when a state changes, so that row is the state in force.
+ * The state of a node at step S is its state after its last change at or before S,
+ * rebuilt by the state reader (results/state.h): snapshots rows are changes.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,9 +20,9 @@
 static const char show_usage[] =
     "usage: faultline show DB RUN [--step S]\n\n"
     "Print run RUN of database DB as a trace (steps, log lines, sends, state changes) up\n"
-    "to step S, then the state of every node at step S (its full JSON is in the\n"
-    "snapshots table).  Needs a run recorded with --record all (sweeps record failing\n"
-    "runs that way).\n";
+    "to step S, then the state of every node at step S (docs/sql.md says how to get its\n"
+    "full JSON from the snapshots table).  Needs a run recorded with --record all\n"
+    "(sweeps record failing runs that way).\n";
 
 /* One cursor per table, merged by step. */
 typedef struct stream {
