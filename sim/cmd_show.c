@@ -58,8 +58,11 @@ static int advance(stream *s, char *err, size_t cap)
 enum { EV, LOG, SEND, NSTREAMS };
 
 static const char *const stream_sql[NSTREAMS] = {
-    "SELECT step, time_ns, kind, node, peer, msg_id, detail FROM events "
-    "WHERE run_id = ?1 AND step <= ?2 ORDER BY step",
+    /* a delivery's detail is stored without the message's description (docs/sql.md) */
+    "SELECT e.step, e.time_ns, e.kind, e.node, e.peer, e.msg_id, CASE WHEN e.kind = 'deliver'"
+    " AND instr(e.detail, ' ') = 0 AND m.body IS NOT NULL THEN e.detail || ' ' || m.body"
+    " ELSE e.detail END FROM events e LEFT JOIN messages m ON m.run_id = e.run_id AND"
+    " m.msg_id = e.msg_id WHERE e.run_id = ?1 AND e.step <= ?2 ORDER BY e.step",
     "SELECT step, node, text FROM logs WHERE run_id = ?1 AND step <= ?2 ORDER BY step, seq",
     "SELECT sent_step, src, dst, body, msg_id, sent_ns FROM messages "
     "WHERE run_id = ?1 AND sent_step <= ?2 ORDER BY sent_step, msg_id",

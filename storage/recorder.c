@@ -62,6 +62,15 @@ static const char insert_fault_sql[] =
     "INSERT INTO faults(run_id, seq, at_ns, kind, spec, took_effect) VALUES (?, ?, ?, ?, ?, ?)";
 static const char insert_metric_sql[] = "INSERT INTO metrics(run_id, name, value) VALUES (?, ?, ?)";
 
+/* The descriptions of the last fates, by message id: a delivery step's detail is
+ * "delivered <description>" (or "dropped:down ..."), and the description is already in
+ * the message's row, so the events row keeps the first word only. */
+#define FATE_RING 16
+typedef struct rec_fate {
+    uint64_t id;
+    char desc[256];
+} rec_fate;
+
 struct fl_recorder {
     fl_db *db;
     sqlite3 *h;
@@ -76,6 +85,8 @@ struct fl_recorder {
     fl_run_result res; /* from the run_end record */
     sqlite3_stmt *st[ST_COUNT];
     uint64_t log_seq, rows;
+    rec_fate fates[FATE_RING];
+    unsigned nfates;
     rec_fault *faults;
     size_t nfaults, faults_cap;
     rec_metric *metrics;
@@ -135,6 +146,22 @@ static void bind_opt_text(sqlite3_stmt *st, int idx, const char *s)
 
 /* ---- the sink ---- */
 
+/* The length of s's detail to store: a delivery's detail without the description of the
+ * message it names (docs/sql.md, events.detail), else the whole. */
+static size_t detail_len(const fl_recorder *r, const fl_rec_step *s)
+{
+    size_t n = s->detail ? strlen(s->detail) : 0;
+    if (s->kind != FL_STEP_DELIVER || s->msg_id == 0 || n == 0)
+        return n;
+    const char *sp = strchr(s->detail, ' ');
+    for (unsigned i = 0; sp && i < FATE_RING && i < r->nfates; i++) {
+        const rec_fate *f = &r->fates[(r->nfates - 1 - i) % FATE_RING];
+        if (f->id == s->msg_id)
+            return f->desc[0] && strcmp(sp + 1, f->desc) == 0 ? (size_t)(sp - s->detail) : n;
+    }
+    return n;
+}
+
 static void on_step_end(fl_recorder *r, const fl_rec_step *s)
 {
     sqlite3_stmt *st = r->st[ST_EVENT];
@@ -145,7 +172,11 @@ static void on_step_end(fl_recorder *r, const fl_rec_step *s)
     bind_opt_int(st, 5, s->node, 0);
     bind_opt_int(st, 6, s->peer, 0);
     bind_opt_int(st, 7, (int64_t)s->msg_id, 0);
-    bind_opt_text(st, 8, s->detail);
+    size_t dlen = detail_len(r, s);
+    if (dlen > 0)
+        sqlite3_bind_text(st, 8, s->detail, (int)dlen, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 8);
     sqlite3_bind_int64(st, 9, (int64_t)s->chain);
     run_insert(r, ST_EVENT, "events");
 }
@@ -170,6 +201,9 @@ static void on_fate(fl_recorder *r, const fl_rec_msg *m)
     sqlite3_bind_int64(st, 10, (int64_t)m->fate_step);
     bind_opt_text(st, 11, desc);
     run_insert(r, ST_MESSAGE, "messages");
+    rec_fate *f = &r->fates[r->nfates++ % FATE_RING];
+    f->id = m->id;
+    snprintf(f->desc, sizeof f->desc, "%s", desc ? desc : "");
 }
 
 static void on_log(fl_recorder *r, const fl_rec_log *l)

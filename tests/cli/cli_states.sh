@@ -39,6 +39,9 @@ done
   pass || fail "the log is not copied into the scalars"
 [ "$(sqlite3 new.db "SELECT min(keyframe) FROM snapshots s WHERE step = (SELECT min(step) FROM snapshots x WHERE x.node = s.node)")" = 1 ] &&
   pass || fail "each node's first row is a keyframe"
+[ "$(sqlite3 new.db "SELECT count(*) FROM events WHERE kind = 'deliver' AND instr(detail, ' ') > 0")" = 0 ] &&
+  [ "$(sqlite3 new.db "SELECT count(*) FROM events WHERE kind = 'deliver' AND detail = 'delivered'")" -gt 0 ] &&
+  pass || fail "a delivery's detail is stored without the message's description"
 [ "$(sqlite3 new.db "SELECT count(*) FROM leaders")" = "$(sqlite3 v2.db "SELECT count(*) FROM leaders WHERE run_id = 1")" ] &&
   pass || fail "the leaders view reads the scalars as before"
 old=$(sqlite3 v2.db "SELECT sum(length(state)) FROM snapshots WHERE run_id = 1")
