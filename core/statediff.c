@@ -150,7 +150,11 @@ static int put_edit(sbuf *b, const fl_statediff_text *old, const fl_statediff_te
     size_t head = common_prefix(nv, ov, most);
     if (old && head == nlen && nlen == olen)
         return 0;
+    while (head > 0 && head < nlen && ((unsigned char)nv[head] & 0xc0) == 0x80)
+        head--; /* not inside a UTF-8 character: the text stays valid UTF-8 */
     size_t tail = common_suffix(nv, nlen, ov, olen, most - head);
+    while (tail > 0 && ((unsigned char)nv[nlen - tail] & 0xc0) == 0x80)
+        tail--;
     if (b->len > 1) /* after the array's opening bracket and an edit */
         sb_put(b, ",", 1);
     sb_put(b, "[", 1);

@@ -197,6 +197,7 @@ static const char *const shapes[] = {
     NULL,                                                               /* down */
     "{\"a\":3,\"list\":[\"\\u00e9\",\"é\"],\"t\":true}",                /* back up */
     "{\"a\":3,\"list\":[\"\\u00e9\",\"é\"],\"t\":false}",
+    "{\"a\":3,\"list\":[\"\\u00e9\",\"è\"],\"t\":false}", /* one UTF-8 byte differs */
     "{}",
     NULL, /* down with no members */
     "{}",
@@ -225,6 +226,9 @@ START_TEST(test_state_any_shape_reads_back_exactly)
         fl_state_change ch;
         ck_assert_int_eq(fl_statediff_update(&d, j, &ch), 1);
         ck_assert(i > 0 || ch.keyframe);
+        /* an edit never cuts a UTF-8 character: its text starts and ends whole */
+        for (const char *p = ch.parts; p && *p; p++)
+            ck_assert(!(p[0] == '"' && ((unsigned char)p[1] & 0xc0) == 0x80));
         fl_record x = {.kind = FL_REC_STATE};
         x.u.state = (fl_rec_state){.step = i,
                                    .node = 1,
