@@ -189,8 +189,15 @@ static const char schema_v2[] =
     "CREATE VIEW outcome_counts AS\n"
     "  SELECT outcome, count(*) AS n FROM runs GROUP BY outcome;\n";
 
-/* v3: one version for this round's changes, one block per change, side by side. */
+/* v3: one step, made of independent blocks (one per change of that round), each
+ * naming its change. */
 static const char schema_v3[] =
+    /* -- fault accounting: faults.reached, whether the run got to the entry's time.
+     * took_effect now means "it happened" (a crash took an up node down) where v2 said
+     * "it bit" (the crash lost unsynced bytes); rows written before v3 keep their old
+     * meaning and have reached NULL (unknown), as merge gives them too. */
+    "ALTER TABLE faults ADD COLUMN reached INTEGER;\n"
+    /* -- end of fault accounting */
     /* -- issue 11, recording that scales: a state row is a change (core/statediff.h).
      * `state` keeps the scalar members whole (so json_extract needs no reconstruction);
      * `parts` holds edits of the arrays and objects; `keyframe` = 1 marks a row from
@@ -202,7 +209,7 @@ static const char schema_v3[] =
     "ALTER TABLE snapshots ADD COLUMN keyframe INTEGER NOT NULL DEFAULT 1;\n"
     "ALTER TABLE runs ADD COLUMN recorded_at TEXT;\n"
     /* -- end of issue 11 */
-    ;
+    "";
 
 const char *const fl_db_migrations[FL_DB_SCHEMA_VERSION] = {
     schema_v1,

@@ -139,11 +139,13 @@ static void fx_rec_metric(fl_recorder *r, const char *name, int64_t value)
 static void fx_rec_fault(fl_recorder *r, int64_t seq, int64_t at_ns, const char *kind,
                          const char *spec, int took_effect)
 {
+    /* what took effect was reached; rows that were not reached are tested elsewhere */
     fl_record x = {.kind = FL_REC_FAULT};
     x.u.fault = (fl_rec_fault){.seq = (uint64_t)seq,
                                .at_ns = at_ns,
                                .kind = kind,
                                .spec = spec,
+                               .reached = 1,
                                .took_effect = took_effect};
     fx_give(r, &x);
 }
