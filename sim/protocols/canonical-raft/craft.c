@@ -186,7 +186,10 @@ static void cr_on_message(fl_node *n, int from, const void *msg, size_t len)
     } else if (rc == 1) {
         propose(s, op, oplen, hops);
     } else if (s->running) {
+        s->checking = s->p.fix_result_last && m.type == RAFT_IO_APPEND_ENTRIES;
+        s->checked_last = m.append_entries.prev_log_index + m.append_entries.n_entries;
         s->recv_cb(&s->io, &m); /* libraft owns the entries from here */
+        s->checking = 0;
     } else if (m.type == RAFT_IO_APPEND_ENTRIES && m.append_entries.n_entries > 0) {
         raft_free(m.append_entries.entries[0].batch);
         raft_free(m.append_entries.entries);
@@ -276,7 +279,7 @@ const struct fl_protocol fl_proto_canonical_raft = {
     .timers = cr_timers,
     .params_doc = cr_params_doc,
     .state_size = sizeof(struct cr_state),
-    .observer_size = FL_RAFT_OBSERVER_SIZE,
+    .observer_size = sizeof(struct cr_obs),
     .configure = cr_configure,
     .start = cr_start,
     .stop = cr_stop,
@@ -288,7 +291,7 @@ const struct fl_protocol fl_proto_canonical_raft = {
     .describe = cr_describe,
     .check = cr_check,
     .check_end = cr_check_end,
-    .report = fl_raft_report,
-    .observer_free = fl_raft_observer_free,
+    .report = cr_report,
+    .observer_free = cr_observer_free,
     .process_init = cr_process_init,
 };

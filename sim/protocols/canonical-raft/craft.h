@@ -52,6 +52,8 @@ struct cr_params {
     unsigned election_ms, heartbeat_ms;
     unsigned max_entries; /* entries per AppendEntries */
     int pre_vote;
+    int fix_result_last; /* cap AppendEntriesResult.last_log_index (cowsql/raft#148) */
+    int checks;          /* the Raft observer's checks (on by default) */
 };
 int cr_params_parse(const cJSON *params, struct cr_params *p, char *err, size_t cap);
 int cr_configure(const cJSON *params, char *err, size_t cap);
@@ -94,6 +96,10 @@ struct cr_state {
     int inited;  /* raft_init succeeded: raft_close at stop */
     int running; /* raft_start succeeded */
     int closing; /* raft_close in progress: sends are dropped */
+    /* params.fix_result_last: while libraft handles an AppendEntries, the last index
+     * it checked against the leader's log (prev + n) */
+    uint64_t checked_last;
+    int checking;
 
     struct raft raft;
     struct raft_io io;
@@ -170,6 +176,13 @@ void cr_fsm_init(struct cr_state *s);
 void cr_sm_free(struct cr_state *s);
 cJSON *cr_snapshot(const fl_node *n);
 extern const struct fl_raft_adapter cr_raft_adapter;
+/* The observer's memory: whether checks are on, then the Raft observer's. */
+struct cr_obs {
+    int inited, checks;
+    _Alignas(16) unsigned char raft[FL_RAFT_OBSERVER_SIZE];
+};
+void cr_report(const fl_cluster *c, void *observer);
+void cr_observer_free(void *observer);
 int cr_check(const fl_cluster *c, void *observer, int node, fl_violation *v);
 int cr_check_end(const fl_cluster *c, void *observer, fl_violation *v);
 

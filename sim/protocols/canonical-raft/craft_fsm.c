@@ -234,12 +234,38 @@ static int64_t election_ns(const cJSON *params)
 const struct fl_raft_adapter cr_raft_adapter = {
     .view = view, .entry = entry, .election_ns = election_ns};
 
+static struct cr_obs *obs_of(const fl_cluster *c, void *observer)
+{
+    struct cr_obs *o = observer;
+    if (!o->inited) {
+        struct cr_params p;
+        char err[256];
+        if (cr_params_parse(fl_cluster_params(c), &p, err, sizeof err) != 0)
+            cr_params_parse(NULL, &p, err, sizeof err);
+        o->checks = p.checks;
+        o->inited = 1;
+    }
+    return o;
+}
+
 int cr_check(const fl_cluster *c, void *observer, int node, fl_violation *v)
 {
-    return fl_raft_check(c, observer, node, &cr_raft_adapter, v);
+    struct cr_obs *o = obs_of(c, observer);
+    return o->checks ? fl_raft_check(c, o->raft, node, &cr_raft_adapter, v) : 0;
 }
 
 int cr_check_end(const fl_cluster *c, void *observer, fl_violation *v)
 {
-    return fl_raft_check_end(c, observer, &cr_raft_adapter, v);
+    struct cr_obs *o = obs_of(c, observer);
+    return o->checks ? fl_raft_check_end(c, o->raft, &cr_raft_adapter, v) : 0;
+}
+
+void cr_report(const fl_cluster *c, void *observer)
+{
+    fl_raft_report(c, ((struct cr_obs *)observer)->raft);
+}
+
+void cr_observer_free(void *observer)
+{
+    fl_raft_observer_free(((struct cr_obs *)observer)->raft);
 }

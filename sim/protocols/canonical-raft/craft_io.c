@@ -147,6 +147,15 @@ static int io_send(struct raft_io *io, struct raft_io_send *req, const struct ra
     if (!q)
         return RAFT_NOMEM;
     s->sent = q;
+    struct raft_message capped;
+    if (s->checking && m->type == RAFT_IO_APPEND_ENTRIES_RESULT &&
+        m->append_entries_result.rejected == 0 &&
+        m->append_entries_result.last_log_index > s->checked_last) {
+        /* the upstream fix: report only what the leader's request showed to match */
+        capped = *m;
+        capped.append_entries_result.last_log_index = s->checked_last;
+        m = &capped;
+    }
     size_t len = cr_msg_encode(s, m, s->p.max_entries);
     if (len == 0) {
         fl_log(s->node, FL_LOG_WARN, "%d cannot encode a message of type %d to %d", s->id, m->type,

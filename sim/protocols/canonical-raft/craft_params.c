@@ -14,7 +14,11 @@ const char cr_params_doc[] =
     "heartbeat: libraft's heartbeat and tick interval, shorter than election_timeout "
     "(\"50ms\", whole ms)\n"
     "max_entries_per_msg: entries per AppendEntries, >= 1 (64)\n"
-    "pre_vote: libraft's pre-vote phase (false)\n";
+    "pre_vote: libraft's pre-vote phase (false)\n"
+    "fix_result_last: cap the last index of an AppendEntriesResult at what the "
+    "AppendEntries checked, as cowsql/raft#148 does (false)\n"
+    "checks: the Raft observer's safety and liveness checks; false lets a script play a "
+    "violation out (true)\n";
 
 #define MAX_TIMEOUT_MS 3600000u
 
@@ -48,17 +52,21 @@ static int parse_key(const cJSON *k, struct cr_params *p, char *err, size_t cap)
         p->max_entries = (unsigned)d;
         return 0;
     }
-    if (strcmp(k->string, "pre_vote") == 0) {
+    int *flag = strcmp(k->string, "pre_vote") == 0          ? &p->pre_vote
+                : strcmp(k->string, "fix_result_last") == 0 ? &p->fix_result_last
+                : strcmp(k->string, "checks") == 0          ? &p->checks
+                                                            : NULL;
+    if (flag) {
         if (!cJSON_IsBool(k)) {
-            snprintf(err, cap, "params.pre_vote: expected true or false");
+            snprintf(err, cap, "params.%s: expected true or false", k->string);
             return -1;
         }
-        p->pre_vote = cJSON_IsTrue(k);
+        *flag = cJSON_IsTrue(k);
         return 0;
     }
     snprintf(err, cap,
              "params.%.64s: unknown key (expected election_timeout, heartbeat, "
-             "max_entries_per_msg, pre_vote)",
+             "max_entries_per_msg, pre_vote, fix_result_last, checks)",
              k->string);
     return -1;
 }
@@ -69,6 +77,7 @@ int cr_params_parse(const cJSON *params, struct cr_params *p, char *err, size_t 
     p->election_ms = 150;
     p->heartbeat_ms = 50;
     p->max_entries = 64;
+    p->checks = 1;
     if (!params || cJSON_IsNull(params))
         return 0;
     if (!cJSON_IsObject(params)) {
