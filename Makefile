@@ -3,7 +3,7 @@
 # runs.  Build trees: build/ (normal), build-asan/ (AddressSanitizer + UBSan),
 # build-release/ (CMake Release, for make bench).
 
-DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 \
+DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 libraft-dev \
                 procps diffutils
 # `make fuzz` only: clang and the compiler-rt runtimes that hold libFuzzer and the sanitizers.
 FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
