@@ -53,6 +53,7 @@ struct cr_params {
     unsigned max_entries; /* entries per AppendEntries */
     int pre_vote;
     int fix_result_last; /* cap AppendEntriesResult.last_log_index (cowsql/raft#148) */
+    int fix_term_change; /* drop an append's answer after a term change (raft 35479fc) */
     int checks;          /* the Raft observer's checks (on by default) */
 };
 int cr_params_parse(const cJSON *params, struct cr_params *p, char *err, size_t cap);
@@ -76,6 +77,7 @@ struct cr_append {
     raft_io_append_cb cb;
     uint64_t sync_id;
     uint64_t last; /* last index it wrote */
+    uint64_t term; /* libraft's current term when it was asked */
 };
 
 /* A send whose callback runs when the libraft call that sent it has returned. */
@@ -100,6 +102,9 @@ struct cr_state {
      * it checked against the leader's log (prev + n) */
     uint64_t checked_last;
     int checking;
+    /* params.fix_term_change: an append completing in a later term than it was asked
+     * in: its AppendEntriesResult is not sent */
+    int stale_append;
 
     struct raft raft;
     struct raft_io io;

@@ -110,7 +110,7 @@ static int io_bootstrap(struct raft_io *io, const struct raft_configuration *con
     s->appends = a;
     /* tracked like an append without a callback, so that entry 1 becomes stable */
     uint64_t id = fl_disk_sync(s->node, CR_LOG_FILE);
-    s->appends[s->nappends++] = (struct cr_append){NULL, NULL, id, s->last};
+    s->appends[s->nappends++] = (struct cr_append){NULL, NULL, id, s->last, 1};
     cr_disk_set_meta(s, 1, 0); /* its sync completes after the log's: sends wait for both */
     return 0;
 }
@@ -147,6 +147,11 @@ static int io_send(struct raft_io *io, struct raft_io_send *req, const struct ra
     if (!q)
         return RAFT_NOMEM;
     s->sent = q;
+    if (s->stale_append && m->type == RAFT_IO_APPEND_ENTRIES_RESULT) {
+        fl_log(s->node, FL_LOG_INFO, "%d fix_term_change: not answering an append of an older term",
+               s->id);
+        return RAFT_CANCELED; /* libraft frees the request */
+    }
     struct raft_message capped;
     if (s->checking && m->type == RAFT_IO_APPEND_ENTRIES_RESULT &&
         m->append_entries_result.rejected == 0 &&
@@ -179,7 +184,7 @@ static int io_append(struct raft_io *io, struct raft_io_append *req,
     if (cr_disk_append(s, entries, n) != 0)
         return RAFT_NOSPACE;
     uint64_t id = fl_disk_sync(s->node, CR_LOG_FILE);
-    s->appends[s->nappends++] = (struct cr_append){req, cb, id, s->last};
+    s->appends[s->nappends++] = (struct cr_append){req, cb, id, s->last, s->raft.current_term};
     return 0;
 }
 
@@ -221,8 +226,10 @@ static void complete_first_append(struct cr_state *s, int status)
     s->nappends--;
     if (status == 0 && a.last > s->stable)
         s->stable = a.last < s->last ? a.last : s->last;
+    s->stale_append = s->p.fix_term_change && a.term != s->raft.current_term;
     if (a.cb)
         a.cb(a.req, status);
+    s->stale_append = 0;
 }
 
 void cr_io_synced(struct cr_state *s, uint64_t sync_id)

@@ -17,6 +17,8 @@ const char cr_params_doc[] =
     "pre_vote: libraft's pre-vote phase (false)\n"
     "fix_result_last: cap the last index of an AppendEntriesResult at what the "
     "AppendEntries checked, as cowsql/raft#148 does (false)\n"
+    "fix_term_change: send no AppendEntriesResult for an append that completes after the "
+    "term changed, as canonical/raft 35479fc (0.17.1) does (false)\n"
     "checks: the Raft observer's safety and liveness checks; false lets a script play a "
     "violation out (true)\n";
 
@@ -54,6 +56,7 @@ static int parse_key(const cJSON *k, struct cr_params *p, char *err, size_t cap)
     }
     int *flag = strcmp(k->string, "pre_vote") == 0          ? &p->pre_vote
                 : strcmp(k->string, "fix_result_last") == 0 ? &p->fix_result_last
+                : strcmp(k->string, "fix_term_change") == 0 ? &p->fix_term_change
                 : strcmp(k->string, "checks") == 0          ? &p->checks
                                                             : NULL;
     if (flag) {
@@ -66,7 +69,7 @@ static int parse_key(const cJSON *k, struct cr_params *p, char *err, size_t cap)
     }
     snprintf(err, cap,
              "params.%.64s: unknown key (expected election_timeout, heartbeat, "
-             "max_entries_per_msg, pre_vote, fix_result_last, checks)",
+             "max_entries_per_msg, pre_vote, fix_result_last, fix_term_change, checks)",
              k->string);
     return -1;
 }
