@@ -37,6 +37,15 @@ for seed in 1 2 3; do
   grep -qx "$seed,$(digest a.$seed)" sweep.csv && pass || fail "seed $seed: the sweep's digest differs"
 done
 
+# libraft puts every entry after next_index into one AppendEntries; the adapter cuts it
+# at params.max_entries_per_msg (followers that fall behind still catch up: outcome ok)
+"$FL" run "$CR_CHAOS" --seed 1 --trace >full.trace 2>/dev/null
+"$FL" run "$CR_CHAOS" --seed 1 --trace --set params.max_entries_per_msg=2 >cut.trace 2>/dev/null
+maxn() { grep -oE 'AppendEntries term=[0-9]+ prev=[0-9/]+ n=[0-9]+' "$1" | sed 's/.*n=//' | sort -n | tail -1; }
+[ "$(maxn full.trace)" -gt 2 ] && pass || fail "seed 1 never sends more than 2 entries: the test proves nothing"
+[ "$(maxn cut.trace)" = 2 ] && pass || fail "max_entries_per_msg=2, but an AppendEntries has $(maxn cut.trace)"
+grep -qE '^outcome: +ok' cut.trace && pass || fail "cut messages: $(grep outcome cut.trace)"
+
 expect_exit 2 "params.heartbeat not a whole ms" -- \
   "$FL" run "$CR_CHAOS" --set params.heartbeat='"1.5ms"'
 expect_error_line 'params.heartbeat: expected a whole number of milliseconds' "heartbeat error"
