@@ -34,93 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/faultline.h"
-
-struct obs_metrics {
-    int64_t elections, leaders, leader_changes, proposals, commits, max_term;
-    int64_t first_leader_ns; /* -1 until a leader exists */
-};
-
-/* What the observer remembers of one node, across its crashes. */
-struct obs_node {
-    const void *sp;     /* the state last seen; NULL while down */
-    int64_t started_ns; /* its incarnation */
-    uint64_t seen_seq;  /* entries with a larger seq are new */
-    uint64_t *ph;       /* the log's hash chain: ph[i - 1], entry i */
-    uint64_t last;      /* chain length */
-    size_t cap;
-    uint64_t stable; /* entries 1..stable were synced when last seen */
-    uint64_t term;
-    int role, seen;
-    int holds; /* durably holds the highest leader-committed entry */
-};
-
-struct obs_term {
-    uint64_t term;
-    int leader;
-};
-
-/* (index, term) -> hash of the prefix: one list per index (log matching). */
-struct obs_lm {
-    uint64_t term, phash;
-    uint32_t next; /* 1-based index of the next item of this index's list; 0: end */
-    int node;
-};
-
-struct obs {
-    int n, inited;
-    struct obs_node *nodes;   /* 1..n */
-    struct obs_term *leaders; /* every (term, leader) ever, sorted by term */
-    size_t nleaders, capleaders;
-    uint32_t *lm_head; /* per index, 1-based first item */
-    size_t lm_cap;
-    struct obs_lm *lm;
-    size_t nlm, caplm;
-    uint64_t *gc;      /* hash chain of the committed prefix: gc[i - 1], entry i */
-    uint64_t *gc_term; /* the entry's term */
-    uint64_t *gc_ct;   /* the lowest term in which it is known committed (non-decreasing) */
-    size_t gc_cap;
-    uint64_t gmax; /* highest index any node has committed */
-    uint64_t dmax; /* highest index a leader has committed in its term */
-    int holders;   /* nodes that durably hold entry dmax */
-    int64_t election_ns;
-    int quiet_seen;
-    uint64_t quiet_last; /* highest last index when the liveness phase began */
-    int last_leader;
-    struct obs_metrics m;
-};
-
-_Static_assert(sizeof(struct obs) <= FL_RAFT_OBSERVER_SIZE, "FL_RAFT_OBSERVER_SIZE too small");
+#include "core/raft_observer.h"
 
 static unsigned long long u(uint64_t v)
 {
     return (unsigned long long)v;
-}
-
-static int fail(fl_violation *v, const char *check, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(fl_violation *v, const char *check, const char *fmt, ...)
-{
-    va_list ap;
-    snprintf(v->check, sizeof v->check, "%s", check);
-    va_start(ap, fmt);
-    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
-    va_end(ap);
-    return 1;
-}
-
-static void *grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return p;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *q = realloc(p, ncap * elem);
-    if (q)
-        *cap = ncap;
-    return q;
 }
 
 static uint64_t mix64(uint64_t x)
@@ -141,26 +59,6 @@ static uint64_t hash_entry(uint64_t prev, uint64_t index, const struct fl_raft_e
         h = (h ^ p[i]) * UINT64_C(0x100000001b3);
     h = mix64(h ^ mix64(e->term + (uint64_t)e->type * UINT64_C(0x9e3779b97f4a7c15)));
     return mix64(prev ^ mix64(h + index));
-}
-
-/* A node as one step sees it: its state and the view of it. */
-struct nv {
-    const void *st;
-    struct fl_raft_view v;
-};
-
-static int get_node(const fl_cluster *c, const struct fl_raft_adapter *a, int id, struct nv *out)
-{
-    out->st = fl_cluster_state(c, id);
-    if (!out->st)
-        return 0;
-    a->view(out->st, &out->v);
-    return 1;
-}
-
-static int majority(const struct obs *o)
-{
-    return o->n / 2 + 1;
 }
 
 static int init(const fl_cluster *c, struct obs *o, const struct fl_raft_adapter *a)
@@ -202,7 +100,7 @@ static int record_leader(struct obs *o, uint64_t term, int id)
     int prev = leader_of(o, term, &at);
     if (prev)
         return prev;
-    struct obs_term *t = grow(o->leaders, &o->capleaders, o->nleaders + 1, sizeof *t);
+    struct obs_term *t = fl_rob_grow(o->leaders, &o->capleaders, o->nleaders + 1, sizeof *t);
     if (!t)
         return -1;
     o->leaders = t;
@@ -219,9 +117,9 @@ static int lm_check(struct obs *o, uint64_t index, uint64_t term, uint64_t phash
 {
     if (index > o->lm_cap) {
         size_t old = o->lm_cap;
-        uint32_t *h = grow(o->lm_head, &o->lm_cap, (size_t)index, sizeof *h);
+        uint32_t *h = fl_rob_grow(o->lm_head, &o->lm_cap, (size_t)index, sizeof *h);
         if (!h)
-            return fail(v, "observer", "out of memory");
+            return fl_rob_fail(v, "observer", "out of memory");
         memset(h + old, 0, (o->lm_cap - old) * sizeof *h);
         o->lm_head = h;
     }
@@ -231,14 +129,14 @@ static int lm_check(struct obs *o, uint64_t index, uint64_t term, uint64_t phash
             continue;
         if (e->phash == phash)
             return 0;
-        return fail(v, "log_matching",
-                    "nodes %d and %d both have entry %llu at term %llu, "
-                    "but their logs differ up to it",
-                    e->node, node, u(index), u(term));
+        return fl_rob_fail(v, "log_matching",
+                           "nodes %d and %d both have entry %llu at term %llu, "
+                           "but their logs differ up to it",
+                           e->node, node, u(index), u(term));
     }
-    struct obs_lm *lm = grow(o->lm, &o->caplm, o->nlm + 1, sizeof *lm);
+    struct obs_lm *lm = fl_rob_grow(o->lm, &o->caplm, o->nlm + 1, sizeof *lm);
     if (!lm)
-        return fail(v, "observer", "out of memory");
+        return fl_rob_fail(v, "observer", "out of memory");
     o->lm = lm;
     lm[o->nlm++] = (struct obs_lm){term, phash, o->lm_head[index - 1], node};
     o->lm_head[index - 1] = (uint32_t)o->nlm;
@@ -259,7 +157,7 @@ static uint64_t update_chain(struct obs_node *r, const struct nv *s,
             break;
         f--;
     }
-    uint64_t *p = grow(r->ph, &r->cap, (size_t)s->v.last_index + 1, sizeof *p);
+    uint64_t *p = fl_rob_grow(r->ph, &r->cap, (size_t)s->v.last_index + 1, sizeof *p);
     if (!p)
         return 0;
     r->ph = p;
@@ -330,11 +228,11 @@ static int missing(const struct obs *o, const struct obs_node *r, uint64_t k, co
                    int id, fl_violation *v)
 {
     uint64_t i = first_diff(o, r, k);
-    return fail(v, "leader_completeness",
-                "node %d %s: entry %llu (term %llu), committed "
-                "in term %llu, is %s its log",
-                id, what, u(i), u(o->gc_term[i - 1]), u(o->gc_ct[i - 1]),
-                i > r->last ? "missing from" : "replaced in");
+    return fl_rob_fail(v, "leader_completeness",
+                       "node %d %s: entry %llu (term %llu), committed "
+                       "in term %llu, is %s its log",
+                       id, what, u(i), u(o->gc_term[i - 1]), u(o->gc_ct[i - 1]),
+                       i > r->last ? "missing from" : "replaced in");
 }
 
 /* Leader completeness when more entries commit: the leader of the highest term ever
@@ -347,7 +245,7 @@ static int check_newest_leader(const fl_cluster *c, const struct obs *o,
         return 0;
     const struct obs_term *t = &o->leaders[o->nleaders - 1];
     struct nv s;
-    if (!get_node(c, a, t->leader, &s) || s.v.role != FL_RAFT_LEADER || s.v.term != t->term)
+    if (!fl_rob_node(c, a, t->leader, &s) || s.v.role != FL_RAFT_LEADER || s.v.term != t->term)
         return 0;
     const struct obs_node *r = &o->nodes[t->leader];
     uint64_t k = committed_before(o, t->term);
@@ -361,13 +259,13 @@ static int check_newest_leader(const fl_cluster *c, const struct obs *o,
 static int grow_committed(struct obs *o, uint64_t cm)
 {
     size_t cap = o->gc_cap, cap2 = o->gc_cap, cap3 = o->gc_cap;
-    uint64_t *g = grow(o->gc, &cap, (size_t)cm, sizeof *g);
+    uint64_t *g = fl_rob_grow(o->gc, &cap, (size_t)cm, sizeof *g);
     if (g)
         o->gc = g;
-    uint64_t *gt = g ? grow(o->gc_term, &cap2, (size_t)cm, sizeof *gt) : NULL;
+    uint64_t *gt = g ? fl_rob_grow(o->gc_term, &cap2, (size_t)cm, sizeof *gt) : NULL;
     if (gt)
         o->gc_term = gt;
-    uint64_t *ct = gt ? grow(o->gc_ct, &cap3, (size_t)cm, sizeof *ct) : NULL;
+    uint64_t *ct = gt ? fl_rob_grow(o->gc_ct, &cap3, (size_t)cm, sizeof *ct) : NULL;
     if (!ct)
         return -1;
     o->gc_ct = ct;
@@ -390,24 +288,24 @@ static int check_commit(const fl_cluster *c, struct obs *o, const struct obs_nod
     struct fl_raft_entry e;
     uint64_t cm = s->v.commit;
     if (cm > s->v.last_index)
-        return fail(v, "state_machine_safety",
-                    "node %d commit index %llu is beyond its "
-                    "last index %llu",
-                    id, u(cm), u(s->v.last_index));
+        return fl_rob_fail(v, "state_machine_safety",
+                           "node %d commit index %llu is beyond its "
+                           "last index %llu",
+                           id, u(cm), u(s->v.last_index));
     uint64_t k = cm < o->gmax ? cm : o->gmax;
     if (!holds_prefix(o, r, k)) {
         uint64_t i = first_diff(o, r, k);
         a->entry(s->st, i, &e);
-        return fail(v, "state_machine_safety",
-                    "node %d committed entry %llu at term %llu, "
-                    "but entry %llu was committed elsewhere at term %llu",
-                    id, u(i), u(e.term), u(i), u(o->gc_term[i - 1]));
+        return fl_rob_fail(v, "state_machine_safety",
+                           "node %d committed entry %llu at term %llu, "
+                           "but entry %llu was committed elsewhere at term %llu",
+                           id, u(i), u(e.term), u(i), u(o->gc_term[i - 1]));
     }
     note_commit_term(o, k, s->v.term);
     if (cm <= o->gmax)
         return 0;
     if (grow_committed(o, cm) != 0)
-        return fail(v, "observer", "out of memory");
+        return fl_rob_fail(v, "observer", "out of memory");
     for (uint64_t i = o->gmax + 1; i <= cm; i++) {
         a->entry(s->st, i, &e);
         o->gc[i - 1] = r->ph[i - 1];
@@ -425,10 +323,10 @@ static int check_new_leader(const fl_cluster *c, struct obs *o, const struct obs
 {
     int prev = record_leader(o, s->v.term, id);
     if (prev < 0)
-        return fail(v, "observer", "out of memory");
+        return fl_rob_fail(v, "observer", "out of memory");
     if (prev && prev != id)
-        return fail(v, "election_safety", "nodes %d and %d were both leader of term %llu", prev, id,
-                    u(s->v.term));
+        return fl_rob_fail(v, "election_safety", "nodes %d and %d were both leader of term %llu",
+                           prev, id, u(s->v.term));
     o->m.leaders++;
     if (o->last_leader && o->last_leader != id)
         o->m.leader_changes++;
@@ -463,7 +361,7 @@ static int node_holds(const fl_cluster *c, const struct obs *o, const struct fl_
     uint64_t d = o->dmax;
     const struct obs_node *r = &o->nodes[id];
     struct nv s;
-    if (get_node(c, a, id, &s))
+    if (fl_rob_node(c, a, id, &s))
         return s.v.stable >= d && r->last >= d && r->ph[d - 1] == o->gc[d - 1];
     return r->seen && r->stable >= d && r->last >= d && r->ph[d - 1] == o->gc[d - 1];
 }
@@ -488,12 +386,13 @@ static int check_durability(const fl_cluster *c, struct obs *o, struct obs_node 
         o->holders += h - r->holds;
         r->holds = h;
     }
-    if (o->dmax == 0 || o->holders >= majority(o))
+    if (o->dmax == 0 || o->holders >= fl_rob_majority(o))
         return 0;
-    return fail(v, "durability",
-                "entry %llu (term %llu), committed by a leader, is synced "
-                "on %d of %d nodes (a majority is %d)",
-                u(o->dmax), u(o->gc_term[o->dmax - 1]), o->holders, o->n, majority(o));
+    return fl_rob_fail(v, "durability",
+                       "entry %llu (term %llu), committed by a leader, is synced "
+                       "on %d of %d nodes (a majority is %d)",
+                       u(o->dmax), u(o->gc_term[o->dmax - 1]), o->holders, o->n,
+                       fl_rob_majority(o));
 }
 
 /* The node's chain before this step, at the points the next two checks compare. */
@@ -508,10 +407,10 @@ static int check_restart(const struct before *b, const struct obs_node *r, int i
     uint64_t k = b->stable;
     if (!b->seen || k == 0 || (r->last >= k && r->ph[k - 1] == b->ph_stable))
         return 0;
-    return fail(v, "durability",
-                "node %d restarted with %llu entries, but it had synced "
-                "entries 1..%llu",
-                id, u(r->last), u(k));
+    return fl_rob_fail(v, "durability",
+                       "node %d restarted with %llu entries, but it had synced "
+                       "entries 1..%llu",
+                       id, u(r->last), u(k));
 }
 
 static int check_append_only(const struct before *b, const struct obs_node *r, const struct nv *s,
@@ -521,10 +420,10 @@ static int check_append_only(const struct before *b, const struct obs_node *r, c
         return 0;
     if (r->last >= b->last && (b->last == 0 || r->ph[b->last - 1] == b->ph_last))
         return 0;
-    return fail(v, "leader_append_only",
-                "leader %d of term %llu changed its log: it had "
-                "%llu entries, now %llu",
-                id, u(s->v.term), u(b->last), u(r->last));
+    return fl_rob_fail(v, "leader_append_only",
+                       "leader %d of term %llu changed its log: it had "
+                       "%llu entries, now %llu",
+                       id, u(s->v.term), u(b->last), u(r->last));
 }
 
 /* ---- liveness ---- */
@@ -555,13 +454,13 @@ int fl_raft_check(const fl_cluster *c, void *observer, int node, const struct fl
 {
     struct obs *o = observer;
     if (!o->inited && init(c, o, a) != 0)
-        return fail(v, "observer", "out of memory");
+        return fl_rob_fail(v, "observer", "out of memory");
     note_quiet(c, o);
     if (node < 1 || node > o->n)
         return 0;
     struct obs_node *r = &o->nodes[node];
     struct nv s;
-    if (!get_node(c, a, node, &s)) {
+    if (!fl_rob_node(c, a, node, &s)) {
         r->sp = NULL;
         return 0;
     }
@@ -572,7 +471,7 @@ int fl_raft_check(const fl_cluster *c, void *observer, int node, const struct fl
         r->seen_seq = 0;
     uint64_t f = update_chain(r, &s, a);
     if (f == 0)
-        return fail(v, "observer", "out of memory");
+        return fl_rob_fail(v, "observer", "out of memory");
     if (fresh && check_restart(&b, r, node, v))
         return 1;
     if (!fresh && check_append_only(&b, r, &s, node, v))
@@ -588,90 +487,4 @@ int fl_raft_check(const fl_cluster *c, void *observer, int node, const struct fl
     r->role = s.v.role;
     r->seen = 1;
     return check_durability(c, o, r, &s, node, was_leader, a, v);
-}
-
-/* The leader of the highest term among the nodes that are up, or 0. */
-static int current_leader(const fl_cluster *c, const struct obs *o, const struct fl_raft_adapter *a,
-                          uint64_t *term)
-{
-    int leader = 0;
-    *term = 0;
-    for (int i = 1; i <= o->n; i++) {
-        struct nv s;
-        if (!get_node(c, a, i, &s) || s.v.term < *term)
-            continue;
-        if (s.v.term > *term)
-            leader = 0;
-        *term = s.v.term;
-        if (s.v.role == FL_RAFT_LEADER)
-            leader = i;
-    }
-    return leader;
-}
-
-int fl_raft_check_end(const fl_cluster *c, void *observer, const struct fl_raft_adapter *a,
-                      fl_violation *v)
-{
-    struct obs *o = observer;
-    int64_t q = fl_cluster_quiet_since(c), now = fl_cluster_now(c);
-    /* Ten election timeouts cover several split votes and the catch-up after them. */
-    if (!o->inited || q < 0 || now - q < 10 * o->election_ns)
-        return 0;
-    uint64_t term;
-    int leader = current_leader(c, o, a, &term);
-    double quiet_s = (double)(now - q) / 1e9;
-    if (!leader)
-        return fail(v, "liveness",
-                    "no leader %.3fs after the faults healed (highest term "
-                    "%llu)",
-                    quiet_s, u(term));
-    struct nv ls;
-    get_node(c, a, leader, &ls);
-    uint64_t fresh = o->quiet_seen ? o->quiet_last + 1 : 1;
-    int fresh_ok = 0, caught_up = 0;
-    for (int i = 1; i <= o->n; i++) {
-        struct nv s;
-        if (!get_node(c, a, i, &s))
-            continue;
-        fresh_ok += s.v.commit >= fresh;
-        caught_up += s.v.commit >= ls.v.last_index;
-    }
-    if (fresh_ok >= majority(o) || (ls.v.commit == ls.v.last_index && caught_up >= majority(o)))
-        return 0;
-    return fail(v, "liveness",
-                "leader %d of term %llu: no entry after index %llu is "
-                "committed on a majority %.3fs after the faults healed (leader commit %llu, "
-                "last %llu)",
-                leader, u(term), u(fresh - 1), quiet_s, u(ls.v.commit), u(ls.v.last_index));
-}
-
-void fl_raft_observer_free(void *observer)
-{
-    struct obs *o = observer;
-    for (int i = 0; o->nodes && i <= o->n; i++)
-        free(o->nodes[i].ph);
-    free(o->nodes);
-    free(o->leaders);
-    free(o->lm_head);
-    free(o->lm);
-    free(o->gc);
-    free(o->gc_term);
-    free(o->gc_ct);
-    memset(o, 0, sizeof *o);
-}
-
-void fl_raft_report(const fl_cluster *c, void *observer)
-{
-    const struct obs *o = observer;
-    if (!o->inited)
-        return;
-    const struct obs_metrics *m = &o->m;
-    fl_cluster_metric_set(c, "raft.elections", m->elections);
-    fl_cluster_metric_set(c, "raft.leaders", m->leaders);
-    fl_cluster_metric_set(c, "raft.leader_changes", m->leader_changes);
-    fl_cluster_metric_set(c, "raft.proposals", m->proposals);
-    fl_cluster_metric_set(c, "raft.commits", m->commits);
-    fl_cluster_metric_set(c, "raft.max_term", m->max_term);
-    if (m->first_leader_ns >= 0)
-        fl_cluster_metric_set(c, "raft.first_leader_ns", m->first_leader_ns);
 }
