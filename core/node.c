@@ -107,6 +107,8 @@ int fl_send_after_sync(fl_node *n, int to, const void *msg, size_t len, uint64_t
 void fl_node_release_held(fl_node *n, uint64_t sync_id)
 {
     uint32_t i = 0;
+    if (n->nheld == 0)
+        return; /* the common case: nothing held (and no array to move) */
     while (i < n->nheld && n->held[i].sync_id <= sync_id) {
         held_msg *h = &n->held[i++];
         int rc = fl_send(n, h->to, h->body, h->len);
