@@ -136,8 +136,7 @@ const char *fr_describe(const void *msg, size_t len, char *buf, size_t cap);
 
 struct fr_entry {
     uint64_t term;
-    uint64_t phash; /* hash chain over entries 1..index (raft_log.c), read by the observer */
-    uint64_t seq;   /* append order within this incarnation, read by the observer */
+    uint64_t seq; /* append order within this incarnation, read by the observer */
     uint32_t len;
     uint8_t type;
     char *data; /* owned; NULL when len == 0 */
@@ -267,8 +266,6 @@ void fr_step(fl_node *n, struct fr_state *s, int from, const struct fr_msg *m);
 /* ---- raft_log.c ---- */
 uint64_t fr_term_at(const struct fr_state *s, uint64_t index); /* 0 outside the log */
 uint64_t fr_last_term(const struct fr_state *s);
-uint64_t fr_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
-                       uint32_t len);
 /* Append one entry at last + 1 (copying data) without touching the disk.  Returns 0
  * or -1 when the log is full or out of memory. */
 int fr_log_push(struct fr_state *s, uint64_t term, int type, const void *data, uint32_t len);
