@@ -25,6 +25,16 @@ for seed in 1 2 3; do
 done
 grep -q 'took effect (.*crash [1-9]' a.1 && grep -q 'restart [1-9]' a.1 && pass ||
   fail "seed 1 has no crash and restart: $(grep faults: a.1)"
+# every recorded state of a node that is up (a down node's is null) is JSON with our
+# Raft's keys, and its log has last_index entries
+"$FL" query d.db "SELECT count(*) FROM snapshots WHERE state <> 'null' AND (NOT json_valid(state)
+   OR json_type(state, '$.log') IS NOT 'array' OR json_type(state, '$.role') IS NOT 'text'
+   OR json_array_length(state, '$.log') <> json_extract(state, '$.last_index')
+   OR json_extract(state, '$.log[#-1].index') IS NOT json_extract(state, '$.last_index')
+      AND json_extract(state, '$.last_index') > 0)" --format csv >bad.csv 2>&1
+[ "$(tail -1 bad.csv)" = 0 ] && pass || fail "snapshots that are not the documented JSON: $(cat bad.csv)"
+"$FL" query d.db "SELECT count(*) FROM snapshots" --format csv >n.csv 2>&1
+[ "$(tail -1 n.csv)" -gt 1000 ] && pass || fail "too few snapshots recorded: $(cat n.csv)"
 for run in 1 2 3; do
   expect_exit 0 "replay of recorded run $run" -- "$FL" replay d.db "$run" --quiet
 done

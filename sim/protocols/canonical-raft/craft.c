@@ -118,6 +118,7 @@ static void cr_stop(fl_node *n)
         raft_close(&s->raft, NULL); /* the io's close runs the callback at once */
     cr_disk_free(s);
     cr_sm_free(s);
+    cr_logtext_free(s);
     free(s->appends);
     free(s->sent);
     free(s->mbuf);

@@ -131,6 +131,18 @@ struct cr_state {
     uint8_t *mbuf; /* encoding buffer */
     size_t mcap;
 
+    /* The log as snapshot JSON text, kept between snapshots (craft_fsm.c): entries are
+     * immutable until cut, and replacing entries get new seqs, so the text is cut back to
+     * where the seqs still match and extended, instead of rebuilt. */
+    struct cr_logtext {
+        char *buf;
+        size_t len, cap;
+        size_t *end;   /* end[i]: text length after entry i + 1 */
+        uint64_t *seq; /* seq[i]: the seq of entry i + 1 when it was printed */
+        uint64_t n;
+        size_t ncap;
+    } lt;
+
     /* the state machine (craft_fsm.c) */
     struct cr_kv *kv;
     size_t nkv, capkv;
@@ -179,6 +191,7 @@ const char *cr_describe(const void *msg, size_t len, char *buf, size_t cap);
 /* ---- craft_fsm.c ---- */
 void cr_fsm_init(struct cr_state *s);
 void cr_sm_free(struct cr_state *s);
+void cr_logtext_free(struct cr_state *s);
 cJSON *cr_snapshot(const fl_node *n);
 extern const struct fl_raft_adapter cr_raft_adapter;
 /* The observer's memory: whether checks are on, then the Raft observer's. */

@@ -142,37 +142,92 @@ static const char *type_name(uint16_t type)
     return type == RAFT_CHANGE ? "conf" : type == RAFT_BARRIER ? "barrier" : "normal";
 }
 
-/* The log as JSON text into a cJSON array, entry by entry. */
-static cJSON *log_json(const struct cr_state *s)
+static int put(struct cr_logtext *t, const char *p, size_t n)
+{
+    char *b = cr_grow(t->buf, &t->cap, t->len + n + 1, 1);
+    if (!b)
+        return -1;
+    t->buf = b;
+    memcpy(b + t->len, p, n);
+    t->len += n;
+    b[t->len] = '\0';
+    return 0;
+}
+
+/* One entry as {"term":T,"index":I,"type":"normal","data":"..."}: bytes outside
+ * printable ASCII, quotes and backslashes as \xNN, so the text is valid JSON as is. */
+static int put_entry(struct cr_logtext *t, const struct cr_entry *e, uint64_t index)
 {
     static const char hex[] = "0123456789abcdef";
-    cJSON *a = cJSON_CreateArray();
-    char data[4 * CR_MAX_ENTRY_BYTES + 8];
-    for (uint64_t i = 1; a && i <= s->last; i++) {
-        const struct cr_entry *e = &s->ents[i - 1];
-        size_t o = 0;
-        for (uint32_t k = 0; k < e->len && o + 5 < sizeof data; k++) {
-            unsigned char c = (unsigned char)e->data[k];
-            if (c >= 0x20 && c < 0x7f && c != '\\') {
-                data[o++] = (char)c;
-            } else {
-                data[o++] = '\\';
-                data[o++] = 'x';
-                data[o++] = hex[c >> 4];
-                data[o++] = hex[c & 15];
-            }
+    char head[96];
+    int k =
+        snprintf(head, sizeof head, "%s{\"term\":%llu,\"index\":%llu,\"type\":\"%s\",\"data\":\"",
+                 index > 1 ? "," : "", (unsigned long long)e->term, (unsigned long long)index,
+                 type_name(e->type));
+    if (put(t, head, (size_t)k) != 0)
+        return -1;
+    char *b = cr_grow(t->buf, &t->cap, t->len + 5 * (size_t)e->len + 3, 1);
+    if (!b)
+        return -1;
+    t->buf = b;
+    for (uint32_t i = 0; i < e->len; i++) {
+        unsigned char c = (unsigned char)e->data[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+            b[t->len++] = (char)c;
+        } else if (c == '"') {
+            b[t->len++] = '\\';
+            b[t->len++] = '"';
+        } else { /* the text \xNN, its backslash escaped for JSON */
+            char esc[5] = {'\\', '\\', 'x', hex[c >> 4], hex[c & 15]};
+            memcpy(b + t->len, esc, 5);
+            t->len += 5;
         }
-        data[o] = '\0';
-        cJSON *j = cJSON_CreateObject();
-        if (!j)
-            break;
-        cJSON_AddNumberToObject(j, "term", (double)e->term);
-        cJSON_AddNumberToObject(j, "index", (double)i);
-        cJSON_AddStringToObject(j, "type", type_name(e->type));
-        cJSON_AddStringToObject(j, "data", data);
-        cJSON_AddItemToArray(a, j);
     }
-    return a;
+    return put(t, "\"}", 2);
+}
+
+/* The log as JSON text "[...]", from the cache; valid until the next call, NULL when
+ * out of memory.  The cache is not state anyone can observe: it is filled through the
+ * const node of snapshot(). */
+static const char *log_text(struct cr_state *s)
+{
+    struct cr_logtext *t = &s->lt;
+    uint64_t keep = 0, lim = t->n < s->last ? t->n : s->last;
+    while (keep < lim && s->ents[keep].seq == t->seq[keep])
+        keep++;
+    if (t->cap == 0 && put(t, "[", 1) != 0) /* the opening bracket, once */
+        return NULL;
+    t->len = keep ? t->end[keep - 1] : 1;
+    t->n = keep;
+    size_t cap_seq = t->ncap, cap_end = t->ncap; /* both arrays have ncap elements */
+    uint64_t *seq = cr_grow(t->seq, &cap_seq, s->last + 1, sizeof *seq);
+    if (seq)
+        t->seq = seq;
+    size_t *end = seq ? cr_grow(t->end, &cap_end, s->last + 1, sizeof *end) : NULL;
+    if (!end)
+        return NULL;
+    t->end = end;
+    t->ncap = cap_seq < cap_end ? cap_seq : cap_end;
+    for (uint64_t i = keep + 1; i <= s->last; i++) {
+        if (put_entry(t, &s->ents[i - 1], i) != 0)
+            return NULL;
+        t->end[i - 1] = t->len;
+        t->seq[i - 1] = s->ents[i - 1].seq;
+        t->n = i;
+    }
+    size_t body = t->len;
+    if (put(t, "]", 1) != 0)
+        return NULL;
+    t->len = body;
+    return t->buf;
+}
+
+void cr_logtext_free(struct cr_state *s)
+{
+    free(s->lt.buf);
+    free(s->lt.end);
+    free(s->lt.seq);
+    memset(&s->lt, 0, sizeof s->lt);
 }
 
 cJSON *cr_snapshot(const fl_node *n)
@@ -195,7 +250,9 @@ cJSON *cr_snapshot(const fl_node *n)
     cJSON_AddNumberToObject(o, "last_index", (double)s->last);
     cJSON_AddNumberToObject(o, "last_term", (double)(s->last ? s->ents[s->last - 1].term : 0));
     cJSON_AddNumberToObject(o, "stable", (double)s->stable);
-    cJSON_AddItemToObject(o, "log", log_json(s));
+    const char *log = log_text((struct cr_state *)s);
+    if (log)
+        cJSON_AddRawToObject(o, "log", log);
     return o;
 }
 
