@@ -42,7 +42,10 @@ static void hp_on_timer(fl_node *n, int timer)
 
 static void hp_on_client(fl_node *n, const void *op, size_t len)
 {
-    (void)op, (void)len;
+    if (len == 3 && memcmp(op, "bad", 3) == 0) { /* a sync that was never requested */
+        ck_assert_int_ne(fl_send_after_sync(n, 2, "X", 1, 999), 0);
+        return;
+    }
     fl_disk_append(n, 0, "x", 1);
     uint64_t id = fl_disk_sync(n, 0);
     ck_assert_int_eq(fl_send_after_sync(n, 2, "A", 1, id), 0);
@@ -141,6 +144,18 @@ START_TEST(test_services_crash_discards_held_messages)
 }
 END_TEST
 
+START_TEST(test_services_held_send_for_a_sync_never_requested_is_a_misuse)
+{
+    fl_world *w;
+    int outcome = run_script("[{\"client\": 1, \"op\": \"bad\"}]", &w);
+    ck_assert_int_eq(outcome, FL_OUTCOME_CRASH);
+    ck_assert_str_eq(fl_world_violation(w)->check, "protocol_error");
+    ck_assert_msg(strstr(fl_world_violation(w)->detail, "fl_send_after_sync(node 1, sync 999)"),
+                  "%s", fl_world_violation(w)->detail);
+    fx_world_free(w);
+}
+END_TEST
+
 static const hp_state *node_state(fl_world *w, int id)
 {
     return fl_cluster_state(fl_world_cluster(w), id);
@@ -187,6 +202,7 @@ static Suite *services_suite(void)
     tcase_add_test(tc, test_services_held_send_waits_for_its_sync_in_call_order);
     tcase_add_test(tc, test_services_held_send_leaves_when_the_sync_completes_in_its_step);
     tcase_add_test(tc, test_services_crash_discards_held_messages);
+    tcase_add_test(tc, test_services_held_send_for_a_sync_never_requested_is_a_misuse);
     tcase_add_test(tc, test_services_local_clock_follows_the_drift_as_timers_do);
     tcase_add_test(tc, test_services_local_clock_keeps_its_value_when_the_drift_changes);
     suite_add_tcase(s, tc);
