@@ -149,7 +149,8 @@ int64_t fl_rand_range(fl_node *n, int64_t lo, int64_t hi);
  * negative FL_E code when `to` is out of range or the message is too large. */
 int fl_send(fl_node *n, int to, const void *msg, size_t len);
 
-/* ---- services added with API version 2 for wrapped libraries (canonical/raft) ---- */
+/* ---- services for wrapped libraries (what canonical-raft needed; new functions, so no
+ * new API version: a plugin that calls them needs a faultline that has them) ---- */
 
 /* Send msg (copied) to `to` once this node's disk sync `sync_id` (an id fl_disk_sync
  * returned; 0: none) has completed: at once when it already has, else in the step of
