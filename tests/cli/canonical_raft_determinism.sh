@@ -23,7 +23,7 @@ for seed in 1 2 3; do
   [ "$(digest c.$seed)" = "$d" ] && pass || fail "seed $seed: --trace changes the digest"
   [ "$(digest d.$seed)" = "$d" ] && pass || fail "seed $seed: --db changes the digest"
 done
-grep -q 'took effect (.*crash [1-9]' a.1 && grep -q 'restart [1-9]' a.1 && pass ||
+grep -qE '^faults:.* crash [1-9]' a.1 && grep -qE '^faults:.* restart [1-9]' a.1 && pass ||
   fail "seed 1 has no crash and restart: $(grep faults: a.1)"
 # every recorded state of a node that is up (a down node's is null) is JSON with our
 # Raft's keys, and its log has last_index entries
