@@ -123,6 +123,7 @@ void fl_world_complete_sync(fl_world *w, int node, uint64_t sync_id)
     if (!n || !n->up)
         return; /* the crash that took the node down discarded the sync */
     fl_disk_complete_sync(&n->disk, sync_id);
+    fl_node_release_held(n, sync_id);
     if (w->cfg.protocol->on_synced)
         w->cfg.protocol->on_synced(n, sync_id);
 }
@@ -139,6 +140,9 @@ int fl_world_set_drift(fl_world *w, int node, int32_t ppm)
     fl_node *n = node_of(w, node);
     if (!n || ppm <= -1000000)
         return FL_EINVAL;
+    /* the local clock keeps the time it shows and runs at the new rate from now on */
+    n->clock_base_ns = fl_node_local_now(n);
+    n->clock_base_at_ns = w->now_ns;
     n->drift_ppm = ppm;
     return 0;
 }

@@ -149,6 +149,30 @@ int64_t fl_rand_range(fl_node *n, int64_t lo, int64_t hi);
  * negative FL_E code when `to` is out of range or the message is too large. */
 int fl_send(fl_node *n, int to, const void *msg, size_t len);
 
+/* ---- services for wrapped libraries (what canonical-raft needed; new functions, so no
+ * new API version: a plugin that calls them needs a faultline that has them) ---- */
+
+/* Send msg (copied) to `to` once this node's disk sync `sync_id` (an id fl_disk_sync
+ * returned; 0: none) has completed: at once when it already has, else in the step of
+ * its completion, before on_synced.  Held messages leave in call order, so a message
+ * held behind another waits for it even when its own sync is done.  A crash discards
+ * the messages still held (they never existed).  For a library whose storage calls
+ * must be durable when they return (a Raft's term and vote): write, start a sync, and
+ * send everything after that through this call.  Returns 0, or a negative FL_E code
+ * as fl_send does; a sync id never requested is a misuse. */
+int fl_send_after_sync(fl_node *n, int to, const void *msg, size_t len, uint64_t sync_id);
+
+/* The node's local clock, in ns: it follows virtual time at the rate of the node's
+ * clock faults (`clock` drift in the schedule), as timers do, so that a library which
+ * reads the time itself (libraft's io->time) sees the same drift as its timers.  It
+ * starts at 0 with the run, never goes backwards, and keeps running across crashes. */
+int64_t fl_local_now(const fl_node *n);
+
+/* Whether fl_log lines are recorded or shown in this run (a trace, a recording): a
+ * library that formats its own trace lines (libraft's tracer) can skip the work when
+ * nobody reads them.  Never let it change what the protocol does. */
+int fl_log_wanted(const fl_node *n);
+
 /* Arm timer `timer` (index into protocol->timers) to fire after `after_ns`; re-arming
  * replaces the previous deadline.  Cancelling an unarmed timer does nothing.
  *
@@ -207,6 +231,63 @@ const cJSON *fl_cluster_params(const fl_cluster *c);
 /* Set the run's metric `name` to value (the observer's view of the run, e.g.
  * "raft.max_term"); an output only, like fl_metric_add. */
 void fl_cluster_metric_set(const fl_cluster *c, const char *name, int64_t value);
+
+/* ---- the Raft observer: our Raft's invariants for any Raft-like protocol ----
+ *
+ * A protocol that keeps a Raft log plugs these into its fl_protocol (observer_size =
+ * FL_RAFT_OBSERVER_SIZE, check, check_end, report, observer_free) and gets the checks
+ * our Raft has: election_safety, leader_append_only, log_matching, leader_completeness,
+ * state_machine_safety, durability, and liveness at the end (docs/writing-a-protocol.md,
+ * "The Raft observer").  It reads each node's state through two functions of an
+ * adapter; the names follow the snapshot keys of a Raft node (role, term, commit,
+ * last_index, log).  The observer hashes the entries itself (term, type, data), so two
+ * logs agree up to an index when their chains do. */
+
+enum { FL_RAFT_FOLLOWER = 0, FL_RAFT_CANDIDATE = 1, FL_RAFT_LEADER = 2 };
+
+/* A node's state as the observer needs it. */
+struct fl_raft_view {
+    int role;            /* "role": FL_RAFT_*; anything else counts as a follower */
+    uint64_t term;       /* "term": the current term */
+    uint64_t commit;     /* "commit": the commit index */
+    uint64_t last_index; /* "last_index": the log holds entries 1..last_index */
+    uint64_t stable;     /* entries 1..stable are durable (covered by a completed sync) */
+    int64_t started_ns;  /* when this incarnation started (fl_now() in start) */
+    uint64_t append_seq; /* the seq of the newest entry appended in this incarnation */
+};
+
+/* One entry of the log (entry `index` of "log"). */
+struct fl_raft_entry {
+    uint64_t term;
+    uint64_t seq;     /* grows with every append in this incarnation: an entry that is
+                       * replaced gets a new, larger seq, so the observer sees it as new */
+    int type;         /* the protocol's entry type, any number (hashed with the data) */
+    const void *data; /* len bytes, borrowed until the callback returns */
+    uint32_t len;
+};
+
+/* How the observer reads a protocol's node state (the fl_cluster_state pointer). */
+struct fl_raft_adapter {
+    void (*view)(const void *state, struct fl_raft_view *out);
+    void (*entry)(const void *state, uint64_t index, struct fl_raft_entry *out); /* 1..last */
+    /* The base election timeout for the run's params: liveness is judged ten of them
+     * after the faults healed. */
+    int64_t (*election_ns)(const cJSON *params);
+};
+
+/* Observer memory the Raft observer needs (the protocol's observer_size). */
+#define FL_RAFT_OBSERVER_SIZE 512
+
+/* The protocol's check and check_end call these with its adapter; report and
+ * observer_free can be these functions themselves.  Metrics: raft.elections,
+ * raft.leaders, raft.leader_changes, raft.proposals, raft.commits, raft.max_term,
+ * raft.first_leader_ns. */
+int fl_raft_check(const fl_cluster *c, void *observer, int node, const struct fl_raft_adapter *a,
+                  fl_violation *v);
+int fl_raft_check_end(const fl_cluster *c, void *observer, const struct fl_raft_adapter *a,
+                      fl_violation *v);
+void fl_raft_report(const fl_cluster *c, void *observer);
+void fl_raft_observer_free(void *observer);
 
 #ifdef __cplusplus
 }

@@ -35,6 +35,9 @@ struct fl_node {
     int id;
     uint8_t up;
     int32_t drift_ppm;
+    /* The local clock (fl_local_now): it read clock_base_ns at virtual time
+     * clock_base_at_ns, and runs at the rate drift_ppm gives since then. */
+    int64_t clock_base_ns, clock_base_at_ns;
     void *state;
     /* The seq of each armed timer's queue event: a timer event whose seq is not here
      * was cancelled or re-armed, and is skipped.  No cancellation in the queue. */
@@ -45,7 +48,18 @@ struct fl_node {
     fl_rng rng;
     uint64_t reads; /* fl_disk_read calls so far: the key of a read's corruption draw */
     fl_disk disk;
+    /* Messages held until a sync of this node completes (fl_send_after_sync), in call
+     * order; discarded at a crash. */
+    struct held_msg *held;
+    uint32_t nheld, held_cap;
 };
+
+typedef struct held_msg {
+    uint64_t sync_id;
+    int to;
+    size_t len;
+    void *body;
+} held_msg;
 
 struct fl_cluster {
     fl_world *w;
@@ -87,7 +101,7 @@ struct fl_world {
     fl_netpolicy policy;
     fl_world_driver drv;
     fl_stream stream;
-    char **last_state; /* per node: last snapshot text, when a sink wants states */
+    struct fl_statediff **last_state; /* per node: its last state, when a sink wants states */
 
     int64_t now_ns;
     uint64_t step; /* number of the step running, or of the next one */
@@ -145,6 +159,10 @@ void fl_world_emit_fate(fl_world *w, const fl_msg *m);
 /* node.c */
 void fl_node_boot(fl_node *n);
 void fl_node_halt(fl_node *n); /* stop the protocol and discard memory and timers */
+/* Send the messages held for syncs up to sync_id (it just completed). */
+void fl_node_release_held(fl_node *n, uint64_t sync_id);
+/* The node's local clock now (fl_local_now without the const). */
+int64_t fl_node_local_now(const fl_node *n);
 
 /* emit.c: records into the world's stream */
 void fl_world_emit_log(fl_world *w, int node, int level, const char *text);

@@ -8,9 +8,16 @@
 
 extern const struct fl_protocol fl_proto_echo;
 extern const struct fl_protocol fl_proto_raft;
+#ifdef FL_HAVE_CANONICAL_RAFT
+extern const struct fl_protocol fl_proto_canonical_raft; /* when libraft was found */
+#endif
 
 /* In name order, so that `faultline protocols` lists them alphabetically. */
-static const struct fl_protocol *const builtins[] = {&fl_proto_echo, &fl_proto_raft};
+static const struct fl_protocol *const builtins[] = {
+#ifdef FL_HAVE_CANONICAL_RAFT
+    &fl_proto_canonical_raft,
+#endif
+    &fl_proto_echo, &fl_proto_raft};
 
 const struct fl_protocol *fl_registry_find(const char *name)
 {

@@ -289,7 +289,7 @@ const struct fl_protocol fl_proto_raft = {
     .bugs = fr_bug_names,
     .params_doc = fr_params_doc,
     .state_size = sizeof(struct fr_state),
-    .observer_size = sizeof(struct fr_obs),
+    .observer_size = FL_RAFT_OBSERVER_SIZE,
     .configure = fr_configure,
     .start = fr_start,
     .stop = fr_stop,
@@ -301,6 +301,6 @@ const struct fl_protocol fl_proto_raft = {
     .describe = fr_describe,
     .check = fr_check,
     .check_end = fr_check_end,
-    .report = fr_report,
-    .observer_free = fr_observer_free,
+    .report = fl_raft_report,
+    .observer_free = fl_raft_observer_free,
 };

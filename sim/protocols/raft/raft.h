@@ -18,12 +18,12 @@
  *   raft_log.c      the in-memory log and its hash chain
  *   raft_wal.c      the write-ahead log on the simulated disk: write, replay, bootstrap
  *   raft_snapshot.c the state as JSON and the key-value state machine
- *   raft_check.c    the observer: safety invariants and liveness
+ *   raft_view.c     the node's state as the Raft observer (core/raft_observer.c) reads it
  *
  * What holds after every callback: 1 <= entries' terms <= term; applied <= commit <=
  * last; stable <= last, and entries 1..stable are on the disk, covered by a completed
  * sync; no vote or append acknowledgement has left before the sync covering it.  The
- * cluster-wide properties are the observer's (raft_check.c).
+ * cluster-wide properties are the observer's (core/raft_observer.c).
  *
  * Names: fr_ / FR_ ("faultline raft"), never raft_: that is canonical/raft's prefix, and
  * a plugin linked against libraft, or libraft built in as another protocol, must not
@@ -136,8 +136,7 @@ const char *fr_describe(const void *msg, size_t len, char *buf, size_t cap);
 
 struct fr_entry {
     uint64_t term;
-    uint64_t phash; /* hash chain over entries 1..index (raft_log.c), read by the observer */
-    uint64_t seq;   /* append order within this incarnation, read by the observer */
+    uint64_t seq; /* append order within this incarnation, read by the observer */
     uint32_t len;
     uint8_t type;
     char *data; /* owned; NULL when len == 0 */
@@ -267,8 +266,6 @@ void fr_step(fl_node *n, struct fr_state *s, int from, const struct fr_msg *m);
 /* ---- raft_log.c ---- */
 uint64_t fr_term_at(const struct fr_state *s, uint64_t index); /* 0 outside the log */
 uint64_t fr_last_term(const struct fr_state *s);
-uint64_t fr_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
-                       uint32_t len);
 /* Append one entry at last + 1 (copying data) without touching the disk.  Returns 0
  * or -1 when the log is full or out of memory. */
 int fr_log_push(struct fr_state *s, uint64_t term, int type, const void *data, uint32_t len);
@@ -297,75 +294,9 @@ void fr_apply(fl_node *n, struct fr_state *s);
 void fr_sm_free(struct fr_state *s);
 void fr_logtext_free(struct fr_state *s);
 
-/* ---- raft_check.c: the observer ---- */
-
-/* Counters kept by the observer (the public API has no metrics call yet). */
-struct fr_metrics {
-    int64_t elections;      /* candidacies started */
-    int64_t leaders;        /* leaders elected */
-    int64_t leader_changes; /* a leader elected other than the previous one */
-    int64_t proposals;      /* entries with data appended by leaders */
-    int64_t commits;        /* entries newly committed by leaders */
-    int64_t max_term;
-    int64_t first_leader_ns; /* -1 until a leader exists */
-};
-
-/* What the observer remembers of one node, across its crashes. */
-struct fr_obs_node {
-    const struct fr_state *sp; /* the state last seen; NULL while down */
-    int64_t started_ns;        /* its incarnation */
-    uint64_t seen_seq;         /* entries with a larger seq are new */
-    uint64_t *ph;              /* shadow of the log's hash chain: ph[i - 1], entry i */
-    uint64_t last;             /* shadow length */
-    size_t cap;
-    uint64_t stable; /* entries 1..stable were synced when last seen */
-    uint64_t term;
-    int role, seen;
-    int holds; /* durably holds the highest leader-committed entry */
-};
-
-struct fr_obs_term {
-    uint64_t term;
-    int leader;
-};
-
-/* (index, term) -> hash of the prefix: one list per index (log matching). */
-struct fr_obs_lm {
-    uint64_t term, phash;
-    uint32_t next; /* 1-based index of the next item of this index's list; 0: end */
-    int node;
-};
-
-struct fr_obs {
-    int n, inited, failed;
-    struct fr_obs_node *nodes;   /* 1..n */
-    struct fr_obs_term *leaders; /* every (term, leader) ever, sorted by term */
-    size_t nleaders, capleaders;
-    uint32_t *lm_head; /* per index, 1-based first item */
-    size_t lm_cap;
-    struct fr_obs_lm *lm;
-    size_t nlm, caplm;
-    uint64_t *gc;      /* hash chain of the committed prefix: gc[i - 1], entry i */
-    uint64_t *gc_term; /* the entry's term */
-    uint64_t *gc_ct;   /* the lowest term in which it is known committed (non-decreasing) */
-    size_t gc_cap;
-    uint64_t gmax; /* highest index any node has committed */
-    uint64_t dmax; /* highest index a leader has committed in its term */
-    int holders;   /* nodes that durably hold entry dmax */
-    int64_t election_ns;
-    int quiet_seen;
-    uint64_t quiet_last; /* highest last index when the liveness phase began */
-    int last_leader;
-    struct fr_metrics m;
-};
-
+/* ---- raft_view.c: the observer is the public Raft observer (fl_raft_check) ---- */
 int fr_check(const fl_cluster *c, void *observer, int node, fl_violation *v);
 int fr_check_end(const fl_cluster *c, void *observer, fl_violation *v);
-void fr_observer_free(void *observer);
-/* The counters below as run metrics (fl_protocol.report). */
-void fr_report(const fl_cluster *c, void *observer);
-/* The observer's counters so far. */
-const struct fr_metrics *fr_observer_metrics(const void *observer);
 
 /* Small helpers shared by the files. */
 void *fr_grow(void *p, size_t *cap, size_t need, size_t elem);
