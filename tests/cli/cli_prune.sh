@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib/common.bash" "$@"
 CRASH=("$SRC/sim/scenarios/raft-crash.json" --set 'params.bugs=["accept_stale_term"]'
   --set run.until=4s --set 'faults.window=["100ms","3s"]' --set run.liveness=1s)
-"$FL" sweep "${CRASH[@]}" --seeds 1..12 -j 2 --record all --db p.db --quiet >/dev/null 2>&1
+"$FL" sweep "${CRASH[@]}" --seeds 80..91 -j 2 --record all --db p.db --quiet >/dev/null 2>&1
 "$FL" sweep "$SRC/sim/scenarios/echo.json" --seeds 1..3 --set run.until=200ms --record all \
   --db p.db --quiet >/dev/null 2>&1
 q() { sqlite3 p.db "$1"; }
