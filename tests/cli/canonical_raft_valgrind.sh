@@ -20,7 +20,7 @@ rc=$?
 [ $rc = 0 ] && pass || fail "chaos run (exit $rc): $(head -c 600 vg1.err)"
 grep -qE '^faults:.* crash [1-9]' vg1.out && grep -qE '^faults:.* restart [1-9]' vg1.out && pass ||
   fail "the chaos run had no crash and restart: $(grep faults: vg1.out)"
-vg run "$CR_CHAOS" --seed 1 --set faults.crash.unsynced='"tear"' --set run.until=6s \
+vg run "$CR_CHAOS" --seed 9 --set faults.crash.unsynced='"tear"' --set run.until=6s \
   --set faults.window='["500ms","4s"]' --trace >vg2.out 2>vg2.err
 rc=$?
 [ $rc = 0 ] && pass || fail "torn-write run (exit $rc): $(head -c 600 vg2.err)"
