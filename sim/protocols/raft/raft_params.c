@@ -12,8 +12,8 @@
 #include "sim/protocols/raft/raft.h"
 
 const char *const fr_bug_names[FR_BUG_COUNT + 1] = {
-    "quorum_off_by_one", "forget_vote",     "accept_stale_term", "keep_conflicts",
-    "vote_any_log",      "commit_old_term", "ack_before_sync",   NULL};
+    "quorum_off_by_one", "forget_vote",     "accept_stale_term", "keep_conflicts", "vote_any_log",
+    "commit_old_term",   "ack_before_sync", "stale_read",        "early_ack",      NULL};
 
 const char fr_params_doc[] =
     "election_timeout: base election timeout, drawn in [t, 2t) per term (\"150ms\")\n"
