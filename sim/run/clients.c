@@ -227,9 +227,10 @@ static int invoke(fl_clients *cl, fl_world *w, cop *o, uint64_t *id)
     ho->invoke_ns = c->invoke_ns;
     cl->procs[o->process].op = *id;
     op_value_json(c, cl->value, sizeof cl->value);
-    fl_world_set_detail(w, "p%d invoke %s%s%s %s at node %d (op %" PRIu64 ")", c->process,
-                        f_names[c->f], c->key ? " " : "", c->key ? c->key : "", cl->value, c->node,
-                        *id);
+    int show = strcmp(cl->value, "null") != 0; /* reads have no value */
+    fl_world_set_detail(w, "p%d invoke %s%s%s%s%s at node %d (op %" PRIu64 ")", c->process,
+                        f_names[c->f], c->key ? " " : "", c->key ? c->key : "", show ? " " : "",
+                        show ? cl->value : "", c->node, *id);
     emit(cl, w, *id, FL_CEV_INVOKE, NULL);
     return 0;
 }
