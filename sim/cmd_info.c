@@ -104,4 +104,3 @@ int fl_cmd_protocols(int argc, char **argv)
     }
     return FL_EXIT_OK;
 }
-

@@ -54,7 +54,7 @@ static int advance(stream *s, char *err, size_t cap)
     return rc < 0 ? rc : 0;
 }
 
-enum { EV, LOG, SEND, SNAP, NSTREAMS };
+enum { EV, LOG, SEND, SNAP, HIST, NSTREAMS };
 
 static const char *const stream_sql[NSTREAMS] = {
     "SELECT step, time_ns, kind, node, peer, msg_id, detail FROM events "
@@ -63,6 +63,9 @@ static const char *const stream_sql[NSTREAMS] = {
     "SELECT sent_step, src, dst, body, msg_id, sent_ns FROM messages "
     "WHERE run_id = ?1 AND sent_step <= ?2 ORDER BY sent_step, msg_id",
     "SELECT step, node, state FROM snapshots WHERE run_id = ?1 AND step <= ?2 ORDER BY step, node",
+    /* completions (an invocation is its step's line); schema 3 and later */
+    "SELECT complete_step, op_id, process, type, f, key, value, result, node FROM history "
+    "WHERE run_id = ?1 AND complete_step <= ?2 ORDER BY complete_step, op_id",
 };
 
 static int print_step(stream *st, const char *proto, char *err, size_t cap)
@@ -91,6 +94,15 @@ static int print_step(stream *st, const char *proto, char *err, size_t cap)
                            (uint64_t)fl_db_cursor_int(m, 4));
         rc = advance(&st[SEND], err, cap);
     }
+    while (rc == 0 && step_of(&st[HIST]) == step) {
+        fl_db_cursor *h = st[HIST].c;
+        fl_trace_history_line(stdout, t, (uint64_t)step, (uint64_t)fl_db_cursor_int(h, 1),
+                              (int)fl_db_cursor_int(h, 2), fl_db_cursor_text(h, 3),
+                              fl_db_cursor_text(h, 4), fl_db_cursor_text(h, 5),
+                              fl_db_cursor_text(h, 6), fl_db_cursor_text(h, 7),
+                              (int)fl_db_cursor_int(h, 8));
+        rc = advance(&st[HIST], err, cap);
+    }
     while (rc == 0 && step_of(&st[SNAP]) == step) {
         fl_trace_state_line(stdout, t, (uint64_t)step, (int)fl_db_cursor_int(st[SNAP].c, 1),
                             fl_db_cursor_text(st[SNAP].c, 2));
@@ -104,8 +116,10 @@ static int print_trace(fl_db *db, int64_t run, int64_t last, const char *proto, 
 {
     stream st[NSTREAMS] = {{0}};
     int rc = 0;
+    int64_t version = fl_db_opened_version(db);
     for (int i = 0; i < NSTREAMS && rc == 0; i++)
-        rc = open_stream(db, &st[i], stream_sql[i], run, last, err, cap);
+        if (i != HIST || version >= 3) /* a v2 file has no history table */
+            rc = open_stream(db, &st[i], stream_sql[i], run, last, err, cap);
     while (rc == 0 && st[EV].have)
         rc = print_step(st, proto, err, cap);
     for (int i = 0; i < NSTREAMS; i++)

@@ -161,8 +161,7 @@ static void draw_op(fl_clients *cl, int process, cop *o, int64_t *think_ns)
     o->key = strdup(buf);
     if (o->f != FL_CLIENT_GET) {
         /* unique values, so that a read names the write it saw */
-        snprintf(buf, sizeof buf, "%d.%" PRIu64 "%s", process, p->k,
-                 o->f == FL_CLIENT_APPEND ? " " : "");
+        snprintf(buf, sizeof buf, "%d.%" PRIu64 " ", process, p->k);
         o->value = strdup(buf);
     }
 }
@@ -359,11 +358,11 @@ static void invoke_action(fl_world *w, void *ctx, uint64_t process)
 
 /* ---- scripted mode ---- */
 
-int fl_clients_script_invoke(fl_clients *cl, fl_world *w, int node, int process,
-                             const fl_client_op *op, char *err, size_t cap)
+int fl_clients_script_check(const fl_clients *cl, const fl_world *w, int node, int process,
+                            const fl_client_op *op, char *err, size_t cap)
 {
-    int kv = cl->cfg.model == FL_MODEL_KV;
-    if (cl->cfg.model == FL_MODEL_NONE) {
+    int kv = cl && cl->cfg.model == FL_MODEL_KV;
+    if (!cl || cl->cfg.model == FL_MODEL_NONE) {
         snprintf(err, cap, "client: an operation needs workload.model register or kv");
         return FL_EINVAL;
     }
@@ -386,6 +385,16 @@ int fl_clients_script_invoke(fl_clients *cl, fl_world *w, int node, int process,
         snprintf(err, cap, "client: node %d is down", node);
         return FL_EINVAL;
     }
+    return 0;
+}
+
+int fl_clients_script_invoke(fl_clients *cl, fl_world *w, int node, int process,
+                             const fl_client_op *op, char *err, size_t cap)
+{
+    int rc = fl_clients_script_check(cl, w, node, process, op, err, cap);
+    if (rc)
+        return rc;
+    int kv = cl->cfg.model == FL_MODEL_KV;
     cop o = {.process = process, .node = node, .f = (uint8_t)op->f, .a = op->a, .b = op->b};
     if (kv) {
         o.key = strndup(op->key, op->key_len);

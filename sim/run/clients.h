@@ -37,6 +37,10 @@ typedef struct fl_clients fl_clients;
 fl_clients *fl_clients_new(const fl_scenario *sc, fl_world *w, uint64_t seed, int scripted);
 void fl_clients_free(fl_clients *cl);
 
+/* Whether fl_clients_script_invoke would accept the operation now (cl may be NULL:
+ * the scenario has no clients): 0, or FL_EINVAL with the reason in err. */
+int fl_clients_script_check(const fl_clients *cl, const fl_world *w, int node, int process,
+                            const fl_client_op *op, char *err, size_t cap);
 /* Scripted mode: process invokes op (f and values as in fl_client_op) at node now,
  * inside the current step; the request arrives in the same step.  FL_EINVAL with a
  * message in err when the process is busy, the node is down, or the model has no
