@@ -479,10 +479,10 @@ static void violation_detail(fl_clients *cl, const fl_lin_result *lr, char *out,
     const fl_op *op = fl_history_op(cl->h, c);
     fl_history_describe(cl->h, c, desc, sizeof desc);
     snprintf(out, cap,
-             "not linearizable: after a linearizable prefix of %zu operations (%s%s), op %zu "
+             "not linearizable: after a linearizable prefix of %zu operation%s (%s%s), op %zu "
              "(%s, completed at step %" PRId64 ") cannot be linearized",
-             lr->prefix_len, from ? "..., " : "", lr->prefix_len ? tail : "none", c + 1, desc,
-             op->complete_step);
+             lr->prefix_len, lr->prefix_len == 1 ? "" : "s", from ? "..., " : "",
+             lr->prefix_len ? tail : "none", c + 1, desc, op->complete_step);
 }
 
 static void check_history(fl_clients *cl, fl_world *w, fl_run_result *res)

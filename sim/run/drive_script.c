@@ -20,6 +20,25 @@ typedef struct script_driver {
     fl_clients *clients; /* workload.model register or kv; else NULL */
 } script_driver;
 
+/* A client operation ("f") or an expected reply needs workload.model: say which entry. */
+static int needs_clients(const cJSON *script, char *err, size_t cap)
+{
+    size_t i = 0;
+    for (const cJSON *e = script->child; e; e = e->next) {
+        i++;
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, "expect");
+        if (cJSON_GetObjectItemCaseSensitive(e, "f") ||
+            (x && cJSON_GetObjectItemCaseSensitive(x, "reply"))) {
+            snprintf(err, cap,
+                     "script[%zu]: a client operation needs workload.model \"register\" or "
+                     "\"kv\"",
+                     i);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int script_init(fl_driver *d, const fl_scenario *sc, fl_world *w, uint64_t seed,
                        const char *text, size_t len, char *err, size_t cap)
 {
@@ -55,6 +74,8 @@ static int script_init(fl_driver *d, const fl_scenario *sc, fl_world *w, uint64_
         return FL_EINVAL;
     }
     if (fl_script_validate(s->script, sc->nodes, err, cap))
+        return FL_EINVAL;
+    if (sc->clients.model == FL_MODEL_NONE && needs_clients(s->script, err, cap))
         return FL_EINVAL;
     s->json = cJSON_PrintUnformatted(s->script);
     if (!s->json)

@@ -167,7 +167,7 @@ static int parse_checks(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON 
     if (rc == 0 && fl_sc_member(ck, "linearizable") == NULL)
         rc = fl_sc_fail(c, "linearizable: expected \"register\" or \"kv\", got nothing");
     if (rc == 0)
-        rc = fl_sc_get_choice(c, ck, "linearizable", "a model", model_names + 1, 2, 0, &model, o);
+        rc = fl_sc_get_choice(c, ck, "linearizable", "model", model_names + 1, 2, 0, &model, o);
     if (rc == 0)
         rc = fl_sc_get_integer(c, ck, "max_states", 10000000, 1, (int64_t)1 << 40, &states, o);
     sc->clients.linearizable = 1;
@@ -189,7 +189,7 @@ static int parse_clients(fl_sc_ctx *c, const cJSON *wl, fl_scenario *sc, cJSON *
     cJSON *x = cJSON_CreateObject();
     if (!x)
         return FL_ENOMEM;
-    int rc = fl_sc_get_choice(c, wl, "model", "a model", model_names, 3, model, &model, x);
+    int rc = fl_sc_get_choice(c, wl, "model", "model", model_names, 3, model, &model, x);
     if (rc == 0 && checked && model != k->model) {
         size_t old = fl_sc_push_key(c, "model");
         rc = fl_sc_fail(c, "\"%s\" does not match checks.linearizable \"%s\"", model_names[model],
@@ -207,7 +207,7 @@ static int parse_clients(fl_sc_ctx *c, const cJSON *wl, fl_scenario *sc, cJSON *
     if (rc == 0)
         rc = fl_sc_get_duration(c, wl, "timeout", 1 * SEC, 1 * MS, &k->timeout_ns, x);
     if (rc == 0)
-        rc = fl_sc_get_choice(c, wl, "policy", "a policy", policies, 2, 0, &policy, x);
+        rc = fl_sc_get_choice(c, wl, "policy", "policy", policies, 2, 0, &policy, x);
     if (rc == 0)
         rc = fl_sc_get_integer(c, wl, "keys", 3, 1, 1000, &keys, x);
     k->model = model;
