@@ -61,6 +61,27 @@ expect_exit 0 "merge" -- "$FL" merge m.db h.db h2.db
 "$FL" query m.db "SELECT count(*) FROM history" --format csv | tail -1 >mrows
 [ "$(cat mrows)" = $(($(cat rows) * 2)) ] && pass || fail "merged history rows: $(cat mrows)"
 
+# the docs/sql.md query that exports a run's history gives check-history the same verdict
+expect_exit 1 "stale-read recorded" -- "$FL" run "$C/stale-read.json" --db sr.db
+awk '/A run.s history for/ { f = 1 } f && /^```sql/ { on = 1; next } on && /^```/ { exit } on { print }' \
+  "$SRC/docs/sql.md" >export.sql
+"$FL" query sr.db "$(cat export.sql)" --format csv | tail -n +2 | sed 's/^"//; s/"$//; s/""/"/g' >sr.jsonl
+[ "$(wc -l <sr.jsonl)" = 6 ] && pass || fail "exported history: $(cat sr.jsonl)"
+expect_exit 1 "exported history is not linearizable" -- "$FL" check-history sr.jsonl --model register
+
+# the examples of docs/linearizability.md's clients section are real output
+DOC=$SRC/docs/linearizability.md
+block() { # block MARKER: the fenced block after the line holding MARKER, unindented
+  awk -v m="$1" 'index($0, m) { f = 1; next } f && /^ *```/ { if (on) exit; on = 1; next } on { sub(/^  /, ""); print }' "$DOC"
+}
+block 'example-trace: raft-kv.json' >doc_trace
+"$FL" run "$KV" --seed 9 --set 'params.bugs=["stale_read"]' --trace >trace9 2>/dev/null
+[ "$(wc -l <doc_trace)" = 3 ] && pass || fail "docs trace example: $(cat doc_trace)"
+while IFS= read -r line; do grep -qxF -- "$line" trace9 && pass || fail "docs trace line not in the run: $line"; done <doc_trace
+block 'example-outcome: tests/clients/stale-read.json' >doc_outcome
+"$FL" run "$C/stale-read.json" 2>/dev/null | grep '^outcome:' | diff - doc_outcome >/dev/null && pass ||
+  fail "docs outcome example differs: $(cat doc_outcome)"
+
 # ---- the note of an unknown verdict ----
 expect_exit 0 "tiny budget" -- "$FL" run "$KV" --seed 5 --set checks.max_states=1
 grep -q '^note:     linearizability unknown' out && pass || fail "no note: $(cat out)"
