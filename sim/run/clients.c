@@ -44,6 +44,7 @@ struct fl_clients {
     cop *ops;
     size_t nops, cap;
     fl_history *h;
+    const fl_faults *faults; /* NULL: no partition cuts clients off */
     uint64_t n_ok, n_fail, n_info, n_lost, n_late;
     char value[CLIENTS_JSON_MAX], result[CLIENTS_JSON_MAX]; /* JSON text scratch */
     char last_value[CLIENTS_JSON_MAX], last_result[CLIENTS_JSON_MAX];
@@ -271,6 +272,13 @@ static void arrive_action(fl_world *w, void *ctx, uint64_t id)
         cl->n_lost++;
         return;
     }
+    const fl_partition *part = cl->faults ? fl_faults_partition_now(cl->faults) : NULL;
+    if (part && fl_partition_cuts_client(part, o->process, o->node)) {
+        fl_world_set_detail(w, "op %" PRIu64 " (p%d %s) lost: a partition cuts p%d off node %d", id,
+                            o->process, f_names[o->f], o->process, o->node);
+        cl->n_lost++;
+        return;
+    }
     fl_world_set_detail(w, "op %" PRIu64 " (p%d %s) reaches node %d", id, o->process, f_names[o->f],
                         o->node);
     deliver_request(cl, w, id);
@@ -418,7 +426,8 @@ const fl_rec_client *fl_clients_last_reply(fl_clients *cl, int process)
 
 /* ---- life cycle ---- */
 
-fl_clients *fl_clients_new(const fl_scenario *sc, fl_world *w, uint64_t seed, int scripted)
+fl_clients *fl_clients_new(const fl_scenario *sc, fl_world *w, uint64_t seed, int scripted,
+                           const fl_faults *faults)
 {
     fl_clients *cl = calloc(1, sizeof *cl);
     if (!cl)
@@ -427,6 +436,7 @@ fl_clients *fl_clients_new(const fl_scenario *sc, fl_world *w, uint64_t seed, in
     cl->seed = seed;
     cl->nodes = sc->nodes;
     cl->scripted = scripted;
+    cl->faults = faults;
     cl->every_ns = sc->workload_every_ns;
     cl->ops_max = sc->workload_ops;
     cl->lat = sc->latency;

@@ -26,15 +26,19 @@
 
 #include "core/record.h"
 #include "core/world.h"
+#include "faults/apply.h"
 #include "results/history.h"
 #include "sim/run/scenario.h"
 
 typedef struct fl_clients fl_clients;
 
 /* Set up the clients of sc->clients on world w (which has run no step) and, unless
- * scripted, schedule each process's first operation.  Returns NULL when out of memory.
- * Free with fl_clients_free (after the world's last step). */
-fl_clients *fl_clients_new(const fl_scenario *sc, fl_world *w, uint64_t seed, int scripted);
+ * scripted, schedule each process's first operation.  faults (borrowed; NULL in
+ * scripted mode) tells which partition is in place: one with a clients map cuts
+ * clients off.  Returns NULL when out of memory.  Free with fl_clients_free (after the
+ * world's last step). */
+fl_clients *fl_clients_new(const fl_scenario *sc, fl_world *w, uint64_t seed, int scripted,
+                           const fl_faults *faults);
 void fl_clients_free(fl_clients *cl);
 
 /* Whether fl_clients_script_invoke would accept the operation now (cl may be NULL:

@@ -55,7 +55,7 @@ static int auto_init(fl_driver *d, const fl_scenario *sc, fl_world *w, uint64_t 
         return FL_EINVAL;
     if (sc->clients.model == FL_MODEL_NONE)
         return fl_workload_install(&a->wl, w, seed, sc->workload_every_ns, sc->workload_ops);
-    a->clients = fl_clients_new(sc, w, seed, 0);
+    a->clients = fl_clients_new(sc, w, seed, 0, a->faults);
     if (!a->clients) {
         snprintf(err, cap, "run: out of memory");
         return FL_ENOMEM;

@@ -81,7 +81,8 @@ static int script_init(fl_driver *d, const fl_scenario *sc, fl_world *w, uint64_
     if (!s->json)
         return FL_ENOMEM;
     fl_script_install(w, &s->syncs);
-    if (sc->clients.model != FL_MODEL_NONE && !(s->clients = fl_clients_new(sc, w, seed, 1))) {
+    if (sc->clients.model != FL_MODEL_NONE &&
+        !(s->clients = fl_clients_new(sc, w, seed, 1, NULL))) {
         snprintf(err, cap, "run: out of memory");
         return FL_ENOMEM;
     }

@@ -82,6 +82,24 @@ block 'example-outcome: tests/clients/stale-read.json' >doc_outcome
 "$FL" run "$C/stale-read.json" 2>/dev/null | grep '^outcome:' | diff - doc_outcome >/dev/null && pass ||
   fail "docs outcome example differs: $(cat doc_outcome)"
 
+# a partition with a clients map cuts clients off (docs/faults.md)
+cat >cut.json <<'J'
+[{"at": "1s", "kind": "partition", "name": "cut", "groups": [[1], [2, 3]], "allow": [],
+  "clients": {"0": [1], "1": [1], "2": [1], "3": [1], "4": [1]}},
+ {"at": "3s", "kind": "heal"}]
+J
+expect_exit 0 "clients map" -- "$FL" run "$KV" --schedule cut.json --trace --write-schedule ws.json
+grep -q 'lost: a partition cuts p[0-4] off node 1' out && pass || fail "no client was cut off"
+! grep -E '#[0-9]+\] client [23]: op [0-9]+ \(p[0-9] [a-z]+\) lost: a partition' out && pass ||
+  fail "a client was cut off nodes of its group"
+grep -q '"clients":{"0":\[1\],"1":\[1\]' ws.json && pass || fail "the written schedule lost the clients map"
+printf '[{"at": "1s", "kind": "partition", "groups": [[1], [2, 3]], "clients": {"x": [0]}}]' >badmap.json
+expect_exit 2 "bad clients map" -- "$FL" run "$KV" --schedule badmap.json &&
+  expect_error_line 'schedule\[1\].clients.x: expected a client process number' "bad clients map"
+printf '[{"at": "1s", "kind": "partition", "groups": [[1], [2, 3]], "clients": {"0": [2]}}]' >badgrp.json
+expect_exit 2 "clients map group" -- "$FL" run "$KV" --schedule badgrp.json &&
+  expect_error_line 'schedule\[1\].clients.0: expected a group index in \[0,1\], got 2' "clients map group"
+
 # ---- the note of an unknown verdict ----
 expect_exit 0 "tiny budget" -- "$FL" run "$KV" --seed 5 --set checks.max_states=1
 grep -q '^note:     linearizability unknown' out && pass || fail "no note: $(cat out)"
