@@ -497,7 +497,8 @@ static void violation_detail(fl_clients *cl, const fl_lin_result *lr, char *out,
 
 static void check_history(fl_clients *cl, fl_world *w, fl_run_result *res)
 {
-    fl_lin_budget b = {.max_states = cl->cfg.max_states};
+    /* memory bounded too, so that -j workers of a sweep cannot exhaust the machine */
+    fl_lin_budget b = {.max_states = cl->cfg.max_states, .max_bytes = 256u << 20};
     fl_lin_result lr;
     int model = cl->cfg.model == FL_MODEL_KV ? FL_LIN_KV : FL_LIN_REGISTER;
     if (fl_lin_check(cl->h, model, &b, &lr) != 0) {
