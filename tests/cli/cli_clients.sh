@@ -54,6 +54,7 @@ grep -q '\] history: op 1 p' out && pass || fail "the trace shows no completion"
 [ "$(cat odd)" = 0 ] && pass || fail "odd history rows: $(cat odd)"
 n_inv=$(grep -c '"record":"client","table":"history".*"type":"invoke"' rec.jsonl)
 [ "$n_inv" = "$(cat rows)" ] && pass || fail "JSON lines: $n_inv invocations, $(cat rows) rows"
+expect_exit 0 "replay" -- "$FL" replay h.db 1 --quiet
 expect_exit 0 "show" -- "$FL" show h.db 1 --step 400
 grep -q '\] history: op ' out && pass || fail "show prints no history line"
 expect_exit 0 "show of a v1 file" -- "$FL" show "$SRC/tests/data/schema-v1.db" 1 --step 3
