@@ -47,6 +47,10 @@ enum fl_record_kind {
 /* Not a kind: a sink that sets it wants SEND and FATE records to carry the message's
  * description (the protocol's describe text), computed once per message at send. */
 #define FL_REC_WANT_DESC (UINT32_C(1) << 31)
+/* Not a kind: a sink that sets it wants STATE records to carry the whole state text
+ * (json) besides the change; the others get json NULL, so that a full recording does
+ * not push every copy of a long state down a worker's pipe. */
+#define FL_REC_WANT_STATE_TEXT (UINT32_C(1) << 30)
 #define FL_REC_ALL (FL_REC_BIT(FL_REC_KIND_COUNT) - 1)
 /* The kinds a step may emit: a stream that wants none of them costs a step nothing. */
 #define FL_REC_PER_STEP                                                                            \
@@ -71,7 +75,7 @@ typedef struct fl_run_result {
     char digest[17]; /* 16 lowercase hex digits */
     /* One line of fault accounting for summaries: "partition 3/4, crash 1/2" (took
      * effect / scheduled), or "". */
-    char faults_text[256];
+    char faults_text[512];
 } fl_run_result;
 
 typedef struct fl_rec_run_begin {
@@ -114,13 +118,18 @@ typedef struct fl_rec_log {
     const char *text;
 } fl_rec_log;
 
-/* A node's state after a step in which it changed: its snapshot as JSON text ("null"
- * when the node is down or has no snapshot). */
+/* A node's state after a step in which it changed, as the change (core/statediff.h:
+ * scalars whole, parts as edits of the arrays and objects, keyframe) and, with
+ * FL_REC_WANT_STATE_TEXT, as the whole snapshot text json ("null" when the node is down
+ * or has no snapshot; NULL without the flag). */
 typedef struct fl_rec_state {
     uint64_t step;
     int64_t time_ns;
     int node;
     const char *json;
+    const char *scalars; /* never NULL */
+    const char *parts;   /* NULL: no array or object member changed */
+    int keyframe;
 } fl_rec_state;
 
 /* One entry of the materialised fault schedule (the `faults` table). */
@@ -129,7 +138,8 @@ typedef struct fl_rec_fault {
     int64_t at_ns;
     const char *kind;
     const char *spec; /* compact JSON of the entry, or NULL */
-    int took_effect;
+    int reached;      /* the run got to the entry's time */
+    int took_effect;  /* and it happened */
 } fl_rec_fault;
 
 typedef struct fl_rec_metric {

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void fl_cli_error(const char *fmt, ...)
 {
@@ -15,6 +16,14 @@ void fl_cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void fl_cli_fail(const char *cmd, const char *why)
+{
+    size_t n = strlen(cmd);
+    while (strncmp(why, cmd, n) == 0 && why[n] == ':' && why[n + 1] == ' ')
+        why += n + 2;
+    fl_cli_error("%s: %s", cmd, why);
 }
 
 int fl_cli_parse_u64(const char *s, uint64_t *out)
@@ -28,4 +37,9 @@ int fl_cli_parse_u64(const char *s, uint64_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+int fl_cli_parse_seed(const char *s, uint64_t *out)
+{
+    return fl_cli_parse_u64(s, out) || *out > FL_CLI_MAX_SEED ? -1 : 0;
 }

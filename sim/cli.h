@@ -18,8 +18,15 @@ enum {
 };
 
 void fl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "faultline: CMD: why", with CMD said once: a why that already starts with "CMD: "
+ * (a message from a layer that labels itself the same way) is printed without it. */
+void fl_cli_fail(const char *cmd, const char *why);
 /* Parse a decimal unsigned integer with nothing after it; 0 on success. */
 int fl_cli_parse_u64(const char *s, uint64_t *out);
+/* A seed: at most 2^63 - 1, because SQLite keeps signed 64-bit integers (a larger one
+ * would be stored, shown and queried as a negative number). */
+#define FL_CLI_MAX_SEED 9223372036854775807ull
+int fl_cli_parse_seed(const char *s, uint64_t *out);
 
 int fl_cmd_run(int argc, char **argv);
 int fl_cmd_scenario(int argc, char **argv);
@@ -27,9 +34,11 @@ int fl_cmd_protocols(int argc, char **argv);
 int fl_cmd_query(int argc, char **argv);
 int fl_cmd_sweep(int argc, char **argv);
 int fl_cmd_replay(int argc, char **argv);
+int fl_cmd_recheck(int argc, char **argv);
 int fl_cmd_show(int argc, char **argv);
 int fl_cmd_merge(int argc, char **argv);
 int fl_cmd_migrate(int argc, char **argv);
+int fl_cmd_prune(int argc, char **argv);
 
 /* signals.c: SIGINT/SIGTERM remembered from main()'s first line until a command takes
  * over; the signal caught so far, or 0. */

@@ -7,9 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/digest.h"
 #include "core/error.h"
+#include "faults/schedule.h"
 #include "sim/cli.h"
+#include "sim/plugin_id.h"
 #include "sim/protocols/registry.h"
 
 #define LOAD_MAX_FILE (64 << 20)
@@ -71,25 +72,16 @@ int fl_load_file(const char *path, char **text, size_t *len, char *err, size_t c
     return 0;
 }
 
-/* A plugin is identified by its file name and the hash of its bytes, so that a rebuilt
- * plugin does not resume a sweep of the old one; not by its directory, which differs
- * between the machines of a sharded sweep (the path is kept beside the identity, in
- * scenarios.plugin_path). */
+/* A plugin is identified by its file name and the hash of its bytes and of the
+ * non-system libraries it loads (plugin_id.h), so that a rebuilt plugin does not resume a
+ * sweep of the old one; not by its directory, which differs between the machines of a
+ * sharded sweep (the path is kept beside the identity, in scenarios.plugin_path). */
 static int plugin_identity(fl_loaded *L, const char *path, char *err, size_t cap)
 {
-    char *bytes;
-    size_t len;
-    int rc = fl_load_file(path, &bytes, &len, err, cap);
-    if (rc)
-        return rc;
-    char hex[17];
-    fl_digest_hex(fl_digest_bytes(FL_DIGEST_INIT, bytes, len), hex);
-    free(bytes);
+    cJSON *pl = fl_plugin_identity(path, err, cap);
+    if (!pl)
+        return FL_EINVAL;
     cJSON *j = cJSON_Duplicate(L->sc.json, 1);
-    cJSON *pl = cJSON_CreateObject();
-    const char *base = strrchr(path, '/');
-    cJSON_AddStringToObject(pl, "name", base ? base + 1 : path);
-    cJSON_AddStringToObject(pl, "hash", hex);
     if (!realpath(path, L->plugin_abs))
         snprintf(L->plugin_abs, sizeof L->plugin_abs, "%s", path);
     cJSON_AddItemToObject(j, "plugin", pl);
@@ -153,7 +145,10 @@ int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
     rc = find_protocol(o, L, err, cap);
     if (rc)
         return rc;
-    return check_protocol(L, o->scenario_path ? o->scenario_path : "scenario", err, cap);
+    const char *what = !o->scenario_path                    ? "scenario"
+                       : strcmp(o->scenario_path, "-") == 0 ? "stdin"
+                                                            : o->scenario_path;
+    return check_protocol(L, what, err, cap);
 }
 
 int fl_load_stored(const char *identity_json, const char *plugin_path, fl_loaded *L, char *err,
@@ -207,4 +202,12 @@ void fl_load_close(fl_loaded *L)
     free(L->schedule_text);
     fl_registry_unload(L->plugin);
     memset(L, 0, sizeof *L);
+}
+
+void fl_load_warn_unproducible(const fl_loaded *L)
+{
+    char line[512];
+    if (L->have_sc && !L->sc.scripted &&
+        fl_faults_config_unproducible(&L->sc.faults, L->sc.nodes, line, sizeof line))
+        fprintf(stderr, "faultline: warning: %s\n", line);
 }

@@ -21,9 +21,11 @@ static const struct command {
     {"protocols", fl_cmd_protocols, "list the built-in protocols: params, timers, bugs"},
     {"query", fl_cmd_query, "ask a faultline database a read-only SQL question"},
     {"replay", fl_cmd_replay, "re-execute a recorded run and verify its digest"},
-    {"show", fl_cmd_show, "a recorded run's trace and every node's state at a step"},
+    {"recheck", fl_cmd_recheck, "after a fix: re-execute every failing run, say which are fixed"},
+    {"show", fl_cmd_show, "a recorded run's trace (a range, some nodes) and every node's state"},
     {"merge", fl_cmd_merge, "combine the databases of a sweep's shards (or of sweeps) into one"},
     {"migrate", fl_cmd_migrate, "upgrade a database of an older schema to this faultline's"},
+    {"prune", fl_cmd_prune, "drop the full recordings of runs not kept, and vacuum"},
     {"check-history", fl_cmd_check_history, "is a history of client operations linearizable?"},
 };
 

@@ -11,6 +11,11 @@
  * transaction on the connection.  With FL_RECORD_ALL, r->run_id is reserved at
  * begin (max(id) + 1 under the write lock, which nobody else can take before we
  * commit), because the events rows need it before the runs row exists.
+ *
+ * Batches (fl_db_batch_begin): a recorder begun inside the caller's transaction joins
+ * it -- no BEGIN, COMMIT or ROLLBACK of its own; on an error the caller rolls the whole
+ * batch back.  Several full recordings may then be open at once, so each must replace
+ * a pending row (its id is the run's): two reserved max(id) + 1 would collide.
  */
 #include "storage/recorder.h"
 
@@ -30,7 +35,7 @@
 typedef struct rec_fault {
     int64_t seq, at_ns;
     char *kind, *spec;
-    int took_effect;
+    int reached, took_effect;
 } rec_fault;
 
 typedef struct rec_metric {
@@ -45,7 +50,7 @@ static const char *const insert_sql[ST_COUNT] = {
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO messages(run_id, msg_id, src, dst, type, sent_step, sent_ns, deliver_ns,"
     " fate, fate_step, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "INSERT INTO snapshots(run_id, step, node, state) VALUES (?, ?, ?, ?)",
+    "INSERT INTO snapshots(run_id, step, node, state, parts, keyframe) VALUES (?, ?, ?, ?, ?, ?)",
     "INSERT INTO logs(run_id, step, seq, node, level, text) VALUES (?, ?, ?, ?, ?, ?)",
     /* a client operation: its row at the invocation, completed by the completion */
     "INSERT INTO history(run_id, op_id, process, type, f, key, value, node, invoke_step,"
@@ -60,17 +65,29 @@ static const char *const insert_sql[ST_COUNT] = {
 static const char insert_run_sql[] =
     "INSERT INTO runs(id, sweep_id, scenario_id, seed, schedule_json, outcome, check_name,"
     " detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent, msgs_delivered,"
-    " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run) VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run,"
+    " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
 static const char insert_fault_sql[] =
-    "INSERT INTO faults(run_id, seq, at_ns, kind, spec, took_effect) VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO faults(run_id, seq, at_ns, kind, spec, reached, took_effect)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char insert_metric_sql[] = "INSERT INTO metrics(run_id, name, value) VALUES (?, ?, ?)";
+
+/* The descriptions of the last fates, by message id: a delivery step's detail is
+ * "delivered <description>" (or "dropped:down ..."), and the description is already in
+ * the message's row, so the events row keeps the first word only. */
+#define FATE_RING 16
+typedef struct rec_fate {
+    uint64_t id;
+    char desc[256];
+} rec_fate;
 
 struct fl_recorder {
     fl_db *db;
     sqlite3 *h;
     int level;
     int in_txn;
+    int batched; /* inside the caller's transaction (a batch) */
     int ended;
     int64_t run_id;
     fl_run_meta meta;
@@ -80,6 +97,8 @@ struct fl_recorder {
     fl_run_result res; /* from the run_end record */
     sqlite3_stmt *st[ST_COUNT];
     uint64_t log_seq, rows;
+    rec_fate fates[FATE_RING];
+    unsigned nfates;
     rec_fault *faults;
     size_t nfaults, faults_cap;
     rec_metric *metrics;
@@ -139,6 +158,22 @@ static void bind_opt_text(sqlite3_stmt *st, int idx, const char *s)
 
 /* ---- the sink ---- */
 
+/* The length of s's detail to store: a delivery's detail without the description of the
+ * message it names (docs/sql.md, events.detail), else the whole. */
+static size_t detail_len(const fl_recorder *r, const fl_rec_step *s)
+{
+    size_t n = s->detail ? strlen(s->detail) : 0;
+    if (s->kind != FL_STEP_DELIVER || s->msg_id == 0 || n == 0)
+        return n;
+    const char *sp = strchr(s->detail, ' ');
+    for (unsigned i = 0; sp && i < FATE_RING && i < r->nfates; i++) {
+        const rec_fate *f = &r->fates[(r->nfates - 1 - i) % FATE_RING];
+        if (f->id == s->msg_id)
+            return f->desc[0] && strcmp(sp + 1, f->desc) == 0 ? (size_t)(sp - s->detail) : n;
+    }
+    return n;
+}
+
 static void on_step_end(fl_recorder *r, const fl_rec_step *s)
 {
     sqlite3_stmt *st = r->st[ST_EVENT];
@@ -149,7 +184,11 @@ static void on_step_end(fl_recorder *r, const fl_rec_step *s)
     bind_opt_int(st, 5, s->node, 0);
     bind_opt_int(st, 6, s->peer, 0);
     bind_opt_int(st, 7, (int64_t)s->msg_id, 0);
-    bind_opt_text(st, 8, s->detail);
+    size_t dlen = detail_len(r, s);
+    if (dlen > 0)
+        sqlite3_bind_text(st, 8, s->detail, (int)dlen, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 8);
     sqlite3_bind_int64(st, 9, (int64_t)s->chain);
     run_insert(r, ST_EVENT, "events");
 }
@@ -174,6 +213,9 @@ static void on_fate(fl_recorder *r, const fl_rec_msg *m)
     sqlite3_bind_int64(st, 10, (int64_t)m->fate_step);
     bind_opt_text(st, 11, desc);
     run_insert(r, ST_MESSAGE, "messages");
+    rec_fate *f = &r->fates[r->nfates++ % FATE_RING];
+    f->id = m->id;
+    snprintf(f->desc, sizeof f->desc, "%s", desc ? desc : "");
 }
 
 static void on_log(fl_recorder *r, const fl_rec_log *l)
@@ -196,7 +238,12 @@ static void on_state(fl_recorder *r, const fl_rec_state *s)
     sqlite3_bind_int64(st, 1, r->run_id);
     sqlite3_bind_int64(st, 2, (int64_t)s->step);
     sqlite3_bind_int(st, 3, s->node);
-    sqlite3_bind_text(st, 4, s->json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, s->scalars != NULL ? s->scalars : "null", -1, SQLITE_STATIC);
+    if (s->parts != NULL)
+        sqlite3_bind_text(st, 5, s->parts, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_int(st, 6, s->keyframe != 0 || s->scalars == NULL);
     run_insert(r, ST_SNAPSHOT, "snapshots");
 }
 
@@ -334,8 +381,12 @@ static void keep_metric(fl_recorder *r, const char *name, int64_t value)
 
 static void keep_fault(fl_recorder *r, const fl_rec_fault *in)
 {
-    rec_fault f = {(int64_t)in->seq, in->at_ns, dup_str(in->kind != NULL ? in->kind : ""),
-                   dup_str(in->spec), in->took_effect != 0};
+    rec_fault f = {.seq = (int64_t)in->seq,
+                   .at_ns = in->at_ns,
+                   .kind = dup_str(in->kind != NULL ? in->kind : ""),
+                   .spec = dup_str(in->spec),
+                   .reached = in->reached != 0,
+                   .took_effect = in->took_effect != 0};
     if (f.kind == NULL || (in->spec != NULL && f.spec == NULL) ||
         reserve((void **)&r->faults, r->nfaults, &r->faults_cap, sizeof *r->faults) != 0) {
         free(f.kind);
@@ -350,6 +401,8 @@ static void keep_fault(fl_recorder *r, const fl_rec_fault *in)
 
 static int begin_txn(fl_recorder *r)
 {
+    if (r->batched)
+        return 0;
     int rc = sqlite3_exec(r->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         fail_sqlite(r, rc, "record: begin");
@@ -363,6 +416,10 @@ static int begin_txn(fl_recorder *r)
 static int begin_all(fl_recorder *r)
 {
     sqlite3_stmt *st;
+    /* A run's pages stay in memory until the commit: with SQLite's default 2 MB cache a
+     * 30 s Raft run (about 2.5 MB) spilled pages to the WAL mid-run and wrote them again
+     * at the commit. */
+    sqlite3_exec(r->h, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
     if (begin_txn(r) != 0)
         return r->rc;
     int rc = sqlite3_prepare_v2(r->h, "SELECT coalesce(max(id), 0) + 1 FROM runs", -1, &st, NULL);
@@ -371,8 +428,12 @@ static int begin_all(fl_recorder *r)
         rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
-    if (r->meta.replaces > 0)
+    if (r->meta.replaces > 0) {
         r->run_id = r->meta.replaces; /* the pending row's id stays the run's id */
+        /* steps an earlier attempt left (killed mid-recording, its batch committed) */
+        if (rc == SQLITE_OK && fl_db_run_drop_rows(r->db, r->run_id, 1, NULL, 0) != 0)
+            rc = SQLITE_ERROR;
+    }
     for (int i = 0; rc == SQLITE_OK && i < ST_COUNT; i++)
         rc =
             sqlite3_prepare_v3(r->h, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL);
@@ -405,7 +466,10 @@ int fl_recorder_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder
     r->h = fl_db_sqlite(db);
     r->level = level;
     r->meta = *meta;
-    if (level == FL_RECORD_ALL)
+    r->batched = fl_db_in_batch(db);
+    if (r->batched && level == FL_RECORD_ALL && meta->replaces <= 0)
+        fail(r, FL_EINVAL, "record: a full recording in a batch must replace a pending row");
+    if (level == FL_RECORD_ALL && r->rc == 0)
         begin_all(r);
     if (r->rc != 0) {
         int rc = r->rc;
@@ -453,8 +517,8 @@ static void bind_run(sqlite3_stmt *st, const fl_recorder *r)
     bind_opt_int(st, 22, r->meta.parent_run, 0);
 }
 
-/* The pending row a full recording replaces: its runs, faults and metrics rows (it has
- * no per-step rows). */
+/* The pending row a full recording replaces: its runs, faults and metrics rows (its
+ * other rows, left by an attempt that did not finish, went at begin). */
 static int drop_replaced(fl_recorder *r)
 {
     static const char *const sql[] = {"DELETE FROM metrics WHERE run_id = ?",
@@ -508,7 +572,8 @@ static int insert_faults(fl_recorder *r)
             sqlite3_bind_text(st, 5, f->spec, -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(st, 5);
-        sqlite3_bind_int(st, 6, f->took_effect);
+        sqlite3_bind_int(st, 6, f->reached);
+        sqlite3_bind_int(st, 7, f->took_effect);
         rc = sqlite3_step(st);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
         sqlite3_reset(st);
@@ -556,7 +621,8 @@ int fl_recorder_end(fl_recorder *r, int64_t *run_id, char *err, size_t cap)
         fail_sqlite(r, rc, "faults");
     if (r->rc == 0 && (rc = insert_metrics(r)) != SQLITE_OK)
         fail_sqlite(r, rc, "metrics");
-    if (r->rc == 0 && (rc = sqlite3_exec(r->h, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+    if (r->rc == 0 && r->in_txn &&
+        (rc = sqlite3_exec(r->h, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
         fail_sqlite(r, rc, "record: commit");
     if (r->rc != 0) {
         rollback(r);

@@ -163,6 +163,7 @@ static void add_fields(cJSON *o, const fl_record *r)
         add_i64(o, "at_ns", (int64_t)r->u.fault.at_ns);
         cJSON_AddStringToObject(o, "kind", r->u.fault.kind ? r->u.fault.kind : "");
         add_json(o, "spec", r->u.fault.spec);
+        add_i64(o, "reached", r->u.fault.reached);
         add_i64(o, "took_effect", r->u.fault.took_effect);
         break;
     case FL_REC_METRIC:
@@ -208,6 +209,8 @@ static int consume(void *ctx, const fl_record *r)
 void fl_jsonl_sink(fl_jsonl *j, FILE *out, fl_sink *k)
 {
     j->out = out;
-    *k = (fl_sink){
-        .name = "records", .wants = FL_REC_ALL | FL_REC_WANT_DESC, .ctx = j, .consume = consume};
+    *k = (fl_sink){.name = "records",
+                   .wants = FL_REC_ALL | FL_REC_WANT_DESC | FL_REC_WANT_STATE_TEXT,
+                   .ctx = j,
+                   .consume = consume};
 }

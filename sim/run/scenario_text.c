@@ -49,10 +49,26 @@ static size_t push(fl_sc_ctx *c, int n)
     return old;
 }
 
+/* Control bytes of a key as \xNN, so that a newline in a key cannot break an error's
+ * one line. */
+static void escape_key(const char *key, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)key; *p && n + 5 < cap; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", *p);
+        else
+            out[n++] = (char)*p;
+    }
+    out[n] = '\0';
+}
+
 size_t fl_sc_push_key(fl_sc_ctx *c, const char *key)
 {
+    char k[sizeof c->path];
+    escape_key(key, k, sizeof k);
     size_t room = sizeof c->path - c->plen;
-    return push(c, snprintf(c->path + c->plen, room, "%s%s", c->plen ? "." : "", key));
+    return push(c, snprintf(c->path + c->plen, room, "%s%s", c->plen ? "." : "", k));
 }
 
 size_t fl_sc_push_index(fl_sc_ctx *c, size_t i)
@@ -292,6 +308,11 @@ static int set_at(cJSON *root, const set_tok *t, size_t n, cJSON *value, const c
             cur = child;
             continue;
         }
+        if (next == NULL && t[i + 1].name == NULL) { /* an element of what is not there */
+            snprintf(err, cap, "--set %.*s: %.*s is absent (set the whole array first)", (int)plen,
+                     set, (int)t[i + 1].at, set);
+            return FL_EINVAL;
+        }
         if (next == NULL && (next = cJSON_CreateObject()) == NULL)
             return FL_ENOMEM;
         int ok = t[i].name == NULL ? (child ? cJSON_ReplaceItemInArray(cur, (int)t[i].index, next)
@@ -377,7 +398,8 @@ int fl_scenario_parse(fl_scenario *sc, const char *text, size_t len, const char 
  * read, FL_ELIMIT past FL_SCENARIO_MAX_BYTES. */
 static int read_file(const char *path, char **out, size_t *len, char *err, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
+    int from_stdin = strcmp(path, "-") == 0;
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
     size_t size = 0, room = 4096;
     char *buf = NULL;
     int rc = 0;
@@ -409,7 +431,8 @@ static int read_file(const char *path, char **out, size_t *len, char *err, size_
             break;
         room *= 2;
     }
-    fclose(f);
+    if (!from_stdin)
+        fclose(f);
     if (rc != 0) {
         free(buf);
         return rc;
@@ -443,16 +466,25 @@ int fl_scenario_load(fl_scenario *sc, const char *path, const char *const *sets,
 {
     if (err == NULL)
         cap = 0;
-    if (path == NULL || strcmp(path, "-") == 0)
+    if (path == NULL)
         return parse_labelled(sc, "{}", 2, sets, nsets, "scenario", "", err, cap);
-    char *text = NULL, name[sizeof sc->name];
+    int from_stdin = strcmp(path, "-") == 0;
+    const char *label = from_stdin ? "stdin" : path;
+    char *text = NULL, name[sizeof sc->name] = "";
     size_t len = 0;
     memset(sc, 0, sizeof *sc);
     int rc = read_file(path, &text, &len, err, cap);
     if (rc != 0)
         return rc;
-    name_from_path(path, name, sizeof name);
-    rc = parse_labelled(sc, text, len, sets, nsets, path, name, err, cap);
+    if (strspn(text, " \t\r\n") == len) { /* cJSON would say "malformed JSON" */
+        snprintf(err, cap, "%s: empty file (a scenario is a JSON object; {} is the default)",
+                 label);
+        free(text);
+        return FL_EINVAL;
+    }
+    if (!from_stdin)
+        name_from_path(path, name, sizeof name);
+    rc = parse_labelled(sc, text, len, sets, nsets, label, name, err, cap);
     free(text);
     return rc;
 }
