@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* The newest API version; bumped when a block of members is appended below. */
-#define FL_API_VERSION 2
+#define FL_API_VERSION 3
 
 #define FL_MAX_TIMERS 8     /* timers a protocol may declare */
 #define FL_MAX_DISK_FILES 4 /* simulated files per node, numbered 0..3 */
@@ -127,12 +127,24 @@ struct fl_protocol {
      * that belongs in the node's state or the observer).  Return 0, or nonzero with a
      * one-line message in err: the command fails before any run.  May be NULL. */
     int (*process_init)(char *err, size_t cap);
+
+    /* ---- API version 3, clients (docs/linearizability.md): present when
+     * api_version >= 3 ---- */
+
+    /* A client operation of the scenario's model (workload.model register or kv) reached
+     * this node.  op is in the fixed encoding below (fl_client_op_decode); op_id names
+     * the operation in fl_client_reply.  The node answers at most once, when the
+     * operation has taken effect (or definitely failed), from any later callback; an
+     * operation it never answers times out at the client as indeterminate.  May be
+     * NULL: every operation times out. */
+    void (*on_client_op)(fl_node *n, uint64_t op_id, const void *op, size_t len);
 };
 
 /* The size of struct fl_protocol as a protocol of api_version v has it (the members
  * through v's block), or 0 for a version this header does not know. */
 #define FL_PROTOCOL_SIZE_V1 offsetof(struct fl_protocol, process_init)
-#define FL_PROTOCOL_SIZE_V2 sizeof(struct fl_protocol)
+#define FL_PROTOCOL_SIZE_V2 offsetof(struct fl_protocol, on_client_op)
+#define FL_PROTOCOL_SIZE_V3 sizeof(struct fl_protocol)
 
 /* ---- services for protocol code (the node is the one whose callback is running) ---- */
 
@@ -208,6 +220,157 @@ uint64_t fl_disk_sync(fl_node *n, int file);
  * Names are copied; use dotted lowercase ("raft.elections").  Metrics are outputs
  * only: they never change the run. */
 void fl_metric_add(fl_node *n, const char *name, int64_t delta);
+
+/* ---- clients (API version 3): the operations of workload.model and their answers ----
+ *
+ * Every protocol decodes the same bytes, so that our Raft and the adapters of other
+ * libraries serve the same operations.  An operation is FL_CLIENT_OP_HEADER bytes
+ *
+ *   [0] 0xF1  [1] f (enum fl_client_f)  [2..3] key length  [4..7] value length
+ *   [8..15] a  [16..23] b                 (integers little-endian, a and b signed)
+ *
+ * followed by the key and the value bytes.  register: read; write a; cas a -> b (no
+ * key, no value).  kv: get key; put key value; append key value (a and b are 0).
+ * A result is FL_CLIENT_RESULT_HEADER bytes
+ *
+ *   [0] 0xF2  [1] type (FL_CLIENT_OK / FL_CLIENT_FAIL)  [2] null  [3] 0
+ *   [4..7] value length  [8..15] integer value
+ *
+ * followed by the value bytes: a register read's integer (null set: never written), a
+ * kv get's string; nothing for the others.  FL_CLIENT_FAIL means the operation did not
+ * take effect -- except cas, where it is the definite answer "the register did not
+ * hold the expected value". */
+
+enum fl_client_f {
+    FL_CLIENT_READ = 1,
+    FL_CLIENT_WRITE,
+    FL_CLIENT_CAS,
+    FL_CLIENT_GET,
+    FL_CLIENT_PUT,
+    FL_CLIENT_APPEND
+};
+enum { FL_CLIENT_OK = 0, FL_CLIENT_FAIL = 1 };
+
+#define FL_CLIENT_OP_HEADER 24
+#define FL_CLIENT_RESULT_HEADER 16
+#define FL_CLIENT_KEY_MAX 255     /* bytes of a kv key */
+#define FL_CLIENT_VALUE_MAX 65536 /* bytes of a kv value (put, append, get) */
+
+/* A decoded operation; key and value point into the encoded bytes. */
+typedef struct fl_client_op {
+    int f; /* enum fl_client_f */
+    int64_t a, b;
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+} fl_client_op;
+
+typedef struct fl_client_result {
+    int type;        /* FL_CLIENT_OK or FL_CLIENT_FAIL */
+    int is_null;     /* register read: never written */
+    int64_t value;   /* register read */
+    const char *str; /* kv get; points into the encoded bytes */
+    size_t str_len;
+} fl_client_result;
+
+static inline void fl_client_put_le(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline uint64_t fl_client_get_le(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* Encode op into buf (cap bytes).  Returns the length, or 0 when it does not fit or
+ * op is not valid (f out of range, key or value too long). */
+static inline size_t fl_client_op_encode(const fl_client_op *op, void *buf, size_t cap)
+{
+    size_t need = FL_CLIENT_OP_HEADER + op->key_len + op->value_len;
+    if (op->f < FL_CLIENT_READ || op->f > FL_CLIENT_APPEND || op->key_len > FL_CLIENT_KEY_MAX ||
+        op->value_len > FL_CLIENT_VALUE_MAX || need > cap)
+        return 0;
+    unsigned char *p = (unsigned char *)buf;
+    p[0] = 0xF1;
+    p[1] = (unsigned char)op->f;
+    fl_client_put_le(p + 2, op->key_len, 2);
+    fl_client_put_le(p + 4, op->value_len, 4);
+    fl_client_put_le(p + 8, (uint64_t)op->a, 8);
+    fl_client_put_le(p + 16, (uint64_t)op->b, 8);
+    for (size_t i = 0; i < op->key_len; i++)
+        p[FL_CLIENT_OP_HEADER + i] = (unsigned char)op->key[i];
+    for (size_t i = 0; i < op->value_len; i++)
+        p[FL_CLIENT_OP_HEADER + op->key_len + i] = (unsigned char)op->value[i];
+    return need;
+}
+
+/* Decode len bytes.  Returns 0, or -1 when they are not a well-formed operation. */
+static inline int fl_client_op_decode(const void *buf, size_t len, fl_client_op *op)
+{
+    const unsigned char *p = (const unsigned char *)buf;
+    if (len < FL_CLIENT_OP_HEADER || p[0] != 0xF1 || p[1] < FL_CLIENT_READ ||
+        p[1] > FL_CLIENT_APPEND)
+        return -1;
+    op->f = p[1];
+    op->key_len = (size_t)fl_client_get_le(p + 2, 2);
+    op->value_len = (size_t)fl_client_get_le(p + 4, 4);
+    op->a = (int64_t)fl_client_get_le(p + 8, 8);
+    op->b = (int64_t)fl_client_get_le(p + 16, 8);
+    if (op->key_len > FL_CLIENT_KEY_MAX || op->value_len > FL_CLIENT_VALUE_MAX ||
+        len != FL_CLIENT_OP_HEADER + op->key_len + op->value_len)
+        return -1;
+    op->key = (const char *)p + FL_CLIENT_OP_HEADER;
+    op->value = op->key + op->key_len;
+    return 0;
+}
+
+/* Encode r into buf; returns the length, or 0 when it does not fit. */
+static inline size_t fl_client_result_encode(const fl_client_result *r, void *buf, size_t cap)
+{
+    size_t need = FL_CLIENT_RESULT_HEADER + r->str_len;
+    if (r->str_len > FL_CLIENT_VALUE_MAX || need > cap)
+        return 0;
+    unsigned char *p = (unsigned char *)buf;
+    p[0] = 0xF2;
+    p[1] = (unsigned char)(r->type == FL_CLIENT_OK ? FL_CLIENT_OK : FL_CLIENT_FAIL);
+    p[2] = (unsigned char)(r->is_null != 0);
+    p[3] = 0;
+    fl_client_put_le(p + 4, r->str_len, 4);
+    fl_client_put_le(p + 8, (uint64_t)r->value, 8);
+    for (size_t i = 0; i < r->str_len; i++)
+        p[FL_CLIENT_RESULT_HEADER + i] = (unsigned char)r->str[i];
+    return need;
+}
+
+static inline int fl_client_result_decode(const void *buf, size_t len, fl_client_result *r)
+{
+    const unsigned char *p = (const unsigned char *)buf;
+    if (len < FL_CLIENT_RESULT_HEADER || p[0] != 0xF2 || p[1] > FL_CLIENT_FAIL || p[2] > 1 ||
+        p[3] != 0)
+        return -1;
+    r->type = p[1];
+    r->is_null = p[2];
+    r->str_len = (size_t)fl_client_get_le(p + 4, 4);
+    r->value = (int64_t)fl_client_get_le(p + 8, 8);
+    if (r->str_len > FL_CLIENT_VALUE_MAX || len != FL_CLIENT_RESULT_HEADER + r->str_len)
+        return -1;
+    r->str = (const char *)p + FL_CLIENT_RESULT_HEADER;
+    return 0;
+}
+
+/* Answer client operation op_id (given to on_client_op of this node), with result in
+ * the encoding above (copied).  Returns 0 when it completed the operation, or -1 when
+ * the operation is not waiting for this node's answer (answered already, timed out,
+ * asked of another node): that is not a misuse, the answer is dropped.  A node that
+ * restarted may answer operations asked of its earlier incarnation.  A result that does not decode
+ * is a misuse (the run ends as crash, check protocol_error). */
+int fl_client_reply(fl_node *n, uint64_t op_id, const void *result, size_t len);
 
 /* ---- helpers for configure() ---- */
 

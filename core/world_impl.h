@@ -67,6 +67,7 @@ struct fl_cluster {
 
 typedef struct action {
     fl_action_fn fn;
+    fl_action_skip_fn skip; /* may be NULL */
     void *ctx;
     uint64_t arg;
     int kind, node;
@@ -142,6 +143,10 @@ struct fl_world {
     int misused;
     char misuse[448];
     int ntimers; /* the timers the protocol declares (counted once, at creation) */
+
+    /* clients: where fl_client_reply goes (fl_world_set_client_hook) */
+    fl_client_reply_fn client_reply;
+    void *client_ctx;
 };
 
 /* soup.c */
@@ -183,7 +188,6 @@ void fl_world_metrics_close(fl_world *w);
 void fl_world_misuse(fl_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* world.c */
-void fl_world_fold(fl_world *w, uint64_t v);
 int fl_world_schedule_delivery(fl_world *w, uint32_t slot);
 
 #endif /* FL_CORE_WORLD_IMPL_H */

@@ -46,6 +46,8 @@ static size_t protocol_size(int version)
         return FL_PROTOCOL_SIZE_V1;
     case 2:
         return FL_PROTOCOL_SIZE_V2;
+    case 3:
+        return FL_PROTOCOL_SIZE_V3;
     default:
         return 0;
     }

@@ -10,10 +10,11 @@ source "$(dirname "$0")/lib/common.bash"
 printf '#include "faultline.h"\n' >decl.c
 if cc -std=c11 -fsyntax-only -aux-info aux.txt -I"$SRC/core" $(pkg-config --cflags libcjson) \
   decl.c 2>/dev/null; then
-  grep '/faultline\.h:[0-9]*:' aux.txt |
+  # static inline helpers (the client op encoding) are the plugin's own copies: not exported
+  grep '/faultline\.h:[0-9]*:' aux.txt | grep ' extern ' |
     sed -E 's|^/\*[^*]*\*/ extern [^(]*[ *]([A-Za-z_][A-Za-z0-9_]*) \(.*|\1|' | sort -u >api
 else
-  grep -oE '^[A-Za-z][^;(]*[ *]fl_[a-z0-9_]+\(' "$SRC/core/faultline.h" |
+  grep -oE '^[A-Za-z][^;(]*[ *]fl_[a-z0-9_]+\(' "$SRC/core/faultline.h" | grep -v '^static' |
     grep -oE 'fl_[a-z0-9_]+\($' | tr -d '(' | sort -u >api
 fi
 [ "$(wc -l <api)" -ge 20 ] && pass || fail "found only $(wc -l <api) declarations in faultline.h"

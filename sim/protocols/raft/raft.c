@@ -297,6 +297,7 @@ const struct fl_protocol fl_proto_raft = {
     .on_timer = fr_on_timer,
     .on_synced = fr_on_synced,
     .on_client = fr_on_client,
+    .on_client_op = fr_on_client_op,
     .snapshot = fr_snapshot,
     .describe = fr_describe,
     .check = fr_check,

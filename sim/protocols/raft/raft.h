@@ -50,7 +50,8 @@
 
 enum fr_role { FR_FOLLOWER = 0, FR_CANDIDATE, FR_LEADER };
 enum fr_timer { FR_TIMER_ELECTION = 0, FR_TIMER_HEARTBEAT = 1 };
-enum fr_entry_type { FR_ENTRY_NORMAL = 0, FR_ENTRY_CONF = 1 };
+/* FR_ENTRY_CLIENT: a client operation (API version 3), data as fr_client_entry_encode */
+enum fr_entry_type { FR_ENTRY_NORMAL = 0, FR_ENTRY_CONF = 1, FR_ENTRY_CLIENT = 2 };
 
 /* Known bugs (params.bugs): each a realistic mistake, each a few lines, off by default.
  * Keep fr_bug_names (raft_params.c) in the same order. */
@@ -62,7 +63,9 @@ enum fr_bug {
     FR_BUG_VOTE_ANY_LOG = 1u << 4,      /* vote granted without the up-to-date check */
     FR_BUG_COMMIT_OLD_TERM = 1u << 5,   /* commit an old-term entry by counting (Fig. 8) */
     FR_BUG_ACK_BEFORE_SYNC = 1u << 6,   /* follower acks entries before syncing them */
-    FR_BUG_COUNT = 7
+    FR_BUG_STALE_READ = 1u << 7,        /* leader answers reads from its state at once */
+    FR_BUG_EARLY_ACK = 1u << 8,         /* leader acks a write when it appends it */
+    FR_BUG_COUNT = 9
 };
 extern const char *const fr_bug_names[FR_BUG_COUNT + 1];
 
@@ -216,6 +219,13 @@ struct fr_state {
     char *sm_other; /* the last op that was not "set k v" */
     uint64_t sm_ops;
     int voters; /* configuration entries applied */
+    /* clients (raft_client.c): the register, and the op ids applied (an operation
+     * proposed twice -- a duplicated MsgProp -- takes effect once) */
+    int reg_set;
+    int64_t reg;
+    uint64_t *op_seen; /* open addressing, 0 = empty */
+    size_t op_seen_cap, op_nseen;
+    uint64_t client_ops; /* client entries applied */
 
     /* The log as snapshot JSON, kept between snapshots (raft_snapshot.c): entries are
      * immutable until cut, and a cut gives the replacing entries new seqs, so the cache
@@ -292,7 +302,23 @@ uint32_t fr_crc32c(uint32_t crc, const void *buf, size_t len);
 cJSON *fr_snapshot(const fl_node *n);
 void fr_apply(fl_node *n, struct fr_state *s);
 void fr_sm_free(struct fr_state *s);
+/* The state machine's keys: set takes ownership of key and val (malloc'd; on failure
+ * they are freed); get returns the value or NULL. */
+void fr_kv_set(struct fr_state *s, char *key, char *val);
+const char *fr_kv_get(const struct fr_state *s, const char *key);
 void fr_logtext_free(struct fr_state *s);
+
+/* ---- raft_client.c ---- */
+/* A client entry's data: u64 op id, u32 the node the client asked, the operation. */
+#define FR_CLIENT_ENTRY_HEADER 12
+void fr_on_client_op(fl_node *n, uint64_t op_id, const void *op, size_t len);
+/* Apply client entry e (committed) to the state machine; the asked node answers. */
+void fr_apply_client(fl_node *n, struct fr_state *s, const struct fr_entry *e);
+/* The leader appended client entry data (early_ack answers writes here). */
+void fr_client_appended(fl_node *n, struct fr_state *s, const char *data, uint32_t len);
+/* An entry's data as text for the snapshot: "op 7 from 2: write 3". */
+void fr_client_text(const struct fr_entry *e, char *out, size_t cap);
+void fr_client_free(struct fr_state *s);
 
 /* ---- raft_view.c: the observer is the public Raft observer (fl_raft_check) ---- */
 int fr_check(const fl_cluster *c, void *observer, int node, fl_violation *v);
