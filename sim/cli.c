@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/error.h"
+
 void fl_cli_error(const char *fmt, ...)
 {
     va_list ap;
@@ -15,6 +17,20 @@ void fl_cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+int fl_cli_exit_for(int rc)
+{
+    switch (rc) {
+    case FL_EINVAL:
+    case FL_EPARSE:
+    case FL_ENOTFOUND:
+    case FL_ESCHEMA:
+    case FL_EBADDB:
+        return FL_EXIT_USAGE;
+    default:
+        return FL_EXIT_INTERNAL;
+    }
 }
 
 int fl_cli_parse_u64(const char *s, uint64_t *out)

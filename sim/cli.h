@@ -18,6 +18,10 @@ enum {
 };
 
 void fl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit code of a failed command's FL_E code (docs/cli.md's table): what the user
+ * gave (arguments, files, unusable databases) is FL_EXIT_USAGE; a failed write and
+ * faultline's own failures are FL_EXIT_INTERNAL. */
+int fl_cli_exit_for(int rc);
 /* Parse a decimal unsigned integer with nothing after it; 0 on success. */
 int fl_cli_parse_u64(const char *s, uint64_t *out);
 

@@ -146,7 +146,7 @@ int fl_cmd_query(int argc, char **argv)
     fl_db_close(db);
     if (rc) {
         fl_cli_error("query: %s", err);
-        return rc == FL_EDB ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+        return fl_cli_exit_for(rc);
     }
     return FL_EXIT_OK;
 }

@@ -87,7 +87,7 @@ int fl_cmd_replay(int argc, char **argv)
         fl_cli_error("replay: %s", err);
         fl_load_close(&L);
         fl_recorded_close(&rr);
-        return rc == FL_EDB ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+        return fl_cli_exit_for(rc);
     }
     fl_chain_check cc;
     fl_trace trace;

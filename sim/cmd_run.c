@@ -148,13 +148,6 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, con
     return 0;
 }
 
-static int exit_for(int rc)
-{
-    return rc == FL_EINVAL || rc == FL_EPARSE || rc == FL_ESCHEMA || rc == FL_ENOTFOUND
-               ? FL_EXIT_USAGE
-               : FL_EXIT_INTERNAL;
-}
-
 /* Execute the run with its sinks: the trace on stdout, the recorder. */
 static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_run_result *res,
                    int64_t *run_id, char *err, size_t cap)
@@ -228,7 +221,7 @@ int fl_cmd_run(int argc, char **argv)
     if (rc) {
         fl_cli_error("%s", err);
         fl_load_close(&L);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     fl_run_result res;
     int64_t run_id = 0;
@@ -236,7 +229,7 @@ int fl_cmd_run(int argc, char **argv)
     if (rc) {
         fl_cli_error("run: %s", err);
         fl_load_close(&L);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     report_abnormal(&res, ra.seed);
     fl_run_print_summary(stdout, &L.sc, L.proto_name, ra.seed, &res);

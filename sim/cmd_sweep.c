@@ -208,13 +208,6 @@ static int parse_args(int argc, char **argv, sweep_args *a)
     return 0;
 }
 
-static int exit_for(int rc)
-{
-    return rc == FL_EINVAL || rc == FL_EPARSE || rc == FL_ESCHEMA || rc == FL_ENOTFOUND
-               ? FL_EXIT_USAGE
-               : FL_EXIT_INTERNAL;
-}
-
 /* ---- resume ---- */
 
 typedef struct done_ctx {
@@ -447,7 +440,7 @@ int fl_cmd_sweep(int argc, char **argv)
     if (rc) {
         fl_cli_error("%s", err);
         fl_load_close(&L);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     int resumed = 0, lock_fd = -1;
     rc = fl_sweep_lock(a.db_path, cfg.scenario_id, &lock_fd, err, sizeof err);
@@ -465,7 +458,7 @@ int fl_cmd_sweep(int argc, char **argv)
         fl_cli_error("sweep: %s", err);
         free(d.bits);
         fl_load_close(&L);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     cfg.sc = &L.sc;
     cfg.proto = L.proto;
@@ -486,14 +479,15 @@ int fl_cmd_sweep(int argc, char **argv)
     rc = fl_sweep_execute(&cfg, &st, err, sizeof err);
     free(d.bits);
     free(scenario_text);
+    if (rc) { /* said first: marking the sweep interrupted may fail for the same reason */
+        fl_cli_error("sweep: %s", err);
+        mark_status(L.db, cfg.sweep_id, rc, &st);
+        fl_load_close(&L);
+        return fl_cli_exit_for(rc);
+    }
     if (mark_status(L.db, cfg.sweep_id, rc, &st)) {
         fl_load_close(&L);
         return FL_EXIT_INTERNAL;
-    }
-    if (rc) {
-        fl_cli_error("sweep: %s", err);
-        fl_load_close(&L);
-        return exit_for(rc);
     }
     uint64_t failing = print_summary(L.db, &a, a.db_path, cfg.sweep_id, &st, d.n);
     print_kept(&st);

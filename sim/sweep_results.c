@@ -250,8 +250,8 @@ static int record_full(sweep *s, recorder_worker *rw, const fl_sweep_frame *f, f
                        char *err, size_t cap)
 {
     uint64_t seed = f->seed;
-    if (rw->pid <= 0 &&
-        fl_sweep_worker_start(s->c, &rw->pid, &rw->cmd_fd, &rw->res_fd, NULL, NULL, 0, err, cap) != 0)
+    if (rw->pid <= 0 && fl_sweep_worker_start(s->c, &rw->pid, &rw->cmd_fd, &rw->res_fd, NULL, NULL,
+                                              0, err, cap) != 0)
         return FL_EINTERNAL;
     fl_run_meta meta = {.sweep_id = s->c->sweep_id,
                         .scenario_id = s->c->scenario_id,
@@ -271,6 +271,8 @@ static int record_full(sweep *s, recorder_worker *rw, const fl_sweep_frame *f, f
         fl_sink k;
         fl_recorder_sink(rec, &k);
         rc = stream_run(s, rw, &k, res, err, cap);
+        if (rc != 0 && fl_recorder_error(rec, err, cap) != 0)
+            rc = FL_EDB; /* a write failed (disk full), not the protocol */
     }
     if (rc == 0 && fl_recorder_end(rec, NULL, err, cap) != 0)
         rc = FL_EDB;
@@ -293,7 +295,7 @@ void fl_sweep_record_later(sweep *s)
         char err[512];
         int rc = record_full(s, &rw, f, &r, err, sizeof err);
         if (s->st->interrupted)
-            break; /* still pending: a resume records it */
+            break;          /* still pending: a resume records it */
         if (rc == FL_EDB) { /* an I/O failure: the row stays pending, the sweep fails */
             fl_sweep_fail_stop(s, FL_EIO, err);
             break;

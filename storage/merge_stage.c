@@ -157,7 +157,7 @@ int fl_merge_stage_input(merge *m, int i)
     int src = sqlite3_step(st);
     sqlite3_finalize(st);
     if (src != SQLITE_DONE)
-        return fl_db_error(m->out, src, path, m->err, m->cap);
+        return fl_db_error_file(m->out, src, path, "merge", m->err, m->cap);
     char num[24];
     snprintf(num, sizeof num, "%d", i);
     const char *const lead[] = {"src", num};
