@@ -196,6 +196,8 @@ int fl_cmd_show(int argc, char **argv)
     int64_t last = 0;
     fl_db *db;
     int rc = fl_db_open(&db, args[0], FL_DB_READONLY, err, sizeof err);
+    if (rc == 0) /* a damaged snapshot page would show a wrong state, not an error */
+        rc = fl_db_verify(db, err, sizeof err);
     if (rc == 0)
         rc = run_info(db, (int64_t)run, proto, sizeof proto, &last, err, sizeof err);
     if (rc == 0 && step != UINT64_MAX && (int64_t)step < last)

@@ -220,11 +220,12 @@ int fl_db_verify(fl_db *db, char *err, size_t cap)
         return fl_db_error(db, rc, "quick_check", err, cap);
     if (strcmp(line, "ok") == 0)
         return 0;
-    for (char *p = line; *p; p++) /* one line, whatever SQLite said */
+    char *text = strncmp(line, "*** in database main ***", 24) == 0 ? line + 25 : line;
+    for (char *p = text; *p; p++) /* one line, whatever SQLite said */
         if (*p == '\n' || *p == '\r')
             *p = ' ';
     char why[320];
-    snprintf(why, sizeof why, "damaged database (quick_check: %s)", line);
+    snprintf(why, sizeof why, "damaged database (quick_check: %s)", text);
     say_with_advice(err, cap, fl_db_path(db), why, advice(SQLITE_CORRUPT));
     return FL_EBADDB;
 }
