@@ -36,6 +36,7 @@ no_sidecars() { # no_sidecars DB WHAT
 
 # ---- paths that are not database files ----
 mkdir adir
+sqlite3 other.db 'CREATE TABLE t(x); INSERT INTO t VALUES (1)'
 check_all '^faultline: (\w+: )?adir: is a directory \(give the path of a database file\)$' \
   "on a directory" adir
 check '/no/such/dir/x.db: directory /no/such/dir: No such file or directory \(create it' \
@@ -45,6 +46,19 @@ check '/no/such/dir/x.db: directory /no/such/dir: No such file' \
 check 'missing.db: No such file or directory' "query a missing file" -- "$FL" query missing.db
 [ ! -e missing.db ] && pass || fail "query created missing.db"
 
+# ---- docs/cli.md's examples: command, stderr, exit code ----
+ln -s "$SRC/sim" sim
+awk '$0 == "```console" { on = 1; next } on && $0 == "```" { on = 0 } on' "$SRC/docs/cli.md" \
+  >examples
+[ "$(grep -c '^\$ faultline ' examples)" -ge 3 ] && pass || fail "docs/cli.md has no examples"
+while IFS= read -r cmd && IFS= read -r want_err && IFS= read -r want_exit; do
+  read -ra words <<<"${cmd#\$ faultline }"
+  "$FL" "${words[@]}" >/dev/null 2>"$T/err"
+  got="[exit $?]"
+  [ "$got" = "$want_exit" ] && [ "$(cat "$T/err")" = "$want_err" ] && pass ||
+    fail "docs/cli.md: '$cmd' gave $got and '$(cat "$T/err")'"
+done <examples
+
 # ---- damaged or foreign files: refused, unchanged ----
 cp ok.db trunc.db
 truncate -s 8192 trunc.db
@@ -52,7 +66,6 @@ head -c 8192 ok.db >garbled.db
 head -c 4096 /dev/zero | tr '\0' '\245' >>garbled.db # page 3 on is garbage
 tail -c +12289 ok.db >>garbled.db
 echo "just some text, long enough to be read as a header........................" >text.db
-sqlite3 other.db 'CREATE TABLE t(x); INSERT INTO t VALUES (1)'
 for f in trunc garbled text other; do cp $f.db $f.orig; done
 check_all "trunc.db: .*(malformed|damaged|truncated).*record into a new file" "truncated" trunc.db
 check_all "garbled.db: .*(malformed|damaged).*sqlite3 garbled.db .recover" "malformed" garbled.db
@@ -141,7 +154,7 @@ sqlite3 rwdir/w.db 'PRAGMA journal_mode = WAL' >/dev/null
 (echo "BEGIN; SELECT count(*) FROM runs;" && while [ ! -e done.w ]; do sleep 0.2; done) |
   sqlite3 rwdir/w.db >/dev/null &
 holder=$!
-for _ in $(seq 50); do [ -e rwdir/w.db-wal ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -e rwdir/w.db-wal ] && [ -e rwdir/w.db-shm ] && break; sleep 0.1; done
 chmod 755 rwdir
 chmod 600 rwdir/w.db-shm
 check_nobody "rwdir/w.db: cannot read while rwdir/w.db-wal exists" \
