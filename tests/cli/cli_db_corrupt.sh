@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # cli_db_corrupt.sh -- corruption is never silent.  A page of `runs` and a page of
 # `snapshots` of a recorded sweep are overwritten with garbage (the page found from
-# dbstat); then the sweep's resume, `run --db`, `query --report`, `show` and `replay`
-# each exit 2 with one line naming the file and what to do, and the file is unchanged.
-# (Before, a damaged `runs` page made a resume print "already done ... outcomes: none"
-# and exit 0, and a damaged `snapshots` page went unnoticed by all five.)
+# dbstat); then the sweep's resume, `run --db`, `query --report`, `show`, `replay` and
+# `merge` (an input) each exit 2 with one line naming the file and what to do, and the
+# file is unchanged.  (Before, a damaged `runs` page made a resume print "already done
+# ... outcomes: none" and exit 0, and a damaged `snapshots` page went unnoticed.)
 source "$(dirname "$0")/lib/common.bash"
 command -v sqlite3 >/dev/null || { echo "SKIP: cli_db_corrupt needs the sqlite3 CLI"; finish; }
 
@@ -37,6 +37,7 @@ for table in runs snapshots; do
   check "query --report, damaged $table" $db -- "$FL" query $db --report
   check "show, damaged $table" $db -- "$FL" show $db 1
   check "replay, damaged $table" $db -- "$FL" replay $db 1 --quiet
+  check "merge from a damaged $table" $db -- "$FL" merge merged_$table.db $db
   cmp -s $db $db.orig && pass || fail "$db was changed by a command that refused it"
   [ ! -e $db-wal ] && [ ! -e $db-journal ] && pass || fail "$db: a -wal or -journal appeared"
 done
