@@ -85,6 +85,11 @@ no_sidecars ok.db "run --db"
   fail "sw.db is not back in journal_mode=DELETE after sweep"
 no_sidecars sw.db "sweep"
 
+# readers open a URI (mode=ro): a name with URI characters is still just a file name
+cp ok.db 'we ird%3F?#.db'
+[ "$("$FL" query 'we ird%3F?#.db' 'SELECT count(*) AS n FROM runs' --format csv | tail -1)" = 1 ] &&
+  pass || fail "query of a file named 'we ird%3F?#.db'"
+
 # ---- locked by another process (BEGIN EXCLUSIVE), in both journal modes ----
 cp ok.db wal.db
 [ "$(sqlite3 wal.db 'PRAGMA journal_mode = WAL')" = wal ] || fail "wal.db into WAL mode"
@@ -97,6 +102,8 @@ for db in ok.db wal.db; do
   [ -s ready ] || fail "sqlite3 did not take the lock on $db"
   check "$db: database is locked \(another process holds it locked: wait until it is done" \
     "run --db on $db held with BEGIN EXCLUSIVE" -- "$FL" run good.json --db "$db"
+  [ $db = ok.db ] && check "$db: database is locked \(another process holds it locked" \
+    "sweep on $db held with BEGIN EXCLUSIVE" -- "$FL" sweep good.json --seeds 2 --db "$db"
   # readers are not blocked: a rollback-journal file is read as immutable, a WAL
   # file's readers never wait for its writer
   expect_exit 0 "query on $db held with BEGIN EXCLUSIVE" -- "$FL" query "$db" \
