@@ -42,7 +42,8 @@ int fl_db_open(fl_db **out, const char *path, int flags, char *err, size_t cap);
 void fl_db_close(fl_db *db); /* NULL ok */
 
 /* PRAGMA quick_check: 0 when the file is sound, FL_EBADDB ("x.db: damaged database
- * (quick_check: ...) (what to do)") when not.  Reads every page: about 1 s per GB. */
+ * (quick_check: ...) (what to do)") when not.  Reads every page: 0.45 s for 600 MB in
+ * the page cache. */
 int fl_db_verify(fl_db *db, char *err, size_t cap);
 
 const char *fl_db_path(const fl_db *db);
