@@ -26,7 +26,7 @@
 #include "core/record.h"
 #include "core/rng.h"
 
-#define FL_MAX_NODES 1000000
+#define FL_MAX_NODES 10000
 
 typedef struct fl_world fl_world;
 

@@ -263,7 +263,12 @@ static int do_clock(gen *g, int64_t t)
  * order is heal, restart, partition, crash, timeout, clock. */
 static int walk(gen *g)
 {
-    for (;;) {
+    /* Draws, not only entries, are bounded: a kind whose every target is down draws and
+     * emits nothing, and at a rate of 1 ns that is billions of draws (swarm mode scales
+     * the rates the scenario checked). */
+    for (uint64_t draws = 0;; draws++) {
+        if (draws > 4 * (uint64_t)FL_SCHEDULE_MAX_ENTRIES)
+            return FL_ELIMIT;
         int64_t restart_at = g->nrs ? g->rs[0].at_ns : NEVER;
         int64_t t = g->heal_at;
         int which = 0, rc = 0;

@@ -14,20 +14,29 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+static void copy_text(char *dst, size_t cap, const char *s)
+{
+    snprintf(dst, cap, "%s", s ? s : "");
+}
+
+/* The runs columns, in the order load_row reads them; scenarios.plugin_path, origin and
+ * parent_run exist from schema 2 on (a file of schema 1 keeps the plugin's path inside
+ * the scenario's JSON, and a run with a sweep was the sweep's own). */
+static const char row_v2[] =
+    "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json, s.plugin_path, r.outcome,"
+    " r.check_name, r.detail, coalesce(r.fail_step, -1), r.recorded, r.scenario_id,"
+    " coalesce(r.sweep_id, 0), r.origin, coalesce(r.parent_run, 0)"
+    " FROM runs r JOIN scenarios s ON s.id = r.scenario_id WHERE r.id = ?";
+static const char row_v1[] =
+    "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json, NULL, r.outcome,"
+    " r.check_name, r.detail, coalesce(r.fail_step, -1), r.recorded, r.scenario_id,"
+    " coalesce(r.sweep_id, 0), CASE WHEN r.sweep_id IS NULL THEN 'run' ELSE 'sweep' END, 0"
+    " FROM runs r JOIN scenarios s ON s.id = r.scenario_id WHERE r.id = ?";
+
 static int load_row(fl_db *db, fl_recorded_run *rr, char *err, size_t cap)
 {
     fl_db_cursor *c;
-    /* scenarios.plugin_path exists from schema 2 on; a file of schema 1 keeps the path
-     * inside the scenario's JSON */
-    int rc = fl_db_cursor_open(db,
-                               fl_db_opened_version(db) >= 2
-                                   ? "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json,"
-                                     " s.plugin_path FROM runs r JOIN scenarios s"
-                                     " ON s.id = r.scenario_id WHERE r.id = ?"
-                                   : "SELECT r.seed, r.schedule_json, r.digest, r.steps, s.json,"
-                                     " NULL FROM runs r JOIN scenarios s"
-                                     " ON s.id = r.scenario_id WHERE r.id = ?",
-                               &c, err, cap);
+    int rc = fl_db_cursor_open(db, fl_db_opened_version(db) >= 2 ? row_v2 : row_v1, &c, err, cap);
     if (rc)
         return rc;
     fl_db_cursor_bind_int(c, 1, rr->run_id);
@@ -38,11 +47,19 @@ static int load_row(fl_db *db, fl_recorded_run *rr, char *err, size_t cap)
     } else if (rc == 1) {
         rr->seed = (uint64_t)fl_db_cursor_int(c, 0);
         rr->schedule_json = dup_or_null(fl_db_cursor_text(c, 1));
-        snprintf(rr->digest, sizeof rr->digest, "%s",
-                 fl_db_cursor_text(c, 2) ? fl_db_cursor_text(c, 2) : "");
+        copy_text(rr->digest, sizeof rr->digest, fl_db_cursor_text(c, 2));
         rr->steps = (uint64_t)fl_db_cursor_int(c, 3);
         rr->scenario_json = dup_or_null(fl_db_cursor_text(c, 4));
         rr->plugin_path = dup_or_null(fl_db_cursor_text(c, 5));
+        copy_text(rr->outcome, sizeof rr->outcome, fl_db_cursor_text(c, 6));
+        copy_text(rr->check, sizeof rr->check, fl_db_cursor_text(c, 7));
+        rr->detail = dup_or_null(fl_db_cursor_text(c, 8));
+        rr->fail_step = fl_db_cursor_int(c, 9);
+        copy_text(rr->recorded, sizeof rr->recorded, fl_db_cursor_text(c, 10));
+        rr->scenario_id = fl_db_cursor_int(c, 11);
+        rr->sweep_id = fl_db_cursor_int(c, 12);
+        copy_text(rr->origin, sizeof rr->origin, fl_db_cursor_text(c, 13));
+        rr->parent_run = fl_db_cursor_int(c, 14);
         rc = rr->scenario_json ? 0 : FL_ENOMEM;
     }
     fl_db_cursor_close(c);
@@ -105,5 +122,6 @@ void fl_recorded_close(fl_recorded_run *rr)
     free(rr->plugin_path);
     free(rr->schedule_json);
     free(rr->chains);
+    free(rr->detail);
     memset(rr, 0, sizeof *rr);
 }

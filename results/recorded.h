@@ -1,6 +1,7 @@
 /*
  * recorded.h -- a recorded run as `replay`, `show` and `shrink` need it: its scenario,
- * seed, schedule, digest and the digest chain of every recorded step.
+ * seed, schedule, digest, outcome, where it comes from, and the digest chain of every recorded
+ * step.
  */
 #ifndef FL_RESULTS_RECORDED_H
 #define FL_RESULTS_RECORDED_H
@@ -16,7 +17,16 @@ typedef struct fl_recorded_run {
     char *schedule_json; /* runs.schedule_json, or NULL */
     char digest[17];
     uint64_t steps;
-    int64_t *chains; /* events.chain by step, nchains of them (0 without events) */
+    char outcome[32];    /* runs.outcome */
+    char check[128];     /* runs.check_name, or "" */
+    char *detail;        /* runs.detail, or NULL */
+    int64_t fail_step;   /* runs.fail_step, or -1 */
+    char recorded[16];   /* runs.recorded: "all", "none", "pending" */
+    int64_t scenario_id; /* runs.scenario_id */
+    int64_t sweep_id;    /* runs.sweep_id, or 0 */
+    char origin[16];     /* runs.origin ("run" or "sweep" in a file of schema 1) */
+    int64_t parent_run;  /* runs.parent_run, or 0 */
+    int64_t *chains;     /* events.chain by step, nchains of them (0 without events) */
     size_t nchains;
 } fl_recorded_run;
 

@@ -27,6 +27,7 @@ int fl_cli_exit_for(int rc)
     case FL_ENOTFOUND:
     case FL_ESCHEMA:
     case FL_EBADDB:
+    case FL_ELIMIT: /* the input asks for more than a run holds (a schedule past its limit) */
         return FL_EXIT_USAGE;
     default:
         return FL_EXIT_INTERNAL;
@@ -44,4 +45,9 @@ int fl_cli_parse_u64(const char *s, uint64_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+int fl_cli_parse_seed(const char *s, uint64_t *out)
+{
+    return fl_cli_parse_u64(s, out) || *out > FL_CLI_MAX_SEED ? -1 : 0;
 }

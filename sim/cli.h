@@ -19,11 +19,15 @@ enum {
 
 void fl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The exit code of a failed command's FL_E code (docs/cli.md's table): what the user
- * gave (arguments, files, unusable databases) is FL_EXIT_USAGE; a failed write and
- * faultline's own failures are FL_EXIT_INTERNAL. */
+ * gave (arguments, files, unusable databases, inputs past a limit) is FL_EXIT_USAGE; a
+ * failed write and faultline's own failures are FL_EXIT_INTERNAL. */
 int fl_cli_exit_for(int rc);
 /* Parse a decimal unsigned integer with nothing after it; 0 on success. */
 int fl_cli_parse_u64(const char *s, uint64_t *out);
+/* A seed: at most 2^63 - 1, because SQLite keeps signed 64-bit integers (a larger one
+ * would be stored, shown and queried as a negative number). */
+#define FL_CLI_MAX_SEED 9223372036854775807ull
+int fl_cli_parse_seed(const char *s, uint64_t *out);
 
 int fl_cmd_run(int argc, char **argv);
 int fl_cmd_scenario(int argc, char **argv);
@@ -31,6 +35,7 @@ int fl_cmd_protocols(int argc, char **argv);
 int fl_cmd_query(int argc, char **argv);
 int fl_cmd_sweep(int argc, char **argv);
 int fl_cmd_replay(int argc, char **argv);
+int fl_cmd_recheck(int argc, char **argv);
 int fl_cmd_show(int argc, char **argv);
 int fl_cmd_merge(int argc, char **argv);
 int fl_cmd_migrate(int argc, char **argv);

@@ -97,8 +97,9 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, con
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (fl_cli_parse_u64(optarg, &ro->seed)) {
-                fl_cli_error("run: --seed: expected a non-negative integer, got '%s'", optarg);
+            if (fl_cli_parse_seed(optarg, &ro->seed)) {
+                fl_cli_error("run: --seed: expected an integer in [0, 2^63-1 = %llu], got '%s'",
+                             FL_CLI_MAX_SEED, optarg);
                 return FL_EXIT_USAGE;
             }
             break;

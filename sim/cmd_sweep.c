@@ -57,7 +57,7 @@ static int parse_seeds(const char *s, uint64_t *from, uint64_t *to)
 {
     const char *dots = strstr(s, "..");
     if (!dots) {
-        if (fl_cli_parse_u64(s, to) || *to == 0)
+        if (fl_cli_parse_seed(s, to) || *to == 0)
             return -1;
         *from = 1;
         return 0;
@@ -68,7 +68,7 @@ static int parse_seeds(const char *s, uint64_t *from, uint64_t *to)
         return -1;
     memcpy(a, s, n);
     a[n] = 0;
-    if (fl_cli_parse_u64(a, from) || fl_cli_parse_u64(dots + 2, to) || *from > *to)
+    if (fl_cli_parse_seed(a, from) || fl_cli_parse_seed(dots + 2, to) || *from > *to)
         return -1;
     return 0;
 }
@@ -113,7 +113,9 @@ static int take_option(int c, const char *arg, sweep_args *a)
     switch (c) {
     case 's':
         if (parse_seeds(arg, &a->from, &a->to)) {
-            fl_cli_error("sweep: --seeds: expected A..B with A <= B, or N >= 1, got '%s'", arg);
+            fl_cli_error("sweep: --seeds: expected A..B with A <= B, or N >= 1, seeds at most"
+                         " 2^63-1 = %llu, got '%s'",
+                         FL_CLI_MAX_SEED, arg);
             return FL_EXIT_USAGE;
         }
         if (a->to - a->from >= MAX_RANGE) {

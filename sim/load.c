@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/digest.h"
 #include "core/error.h"
 #include "sim/cli.h"
+#include "sim/plugin_id.h"
 #include "sim/protocols/registry.h"
 
 #define LOAD_MAX_FILE (64 << 20)
@@ -71,25 +71,16 @@ int fl_load_file(const char *path, char **text, size_t *len, char *err, size_t c
     return 0;
 }
 
-/* A plugin is identified by its file name and the hash of its bytes, so that a rebuilt
- * plugin does not resume a sweep of the old one; not by its directory, which differs
- * between the machines of a sharded sweep (the path is kept beside the identity, in
- * scenarios.plugin_path). */
+/* A plugin is identified by its file name and the hash of its bytes and of the
+ * non-system libraries it loads (plugin_id.h), so that a rebuilt plugin does not resume a
+ * sweep of the old one; not by its directory, which differs between the machines of a
+ * sharded sweep (the path is kept beside the identity, in scenarios.plugin_path). */
 static int plugin_identity(fl_loaded *L, const char *path, char *err, size_t cap)
 {
-    char *bytes;
-    size_t len;
-    int rc = fl_load_file(path, &bytes, &len, err, cap);
-    if (rc)
-        return rc;
-    char hex[17];
-    fl_digest_hex(fl_digest_bytes(FL_DIGEST_INIT, bytes, len), hex);
-    free(bytes);
+    cJSON *pl = fl_plugin_identity(path, err, cap);
+    if (!pl)
+        return FL_EINVAL;
     cJSON *j = cJSON_Duplicate(L->sc.json, 1);
-    cJSON *pl = cJSON_CreateObject();
-    const char *base = strrchr(path, '/');
-    cJSON_AddStringToObject(pl, "name", base ? base + 1 : path);
-    cJSON_AddStringToObject(pl, "hash", hex);
     if (!realpath(path, L->plugin_abs))
         snprintf(L->plugin_abs, sizeof L->plugin_abs, "%s", path);
     cJSON_AddItemToObject(j, "plugin", pl);

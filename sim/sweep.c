@@ -26,6 +26,7 @@
 
 #include "core/error.h"
 #include "core/world.h"
+#include "sim/run/frames.h"
 #include "sim/run/wire.h"
 
 #include "sim/cli.h"
@@ -51,10 +52,21 @@ static int in_shard(const fl_sweep_cfg *c, uint64_t seed)
     return c->shard_n <= 1 || (seed - c->from) % c->shard_n == c->shard_k - 1;
 }
 
+/* The next seed of the range, or with c->items the next item's index: what retry keeps
+ * too. */
 static int next_seed(sweep *s, uint64_t *seed)
 {
     if (s->nretry) {
         *seed = s->retry[--s->nretry];
+        return 1;
+    }
+    if (s->c->items) {
+        if (s->next >= s->c->nitems) {
+            s->exhausted = 1;
+            return 0;
+        }
+        *seed = s->next++;
+        s->exhausted = s->next >= s->c->nitems;
         return 1;
     }
     while (!s->exhausted) {
@@ -92,38 +104,86 @@ static int more_seeds(sweep *s)
 
 /* ---- the parent: workers ---- */
 
+/* A job back to where it came from: its worker will not run it. */
+static void give_back(sweep *s, const qjob *j)
+{
+    if (j->run_id > 0)
+        fl_sweep_requeue_full(s, j);
+    else
+        push_retry(s, s->c->items ? j->item : j->seed);
+}
+
+/* Full recordings first: a failure's recording should not wait for the rest of the range. */
+static int next_job(sweep *s, qjob *j)
+{
+    memset(j, 0, sizeof *j);
+    if (fl_sweep_next_full(s, j))
+        return 1;
+    uint64_t v;
+    if (!more_seeds(s) || !next_seed(s, &v))
+        return 0;
+    j->item = v;
+    j->seed = s->c->items ? s->c->items[v].seed : v;
+    return 1;
+}
+
 static void feed(sweep *s, worker *w)
 {
-    uint64_t seed;
-    while (w->pid > 0 && w->qn < QD && more_seeds(s) && next_seed(s, &seed)) {
-        fl_sweep_job job = {.seed = seed, .wants = FL_SWEEP_WANTS_BARE};
-        if (fl_sweep_job_send(w->cmd_fd, &job, NULL)) {
-            push_retry(s, seed); /* dying: SIGCHLD will replace it */
+    qjob j;
+    while (w->pid > 0 && w->qn < QD && next_job(s, &j)) {
+        /* an item follows the schedule of the run it re-executes, and keeps it in its row */
+        const char *schedule = s->c->items ? s->c->items[j.item].schedule : NULL;
+        fl_sweep_job job = {.seed = j.seed,
+                            .wants = j.run_id > 0 ? FL_SWEEP_WANTS_FULL : FL_SWEEP_WANTS_BARE,
+                            .flags = j.run_id > 0 || s->c->items ? FL_FRAMES_SCHEDULE : 0,
+                            .schedule_len = schedule ? (uint32_t)strlen(schedule) : 0};
+        if (fl_sweep_job_send(w->cmd_fd, &job, schedule)) {
+            give_back(s, &j); /* dying: SIGCHLD will replace it */
             return;
         }
         if (w->qn == 0)
             w->cur_start_us = fl_sweep_now_us();
-        w->q[w->qn++] = seed;
+        w->q[w->qn++] = j;
     }
+}
+
+static void feed_all(sweep *s)
+{
+    for (int i = 0; i < s->nw; i++)
+        feed(s, &s->w[i]);
+}
+
+static void pop_job(worker *w)
+{
+    memmove(w->q, w->q + 1, (size_t)(--w->qn) * sizeof w->q[0]);
+    w->cur_start_us = fl_sweep_now_us();
 }
 
 static void on_frame(sweep *s, worker *w, fl_sweep_frame *f)
 {
-    if (w->qn == 0 || w->q[0] != f->seed) {
+    if (w->qn == 0 || w->q[0].seed != f->seed || w->q[0].run_id > 0) {
         fl_sweep_frame_close(f);
         fl_sweep_fail_stop(s, FL_EINTERNAL, "sweep: a worker answered for a seed it was not given");
         return;
     }
-    memmove(w->q, w->q + 1, (size_t)(--w->qn) * sizeof w->q[0]);
-    w->cur_start_us = fl_sweep_now_us();
-    fl_sweep_handle_result(s, f);
+    uint64_t item = w->q[0].item;
+    pop_job(w);
+    fl_sweep_handle_result(s, item, f);
 }
 
-/* The whole runs in w->in, in order. */
+/* The whole runs in w->in, in order; a full job's records as they come. */
 static void take_runs(sweep *s, worker *w)
 {
     size_t off = 0;
-    for (;;) {
+    while (!s->rc) {
+        if (w->qn > 0 && w->q[0].run_id > 0) {
+            int finished;
+            off += fl_sweep_take_full(s, w, w->in.p + off, w->in.len - off, &finished);
+            if (!finished)
+                break;
+            pop_job(w);
+            continue;
+        }
         fl_sweep_frame f;
         size_t used = 0;
         int rc = fl_sweep_frame_take(w->in.p + off, w->in.len - off, &f, &used);
@@ -141,10 +201,11 @@ static void take_runs(sweep *s, worker *w)
     w->in.len -= off;
 }
 
-/* Read what the worker wrote; 1 at EOF. */
-static int drain(sweep *s, worker *w)
+/* Read what the worker wrote, at most reads times (a full recording streams without
+ * pause: the other workers and the tick must get their turn); 1 at EOF. */
+static int drain(sweep *s, worker *w, int reads)
 {
-    for (;;) {
+    for (; reads > 0; reads--) {
         if (w->in.cap - w->in.len < 65536) {
             size_t ncap = w->in.cap ? w->in.cap * 2 : 131072;
             uint8_t *p = realloc(w->in.p, ncap);
@@ -165,6 +226,7 @@ static int drain(sweep *s, worker *w)
         w->in.len += (size_t)n;
         take_runs(s, w);
     }
+    return 0;
 }
 
 static void check_finished(sweep *s);
@@ -181,10 +243,9 @@ static void on_readable_ref(evutil_socket_t fd, short what, void *arg)
     wref *r = arg;
     (void)fd;
     (void)what;
-    if (drain(r->s, r->w) && r->w->ev)
+    if (drain(r->s, r->w, 16) && r->w->ev)
         event_del(r->w->ev); /* EOF: SIGCHLD does the rest */
-    if (r->w->pid > 0)
-        feed(r->s, r->w);
+    feed_all(r->s);          /* a failure's full job may go to any worker */
     check_finished(r->s);
 }
 
@@ -238,23 +299,62 @@ static int spawn(sweep *s, worker *w)
     return 0;
 }
 
+static int work_left(sweep *s)
+{
+    return !s->rc && !s->st->interrupted && (more_seeds(s) || fl_sweep_full_left(s));
+}
+
 static void check_finished(sweep *s)
 {
+    int alive = 0;
     for (int i = 0; i < s->nw; i++) {
         worker *w = &s->w[i];
         if (w->pid > 0 && (w->qn > 0 || (s->st->interrupted || s->rc)))
             return;
-        if (w->pid > 0 && more_seeds(s))
-            return;
+        alive += w->pid > 0;
     }
-    if (more_seeds(s)) {
-        /* every worker died and none could be started */
-        for (int i = 0; i < s->nw; i++)
-            if (s->w[i].pid > 0)
-                return;
+    if (work_left(s) && alive)
+        return;
+    if (work_left(s)) /* every worker died and none could be started */
         fl_sweep_fail_stop(s, FL_EINTERNAL, "sweep: no worker left (fork failed)");
-    }
     event_base_loopbreak(s->base);
+}
+
+/* w died running q[0]: a bare seed gets a crash, hang or error row; a full job keeps
+ * its bare row.  In flight when the sweep stopped: a resume runs it. */
+static void charge_death(sweep *s, worker *w, int status)
+{
+    char detail[256];
+    int outcome;
+    if (w->killed_hang) {
+        snprintf(detail, sizeof detail, "wall-clock watchdog expired (%" PRId64 " ms)",
+                 s->c->sc->watchdog_ms);
+        outcome = FL_OUTCOME_HANG;
+    } else if (WIFSIGNALED(status)) {
+        snprintf(detail, sizeof detail, "%s (signal %d)", strsignal(WTERMSIG(status)),
+                 WTERMSIG(status));
+        outcome = FL_OUTCOME_CRASH;
+    } else {
+        snprintf(detail, sizeof detail, "worker exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        outcome = FL_OUTCOME_ERROR;
+    }
+    if (w->q[0].run_id > 0) {
+        char why[300];
+        snprintf(why, sizeof why, "the protocol %s while recorded: %s",
+                 outcome == FL_OUTCOME_HANG    ? "hung"
+                 : outcome == FL_OUTCOME_CRASH ? "crashed"
+                                               : "failed",
+                 detail);
+        fl_sweep_full_lost(s, w, why);
+        return;
+    }
+    if (s->st->interrupted || s->rc)
+        return;
+    fl_sweep_frame f = {0};
+    fl_sweep_frame_failure(&f, w->q[0].seed, outcome, detail);
+    fl_sweep_handle_result(s, w->q[0].item, &f);
+    fl_sweep_frame_close(&f);
 }
 
 static void on_sigchld(evutil_socket_t sig, short what, void *arg)
@@ -272,35 +372,13 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
         if (!w)
             continue;
         w->pid = -1; /* dead: feed() skips it */
-        drain(s, w);
-        if (w->qn > 0) {
-            uint64_t seed = w->q[0];
-            fl_sweep_frame f = {0};
-            char detail[256];
-            int record = 1;
-            if (w->killed_hang) {
-                snprintf(detail, sizeof detail, "wall-clock watchdog expired (%" PRId64 " ms)",
-                         s->c->sc->watchdog_ms);
-                fl_sweep_frame_failure(&f, seed, FL_OUTCOME_HANG, detail);
-            } else if (s->st->interrupted || s->rc) {
-                record = 0; /* in flight when stopped: a resume runs it */
-            } else if (WIFSIGNALED(status)) {
-                snprintf(detail, sizeof detail, "%s (signal %d)", strsignal(WTERMSIG(status)),
-                         WTERMSIG(status));
-                fl_sweep_frame_failure(&f, seed, FL_OUTCOME_CRASH, detail);
-            } else {
-                snprintf(detail, sizeof detail, "worker exited with status %d",
-                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-                fl_sweep_frame_failure(&f, seed, FL_OUTCOME_ERROR, detail);
-            }
-            if (record)
-                fl_sweep_handle_result(s, &f);
-            fl_sweep_frame_close(&f);
-            for (int i = 1; i < w->qn; i++)
-                push_retry(s, w->q[i]);
-        }
+        drain(s, w, INT32_MAX);
+        if (w->qn > 0)
+            charge_death(s, w, status);
+        for (int i = 1; i < w->qn; i++)
+            give_back(s, &w->q[i]);
         close_worker(w);
-        if (more_seeds(s) && spawn(s, w) != 0)
+        if (work_left(s) && spawn(s, w) != 0)
             fprintf(stderr, "faultline: sweep: cannot start a worker: %s\n", strerror(errno));
     }
     check_finished(s);
@@ -371,6 +449,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
             kill(w->pid, SIGKILL);
         }
     }
+    fl_sweep_batch_commit(s, 0);
     if (s->c->progress == 1 && t - s->last_progress_us < 250000)
         return;
     show_progress(s, 0);
@@ -410,6 +489,8 @@ static void free_events(loop_events *e)
 static uint64_t count_todo(sweep *s)
 {
     uint64_t n = 0;
+    if (s->c->items)
+        return s->c->nitems;
     for (uint64_t v = s->c->from;; v++) {
         n += in_shard(s->c, v) && !is_done(s, v);
         if (v == s->c->to)
@@ -429,6 +510,8 @@ static void reap_workers(sweep *s)
             w->cmd_fd = -1;
             waitpid(w->pid, NULL, 0);
         }
+        if (w->rec) /* a full recording the loop left (stopped on an error) */
+            fl_sweep_full_lost(s, w, "the sweep stopped");
         close_worker(w);
     }
 }
@@ -448,7 +531,7 @@ static void run_loop(sweep *s)
 
 int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_t cap)
 {
-    sweep s = {.c = c, .st = st, .next = c->from};
+    sweep s = {.c = c, .st = st, .next = c->items ? 0 : c->from};
     memset(st, 0, sizeof *st);
     st->todo = count_todo(&s);
     int jobs = c->jobs > 0 ? c->jobs : 1;
@@ -471,22 +554,20 @@ int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_
     add_events(&s, &ev);
     s.t0_us = s.last_progress_us = fl_sweep_now_us(); /* a plain line first after 10 s */
     char perr[512];
-    if (fl_sweep_load_pending(&s, perr, sizeof perr) && !s.rc)
+    if (!c->items && fl_sweep_load_pending(&s, perr, sizeof perr) && !s.rc)
         fl_sweep_fail_stop(&s, FL_EDB, perr);
     if (!s.rc)
         run_loop(&s);
     show_progress(&s, 1);
-    if (!s.rc)
-        fl_sweep_record_later(&s);
+    fl_sweep_batch_commit(&s, 1);
+    st->pending += s.nfull - s.full_next;
     st->wall_s = (double)(fl_sweep_now_us() - s.t0_us) / 1e6;
     free_events(&ev);
     event_base_free(s.base);
     signal(SIGPIPE, old_pipe);
     free(s.w);
     free(s.retry);
-    for (size_t i = 0; i < s.nlater; i++)
-        fl_sweep_frame_close(&s.later[i]);
-    free(s.later);
+    free(s.full);
     if (s.rc)
         snprintf(err, cap, "%s", s.err);
     return s.rc;

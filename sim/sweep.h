@@ -34,6 +34,12 @@ typedef struct fl_sweep_frame {
     size_t len;
 } fl_sweep_frame;
 
+/* One run of an explicit list (recheck): its seed and the schedule it follows. */
+typedef struct fl_sweep_item {
+    uint64_t seed;
+    const char *schedule; /* explicit schedule or script (the recorded one), or NULL */
+} fl_sweep_item;
+
 typedef struct fl_sweep_cfg {
     const fl_scenario *sc;
     const struct fl_protocol *proto;
@@ -49,6 +55,15 @@ typedef struct fl_sweep_cfg {
     uint64_t record_max; /* failing seeds recorded in full, at most */
     uint64_t stop_after; /* 0: never */
     int progress;        /* 0 none, 1 terminal (\r line), 2 plain line every 10 s */
+    /* Instead of the seeds from..to: run items[0..nitems) (from, to, shard, done and
+     * record are then unused), and hand each result to on_result instead of writing
+     * it: the engine writes nothing.  item is the result's index in items; f's bytes
+     * stay the engine's.  A nonzero return (an FL_E code, message in err) stops the
+     * run as a database error would. */
+    const fl_sweep_item *items;
+    size_t nitems;
+    int (*on_result)(void *ctx, size_t item, const fl_sweep_frame *f, char *err, size_t cap);
+    void *ctx;
 } fl_sweep_cfg;
 
 typedef struct fl_sweep_stats {

@@ -140,6 +140,18 @@ int fl_db_sweep_pending(fl_db *db, int64_t scenario_id,
 /* Set a run's recorded column ("none", "all", "pending"). */
 int fl_db_run_set_recorded(fl_db *db, int64_t run_id, const char *recorded, char *err, size_t cap);
 
+/* A batch: one write transaction over the rows of many runs, which fl_recorder joins
+ * instead of opening its own (a sweep commits every fraction of a second, not every
+ * run).  Rollback is a no-op outside a transaction. */
+int fl_db_batch_begin(fl_db *db, char *err, size_t cap);
+int fl_db_batch_commit(fl_db *db, char *err, size_t cap);
+void fl_db_batch_rollback(fl_db *db);
+int fl_db_in_batch(fl_db *db);
+/* Delete a run's rows from every table that has a run_id column, the runs row excepted;
+ * keep_bare keeps what a bare row has (faults, metrics): the rows of a full recording
+ * that did not finish go, its bare row stays. */
+int fl_db_run_drop_rows(fl_db *db, int64_t run_id, int keep_bare, char *err, size_t cap);
+
 /* ---- for storage/ itself (recorder.c) ---- */
 
 struct sqlite3;

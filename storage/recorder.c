@@ -11,6 +11,11 @@
  * transaction on the connection.  With FL_RECORD_ALL, r->run_id is reserved at
  * begin (max(id) + 1 under the write lock, which nobody else can take before we
  * commit), because the events rows need it before the runs row exists.
+ *
+ * Batches (fl_db_batch_begin): a recorder begun inside the caller's transaction joins
+ * it -- no BEGIN, COMMIT or ROLLBACK of its own; on an error the caller rolls the whole
+ * batch back.  Several full recordings may then be open at once, so each must replace
+ * a pending row (its id is the run's): two reserved max(id) + 1 would collide.
  */
 #include "storage/recorder.h"
 
@@ -66,6 +71,7 @@ struct fl_recorder {
     sqlite3 *h;
     int level;
     int in_txn;
+    int batched; /* inside the caller's transaction (a batch) */
     int ended;
     int64_t run_id;
     fl_run_meta meta;
@@ -319,6 +325,8 @@ static void keep_fault(fl_recorder *r, const fl_rec_fault *in)
 
 static int begin_txn(fl_recorder *r)
 {
+    if (r->batched)
+        return 0;
     int rc = sqlite3_exec(r->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         fail_sqlite(r, rc, "record: begin");
@@ -340,8 +348,12 @@ static int begin_all(fl_recorder *r)
         rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
-    if (r->meta.replaces > 0)
+    if (r->meta.replaces > 0) {
         r->run_id = r->meta.replaces; /* the pending row's id stays the run's id */
+        /* steps an earlier attempt left (killed mid-recording, its batch committed) */
+        if (rc == SQLITE_OK && fl_db_run_drop_rows(r->db, r->run_id, 1, NULL, 0) != 0)
+            rc = SQLITE_ERROR;
+    }
     for (int i = 0; rc == SQLITE_OK && i < ST_COUNT; i++)
         rc =
             sqlite3_prepare_v3(r->h, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL);
@@ -374,7 +386,10 @@ int fl_recorder_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder
     r->h = fl_db_sqlite(db);
     r->level = level;
     r->meta = *meta;
-    if (level == FL_RECORD_ALL)
+    r->batched = fl_db_in_batch(db);
+    if (r->batched && level == FL_RECORD_ALL && meta->replaces <= 0)
+        fail(r, FL_EINVAL, "record: a full recording in a batch must replace a pending row");
+    if (level == FL_RECORD_ALL && r->rc == 0)
         begin_all(r);
     if (r->rc != 0) {
         int rc = r->rc;
@@ -422,8 +437,8 @@ static void bind_run(sqlite3_stmt *st, const fl_recorder *r)
     bind_opt_int(st, 22, r->meta.parent_run, 0);
 }
 
-/* The pending row a full recording replaces: its runs, faults and metrics rows (it has
- * no per-step rows). */
+/* The pending row a full recording replaces: its runs, faults and metrics rows (its
+ * other rows, left by an attempt that did not finish, went at begin). */
 static int drop_replaced(fl_recorder *r)
 {
     static const char *const sql[] = {"DELETE FROM metrics WHERE run_id = ?",
@@ -525,7 +540,8 @@ int fl_recorder_end(fl_recorder *r, int64_t *run_id, char *err, size_t cap)
         fail_sqlite(r, rc, "faults");
     if (r->rc == 0 && (rc = insert_metrics(r)) != SQLITE_OK)
         fail_sqlite(r, rc, "metrics");
-    if (r->rc == 0 && (rc = sqlite3_exec(r->h, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+    if (r->rc == 0 && r->in_txn &&
+        (rc = sqlite3_exec(r->h, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
         fail_sqlite(r, rc, "record: commit");
     if (r->rc != 0) {
         rollback(r);

@@ -181,3 +181,63 @@ int fl_db_run_set_recorded(fl_db *db, int64_t run_id, const char *recorded, char
     sqlite3_finalize(st);
     return rc == SQLITE_OK ? 0 : fl_db_error(db, rc, "runs", err, cap);
 }
+
+/* ---- batches: one transaction over many runs' rows ---- */
+
+static int exec_sql(fl_db *db, const char *sql, const char *what, char *err, size_t cap)
+{
+    int rc = sqlite3_exec(fl_db_sqlite(db), sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : fl_db_error(db, rc, what, err, cap);
+}
+
+int fl_db_batch_begin(fl_db *db, char *err, size_t cap)
+{
+    return exec_sql(db, "BEGIN IMMEDIATE", "batch: begin", err, cap);
+}
+
+int fl_db_batch_commit(fl_db *db, char *err, size_t cap)
+{
+    return exec_sql(db, "COMMIT", "batch: commit", err, cap);
+}
+
+void fl_db_batch_rollback(fl_db *db)
+{
+    if (!sqlite3_get_autocommit(fl_db_sqlite(db)))
+        sqlite3_exec(fl_db_sqlite(db), "ROLLBACK", NULL, NULL, NULL);
+}
+
+int fl_db_in_batch(fl_db *db)
+{
+    return !sqlite3_get_autocommit(fl_db_sqlite(db));
+}
+
+/* Every table with a run_id column is a run's: found in the schema rather than listed, so
+ * that a table a later schema adds is dropped with its run too. */
+int fl_db_run_drop_rows(fl_db *db, int64_t run_id, int keep_bare, char *err, size_t cap)
+{
+    sqlite3 *h = fl_db_sqlite(db);
+    sqlite3_stmt *tables;
+    int rc = sqlite3_prepare_v2(h,
+                                "SELECT m.name FROM sqlite_schema m, pragma_table_info(m.name) p"
+                                " WHERE m.type = 'table' AND p.name = 'run_id' ORDER BY m.name",
+                                -1, &tables, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(tables)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(tables, 0);
+        rc = SQLITE_OK;
+        if (keep_bare && (strcmp(name, "faults") == 0 || strcmp(name, "metrics") == 0))
+            continue; /* a bare row has these: they stay with it */
+        char sql[160];
+        snprintf(sql, sizeof sql, "DELETE FROM \"%s\" WHERE run_id = ?", name);
+        sqlite3_stmt *del;
+        rc = sqlite3_prepare_v2(h, sql, -1, &del, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(del, 1, run_id);
+            rc = sqlite3_step(del);
+            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        }
+        sqlite3_finalize(del);
+    }
+    sqlite3_finalize(tables);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    return rc == SQLITE_OK ? 0 : fl_db_error(db, rc, "runs: drop rows", err, cap);
+}

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "faults/schedule.h"
 #include "sim/run/scenario_impl.h"
 
 #define MS ((int64_t)1000000)
@@ -271,6 +272,25 @@ static int parse_kinds(fl_sc_ctx *c, const cJSON *part, fl_scenario *sc, cJSON *
     return 0;
 }
 
+/* A kind drawn so often that its draws alone would overflow a schedule: refused here, in
+ * one line naming the key, instead of by every seed's generator (or a generator that
+ * spins through billions of draws for a kind whose every node is down). */
+static int check_rate(fl_sc_ctx *c, const fl_scenario *sc, int64_t every_ns)
+{
+    int64_t from = sc->faults.window_to_ns > 0 ? sc->faults.window_from_ns : 0;
+    int64_t to = sc->faults.window_to_ns > 0 ? sc->faults.window_to_ns : sc->until_ns;
+    if (every_ns <= 0 || (to - from) / every_ns <= FL_SCHEDULE_MAX_ENTRIES)
+        return 0;
+    size_t old = fl_sc_push_key(c, "every");
+    int rc = fl_sc_fail(c,
+                        "%lld ns draws about %lld faults over the %.3f s fault window; a schedule"
+                        " holds at most %d entries: use a longer interval",
+                        (long long)every_ns, (long long)((to - from) / every_ns),
+                        (double)(to - from) / 1e9, FL_SCHEDULE_MAX_ENTRIES);
+    fl_sc_pop(c, old);
+    return rc;
+}
+
 /* The optional fault sections: absent (or null) means off, and then they are left out
  * of sc->json too.  Present, every key has a default, so {} switches a kind on. */
 static int parse_fault_kinds(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc, cJSON *out)
@@ -291,6 +311,8 @@ static int parse_fault_kinds(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc,
         if (rc == 0)
             rc = fl_sc_get_duration(c, s, "every", 3 * SEC, 0, &f->partition_every_ns, o);
         if (rc == 0)
+            rc = check_rate(c, sc, f->partition_every_ns);
+        if (rc == 0)
             rc = fl_sc_get_duration(c, s, "duration", 1 * SEC, 1, &f->partition_duration_ns, o);
         if (rc == 0)
             rc = parse_kinds(c, s, sc, o);
@@ -300,6 +322,8 @@ static int parse_fault_kinds(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc,
         rc = fl_sc_open_section(c, faults, "crash", ck, 3, &s, out, &o, &old);
         if (rc == 0)
             rc = fl_sc_get_duration(c, s, "every", 5 * SEC, 0, &f->crash_every_ns, o);
+        if (rc == 0)
+            rc = check_rate(c, sc, f->crash_every_ns);
         if (rc == 0)
             rc = fl_sc_get_duration(c, s, "down", 500 * MS, 1, &f->crash_down_ns, o);
         if (rc == 0)
@@ -312,6 +336,8 @@ static int parse_fault_kinds(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc,
         if (rc == 0)
             rc = fl_sc_get_duration(c, s, "every", 2 * SEC, 0, &f->timeout_every_ns, o);
         if (rc == 0)
+            rc = check_rate(c, sc, f->timeout_every_ns);
+        if (rc == 0)
             rc = fl_sc_get_string(c, s, "timer", "", f->timeout_timer, sizeof f->timeout_timer, o);
         fl_sc_pop(c, old);
     }
@@ -319,6 +345,8 @@ static int parse_fault_kinds(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc,
         rc = fl_sc_open_section(c, faults, "clock", lk, 2, &s, out, &o, &old);
         if (rc == 0)
             rc = fl_sc_get_duration(c, s, "every", 5 * SEC, 0, &f->clock_every_ns, o);
+        if (rc == 0)
+            rc = check_rate(c, sc, f->clock_every_ns);
         if (rc == 0)
             rc = fl_sc_get_integer(c, s, "max_drift", 50000, 0, MAX_DRIFT_PPM, &drift, o);
         f->clock_max_ppm = (int32_t)drift;

@@ -49,10 +49,26 @@ static size_t push(fl_sc_ctx *c, int n)
     return old;
 }
 
+/* Control bytes of a key as \xNN, so that a newline in a key cannot break an error's
+ * one line. */
+static void escape_key(const char *key, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)key; *p && n + 5 < cap; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", *p);
+        else
+            out[n++] = (char)*p;
+    }
+    out[n] = '\0';
+}
+
 size_t fl_sc_push_key(fl_sc_ctx *c, const char *key)
 {
+    char k[sizeof c->path];
+    escape_key(key, k, sizeof k);
     size_t room = sizeof c->path - c->plen;
-    return push(c, snprintf(c->path + c->plen, room, "%s%s", c->plen ? "." : "", key));
+    return push(c, snprintf(c->path + c->plen, room, "%s%s", c->plen ? "." : "", k));
 }
 
 size_t fl_sc_push_index(fl_sc_ctx *c, size_t i)
@@ -291,6 +307,11 @@ static int set_at(cJSON *root, const set_tok *t, size_t n, cJSON *value, const c
         if (next == NULL && child != NULL && !cJSON_IsNull(child)) {
             cur = child;
             continue;
+        }
+        if (next == NULL && t[i + 1].name == NULL) { /* an element of what is not there */
+            snprintf(err, cap, "--set %.*s: %.*s is absent (set the whole array first)", (int)plen,
+                     set, (int)t[i + 1].at, set);
+            return FL_EINVAL;
         }
         if (next == NULL && (next = cJSON_CreateObject()) == NULL)
             return FL_ENOMEM;

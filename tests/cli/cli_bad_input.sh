@@ -33,9 +33,9 @@ for cmd in run scenario; do
   check 'nodes: expected an integer' "$cmd --set out of range" -- "$FL" $cmd good.json --set nodes=0
 done
 
-check "--seed: expected a non-negative integer, got 'x'" "bad seed" -- "$FL" run good.json --seed x
-check "--seed: expected a non-negative integer, got '-1'" "negative seed" -- "$FL" run good.json --seed -1
-check "--seed: expected a non-negative integer" "seed overflow" -- "$FL" run good.json --seed 99999999999999999999999
+check "--seed: expected an integer in \[0, 2\^63-1 = 9223372036854775807\], got 'x'" "bad seed" -- "$FL" run good.json --seed x
+check "--seed: expected an integer in \[0, 2\^63-1 = 9223372036854775807\], got '-1'" "negative seed" -- "$FL" run good.json --seed -1
+check "--seed: expected an integer in" "seed overflow" -- "$FL" run good.json --seed 99999999999999999999999
 check "--record: expected all or none" "bad --record" -- "$FL" run good.json --record some
 check "unexpected argument 'extra'" "extra argument" -- "$FL" run good.json extra
 

@@ -26,6 +26,12 @@ sqlite3 p.db "SELECT json FROM scenarios" | grep -q '"name":"libcounter.so","has
 "$FL" query p.db "SELECT json FROM scenarios" --format csv | grep -q "$T" && fail "the identity holds no directory" || pass
 [ "$(sqlite3 p.db "SELECT plugin_path FROM scenarios")" = "$(realpath libcounter.so)" ] && pass ||
   fail "scenarios.plugin_path is the plugin's absolute path"
+# show labels the plugin's log lines as the trace did (libNAME.so: NAME); within a step
+# show prints the log lines before the sends, so the lines are compared as sets
+"$FL" run --protocol ./libcounter.so --set run.until=1s --db t.db --trace >t.trace 2>/dev/null
+"$FL" show t.db 1 >t.show 2>/dev/null
+grep -q 'counter 1: tick 3' t.show && cmp -s <(grep '^\[' t.trace | sort) <(grep '^\[' t.show | sort) && pass ||
+  fail "show prints a plugin run's trace as --trace did"
 # replayed from elsewhere: the recorded path finds it
 (cd / && "$FL" replay "$T/p.db" 1 --quiet) >replay.out 2>&1 && grep -q 'reproduced run 1 exactly' replay.out &&
   pass || fail "replay from another directory: $(head -c 300 replay.out)"

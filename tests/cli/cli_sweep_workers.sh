@@ -41,9 +41,9 @@ bare=$(q s.db "SELECT count(*) FROM runs WHERE recorded = 'none'")
 full=$(q s.db "SELECT count(*) FROM runs WHERE recorded = 'all'")
 [ "$bare" -ge 2 ] && [ "$full" -ge 2 ] && [ $((bare + full)) = $N ] && pass ||
   fail "some recordings failed, the rest are whole: $bare bare, $full full"
-grep -q 'full recording failed: the protocol crashed while the run was recorded' err && pass ||
+grep -q 'full recording failed: the protocol crashed while recorded: ' err && pass ||
   fail "a crash in snapshot() is reported: $(grep -m1 'recording failed' err)"
-grep -q 'full recording failed: wall-clock watchdog expired while recording' err && pass ||
+grep -q 'full recording failed: the protocol hung while recorded: wall-clock watchdog' err && pass ||
   fail "a hang in snapshot() is reported: $(grep -m1 'recording failed' err)"
 [ "$(q s.db "SELECT count(*) FROM runs r WHERE recorded = 'all' AND steps <> (SELECT count(*) FROM events e WHERE e.run_id = r.id)")" = 0 ] &&
   pass || fail "every full recording is whole"

@@ -31,11 +31,11 @@ END_TEST
 
 START_TEST(test_scenario_nodes_out_of_range)
 {
-    expect_error("{\"nodes\": 0}", FL_EINVAL, "nodes: expected an integer in [1,1000000], got 0");
-    expect_error("{\"nodes\": 1000001}", FL_EINVAL,
-                 "nodes: expected an integer in [1,1000000], got 1000001");
+    expect_error("{\"nodes\": 0}", FL_EINVAL, "nodes: expected an integer in [1,10000], got 0");
+    expect_error("{\"nodes\": 10001}", FL_EINVAL,
+                 "nodes: expected an integer in [1,10000], got 10001");
     expect_error("{\"nodes\": 2.5}", FL_EINVAL,
-                 "nodes: expected an integer in [1,1000000], got 2.5");
+                 "nodes: expected an integer in [1,10000], got 2.5");
     expect_error("{\"run\": {\"max_steps\": 0}}", FL_EINVAL,
                  "run.max_steps: expected an integer in [1,100000000000], got 0");
 }

@@ -46,7 +46,7 @@ START_TEST(test_scenario_load_names_from_file)
     const char *sets[] = {"nodes=0"};
     ck_assert_int_eq(fl_scenario_load(&sc, path, sets, 1, err, sizeof err), FL_EINVAL);
     char msg[160];
-    snprintf(msg, sizeof msg, "%s: nodes: expected an integer in [1,1000000], got 0", path);
+    snprintf(msg, sizeof msg, "%s: nodes: expected an integer in [1,10000], got 0", path);
     ck_assert_str_eq(err, msg);
     unlink(path);
 }

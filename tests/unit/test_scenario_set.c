@@ -52,6 +52,11 @@ START_TEST(test_scenario_set_array_index)
     const char *bad[] = {"network.links[5].to=3"};
     ck_assert_int_eq(parse_sets(&sc, design_example, bad, 1), FL_EINVAL);
     ck_assert_str_eq(err, "--set network.links[5].to: network.links has no element 5");
+    /* absent: not "is not an array", which it is not either */
+    const char *absent[] = {"disk.files[0].x=1"};
+    ck_assert_int_eq(parse_sets(&sc, design_example, absent, 1), FL_EINVAL);
+    ck_assert_str_eq(err,
+                     "--set disk.files[0].x: disk.files is absent (set the whole array first)");
 }
 END_TEST
 

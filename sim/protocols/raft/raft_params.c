@@ -6,6 +6,7 @@
  * that no state outlives a node's memory.  Unknown keys are errors, as everywhere in
  * faultline's scenarios.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,20 @@ const char fr_params_doc[] =
 #define DEFAULT_MAX_ENTRIES 64
 #define MAX_TIMEOUT_NS (3600 * FL_S)
 
+/* A key or string for an error message: at most 64 bytes, control bytes as \xNN (a newline in
+ * it must not break the error's one line). */
+static const char *key_text(const char *key, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)key; *p && n < 64 && n + 5 < cap; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
+        else
+            buf[n++] = (char)*p;
+    buf[n] = '\0';
+    return buf;
+}
+
 static int parse_duration(const cJSON *v, const char *path, int64_t *ns, char *err, size_t cap)
 {
     if (!cJSON_IsString(v)) {
@@ -35,21 +50,23 @@ static int parse_duration(const cJSON *v, const char *path, int64_t *ns, char *e
         return -1;
     }
     if (fl_parse_duration(v->valuestring, ns) != 0 || *ns <= 0 || *ns > MAX_TIMEOUT_NS) {
+        char vb[80];
         snprintf(err, cap,
                  "params.%s: expected a duration in (0, 1h] such as \"150ms\", "
-                 "got \"%.64s\"",
-                 path, v->valuestring);
+                 "got \"%s\"",
+                 path, key_text(v->valuestring, vb, sizeof vb));
         return -1;
     }
     return 0;
 }
 
-/* An integer-valued JSON number in [lo, hi]. */
+/* An integer-valued JSON number in [lo, hi].  The range is checked before anything is
+ * converted: casting inf or 1e30 to an integer is undefined behaviour. */
 static int parse_uint(const cJSON *v, const char *path, uint64_t lo, uint64_t hi, uint64_t *out,
                       char *err, size_t cap)
 {
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
-        v->valuedouble < (double)lo || v->valuedouble > (double)hi) {
+    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    if (!isfinite(d) || d < (double)lo || d > (double)hi || d != floor(d)) {
         snprintf(err, cap, "params.%s: expected an integer in [%llu, %llu]", path,
                  (unsigned long long)lo, (unsigned long long)hi);
         return -1;
@@ -83,9 +100,10 @@ static int parse_bugs(const cJSON *v, unsigned *bugs, char *err, size_t cap)
         for (int j = 0; fr_bug_names[j]; j++)
             snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
                      fr_bug_names[j]);
+        char vb[80];
         if (cJSON_IsString(b))
-            snprintf(err, cap, "params.bugs[%d]: unknown bug \"%.64s\" (expected %s)", i,
-                     b->valuestring, known);
+            snprintf(err, cap, "params.bugs[%d]: unknown bug \"%s\" (expected %s)", i,
+                     key_text(b->valuestring, vb, sizeof vb), known);
         else
             snprintf(err, cap, "params.bugs[%d]: expected a bug name (one of %s)", i, known);
         return -1;
@@ -104,13 +122,14 @@ static int check_initial(const cJSON *v, char *err, size_t cap)
         return -1;
     }
     uint64_t term = 0, commit = 0, prev = 1, t;
+    char kb[80];
     for (const cJSON *k = v->child; k; k = k->next) {
         if (strcmp(k->string, "term") && strcmp(k->string, "commit") &&
             strcmp(k->string, "log_terms")) {
             snprintf(err, cap,
-                     "params.initial.%.64s: unknown key (expected term, commit, "
+                     "params.initial.%s: unknown key (expected term, commit, "
                      "log_terms)",
-                     k->string);
+                     key_text(k->string, kb, sizeof kb));
             return -1;
         }
     }
@@ -159,10 +178,11 @@ static int parse_key(const cJSON *k, struct fr_params *p, char *err, size_t cap)
         return parse_bugs(k, &p->bugs, err, cap);
     if (strcmp(k->string, "initial") == 0)
         return check_initial(k, err, cap);
+    char kb[80];
     snprintf(err, cap,
-             "params.%.64s: unknown key (expected election_timeout, heartbeat, "
+             "params.%s: unknown key (expected election_timeout, heartbeat, "
              "max_entries_per_msg, bugs, initial)",
-             k->string);
+             key_text(k->string, kb, sizeof kb));
     return -1;
 }
 

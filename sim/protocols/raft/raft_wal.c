@@ -31,15 +31,29 @@ enum { WAL_HARD_STATE = 1, WAL_ENTRY = 2 };
 #define WAL_ENTRY_BODY 21
 #define WAL_MAX_BODY (WAL_ENTRY_BODY + FR_MAX_ENTRY_BYTES)
 
+/* A byte at a time through a table: the bitwise loop was a third of a crash-heavy run
+ * (every restart replays the whole WAL).  The table is filled on first use; a process
+ * runs one world at a time, on one thread. */
+static uint32_t crc_table[256];
+
+static void crc_table_fill(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (UINT32_C(0x82f63b78) & (0u - (c & 1u)));
+        crc_table[i] = c;
+    }
+}
+
 uint32_t fr_crc32c(uint32_t crc, const void *buf, size_t len)
 {
     const uint8_t *p = buf;
+    if (crc_table[1] == 0)
+        crc_table_fill();
     crc = ~crc;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (UINT32_C(0x82f63b78) & (0u - (crc & 1u)));
-    }
+    for (size_t i = 0; i < len; i++)
+        crc = crc_table[(crc ^ p[i]) & 0xffu] ^ (crc >> 8);
     return ~crc;
 }
 
