@@ -17,7 +17,7 @@ ifdef CI
 CMAKE_FLAGS += -DFL_WERROR=ON
 endif
 
-.PHONY: all build deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format
+.PHONY: all build deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format install
 
 all: build
 
@@ -82,6 +82,13 @@ fuzz: deps fuzz-deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=$(FUZZ_CC) -DFL_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_all
 	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# make install PREFIX=$$HOME/.local: the faultline binary, core/faultline.h and a
+# relocatable faultline.pc (docs/writing-a-protocol.md).  FL_BUILD: the tree to install.
+PREFIX ?= /usr/local
+FL_BUILD ?= build
+install: build
+	cmake --install $(FL_BUILD) --prefix "$(PREFIX)"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -66,7 +66,8 @@ struct fl_protocol {
     const char *name;
     const char *const *timers; /* timer names, NULL-terminated, at most FL_MAX_TIMERS */
     const char *const *bugs;   /* known-bug switches (params.bugs), NULL-terminated; may be NULL */
-    const char *params_doc;    /* one line per param, "name: meaning (default)"; may be NULL */
+    const char *params_doc;    /* one line per param, "name: meaning (default)", and one
+                                * per bug, "bugs.<name>: what it does"; may be NULL */
     size_t state_size;         /* per-node memory, zeroed at every (re)start */
     size_t observer_size;      /* observer memory, zeroed once per run */
 

@@ -70,7 +70,7 @@ typedef struct fl_run_result {
     char digest[17]; /* 16 lowercase hex digits */
     /* One line of fault accounting for summaries: "partition 3/4, crash 1/2" (took
      * effect / scheduled), or "". */
-    char faults_text[256];
+    char faults_text[512];
 } fl_run_result;
 
 typedef struct fl_rec_run_begin {
@@ -128,7 +128,8 @@ typedef struct fl_rec_fault {
     int64_t at_ns;
     const char *kind;
     const char *spec; /* compact JSON of the entry, or NULL */
-    int took_effect;
+    int reached;      /* the run got to the entry's time */
+    int took_effect;  /* and it happened */
 } fl_rec_fault;
 
 typedef struct fl_rec_metric {

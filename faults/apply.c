@@ -5,7 +5,9 @@
  * schedule order, so entries at the same time run in file order (the event queue
  * breaks ties by scheduling order).  An action never fails the run: a fault that finds
  * nothing to do (a heal with no partition in place, a timeout on a down node) is
- * traced and counted as not having taken effect.
+ * traced and counted as reached but not having taken effect.  An entry whose time the
+ * run never got to (it stopped at a violation, or the entry lies past its end) is not
+ * reached, which is not the same as having had no effect.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,42 +21,59 @@
 #define DETAIL_GROUPS_MAX 400 /* the trace shows this much of a partition's groups */
 
 /* Metric names, spelled out so the per-message path does no formatting. */
-static const char *const metric_names[FL_FAULT_STAT_COUNT][2] = {
-    {"faults.partition.scheduled", "faults.partition.effective"},
-    {"faults.heal.scheduled", "faults.heal.effective"},
-    {"faults.crash.scheduled", "faults.crash.effective"},
-    {"faults.restart.scheduled", "faults.restart.effective"},
-    {"faults.timeout.scheduled", "faults.timeout.effective"},
-    {"faults.clock.scheduled", "faults.clock.effective"},
-    {"faults.drop.scheduled", "faults.drop.effective"},
-    {"faults.duplicate.scheduled", "faults.duplicate.effective"},
-    {"faults.delay.scheduled", "faults.delay.effective"},
+static const char *const metric_names[FL_FAULT_STAT_COUNT][FL_STAT_COUNT] = {
+    {"faults.partition.scheduled", "faults.partition.reached", "faults.partition.effective"},
+    {"faults.heal.scheduled", "faults.heal.reached", "faults.heal.effective"},
+    {"faults.crash.scheduled", "faults.crash.reached", "faults.crash.effective"},
+    {"faults.restart.scheduled", "faults.restart.reached", "faults.restart.effective"},
+    {"faults.timeout.scheduled", "faults.timeout.reached", "faults.timeout.effective"},
+    {"faults.clock.scheduled", "faults.clock.reached", "faults.clock.effective"},
+    {"faults.drop.scheduled", "faults.drop.reached", "faults.drop.effective"},
+    {"faults.duplicate.scheduled", "faults.duplicate.reached", "faults.duplicate.effective"},
+    {"faults.delay.scheduled", "faults.delay.reached", "faults.delay.effective"},
 };
 
-static void metric(fl_faults *f, int kind, int effective, int64_t delta)
+static void metric(fl_faults *f, int kind, int stat, int64_t delta)
 {
-    fl_world_metric_add_id(f->w, f->mid[kind][effective], delta);
+    fl_world_metric_add_id(f->w, f->mid[kind][stat], delta);
 }
 
-void fl_faults_count(fl_faults *f, int kind, int scheduled_too)
+/* A message fault is decided when it happens: it is scheduled, reached and effective
+ * at once. */
+void fl_faults_count_message(fl_faults *f, int kind)
 {
-    FL_ASSERT(kind >= 0 && kind < FL_FAULT_STAT_COUNT);
-    if (scheduled_too)
-        metric(f, kind, 0, 1);
-    metric(f, kind, 1, 1);
+    FL_ASSERT(kind >= FL_FAULT_KIND_COUNT && kind < FL_FAULT_STAT_COUNT);
+    for (int stat = 0; stat < FL_STAT_COUNT; stat++)
+        metric(f, kind, stat, 1);
+}
+
+/* Entry i's action ran: the run reached its time. */
+static void reached(fl_faults *f, size_t i)
+{
+    FL_ASSERT(!(f->mark[i] & FL_MARK_REACHED)); /* one action per entry */
+    f->mark[i] |= FL_MARK_REACHED;
+    metric(f, fl_schedule_entry(f->s, i)->kind, FL_STAT_REACHED, 1);
 }
 
 static void took_effect(fl_faults *f, size_t i)
 {
-    if (f->took[i])
+    FL_ASSERT(!(f->mark[i] & FL_MARK_EFFECTIVE));
+    f->mark[i] |= FL_MARK_EFFECTIVE;
+    metric(f, fl_schedule_entry(f->s, i)->kind, FL_STAT_EFFECTIVE, 1);
+}
+
+/* The "did it bite" figure of entry i, counted once per entry. */
+static void bit(fl_faults *f, size_t i, int mid)
+{
+    if (f->mark[i] & FL_MARK_BIT)
         return;
-    f->took[i] = 1;
-    fl_faults_count(f, fl_schedule_entry(f->s, i)->kind, 0);
+    f->mark[i] |= FL_MARK_BIT;
+    fl_world_metric_add_id(f->w, mid, 1);
 }
 
 void fl_faults_mark_cut(fl_faults *f, size_t i)
 {
-    took_effect(f, i);
+    bit(f, i, f->mid_cut);
 }
 
 /* The partition in place is no longer: remember it for messages still in flight. */
@@ -95,6 +114,7 @@ static void act_crash(fl_faults *f, const fl_fault *e, size_t i)
         fl_world_set_detail(f->w, "crash %d: already down", e->node);
         return;
     }
+    took_effect(f, i);
     fl_world_counts_get(f->w, &after);
     uint64_t lost = after.unsynced_bytes_lost - before.unsynced_bytes_lost;
     if (lost == 0) {
@@ -104,7 +124,7 @@ static void act_crash(fl_faults *f, const fl_fault *e, size_t i)
     fl_world_set_detail(f->w, "crash %d: lost %llu unsynced bytes", e->node,
                         (unsigned long long)lost);
     fl_world_metric_add_id(f->w, f->mid_lost, (int64_t)lost);
-    took_effect(f, i);
+    bit(f, i, f->mid_lost_writes);
 }
 
 static void act(fl_world *w, void *ctx, uint64_t arg)
@@ -113,11 +133,13 @@ static void act(fl_world *w, void *ctx, uint64_t arg)
     size_t i = (size_t)arg;
     const fl_fault *e = fl_schedule_entry(f->s, i);
     FL_ASSERT(f->w == w);
+    reached(f, i);
     switch (e->kind) {
     case FL_FAULT_PARTITION:
         retire_partition(f, fl_world_now(w));
         f->cur = (int64_t)i;
         set_partition_detail(f, e->part);
+        took_effect(f, i);
         break;
     case FL_FAULT_HEAL:
         fl_world_set_detail(w, f->cur >= 0 ? "heal" : "heal (no partition in place)");
@@ -195,7 +217,7 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
     }
     fl_faults *f = calloc(1, sizeof *f);
     size_t len = s ? fl_schedule_len(s) : 0;
-    if (!f || !(f->timer = calloc(len + 1, sizeof *f->timer)) || !(f->took = calloc(len + 1, 1))) {
+    if (!f || !(f->timer = calloc(len + 1, sizeof *f->timer)) || !(f->mark = calloc(len + 1, 1))) {
         snprintf(err, cap, "faults: out of memory");
         fl_faults_free(f);
         return NULL;
@@ -205,9 +227,11 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
     f->len = len;
     f->cur = -1;
     for (int k = 0; k < FL_FAULT_STAT_COUNT; k++)
-        for (int e = 0; e < 2; e++)
+        for (int e = 0; e < FL_STAT_COUNT; e++)
             f->mid[k][e] = fl_world_metric_id(w, metric_names[k][e]);
     f->mid_lost = fl_world_metric_id(w, "faults.crash.bytes_lost");
+    f->mid_lost_writes = fl_world_metric_id(w, "faults.crash.with_lost_writes");
+    f->mid_cut = fl_world_metric_id(w, "faults.partition.with_cut_messages");
     if (net)
         f->net = *net;
     fl_faults_config c = {0};
@@ -223,7 +247,7 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
     if (s)
         fl_schedule_count(s, counts);
     for (int k = 0; k < FL_FAULT_STAT_COUNT; k++)
-        metric(f, k, 0, k < FL_FAULT_KIND_COUNT ? (int64_t)counts[k] : 0);
+        metric(f, k, FL_STAT_SCHEDULED, k < FL_FAULT_KIND_COUNT ? (int64_t)counts[k] : 0);
     int64_t quiet =
         s ? fl_schedule_quiet_since(s, c.window_to_ns) : (c.window_to_ns > 0 ? c.window_to_ns : -1);
     if (quiet >= 0)
@@ -237,7 +261,7 @@ void fl_faults_free(fl_faults *f)
     if (!f)
         return;
     free(f->timer);
-    free(f->took);
+    free(f->mark);
     free(f->past);
     free(f->fifo);
     free(f);
@@ -246,16 +270,25 @@ void fl_faults_free(fl_faults *f)
 void fl_faults_stats_get(const fl_faults *f, fl_faults_stats *st)
 {
     for (int k = 0; k < FL_FAULT_STAT_COUNT; k++) {
-        st->scheduled[k] = (uint64_t)fl_world_metric_value(f->w, f->mid[k][0]);
-        st->effective[k] = (uint64_t)fl_world_metric_value(f->w, f->mid[k][1]);
+        st->scheduled[k] = (uint64_t)fl_world_metric_value(f->w, f->mid[k][FL_STAT_SCHEDULED]);
+        st->reached[k] = (uint64_t)fl_world_metric_value(f->w, f->mid[k][FL_STAT_REACHED]);
+        st->effective[k] = (uint64_t)fl_world_metric_value(f->w, f->mid[k][FL_STAT_EFFECTIVE]);
     }
     st->bytes_lost = (uint64_t)fl_world_metric_value(f->w, f->mid_lost);
+    st->lost_writes = (uint64_t)fl_world_metric_value(f->w, f->mid_lost_writes);
+    st->cut_messages = (uint64_t)fl_world_metric_value(f->w, f->mid_cut);
 }
 
 int fl_faults_took_effect(const fl_faults *f, size_t i)
 {
     FL_ASSERT(i < f->len);
-    return f->took[i];
+    return (f->mark[i] & FL_MARK_EFFECTIVE) != 0;
+}
+
+int fl_faults_reached(const fl_faults *f, size_t i)
+{
+    FL_ASSERT(i < f->len);
+    return (f->mark[i] & FL_MARK_REACHED) != 0;
 }
 
 int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx)
@@ -265,7 +298,13 @@ int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx)
         char *spec = fl_schedule_entry_text(f->s, i);
         if (!spec)
             return FL_ENOMEM;
-        fn(ctx, (uint64_t)i + 1, e->at_ns, fl_fault_kind_name(e->kind), spec, f->took[i]);
+        fl_faults_row row = {.seq = (uint64_t)i + 1,
+                             .at_ns = e->at_ns,
+                             .kind = fl_fault_kind_name(e->kind),
+                             .spec = spec,
+                             .reached = (f->mark[i] & FL_MARK_REACHED) != 0,
+                             .took_effect = (f->mark[i] & FL_MARK_EFFECTIVE) != 0};
+        fn(ctx, &row);
         free(spec);
     }
     return 0;

@@ -16,15 +16,19 @@
  * The partition in place is a group per node plus allowed group pairs: checking a
  * message is O(log allow), memory O(N); nothing is O(N^2).
  *
- * Accounting: per kind, how many faults were scheduled and how many took effect --
- *   partition: cut at least one message        heal:    ended a partition
- *   crash:     lost unsynced bytes             restart: brought a down node back
- *   timeout:   fired a timer on an up node     clock:   set a node's drift
- *   drop / duplicate / delay: hit a message (scheduled == effective: decided per message)
- * exported live as metrics "faults.<kind>.scheduled" and "faults.<kind>.effective"
- * (every kind gets both rows, zeros included, so SQL can compare), plus
- * "faults.crash.bytes_lost".  fl_faults_each() gives the materialised schedule with a
- * took_effect flag per entry, for the recorder's `faults` table.
+ * Accounting, per kind: how many faults were scheduled, how many the run reached (its
+ * time came before the run ended) and how many took effect -- happened:
+ *   partition: was put in place               heal:    ended a partition
+ *   crash:     took an up node down           restart: brought a down node back
+ *   timeout:   fired a timer on an up node    clock:   set a node's drift
+ *   drop / duplicate / delay: hit a message (all three figures equal: decided per message)
+ * plus whether they bit: partitions that cut at least one message, crashes that lost or
+ * tore unsynced writes (and how many bytes).  Exported live as metrics
+ * "faults.<kind>.scheduled", ".reached" and ".effective" (every kind gets all three rows,
+ * zeros included, so SQL can compare), "faults.partition.with_cut_messages",
+ * "faults.crash.with_lost_writes" and "faults.crash.bytes_lost".  fl_faults_each() gives the
+ * materialised schedule with reached and took_effect flags per entry, for the
+ * recorder's `faults` table.
  *
  * Scripted mode takes no nemesis: do not attach one (sim/script.h drives the world).
  */
@@ -59,20 +63,30 @@ void fl_faults_free(fl_faults *f); /* NULL is a no-op; does not touch the world 
 
 typedef struct fl_faults_stats {
     uint64_t scheduled[FL_FAULT_STAT_COUNT]; /* index: enum fl_fault_kind */
-    uint64_t effective[FL_FAULT_STAT_COUNT];
-    uint64_t bytes_lost; /* unsynced bytes lost by scheduled crashes */
+    uint64_t reached[FL_FAULT_STAT_COUNT];   /* the run got to their time */
+    uint64_t effective[FL_FAULT_STAT_COUNT]; /* and they happened */
+    uint64_t cut_messages;                   /* partitions that cut at least one message */
+    uint64_t lost_writes;                    /* crashes that lost or tore unsynced writes */
+    uint64_t bytes_lost;                     /* unsynced bytes lost by scheduled crashes */
 } fl_faults_stats;
 /* The counts so far (final once the run has ended). */
 void fl_faults_stats_get(const fl_faults *f, fl_faults_stats *st);
 
 /* One row of the `faults` table: seq is the 1-based entry number (as in error
  * messages), spec the entry as compact JSON (valid during the call only). */
-typedef void (*fl_faults_each_fn)(void *ctx, uint64_t seq, int64_t at_ns, const char *kind,
-                                  const char *spec, int took_effect);
+typedef struct fl_faults_row {
+    uint64_t seq;
+    int64_t at_ns;
+    const char *kind, *spec;
+    int reached;     /* the run got to at_ns and executed the entry */
+    int took_effect; /* it happened (see the accounting above) */
+} fl_faults_row;
+typedef void (*fl_faults_each_fn)(void *ctx, const fl_faults_row *row);
 /* Call fn for every schedule entry in order.  Returns 0, or FL_ENOMEM (rows before the
  * failure were given). */
 int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx);
-/* Whether entry i (0-based) took effect so far. */
+/* Whether entry i (0-based) was reached / took effect so far. */
+int fl_faults_reached(const fl_faults *f, size_t i);
 int fl_faults_took_effect(const fl_faults *f, size_t i);
 
 #endif /* FL_FAULTS_APPLY_H */

@@ -114,6 +114,35 @@ static int min_nodes(int kind)
 static const char *const part_names[FL_PART_KIND_COUNT] = {"isolate", "halves", "oneway", "bridge",
                                                            "ring"};
 
+int fl_faults_config_unproducible(const fl_faults_config *cfg, int nodes, char *buf, size_t cap)
+{
+    FL_ASSERT(cap > 0);
+    if (cfg->partition_every_ns <= 0)
+        return 0;
+    size_t off = 0;
+    int n = 0, drawable = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < FL_PART_KIND_COUNT; k++) {
+        if (!(cfg->partition_kinds & (1u << k)))
+            continue;
+        if (nodes >= min_nodes(k)) {
+            drawable++;
+            continue;
+        }
+        int w = snprintf(buf + off, off < cap ? cap - off : 0, "%s%s needs at least %d nodes",
+                         n ? ", " : "faults.partition.kinds: ", part_names[k], min_nodes(k));
+        off += w > 0 ? (size_t)w : 0;
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    if (off < cap)
+        snprintf(buf + off, cap - off, "; the scenario has %d, so %s", nodes,
+                 drawable ? (n > 1 ? "they are never drawn" : "it is never drawn")
+                          : "no partition is ever drawn");
+    return 1;
+}
+
 static fl_partition *make_partition(gen *g, fl_rng *r, int kind)
 {
     static const int32_t bridge_allow[8] = {0, 1, 1, 0, 2, 1, 1, 2};

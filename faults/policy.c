@@ -94,18 +94,18 @@ static void on_send(void *ctx, fl_world *w, const fl_msg *m, fl_net_verdict *v)
         fl_rng *r = fl_world_rng(w);
         if (f->net.drop > 0 && fl_rng_chance(r, f->net.drop)) {
             v->drop = FL_FATE_DROPPED_LOSS;
-            fl_faults_count(f, FL_FAULT_DROP, 1);
+            fl_faults_count_message(f, FL_FAULT_DROP);
             return;
         }
         /* A fifo link is a stream (think TCP): it neither reorders nor duplicates. */
         if (f->net.duplicate > 0 && !f->net.fifo && fl_rng_chance(r, f->net.duplicate)) {
             v->duplicates = 1;
-            fl_faults_count(f, FL_FAULT_DUPLICATE, 1);
+            fl_faults_count_message(f, FL_FAULT_DUPLICATE);
         }
         if (f->net.spike > 0 && f->net.spike_delay.max_ns > 0 && fl_rng_chance(r, f->net.spike)) {
             int64_t lo = f->net.spike_delay.min_ns, hi = f->net.spike_delay.max_ns;
             v->extra_delay_ns = fl_rng_range(r, lo < 0 ? 0 : lo > hi ? hi : lo, hi);
-            fl_faults_count(f, FL_FAULT_DELAY, 1);
+            fl_faults_count_message(f, FL_FAULT_DELAY);
         }
     }
     if (f->net.fifo)

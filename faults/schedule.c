@@ -224,6 +224,46 @@ int64_t fl_schedule_quiet_since(const fl_schedule *s, int64_t window_to_ns)
     return last > window_to_ns ? last : window_to_ns;
 }
 
+int fl_schedule_liveness_gap(const fl_schedule *s, int64_t window_to_ns, char *why, size_t cap)
+{
+    FL_ASSERT(cap > 0);
+    why[0] = '\0';
+    if (s->len == 0 || fl_schedule_quiet_since(s, window_to_ns) >= 0)
+        return 0;
+    if (window_to_ns <= 0) {
+        snprintf(why, cap, "the scenario has no faults.window, so no liveness phase follows it");
+        return 1;
+    }
+    uint8_t *down = calloc((size_t)s->nodes + 1, 1);
+    FL_ASSERT(down != NULL); /* one byte per node */
+    int partitioned = 0;
+    for (size_t i = 0; i < s->len; i++) {
+        const fl_fault *f = &s->entries[i];
+        if (f->kind == FL_FAULT_PARTITION || f->kind == FL_FAULT_HEAL)
+            partitioned = f->kind == FL_FAULT_PARTITION;
+        else if (f->kind == FL_FAULT_CRASH || f->kind == FL_FAULT_RESTART)
+            down[f->node] = f->kind == FL_FAULT_CRASH;
+    }
+    int ndown = 0, n = 0;
+    for (int id = 1; id <= s->nodes; id++)
+        ndown += down[id];
+    int w0 = snprintf(why, cap, "the schedule leaves %s",
+                      ndown > 1 ? "nodes "
+                      : ndown   ? "node "
+                                : "");
+    size_t off = w0 > 0 ? (size_t)w0 : 0;
+    for (int id = 1; id <= s->nodes && off < cap; id++)
+        if (down[id]) {
+            int w = snprintf(why + off, cap - off, "%s%d", n++ ? "," : "", id);
+            off += w > 0 ? (size_t)w : 0;
+        }
+    free(down);
+    if (off < cap)
+        snprintf(why + off, cap - off, "%s%s%s at its end", n ? " down" : "",
+                 n && partitioned ? " and " : "", partitioned ? "a partition in place" : "");
+    return 1;
+}
+
 /* ---- text ---- */
 
 static void sbuf_reserve(fl_sbuf *b, size_t extra)

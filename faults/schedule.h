@@ -96,6 +96,13 @@ typedef struct fl_schedule fl_schedule;
 int fl_schedule_generate(const fl_faults_config *cfg, int nodes, uint64_t seed, int64_t until_ns,
                          fl_schedule **out, char *err, size_t cap);
 
+/* What cfg asks for that a cluster of `nodes` can never produce: partition kinds it is
+ * too small for (bridge needs 3 nodes; ring 4: on 3 it would be the full mesh).  Writes
+ * one line into buf ("faults.partition.kinds: ring needs at least 4 nodes, the scenario
+ * has 3; it is never drawn") and returns 1, or returns 0 when everything can happen.
+ * Partitions that are off (every 0) ask for nothing. */
+int fl_faults_config_unproducible(const fl_faults_config *cfg, int nodes, char *buf, size_t cap);
+
 /* Swarm mode: when cfg->swarm is set, switch each fault kind (partition, crash,
  * timeout, clock, drop, duplicate, spike) on or off and scale its rate by 1/4..4,
  * from the seed's "swarm" stream, then clear cfg->swarm so that a second call does
@@ -133,5 +140,10 @@ char *fl_schedule_entry_text(const fl_schedule *s, size_t i);
  * last entry, provided the schedule ends with no partition and every node up; -1 when
  * window_to_ns <= 0 (no window) or the schedule leaves a fault in place. */
 int64_t fl_schedule_quiet_since(const fl_schedule *s, int64_t window_to_ns);
+/* Why a non-empty schedule gives the run no liveness phase (fl_schedule_quiet_since
+ * is -1), as one clause into why: "the schedule leaves node 2 down and a partition in
+ * place at its end".  Returns 1 with why filled in, or 0 when there is a liveness phase
+ * or the schedule is empty (no faults: nothing to recover from). */
+int fl_schedule_liveness_gap(const fl_schedule *s, int64_t window_to_ns, char *why, size_t cap);
 
 #endif /* FL_FAULTS_SCHEDULE_H */

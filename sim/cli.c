@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/error.h"
 
@@ -32,6 +33,14 @@ int fl_cli_exit_for(int rc)
     default:
         return FL_EXIT_INTERNAL;
     }
+}
+
+void fl_cli_fail(const char *cmd, const char *why)
+{
+    size_t n = strlen(cmd);
+    while (strncmp(why, cmd, n) == 0 && why[n] == ':' && why[n + 1] == ' ')
+        why += n + 2;
+    fl_cli_error("%s: %s", cmd, why);
 }
 
 int fl_cli_parse_u64(const char *s, uint64_t *out)

@@ -22,6 +22,9 @@ void fl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * gave (arguments, files, unusable databases, inputs past a limit) is FL_EXIT_USAGE; a
  * failed write and faultline's own failures are FL_EXIT_INTERNAL. */
 int fl_cli_exit_for(int rc);
+/* "faultline: CMD: why", with CMD said once: a why that already starts with "CMD: "
+ * (a message from a layer that labels itself the same way) is printed without it. */
+void fl_cli_fail(const char *cmd, const char *why);
 /* Parse a decimal unsigned integer with nothing after it; 0 on success. */
 int fl_cli_parse_u64(const char *s, uint64_t *out);
 /* A seed: at most 2^63 - 1, because SQLite keeps signed 64-bit integers (a larger one

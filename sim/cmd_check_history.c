@@ -235,7 +235,7 @@ int fl_cmd_check_history(int argc, char **argv)
     }
     rc = read_history(a.file, h, err, sizeof err);
     if (rc) {
-        fl_cli_error("check-history: %s", err);
+        fl_cli_fail("check-history", err);
         fl_history_free(h);
         return rc == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
     }

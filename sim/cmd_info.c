@@ -24,7 +24,8 @@ static int wants_help(int argc, char **argv)
 static const char scenario_usage[] =
     "usage: faultline scenario FILE [--set PATH=VALUE]... [--protocol SO]\n\n"
     "Validate a scenario file (and the protocol's params) and print it with every\n"
-    "default filled in.  `-` or no FILE: the default scenario.  See docs/scenario.md.\n";
+    "default filled in.  No FILE: the default scenario; `-`: read it from standard\n"
+    "input.  See docs/scenario.md.\n";
 
 int fl_cmd_scenario(int argc, char **argv)
 {
@@ -43,7 +44,7 @@ int fl_cmd_scenario(int argc, char **argv)
             fl_cli_error("scenario: unknown option '%s' (see faultline scenario --help)", argv[i]);
             return FL_EXIT_USAGE;
         } else if (!lo.scenario_path) {
-            lo.scenario_path = strcmp(argv[i], "-") == 0 ? NULL : argv[i];
+            lo.scenario_path = argv[i]; /* "-": standard input */
         } else {
             fl_cli_error("scenario: unexpected argument '%s'", argv[i]);
             return FL_EXIT_USAGE;
@@ -53,15 +54,53 @@ int fl_cmd_scenario(int argc, char **argv)
     char err[1024];
     int rc = fl_load(&lo, &L, err, sizeof err);
     if (rc) {
-        fl_cli_error("%s", err);
+        fl_cli_fail("scenario", err);
         fl_load_close(&L);
         return FL_EXIT_USAGE;
     }
+    fl_load_warn_unproducible(&L);
     char *text = cJSON_Print(L.sc.json);
     printf("%s\n", text);
     free(text);
     fl_load_close(&L);
     return FL_EXIT_OK;
+}
+
+/* The line of params_doc that starts with key ("bugs.forget_vote: "), without its
+ * newline, in *len; NULL if there is none. */
+static const char *doc_line(const char *doc, const char *key, size_t klen, int *len)
+{
+    for (const char *s = doc; s && *s;) {
+        const char *nl = strchr(s, '\n');
+        int n = nl ? (int)(nl - s) : (int)strlen(s);
+        if ((size_t)n > klen && strncmp(s, key, klen) == 0) {
+            *len = n - (int)klen;
+            return s + klen;
+        }
+        s += n + (nl ? 1 : 0);
+    }
+    return NULL;
+}
+
+/* Each bug on its own line with what it does, from params_doc's "bugs.<name>: " lines. */
+static void print_bugs(const struct fl_protocol *p)
+{
+    if (!p->bugs || !p->bugs[0]) {
+        puts("  bugs: (none)");
+        return;
+    }
+    puts("  bugs:");
+    for (int i = 0; p->bugs[i]; i++) {
+        char key[128];
+        int klen = snprintf(key, sizeof key, "bugs.%s: ", p->bugs[i]), n = 0;
+        const char *what = klen > 0 && (size_t)klen < sizeof key
+                               ? doc_line(p->params_doc, key, (size_t)klen, &n)
+                               : NULL;
+        if (what)
+            printf("    %s: %.*s\n", p->bugs[i], n, what);
+        else
+            printf("    %s\n", p->bugs[i]);
+    }
 }
 
 static void print_list(const char *label, const char *const *names)
@@ -90,18 +129,18 @@ int fl_cmd_protocols(int argc, char **argv)
     for (size_t i = 0; (p = fl_registry_at(i)); i++) {
         printf("%s\n", p->name);
         print_list("timers:", p->timers);
-        print_list("bugs:", p->bugs);
+        print_bugs(p);
         if (p->params_doc) {
             printf("  params:\n");
             const char *s = p->params_doc;
             while (*s) {
                 const char *nl = strchr(s, '\n');
                 int n = nl ? (int)(nl - s) : (int)strlen(s);
-                printf("    %.*s\n", n, s);
+                if (strncmp(s, "bugs.", 5) != 0) /* printed under bugs */
+                    printf("    %.*s\n", n, s);
                 s += n + (nl ? 1 : 0);
             }
         }
     }
     return FL_EXIT_OK;
 }
-

@@ -83,7 +83,7 @@ static int precheck_inputs(const merge_args *a)
         int rc = fl_db_open(&db, a->in[i], FL_DB_READONLY, err, sizeof err);
         fl_db_close(db);
         if (rc) {
-            fl_cli_error("merge: %s", err);
+            fl_cli_fail("merge", err);
             return fl_cli_exit_for(rc);
         }
     }
@@ -137,7 +137,7 @@ int fl_cmd_merge(int argc, char **argv)
     fl_db *out = NULL;
     int rc = fl_db_open(&out, a.out, FL_DB_CREATE, err, sizeof err);
     if (rc) {
-        fl_cli_error("merge: %s", err);
+        fl_cli_fail("merge", err);
         return fl_cli_exit_for(rc);
     }
     fl_db_merge_stats st;
@@ -150,7 +150,7 @@ int fl_cmd_merge(int argc, char **argv)
         if (rc == FL_EINVAL && st.duplicates)
             fl_cli_error("merge: %s; nothing merged (--skip-duplicates skips them)", err);
         else
-            fl_cli_error("merge: %s", err);
+            fl_cli_fail("merge", err);
         return fl_cli_exit_for(rc);
     }
     report(&a, &st);

@@ -34,7 +34,7 @@ int fl_cmd_migrate(int argc, char **argv)
     if (rc == 0 && from < FL_DB_SCHEMA_VERSION)
         rc = fl_db_open(&db, argv[1], FL_DB_CREATE, err, sizeof err);
     if (rc) {
-        fl_cli_error("migrate: %s", err);
+        fl_cli_fail("migrate", err);
         return fl_cli_exit_for(rc);
     }
     if (from == FL_DB_SCHEMA_VERSION) {

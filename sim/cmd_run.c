@@ -18,8 +18,10 @@
 
 #include "core/error.h"
 #include "sim/cli.h"
+#include "faults/schedule.h"
 #include "sim/load.h"
 #include "sim/job.h"
+#include "sim/summary_json.h"
 #include "sim/run/jsonl.h"
 #include "sim/run/run.h"
 #include "sim/run/trace.h"
@@ -28,7 +30,7 @@
 static const char run_usage[] =
     "usage: faultline run [SCENARIO] [--seed N] [--schedule FILE] [--write-schedule FILE]\n"
     "                     [--db FILE] [--record all|none] [--trace] [--records FILE]\n"
-    "                     [--protocol SO] [--set PATH=VALUE]...\n\n"
+    "                     [--protocol SO] [--set PATH=VALUE]... [--format text|json]\n\n"
     "Run one seed of SCENARIO (default: the built-in default scenario, 3-node Raft) and\n"
     "print a summary: outcome, steps, virtual time, messages and the digest.\n\n"
     "  --seed N              the seed (default 1)\n"
@@ -42,7 +44,10 @@ static const char run_usage[] =
     "  --records FILE        write every record of the run to FILE as JSON lines, keyed\n"
     "                        by the database's column names (docs/pipeline.md)\n"
     "  --protocol SO         run the protocol of a shared object (exports faultline_protocol)\n"
-    "  --set PATH=VALUE      override one scenario key, e.g. --set nodes=5 (repeatable)\n\n"
+    "  --set PATH=VALUE      override one scenario key, e.g. --set nodes=5 (repeatable)\n"
+    "  --format text|json    the summary as text (default) or as one JSON object for CI\n"
+    "                        (docs/sweep.md); not with --trace\n\n"
+    "SCENARIO - reads the scenario from standard input.\n\n"
     "Exit codes: 0 ok, 1 the run failed (violation, liveness, divergence, limit, hang),\n"
     "2 usage or input error, 3 internal error.\n";
 
@@ -76,6 +81,7 @@ typedef struct run_args {
     int trace;
     const char *write_schedule_path;
     const char *records_path; /* --records */
+    int json;                 /* --format json */
 } run_args;
 
 static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, const char **db_path,
@@ -90,6 +96,7 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, con
                                          {"records", required_argument, 0, 'R'},
                                          {"protocol", required_argument, 0, 'p'},
                                          {"set", required_argument, 0, 'x'},
+                                         {"format", required_argument, 0, 'f'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -132,6 +139,13 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, con
             if (fl_load_add_set(lo, optarg))
                 return FL_EXIT_USAGE;
             break;
+        case 'f':
+            if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+                fl_cli_error("run: --format: expected text or json, got '%s'", optarg);
+                return FL_EXIT_USAGE;
+            }
+            ro->json = strcmp(optarg, "json") == 0;
+            break;
         case 'h':
             fputs(run_usage, stdout);
             return -1;
@@ -146,19 +160,26 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, con
         fl_cli_error("run: unexpected argument '%s'", argv[optind]);
         return FL_EXIT_USAGE;
     }
+    if (ro->json && ro->trace) {
+        fl_cli_error(
+            "run: --format json and --trace both write standard output; use --records FILE");
+        return FL_EXIT_USAGE;
+    }
     return 0;
 }
 
-/* Execute the run with its sinks: the trace on stdout, the recorder. */
-static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_run_result *res,
-                   int64_t *run_id, char *err, size_t cap)
+/* Execute the run with its sinks: the trace on stdout, the recorder, the JSON summary. */
+static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_summary_json *sj,
+                   fl_run_result *res, int64_t *run_id, char *err, size_t cap)
 {
     fl_trace trace;
     fl_jsonl jsonl;
     fl_recorder *rec = NULL;
     FILE *records = NULL;
-    fl_sink sinks[3];
+    fl_sink sinks[4];
     size_t n = 0;
+    if (ra->json)
+        fl_summary_json_sink(sj, &sinks[n++]);
     if (ra->trace)
         fl_trace_sink(&trace, stdout, L->proto_name, &sinks[n++]);
     if (ra->records_path) {
@@ -202,6 +223,39 @@ static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_run
     return rc;
 }
 
+/* Why an explicit schedule gives the run no liveness check (into why), or 0.  A
+ * generated schedule always heals at the end of the window: only explicit ones can
+ * leave a fault in place. */
+static int liveness_gap(const fl_loaded *L, char *why, size_t cap)
+{
+    fl_schedule *s;
+    char err[256];
+    if (!L->schedule_text || L->sc.scripted)
+        return 0;
+    if (fl_schedule_parse(L->schedule_text, L->schedule_len, L->sc.nodes, L->sc.until_ns, &s, err,
+                          sizeof err) != 0)
+        return 0; /* the run itself said what is wrong with it */
+    int gap = fl_schedule_liveness_gap(s, L->sc.faults.window_to_ns, why, cap);
+    fl_schedule_free(s);
+    return gap;
+}
+
+static int print_result(const fl_loaded *L, const run_args *ra, fl_summary_json *sj,
+                        const fl_run_result *res, int64_t run_id, const char *db_path)
+{
+    char why[256];
+    int gap = liveness_gap(L, why, sizeof why);
+    if (ra->json)
+        return fl_summary_json_print(sj, stdout, &L->sc, L->proto_name, ra->seed, res,
+                                     gap ? why : NULL, run_id, db_path);
+    fl_run_print_summary(stdout, &L->sc, L->proto_name, ra->seed, res);
+    if (gap)
+        printf("liveness: not checked: %s\n", why);
+    if (db_path)
+        printf("recorded: run %lld in %s\n", (long long)run_id, db_path);
+    return 0;
+}
+
 int fl_cmd_run(int argc, char **argv)
 {
     fl_load_opts lo = {0};
@@ -215,27 +269,37 @@ int fl_cmd_run(int argc, char **argv)
     int64_t scenario_id = 0;
     lo.defer_plugin = 1; /* the worker loads it */
     int rc = fl_load(&lo, &L, err, sizeof err);
-    if (rc == 0 && schedule_path)
+    if (rc == 0 && schedule_path) {
         rc = fl_load_file(schedule_path, &L.schedule_text, &L.schedule_len, err, sizeof err);
+        if (rc == 0 && strspn(L.schedule_text, " \t\r\n") == L.schedule_len) {
+            snprintf(err, sizeof err, "--schedule %s: empty file (a schedule without faults is [])",
+                     schedule_path);
+            rc = FL_EINVAL;
+        }
+    } else if (rc == 0)
+        fl_load_warn_unproducible(&L); /* an explicit schedule does not draw */
     if (rc == 0 && db_path)
         rc = fl_load_open_db(&L, db_path, &scenario_id, err, sizeof err);
     if (rc) {
-        fl_cli_error("%s", err);
+        fl_cli_fail("run", err);
         fl_load_close(&L);
         return fl_cli_exit_for(rc);
     }
     fl_run_result res;
     int64_t run_id = 0;
-    rc = execute(&L, &ra, scenario_id, &res, &run_id, err, sizeof err);
+    fl_summary_json sj = {0};
+    rc = execute(&L, &ra, scenario_id, &sj, &res, &run_id, err, sizeof err);
+    if (rc == 0) {
+        report_abnormal(&res, ra.seed);
+        rc = print_result(&L, &ra, &sj, &res, run_id, db_path);
+        snprintf(err, sizeof err, "summary: out of memory");
+    }
+    fl_summary_json_close(&sj);
     if (rc) {
-        fl_cli_error("run: %s", err);
+        fl_cli_fail("run", err);
         fl_load_close(&L);
         return fl_cli_exit_for(rc);
     }
-    report_abnormal(&res, ra.seed);
-    fl_run_print_summary(stdout, &L.sc, L.proto_name, ra.seed, &res);
-    if (db_path)
-        printf("recorded: run %lld in %s\n", (long long)run_id, db_path);
     fflush(stdout);
     fprintf(stderr, "faultline: run: %.3f s wall\n", (double)res.wall_us / 1e6);
     fl_load_close(&L);

@@ -19,6 +19,7 @@
 #include "sim/cli.h"
 #include "sim/load.h"
 #include "sim/sweep.h"
+#include "sim/sweep_json.h"
 
 #define MAX_RANGE 1000000000ull /* seeds per sweep */
 #define SHOW_FAILING 5
@@ -26,12 +27,14 @@
 static const char sweep_usage[] =
     "usage: faultline sweep [SCENARIO] --seeds A..B|N [-j N] [--db FILE]\n"
     "                       [--record none|failures|all] [--record-max N] [--shard K/N]\n"
-    "                       [--stop-after N] [--protocol SO] [--set PATH=VALUE]... [--quiet]\n\n"
+    "                       [--stop-after N] [--protocol SO] [--set PATH=VALUE]... [--quiet]\n"
+    "                       [--format text|json]\n\n"
     "Run many seeds of SCENARIO in parallel worker processes and record one runs row per\n"
     "seed into a SQLite database; failing seeds are re-executed and recorded in full.\n"
     "Running the same command again resumes: seeds already recorded are skipped.\n\n"
     "  --seeds A..B|N        the seeds, inclusive (N means 1..N)\n"
-    "  -j, --jobs N          worker processes (default: one per online CPU)\n"
+    "  -j, --jobs N          worker processes (default: one per online CPU; more is\n"
+    "                        allowed, with a warning: they share the CPUs)\n"
     "  --db FILE             the database (default: faultline.db)\n"
     "  --record MODE         failures (default): failing seeds in full, the rest as rows;\n"
     "                        none: rows only; all: every seed in full (slow)\n"
@@ -40,7 +43,9 @@ static const char sweep_usage[] =
     "  --stop-after N        stop after N failing seeds (resumable)\n"
     "  --protocol SO         run the protocol of a shared object\n"
     "  --set PATH=VALUE      override one scenario key (repeatable)\n"
-    "  --quiet               no progress, only errors and the summary\n\n"
+    "  --quiet               no progress, only errors and the summary\n"
+    "  --format text|json    the summary as text (default) or one JSON object for CI\n"
+    "                        (docs/sweep.md)\n\n"
     "Exit codes: 0 every seed ok, 1 some seed failed, 2 usage or input error, 3 internal\n"
     "error, 130 interrupted (run the same command again to resume).\n";
 
@@ -49,7 +54,7 @@ typedef struct sweep_args {
     const char *db_path;
     uint64_t from, to, shard_k, shard_n;
     const char *shard;
-    int have_seeds, jobs, record, quiet;
+    int have_seeds, jobs, record, quiet, json;
     uint64_t record_max, stop_after;
 } sweep_args;
 
@@ -100,6 +105,13 @@ static int take_plain_option(int c, const char *arg, sweep_args *a)
         return fl_load_add_set(&a->lo, arg) ? FL_EXIT_USAGE : 0;
     case 'q':
         a->quiet = 1;
+        return 0;
+    case 'f':
+        if (strcmp(arg, "text") && strcmp(arg, "json")) {
+            fl_cli_error("sweep: --format: expected text or json, got '%s'", arg);
+            return FL_EXIT_USAGE;
+        }
+        a->json = strcmp(arg, "json") == 0;
         return 0;
     default:
         return FL_EXIT_USAGE;
@@ -179,6 +191,7 @@ static int parse_args(int argc, char **argv, sweep_args *a)
                                          {"protocol", required_argument, 0, 'p'},
                                          {"set", required_argument, 0, 'x'},
                                          {"quiet", no_argument, 0, 'q'},
+                                         {"format", required_argument, 0, 'f'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -235,7 +248,7 @@ static int mark_status(fl_db *db, int64_t sweep_id, int rc, const fl_sweep_stats
     const char *status = rc || st->interrupted || st->stopped ? "interrupted" : "done";
     if (fl_db_sweep_status(db, sweep_id, status, err, sizeof err) == 0)
         return 0;
-    fl_cli_error("sweep: %s", err);
+    fl_cli_fail("sweep", err);
     return -1;
 }
 
@@ -439,6 +452,44 @@ static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_pat
     return failing;
 }
 
+/* -j: one worker per online CPU by default; more is the user's choice, and said. */
+static void choose_jobs(sweep_args *a)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (a->jobs == 0)
+        a->jobs = cpus < 1 ? 1 : cpus > 1024 ? 1024 : (int)cpus;
+    else if (cpus >= 1 && a->jobs > cpus && !a->quiet)
+        fprintf(stderr,
+                "faultline: warning: sweep: -j %d is more than the %ld CPUs online; the workers "
+                "will share them\n",
+                a->jobs, cpus);
+}
+
+/* The summary on stdout, as text or JSON; *failing gets the failing seeds. */
+static int print_result(fl_db *db, const sweep_args *a, int64_t sweep_id, const fl_sweep_stats *st,
+                        uint64_t already, uint64_t *failing)
+{
+    if (!a->json) {
+        summary_err se = {0};
+        *failing = print_summary(db, a, a->db_path, sweep_id, st, already, &se);
+        print_kept(st);
+        if (se.rc)
+            fl_cli_error("sweep: summary: %s", se.msg);
+        return se.rc;
+    }
+    char err[512];
+    fl_sweep_json_in in = {.db_path = a->db_path,
+                           .sweep_id = sweep_id,
+                           .from = a->from,
+                           .to = a->to,
+                           .already_done = already,
+                           .shard = a->shard};
+    int rc = fl_sweep_print_json(stdout, db, &in, st, failing, err, sizeof err);
+    if (rc != 0)
+        fl_cli_fail("sweep", err);
+    return rc;
+}
+
 int fl_cmd_sweep(int argc, char **argv)
 {
     sweep_args a = {.db_path = "faultline.db",
@@ -449,10 +500,7 @@ int fl_cmd_sweep(int argc, char **argv)
     int ex = parse_args(argc, argv, &a);
     if (ex)
         return ex < 0 ? FL_EXIT_OK : ex;
-    if (a.jobs == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        a.jobs = n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
-    }
+    choose_jobs(&a);
     fl_loaded L;
     char err[1024];
     fl_sweep_cfg cfg = {0};
@@ -461,14 +509,14 @@ int fl_cmd_sweep(int argc, char **argv)
     if (rc == 0)
         rc = fl_load_open_db(&L, a.db_path, &cfg.scenario_id, err, sizeof err);
     if (rc) {
-        fl_cli_error("%s", err);
+        fl_cli_fail("sweep", err);
         fl_load_close(&L);
         return fl_cli_exit_for(rc);
     }
     int resumed = 0, lock_fd = -1;
     rc = fl_sweep_lock(a.db_path, cfg.scenario_id, &lock_fd, err, sizeof err);
     if (rc) {
-        fl_cli_error("sweep: %s", err);
+        fl_cli_fail("sweep", err);
         fl_load_close(&L);
         return FL_EXIT_USAGE;
     }
@@ -478,7 +526,7 @@ int fl_cmd_sweep(int argc, char **argv)
     if (rc == 0)
         rc = load_done(L.db, cfg.scenario_id, &d, err, sizeof err);
     if (rc) {
-        fl_cli_error("sweep: %s", err);
+        fl_cli_fail("sweep", err);
         free(d.bits);
         fl_load_close(&L);
         return fl_cli_exit_for(rc);
@@ -503,7 +551,7 @@ int fl_cmd_sweep(int argc, char **argv)
     free(d.bits);
     free(scenario_text);
     if (rc) {
-        fl_cli_error("sweep: %s", err);
+        fl_cli_fail("sweep", err);
         /* best effort and unsaid: it fails for the reason just said (a full disk) */
         char ignored[256];
         fl_db_sweep_status(L.db, cfg.sweep_id, "interrupted", ignored, sizeof ignored);
@@ -514,14 +562,11 @@ int fl_cmd_sweep(int argc, char **argv)
         fl_load_close(&L);
         return FL_EXIT_INTERNAL;
     }
-    summary_err se = {0};
-    uint64_t failing = print_summary(L.db, &a, a.db_path, cfg.sweep_id, &st, d.n, &se);
-    print_kept(&st);
+    uint64_t failing = 0;
+    rc = print_result(L.db, &a, cfg.sweep_id, &st, d.n, &failing);
     fl_load_close(&L);
-    if (se.rc) {
-        fl_cli_error("sweep: summary: %s", se.msg);
-        return fl_cli_exit_for(se.rc);
-    }
+    if (rc)
+        return fl_cli_exit_for(rc);
     if (st.interrupted)
         return FL_EXIT_INTERRUPTED;
     return failing || st.mismatches ? FL_EXIT_FAILED : FL_EXIT_OK;

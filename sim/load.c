@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "faults/schedule.h"
 #include "sim/cli.h"
 #include "sim/plugin_id.h"
 #include "sim/protocols/registry.h"
@@ -144,7 +145,10 @@ int fl_load(const fl_load_opts *o, fl_loaded *L, char *err, size_t cap)
     rc = find_protocol(o, L, err, cap);
     if (rc)
         return rc;
-    return check_protocol(L, o->scenario_path ? o->scenario_path : "scenario", err, cap);
+    const char *what = !o->scenario_path                    ? "scenario"
+                       : strcmp(o->scenario_path, "-") == 0 ? "stdin"
+                                                            : o->scenario_path;
+    return check_protocol(L, what, err, cap);
 }
 
 int fl_load_stored(const char *identity_json, const char *plugin_path, fl_loaded *L, char *err,
@@ -198,4 +202,12 @@ void fl_load_close(fl_loaded *L)
     free(L->schedule_text);
     fl_registry_unload(L->plugin);
     memset(L, 0, sizeof *L);
+}
+
+void fl_load_warn_unproducible(const fl_loaded *L)
+{
+    char line[512];
+    if (L->have_sc && !L->sc.scripted &&
+        fl_faults_config_unproducible(&L->sc.faults, L->sc.nodes, line, sizeof line))
+        fprintf(stderr, "faultline: warning: %s\n", line);
 }

@@ -53,5 +53,8 @@ int fl_load_file(const char *path, char **text, size_t *len, char *err, size_t c
 /* Open (creating if needed) the database and register the scenario. */
 int fl_load_open_db(fl_loaded *L, const char *path, int64_t *scenario_id, char *err, size_t cap);
 void fl_load_close(fl_loaded *L);
+/* A fault the scenario asks for but can never produce (a ring partition on 3 nodes),
+ * as one warning line on stderr; nothing for a scripted scenario. */
+void fl_load_warn_unproducible(const fl_loaded *L);
 
 #endif /* FL_SIM_LOAD_H */

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FL_DB_SCHEMA_VERSION 2
+#define FL_DB_SCHEMA_VERSION 3
 /* PRAGMA application_id of every faultline database: "FLT\x01". */
 #define FL_DB_APP_ID 0x464c5401
 

@@ -35,7 +35,7 @@
 typedef struct rec_fault {
     int64_t seq, at_ns;
     char *kind, *spec;
-    int took_effect;
+    int reached, took_effect;
 } rec_fault;
 
 typedef struct rec_metric {
@@ -63,7 +63,8 @@ static const char insert_run_sql[] =
     " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run) VALUES"
     " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char insert_fault_sql[] =
-    "INSERT INTO faults(run_id, seq, at_ns, kind, spec, took_effect) VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO faults(run_id, seq, at_ns, kind, spec, reached, took_effect)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char insert_metric_sql[] = "INSERT INTO metrics(run_id, name, value) VALUES (?, ?, ?)";
 
 struct fl_recorder {
@@ -309,8 +310,12 @@ static void keep_metric(fl_recorder *r, const char *name, int64_t value)
 
 static void keep_fault(fl_recorder *r, const fl_rec_fault *in)
 {
-    rec_fault f = {(int64_t)in->seq, in->at_ns, dup_str(in->kind != NULL ? in->kind : ""),
-                   dup_str(in->spec), in->took_effect != 0};
+    rec_fault f = {.seq = (int64_t)in->seq,
+                   .at_ns = in->at_ns,
+                   .kind = dup_str(in->kind != NULL ? in->kind : ""),
+                   .spec = dup_str(in->spec),
+                   .reached = in->reached != 0,
+                   .took_effect = in->took_effect != 0};
     if (f.kind == NULL || (in->spec != NULL && f.spec == NULL) ||
         reserve((void **)&r->faults, r->nfaults, &r->faults_cap, sizeof *r->faults) != 0) {
         free(f.kind);
@@ -492,7 +497,8 @@ static int insert_faults(fl_recorder *r)
             sqlite3_bind_text(st, 5, f->spec, -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(st, 5);
-        sqlite3_bind_int(st, 6, f->took_effect);
+        sqlite3_bind_int(st, 6, f->reached);
+        sqlite3_bind_int(st, 7, f->took_effect);
         rc = sqlite3_step(st);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
         sqlite3_reset(st);

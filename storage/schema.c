@@ -187,7 +187,19 @@ static const char schema_v2[] =
     "CREATE VIEW outcome_counts AS\n"
     "  SELECT outcome, count(*) AS n FROM runs GROUP BY outcome;\n";
 
+/* v3: one step, made of independent blocks (one per change of that round), each
+ * naming its change. */
+static const char schema_v3[] =
+    /* -- fault accounting: faults.reached, whether the run got to the entry's time.
+     * took_effect now means "it happened" (a crash took an up node down) where v2 said
+     * "it bit" (the crash lost unsynced bytes); rows written before v3 keep their old
+     * meaning and have reached NULL (unknown), as merge gives them too. */
+    "ALTER TABLE faults ADD COLUMN reached INTEGER;\n"
+    /* -- end of fault accounting */
+    "";
+
 const char *const fl_db_migrations[FL_DB_SCHEMA_VERSION] = {
     schema_v1,
     schema_v2,
+    schema_v3,
 };

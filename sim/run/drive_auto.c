@@ -7,6 +7,7 @@
  * configuration as it is.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,31 +77,67 @@ static uint64_t auto_effective(const fl_driver *d)
     return n;
 }
 
+/* Append to buf, keeping it terminated; what does not fit is cut. */
+__attribute__((format(printf, 4, 5))) static void put(char *buf, size_t cap, size_t *off,
+                                                      const char *fmt, ...)
+{
+    if (*off >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *off, cap - *off, fmt, ap);
+    va_end(ap);
+    *off += n < 0 ? 0 : (size_t)n;
+}
+
+/* One kind: what happened, and in parentheses whether it bit and what did nothing. */
+static void kind_text(const fl_faults_stats *st, int k, char *buf, size_t cap, size_t *off)
+{
+    put(buf, cap, off, "%s%s %llu", *off ? ", " : "", fl_fault_kind_name(k),
+        (unsigned long long)st->effective[k]);
+    uint64_t bit = k == FL_FAULT_PARTITION ? st->cut_messages
+                   : k == FL_FAULT_CRASH   ? st->lost_writes
+                                           : 0;
+    uint64_t idle = st->reached[k] - st->effective[k];
+    if (!bit && !idle)
+        return;
+    put(buf, cap, off, " (");
+    if (bit)
+        put(buf, cap, off, "%llu %s", (unsigned long long)bit,
+            k == FL_FAULT_CRASH ? "lost unsynced writes" : "cut messages");
+    if (idle)
+        put(buf, cap, off, "%s%llu without effect", bit ? ", " : "", (unsigned long long)idle);
+    put(buf, cap, off, ")");
+}
+
+/* "partition 2 (2 cut messages), crash 5 (2 lost unsynced writes), restart 5,
+ * timeout 13, not reached 37": counts of what happened, never of what was planned. */
 static void auto_text(const fl_driver *d, char *buf, size_t cap)
 {
     const auto_driver *a = d->impl;
     fl_faults_stats st;
     fl_faults_stats_get(a->faults, &st);
     size_t off = 0;
+    uint64_t not_reached = 0;
     buf[0] = '\0';
-    for (int k = 0; k < FL_FAULT_STAT_COUNT && off < cap; k++) {
-        if (!st.scheduled[k] && !st.effective[k])
-            continue;
-        int n =
-            snprintf(buf + off, cap - off, "%s%s %llu/%llu", off ? ", " : "", fl_fault_kind_name(k),
-                     (unsigned long long)st.effective[k], (unsigned long long)st.scheduled[k]);
-        if (n < 0)
-            break;
-        off += (size_t)n;
+    for (int k = 0; k < FL_FAULT_STAT_COUNT; k++) {
+        not_reached += st.scheduled[k] - st.reached[k];
+        if (st.reached[k])
+            kind_text(&st, k, buf, cap, &off);
     }
+    if (not_reached)
+        put(buf, cap, &off, "%snot reached %llu", off ? ", " : "", (unsigned long long)not_reached);
 }
 
-static void emit_fault(void *ctx, uint64_t seq, int64_t at_ns, const char *kind, const char *spec,
-                       int took_effect)
+static void emit_fault(void *ctx, const fl_faults_row *row)
 {
     fl_record r = {.kind = FL_REC_FAULT};
-    r.u.fault = (fl_rec_fault){
-        .seq = seq, .at_ns = at_ns, .kind = kind, .spec = spec, .took_effect = took_effect};
+    r.u.fault = (fl_rec_fault){.seq = row->seq,
+                               .at_ns = row->at_ns,
+                               .kind = row->kind,
+                               .spec = row->spec,
+                               .reached = row->reached,
+                               .took_effect = row->took_effect};
     fl_stream_emit(ctx, &r);
 }
 

@@ -146,6 +146,7 @@ static void add_fields(cJSON *o, const fl_record *r)
         add_i64(o, "at_ns", (int64_t)r->u.fault.at_ns);
         cJSON_AddStringToObject(o, "kind", r->u.fault.kind ? r->u.fault.kind : "");
         add_json(o, "spec", r->u.fault.spec);
+        add_i64(o, "reached", r->u.fault.reached);
         add_i64(o, "took_effect", r->u.fault.took_effect);
         break;
     case FL_REC_METRIC:

@@ -50,7 +50,8 @@ typedef struct fl_scenario {
  * one-line message in err naming the path. */
 int fl_scenario_parse(fl_scenario *sc, const char *text, size_t len, const char *const *sets,
                       size_t nsets, char *err, size_t cap);
-/* Read a file (path "-" or NULL: the default scenario `{}`) and parse it. */
+/* Read a file (path "-": standard input; NULL: the default scenario `{}`) and parse it.
+ * A file with nothing but white space is "PATH: empty file". */
 int fl_scenario_load(fl_scenario *sc, const char *path, const char *const *sets, size_t nsets,
                      char *err, size_t cap);
 void fl_scenario_close(fl_scenario *sc);

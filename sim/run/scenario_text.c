@@ -398,7 +398,8 @@ int fl_scenario_parse(fl_scenario *sc, const char *text, size_t len, const char 
  * read, FL_ELIMIT past FL_SCENARIO_MAX_BYTES. */
 static int read_file(const char *path, char **out, size_t *len, char *err, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
+    int from_stdin = strcmp(path, "-") == 0;
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
     size_t size = 0, room = 4096;
     char *buf = NULL;
     int rc = 0;
@@ -430,7 +431,8 @@ static int read_file(const char *path, char **out, size_t *len, char *err, size_
             break;
         room *= 2;
     }
-    fclose(f);
+    if (!from_stdin)
+        fclose(f);
     if (rc != 0) {
         free(buf);
         return rc;
@@ -464,16 +466,25 @@ int fl_scenario_load(fl_scenario *sc, const char *path, const char *const *sets,
 {
     if (err == NULL)
         cap = 0;
-    if (path == NULL || strcmp(path, "-") == 0)
+    if (path == NULL)
         return parse_labelled(sc, "{}", 2, sets, nsets, "scenario", "", err, cap);
-    char *text = NULL, name[sizeof sc->name];
+    int from_stdin = strcmp(path, "-") == 0;
+    const char *label = from_stdin ? "stdin" : path;
+    char *text = NULL, name[sizeof sc->name] = "";
     size_t len = 0;
     memset(sc, 0, sizeof *sc);
     int rc = read_file(path, &text, &len, err, cap);
     if (rc != 0)
         return rc;
-    name_from_path(path, name, sizeof name);
-    rc = parse_labelled(sc, text, len, sets, nsets, path, name, err, cap);
+    if (strspn(text, " \t\r\n") == len) { /* cJSON would say "malformed JSON" */
+        snprintf(err, cap, "%s: empty file (a scenario is a JSON object; {} is the default)",
+                 label);
+        free(text);
+        return FL_EINVAL;
+    }
+    if (!from_stdin)
+        name_from_path(path, name, sizeof name);
+    rc = parse_labelled(sc, text, len, sets, nsets, label, name, err, cap);
     free(text);
     return rc;
 }

@@ -163,7 +163,9 @@ static void put_payload(fl_wire_buf *b, const fl_record *r)
     case FL_REC_FAULT:
         put_u64(b, r->u.fault.seq);
         put_u64(b, (uint64_t)r->u.fault.at_ns);
-        put_u64(b, (uint64_t)r->u.fault.took_effect);
+        /* two flags, one number */
+        put_u64(b, (uint64_t)(r->u.fault.took_effect != 0) | (uint64_t)(r->u.fault.reached != 0)
+                                                                 << 1);
         put_str(b, r->u.fault.kind);
         put_str(b, r->u.fault.spec);
         break;
@@ -345,7 +347,9 @@ static void get_payload(cursor *c, fl_record *r, fl_wire_scratch *sc)
     case FL_REC_FAULT:
         r->u.fault.seq = get_u64(c);
         r->u.fault.at_ns = (int64_t)get_u64(c);
-        r->u.fault.took_effect = (int)get_u64(c);
+        uint64_t flags = get_u64(c);
+        r->u.fault.took_effect = (int)(flags & 1);
+        r->u.fault.reached = (int)(flags >> 1 & 1);
         r->u.fault.kind = get_str(c);
         r->u.fault.spec = get_str(c);
         break;

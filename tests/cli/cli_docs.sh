@@ -31,6 +31,30 @@ for f in sql_*; do
   if "$FL" query docs.db "$(cat "$f")" >/dev/null 2>"$f.err"; then pass; else fail "docs/sql.md block $f: $(cat "$f.err") -- $(head -c 200 "$f")"; fi
 done
 [ $n -ge 3 ] && pass || fail "docs/sql.md has fewer than 3 sql examples"
+extract sql "$SRC/docs/faults.md" fsql_
+n=0
+for f in fsql_*; do
+  [ -e "$f" ] || break
+  n=$((n + 1))
+  if "$FL" query docs.db "$(cat "$f")" >/dev/null 2>"$f.err"; then pass; else fail "docs/faults.md block $f: $(cat "$f.err")"; fi
+done
+[ $n -ge 2 ] && pass || fail "docs/faults.md has fewer than 2 sql examples"
+# its summary line example is the real summary of that run
+grep -E '^faults: ' "$SRC/docs/faults.md" >faults_line.txt
+"$FL" run "$SRC/sim/scenarios/raft-crash.json" --seed 14 --set 'params.bugs=["accept_stale_term"]' \
+  2>/dev/null | grep -xFf faults_line.txt >/dev/null && pass ||
+  fail "docs/faults.md's faults: line is not what run prints"
+
+# The docs name only commands that exist: every `faultline CMD` in backticks is one that
+# `faultline --help` lists, and none of the planned ones (shrink, export, serve) appear.
+"$FL" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' >commands.txt
+grep -ohE '`faultline [a-z][a-z-]*' "$SRC/README.md" "$SRC"/docs/*.md | cut -c12- | sort -u >named.txt
+[ -s named.txt ] && pass || fail "the docs name no command"
+while IFS= read -r cmd; do
+  grep -qx -- "$cmd" commands.txt && pass || fail "the docs name \`faultline $cmd\`, which does not exist"
+done <named.txt
+! grep -nE 'faultline (shrink|export|serve)|web UI' "$SRC/README.md" "$SRC"/docs/*.md >planned.txt &&
+  pass || fail "the docs promise commands that do not exist: $(head -3 planned.txt)"
 
 # The README's trace example is a real trace: every line of it appears in the seed run.
 "$FL" run "$SRC/sim/scenarios/raft-seed.json" --schedule "$SRC/tests/scripts/seed_000.json" \

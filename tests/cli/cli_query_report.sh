@@ -25,6 +25,6 @@ run=${cmd##* }
 expect_exit 0 "the listed replay command reproduces" -- "$FL" replay q.db "$run" --quiet
 grep -q '^replay: reproduced' out && pass || fail "replay of run $run: $(tail -1 out)"
 
-expect_exit 2 "report takes no format" -- "$FL" query q.db --report --format json &&
-  expect_error_line '--report prints tables' "report with format"
+expect_exit 2 "report takes no --failing" -- "$FL" query q.db --report --failing &&
+  expect_error_line '--report takes no SQL and no --failing' "report with failing"
 finish

@@ -25,7 +25,7 @@ JSON
 expect_exit 0 "hand-written schedule" -- "$FL" run "$SC" --seed 1 --schedule hand.json --trace
 grep -qE '^\[  1\.500000s #[0-9]+\] fault: crash 2' out && pass || fail "the crash at 1.5s is in the trace"
 grep -qE '^\[  2\.000000s #[0-9]+\] start 2' out && pass || fail "the restart at 2s is in the trace"
-grep -q 'crash 0/1\|crash 1/1' out && pass || fail "the summary counts the crash"
+grep -qE '^faults: .*crash 1( |,|$)' out && pass || fail "the summary counts the crash"
 
 check() { # check PATTERN WHAT FILE-CONTENT
   printf '%s\n' "$3" >bad.json
@@ -37,7 +37,7 @@ check 'schedule\[1\]\.node: expected a node id in \[1,3\], got 7' "node out of r
 check 'schedule\[1\]' "time outside the run" '[{"at": "99s", "kind": "crash", "node": 1}]'
 check 'schedule\[1\]' "restart of a node that is up" '[{"at": "1s", "kind": "restart", "node": 1}]'
 check 'schedule\[2\]' "crash of a node that is down" '[{"at": "1s", "kind": "crash", "node": 1}, {"at": "2s", "kind": "crash", "node": 1}]'
-check 'schedule: malformed JSON' "empty schedule file" ''
+check 'schedule bad.json: empty file' "empty schedule file" ''
 rm -f bad.json
 expect_exit 2 "missing schedule file" -- "$FL" run "$SC" --schedule nosuch.json &&
   expect_error_line 'nosuch.json' "missing schedule file"

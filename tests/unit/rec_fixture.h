@@ -48,9 +48,8 @@ static void fx_give(fl_recorder *r, const fl_record *x)
 static int fx_rec_begin(fl_db *db, const fx_run_meta *m, int level, fl_recorder **r, char *err,
                         size_t cap)
 {
-    fl_run_meta meta = {.sweep_id = m->sweep_id,
-                        .scenario_id = m->scenario_id,
-                        .origin = m->origin};
+    fl_run_meta meta = {
+        .sweep_id = m->sweep_id, .scenario_id = m->scenario_id, .origin = m->origin};
     int rc = fl_recorder_begin(db, &meta, level, r, err, cap);
     if (rc)
         return rc;
@@ -135,11 +134,13 @@ static void fx_rec_metric(fl_recorder *r, const char *name, int64_t value)
 static void fx_rec_fault(fl_recorder *r, int64_t seq, int64_t at_ns, const char *kind,
                          const char *spec, int took_effect)
 {
+    /* what took effect was reached; rows that were not reached are tested elsewhere */
     fl_record x = {.kind = FL_REC_FAULT};
     x.u.fault = (fl_rec_fault){.seq = (uint64_t)seq,
                                .at_ns = at_ns,
                                .kind = kind,
                                .spec = spec,
+                               .reached = 1,
                                .took_effect = took_effect};
     fx_give(r, &x);
 }

@@ -81,8 +81,10 @@ START_TEST(test_faults_lose_discards_unsynced_bytes)
     ck_assert_uint_eq(st.bytes_lost, 50);
     ck_assert(fl_faults_took_effect(f, 0));
     ck_assert_uint_eq(st.effective[FL_FAULT_CRASH], 1);
+    ck_assert_uint_eq(st.lost_writes, 1);
     ck_assert_int_eq(metric(w, "faults.crash.bytes_lost"), 50);
     ck_assert_int_eq(metric(w, "faults.crash.effective"), 1);
+    ck_assert_int_eq(metric(w, "faults.crash.with_lost_writes"), 1);
     ck_assert_str_eq(find_step(&r, FL_STEP_CRASH, 2)->detail, "crash 2: lost 50 unsynced bytes");
     fl_world_free(w);
     fl_faults_free(f);
@@ -117,20 +119,62 @@ START_TEST(test_faults_tear_leaves_a_prefix)
 }
 END_TEST
 
-START_TEST(test_faults_keep_loses_nothing_so_crash_has_no_disk_effect)
+/* A crash that loses nothing is still a crash: it happened (effective), it did not bite
+ * (lost_writes 0).  Until schema 3 it was counted as not having taken effect. */
+START_TEST(test_faults_keep_loses_nothing_but_the_crash_happened)
 {
     fl_faults *f;
     fl_schedule *s;
     rec r;
     fl_world *w = disk_run(10, FL_UNSYNCED_KEEP, &f, &s, &r);
     ck_assert_int_eq(snap_int(w, 2, "disk_at_boot"), 150);
-    ck_assert(!fl_faults_took_effect(f, 0));
+    ck_assert(fl_faults_reached(f, 0));
+    ck_assert(fl_faults_took_effect(f, 0));
     ck_assert_int_eq(metric(w, "faults.crash.scheduled"), 1);
-    ck_assert_int_eq(metric(w, "faults.crash.effective"), 0);
+    ck_assert_int_eq(metric(w, "faults.crash.reached"), 1);
+    ck_assert_int_eq(metric(w, "faults.crash.effective"), 1);
+    ck_assert_int_eq(metric(w, "faults.crash.with_lost_writes"), 0);
+    ck_assert_int_eq(metric(w, "faults.crash.bytes_lost"), 0);
     fl_world_free(w);
     fl_faults_free(f);
     fl_schedule_free(s);
     rec_free(&r);
+}
+END_TEST
+
+/* The run ends at 500 ms: the entries after it are not reached, which is not the same as
+ * having had no effect (the timeout at 150 ms found node 2 down: reached, no effect). */
+START_TEST(test_faults_entries_after_the_end_are_not_reached)
+{
+    fl_world *w = tp_world(8, 3, 500 * MS, FL_UNSYNCED_KEEP, (fl_latency){1 * MS, 2 * MS});
+    fl_schedule *s = parse_for(w,
+                               "[{\"at\":\"100ms\",\"kind\":\"crash\",\"node\":2},"
+                               "{\"at\":\"150ms\",\"kind\":\"timeout\",\"node\":2},"
+                               "{\"at\":\"200ms\",\"kind\":\"restart\",\"node\":2},"
+                               "{\"at\":\"800ms\",\"kind\":\"crash\",\"node\":3},"
+                               "{\"at\":\"900ms\",\"kind\":\"restart\",\"node\":3}]",
+                               1 * SEC);
+    fl_faults *f = attach(w, s, NULL, NULL);
+    fl_world_run(w);
+    const int reached[] = {1, 1, 1, 0, 0}, effective[] = {1, 0, 1, 0, 0};
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_int_eq(fl_faults_reached(f, i), reached[i]);
+        ck_assert_int_eq(fl_faults_took_effect(f, i), effective[i]);
+    }
+    fl_faults_stats st;
+    fl_faults_stats_get(f, &st);
+    ck_assert_uint_eq(st.scheduled[FL_FAULT_CRASH], 2);
+    ck_assert_uint_eq(st.reached[FL_FAULT_CRASH], 1);
+    ck_assert_uint_eq(st.effective[FL_FAULT_CRASH], 1);
+    ck_assert_uint_eq(st.scheduled[FL_FAULT_RESTART], 2);
+    ck_assert_uint_eq(st.reached[FL_FAULT_RESTART], 1);
+    ck_assert_uint_eq(st.effective[FL_FAULT_RESTART], 1);
+    ck_assert_uint_eq(st.reached[FL_FAULT_TIMEOUT], 1);
+    ck_assert_uint_eq(st.effective[FL_FAULT_TIMEOUT], 0);
+    ck_assert_int_eq(metric(w, "faults.restart.reached"), 1);
+    fl_world_free(w);
+    fl_faults_free(f);
+    fl_schedule_free(s);
 }
 END_TEST
 
@@ -142,7 +186,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_faults_crashed_node_is_idle_until_restart);
     tcase_add_test(tc, test_faults_lose_discards_unsynced_bytes);
     tcase_add_test(tc, test_faults_tear_leaves_a_prefix);
-    tcase_add_test(tc, test_faults_keep_loses_nothing_so_crash_has_no_disk_effect);
+    tcase_add_test(tc, test_faults_keep_loses_nothing_but_the_crash_happened);
+    tcase_add_test(tc, test_faults_entries_after_the_end_are_not_reached);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -44,6 +44,7 @@ START_TEST(test_faults_partitioned_pair_exchanges_nothing_while_cut)
     ck_assert_int_eq(find_step(&r, FL_STEP_PARTITION, -1)->time_ns, 100 * MS);
     ck_assert_str_eq(find_step(&r, FL_STEP_HEAL, -1)->detail, "heal");
     ck_assert_int_eq(metric(w, "faults.partition.effective"), 1);
+    ck_assert_int_eq(metric(w, "faults.partition.with_cut_messages"), 1);
     fl_world_free(w);
     fl_faults_free(f);
     fl_schedule_free(s);

@@ -93,10 +93,15 @@ typedef struct row_check {
     uint64_t took[FL_FAULT_KIND_COUNT];
 } row_check;
 
-static void row_cb(void *ctx, uint64_t seq, int64_t at_ns, const char *kind, const char *spec,
-                   int took)
+static void row_cb(void *ctx, const fl_faults_row *row)
 {
     row_check *rc = ctx;
+    uint64_t seq = row->seq;
+    int64_t at_ns = row->at_ns;
+    const char *kind = row->kind, *spec = row->spec;
+    int took = row->took_effect;
+    ck_assert_int_eq(row->reached, fl_faults_reached(rc->f, seq - 1));
+    ck_assert(row->reached || !took);
     ck_assert_uint_eq(seq, ++rc->next_seq);
     const fl_fault *e = fl_schedule_entry(rc->s, seq - 1);
     ck_assert_int_eq(at_ns, e->at_ns);
@@ -130,14 +135,18 @@ START_TEST(test_faults_accounting_matches_schedule_and_effects)
         ck_assert_int_eq(metric(w, name), (int64_t)st.scheduled[k]);
         snprintf(name, sizeof name, "faults.%s.effective", fl_fault_kind_name(k));
         ck_assert_int_eq(metric(w, name), (int64_t)st.effective[k]);
-        ck_assert_uint_le(st.effective[k], st.scheduled[k]);
+        snprintf(name, sizeof name, "faults.%s.reached", fl_fault_kind_name(k));
+        ck_assert_int_eq(metric(w, name), (int64_t)st.reached[k]);
+        ck_assert_uint_le(st.effective[k], st.reached[k]);
+        ck_assert_uint_le(st.reached[k], st.scheduled[k]);
         if (k < FL_FAULT_KIND_COUNT) {
             ck_assert_uint_eq(st.scheduled[k], n[k]);
             ck_assert_uint_eq(st.effective[k], rc.took[k]);
         }
     }
-    /* this run is busy enough for every kind but crash (it needs unsynced bytes) */
+    /* this run is busy enough for every kind; what lies past its end is not reached */
     ck_assert_uint_gt(st.effective[FL_FAULT_PARTITION], 0);
+    ck_assert_uint_gt(st.effective[FL_FAULT_CRASH], 0);
     ck_assert_uint_gt(st.effective[FL_FAULT_HEAL], 0);
     ck_assert_uint_eq(st.effective[FL_FAULT_RESTART], n[FL_FAULT_RESTART]);
     ck_assert_uint_gt(st.effective[FL_FAULT_TIMEOUT], 0);

@@ -59,11 +59,37 @@ START_TEST(test_scenario_load_default)
     ck_assert_int_eq(sc.nodes, 3);
     fl_scenario_close(&sc);
     const char *sets[] = {"nodes=4"};
-    ck_assert_int_eq(fl_scenario_load(&sc, "-", sets, 1, err, sizeof err), 0);
+    ck_assert_int_eq(fl_scenario_load(&sc, NULL, sets, 1, err, sizeof err), 0);
     ck_assert_int_eq(sc.nodes, 4);
     fl_scenario_close(&sc);
     fl_scenario_close(&sc); /* closing twice is harmless */
     fl_scenario_close(NULL);
+}
+END_TEST
+
+/* "-" is standard input (it used to be the default scenario): no name from a path, and
+ * messages say "stdin". */
+START_TEST(test_scenario_load_stdin)
+{
+    char path[] = "/tmp/fl_stdin_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "{\"nodes\": 2}", 12), 12);
+    close(fd);
+    ck_assert_ptr_nonnull(freopen(path, "r", stdin));
+    fl_scenario sc;
+    ck_assert_int_eq(fl_scenario_load(&sc, "-", NULL, 0, err, sizeof err), 0);
+    ck_assert_int_eq(sc.nodes, 2);
+    ck_assert_str_eq(sc.name, "");
+    fl_scenario_close(&sc);
+    ck_assert_ptr_nonnull(freopen(path, "r", stdin));
+    const char *sets[] = {"nodes=0"};
+    ck_assert_int_ne(fl_scenario_load(&sc, "-", sets, 1, err, sizeof err), 0);
+    ck_assert_str_eq(err, "stdin: nodes: expected an integer in [1,10000], got 0");
+    ck_assert_ptr_nonnull(freopen("/dev/null", "r", stdin));
+    ck_assert_int_ne(fl_scenario_load(&sc, "-", NULL, 0, err, sizeof err), 0);
+    ck_assert_str_eq(err, "stdin: empty file (a scenario is a JSON object; {} is the default)");
+    unlink(path);
 }
 END_TEST
 
@@ -96,6 +122,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, test_scenario_load_missing_file);
     tcase_add_test(tc, test_scenario_load_names_from_file);
     tcase_add_test(tc, test_scenario_load_default);
+    tcase_add_test(tc, test_scenario_load_stdin);
     tcase_add_test(tc, test_scenario_too_large);
     suite_add_tcase(s, tc);
     return s;

@@ -53,7 +53,7 @@ static size_t samples(fl_record *out, fl_run_result *res)
     out[n] = (fl_record){.kind = FL_REC_STATE};
     out[n++].u.state = (fl_rec_state){7, 99, 2, "{\"role\":\"leader\"}"};
     out[n] = (fl_record){.kind = FL_REC_FAULT};
-    out[n++].u.fault = (fl_rec_fault){4, 1000, "crash", NULL, 1};
+    out[n++].u.fault = (fl_rec_fault){4, 1000, "crash", NULL, 1, 0};
     out[n] = (fl_record){.kind = FL_REC_METRIC};
     out[n++].u.metric = (fl_rec_metric){"raft.elections", -5};
     out[n] = (fl_record){.kind = FL_REC_RUN_END};
@@ -106,6 +106,7 @@ static void assert_same(const fl_record *a, const fl_record *b)
     case FL_REC_FAULT:
         ck_assert(a->u.fault.seq == b->u.fault.seq && a->u.fault.at_ns == b->u.fault.at_ns);
         ck_assert(a->u.fault.took_effect == b->u.fault.took_effect);
+        ck_assert(a->u.fault.reached == b->u.fault.reached);
         ck_assert(same_str(a->u.fault.kind, b->u.fault.kind));
         ck_assert(same_str(a->u.fault.spec, b->u.fault.spec));
         break;

@@ -43,7 +43,11 @@ static int read_params(const cJSON *params, int64_t *period, int *bug, char *err
     {
         if (strcmp(it->string, "period") == 0) {
             if (!cJSON_IsString(it) || fl_parse_duration(it->valuestring, period) || *period <= 0) {
-                snprintf(err, cap, "params.period: expected a positive duration such as \"10ms\"");
+                char *text = cJSON_PrintUnformatted(it);
+                snprintf(err, cap,
+                         "params.period: expected a positive duration such as \"10ms\", got %.40s",
+                         text ? text : "?");
+                cJSON_free(text);
                 return -1;
             }
         } else if (strcmp(it->string, "bugs") == 0) {
@@ -166,7 +170,9 @@ const struct fl_protocol fl_proto_echo = {
     .timers = echo_timers,
     .bugs = echo_bugs,
     .params_doc = "period: time between a node's pings (\"10ms\")\n"
-                  "bugs: [\"pong_without_ping\"] sends unsolicited pongs\n",
+                  "bugs: known bugs to switch on, e.g. [\"pong_without_ping\"] ([])\n"
+                  "bugs.pong_without_ping: a node sends a pong nobody pinged for, which the "
+                  "observer catches\n",
     .state_size = sizeof(echo_state),
     .configure = echo_configure,
     .start = echo_start,

@@ -21,6 +21,17 @@ const char fr_params_doc[] =
     "heartbeat: leader heartbeat interval, shorter than election_timeout (\"50ms\")\n"
     "max_entries_per_msg: entries per MsgApp, >= 1 (64)\n"
     "bugs: known bugs to switch on, e.g. [\"forget_vote\"] ([])\n"
+    "bugs.quorum_off_by_one: a majority is counted as n/2, so 1 of 3 votes elects a leader and "
+    "1 of 3 acks commits\n"
+    "bugs.forget_vote: the vote is not persisted, so a restarted node votes twice in one term\n"
+    "bugs.accept_stale_term: a follower accepts MsgApp from a leader of an older term\n"
+    "bugs.keep_conflicts: a follower appends after a conflicting entry instead of cutting "
+    "its log there\n"
+    "bugs.vote_any_log: votes are granted without checking that the candidate's log is up to "
+    "date\n"
+    "bugs.commit_old_term: a leader commits an old-term entry by counting replicas (Raft "
+    "paper, figure 8)\n"
+    "bugs.ack_before_sync: a follower acknowledges entries before they are synced to disk\n"
     "initial: persisted start state {\"term\", \"commit\", \"log_terms\": [...]} "
     "(bootstrap: one conf entry per node at term 1, term 1, commit N)\n";
 
@@ -43,10 +54,21 @@ static const char *key_text(const char *key, char *buf, size_t cap)
     return buf;
 }
 
+/* What the user wrote, for "got ..." in messages: compact JSON, cut at 40 bytes. */
+static const char *got(const cJSON *v, char *buf, size_t cap)
+{
+    char *text = cJSON_PrintUnformatted(v);
+    snprintf(buf, cap, "%.40s%s", text ? text : "?", text && strlen(text) > 40 ? "..." : "");
+    cJSON_free(text);
+    return buf;
+}
+
 static int parse_duration(const cJSON *v, const char *path, int64_t *ns, char *err, size_t cap)
 {
+    char g[48];
     if (!cJSON_IsString(v)) {
-        snprintf(err, cap, "params.%s: expected a duration such as \"150ms\"", path);
+        snprintf(err, cap, "params.%s: expected a duration such as \"150ms\", got %s", path,
+                 got(v, g, sizeof g));
         return -1;
     }
     if (fl_parse_duration(v->valuestring, ns) != 0 || *ns <= 0 || *ns > MAX_TIMEOUT_NS) {
@@ -67,8 +89,9 @@ static int parse_uint(const cJSON *v, const char *path, uint64_t lo, uint64_t hi
 {
     double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
     if (!isfinite(d) || d < (double)lo || d > (double)hi || d != floor(d)) {
-        snprintf(err, cap, "params.%s: expected an integer in [%llu, %llu]", path,
-                 (unsigned long long)lo, (unsigned long long)hi);
+        char g[48];
+        snprintf(err, cap, "params.%s: expected an integer in [%llu, %llu], got %s", path,
+                 (unsigned long long)lo, (unsigned long long)hi, got(v, g, sizeof g));
         return -1;
     }
     *out = (uint64_t)v->valuedouble;
