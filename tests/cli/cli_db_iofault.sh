@@ -89,9 +89,11 @@ done
 
 # A recording larger than SQLite's page cache (47 MB) writes while the run streams in,
 # not only at its commit: a write that fails then is the database's failure, not the
-# protocol's (it was taken for "malformed frames from the worker": the seed was left
-# bare for ever and the sweep exited 0).
-BIG=(sweep "$SRC/sim/scenarios/raft-chaos.json" --seeds 3..3 --record all --quiet)
+# protocol's (it was once taken for "malformed frames from the worker": the seed was
+# left bare for ever and the sweep exited 0).  The seed is left not done: no row, or a
+# pending one, which the resume records.
+BIG=(sweep "$SRC/sim/scenarios/raft-chaos.json" --seeds 3..3 --record all --quiet
+  --set 'faults.partition.kinds=["isolate","halves","oneway","bridge"]') # no "ring": never drawn on 3 nodes, warned about
 rm -f c.db c.db-* c.db.lock
 read -r writes syncs opens <<<"$(counts c.db "${BIG[@]}")"
 echo "big recording: $writes writes"
@@ -105,13 +107,14 @@ for k in 1 2 3 4 5 6 7 8 9; do
   # the second half of the writes is the checkpoint when the file closes (best effort)
   got="$rc:$(sqlite3 b.db "SELECT recorded FROM runs")"
   case $got in
-  3:pending) expect_error_line 'b.db: disk I/O error \(check the disk' "$what" && failed=$((failed + 1)) ;;
+  3:pending | 3:) expect_error_line 'b.db: disk I/O error \(check the disk' "$what" && failed=$((failed + 1)) ;;
   0:all) pass ;;
   *) fail "$what: exit and recorded $got, expected 3:pending (or 0:all): $(head -c 300 "$T/err")" ;;
   esac
   integrity_ok b.db "$what"
   "$FL" "${BIG[@]}" --db b.db >/dev/null 2>"$T/err" || fail "$what: resume: $(cat "$T/err")"
-  [ "$(sqlite3 b.db "SELECT recorded FROM runs")" = all ] && pass || fail "$what: not recorded"
+  got=$(sqlite3 b.db "SELECT group_concat(recorded) FROM runs")
+  [ "$got" = all ] && pass || fail "$what: after the resume, recorded is '$got'"
 done
 [ "$failed" -ge 3 ] && pass || fail "only $failed of the big recording's faults hit the run"
 
