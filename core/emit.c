@@ -15,6 +15,7 @@
 
 #include "core/assert.h"
 #include "core/jsonout.h"
+#include "core/statediff.h"
 #include "core/world_impl.h"
 
 fl_stream *fl_world_stream(fl_world *w)
@@ -27,14 +28,22 @@ int fl_world_emit_init(fl_world *w)
     if (!fl_stream_wants(&w->stream, FL_REC_STATE) || w->last_state)
         return 0;
     w->last_state = calloc((size_t)w->cfg.nodes + 1, sizeof *w->last_state);
+    for (int i = 1; w->last_state && i <= w->cfg.nodes; i++)
+        w->last_state[i] = calloc(1, sizeof *w->last_state[i]);
+    for (int i = 1; w->last_state && i <= w->cfg.nodes; i++)
+        if (!w->last_state[i])
+            return -1;
     return w->last_state ? 0 : -1;
 }
 
 void fl_world_emit_close(fl_world *w)
 {
     if (w->last_state)
-        for (int i = 1; i <= w->cfg.nodes; i++)
+        for (int i = 1; i <= w->cfg.nodes; i++) {
+            if (w->last_state[i])
+                fl_statediff_close(w->last_state[i]);
             free(w->last_state[i]);
+        }
     free(w->last_state);
     w->last_state = NULL;
 }
@@ -142,33 +151,32 @@ void fl_world_emit_send(fl_world *w, fl_msg *m)
     fl_stream_emit(&w->stream, &r);
 }
 
-/* A record of the acting node's state if it changed in this step. */
+/* A record of the acting node's state if it changed in this step: the change, and the
+ * whole text for the sinks that print it. */
 void fl_world_emit_state(fl_world *w, int node)
 {
     if (!w->last_state || node < 1)
         return;
-    char *text;
     cJSON *j = fl_world_snapshot_raw(w, node); /* printed as is: no need to parse */
     if (j && !cJSON_IsObject(j)) {
         fl_world_misuse(w, "snapshot(node %d): returned JSON that is not an object", node);
         cJSON_Delete(j);
         j = NULL;
     }
-    if (j) {
-        text = fl_json_print(j);
-        cJSON_Delete(j);
-    } else {
-        text = strdup("null");
-    }
-    FL_ASSERT(text != NULL);
-    if (w->last_state[node] && strcmp(w->last_state[node], text) == 0) {
-        free(text);
+    fl_state_change ch;
+    int changed = fl_statediff_update(w->last_state[node], j, &ch);
+    cJSON_Delete(j);
+    FL_ASSERT(changed >= 0);
+    if (!changed)
         return;
-    }
-    free(w->last_state[node]);
-    w->last_state[node] = text;
     fl_world_emit_begin(w);
     fl_record r = {.kind = FL_REC_STATE};
-    r.u.state = (fl_rec_state){.step = w->step, .time_ns = w->now_ns, .node = node, .json = text};
+    r.u.state = (fl_rec_state){.step = w->step,
+                               .time_ns = w->now_ns,
+                               .node = node,
+                               .json = w->stream.wants & FL_REC_WANT_STATE_TEXT ? ch.json : NULL,
+                               .scalars = ch.scalars,
+                               .parts = ch.parts,
+                               .keyframe = ch.keyframe};
     fl_stream_emit(&w->stream, &r);
 }

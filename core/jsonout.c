@@ -161,6 +161,58 @@ char *fl_json_print(const cJSON *j)
     return o.buf;
 }
 
+long fl_json_print_members(const cJSON *obj, char **buf, size_t *cap, fl_json_member **mem,
+                           size_t *nmem, size_t *memcap)
+{
+    out o = {.buf = *buf, .cap = *cap};
+    size_t n = 0;
+    put(&o, "{", 1);
+    for (const cJSON *c = obj->child; c && !o.oom; c = c->next, n++) {
+        if (n == *memcap) {
+            size_t ncap = *memcap ? *memcap * 2 : 16;
+            fl_json_member *p = realloc(*mem, ncap * sizeof *p);
+            if (!p) {
+                o.oom = 1;
+                break;
+            }
+            *mem = p;
+            *memcap = ncap;
+        }
+        if (n > 0)
+            put(&o, ",", 1);
+        fl_json_member *m = &(*mem)[n];
+        m->key = o.len;
+        put_string(&o, c->string ? c->string : "");
+        put(&o, ":", 1);
+        m->val = o.len;
+        put_value(&o, c, 1);
+        m->val_len = o.len - m->val;
+    }
+    put(&o, "}", 1);
+    *buf = o.buf;
+    *cap = o.cap;
+    *nmem = n;
+    if (o.oom || !reserve(&o, 0))
+        return -1;
+    o.buf[o.len] = '\0';
+    *buf = o.buf;
+    *cap = o.cap;
+    return (long)o.len;
+}
+
+long fl_json_print_into(const cJSON *v, char **buf, size_t *cap)
+{
+    out o = {.buf = *buf, .cap = *cap};
+    put_value(&o, v, 1);
+    int ok = !o.oom && reserve(&o, 0);
+    *buf = o.buf;
+    *cap = o.cap;
+    if (!ok)
+        return -1;
+    o.buf[o.len] = '\0';
+    return (long)o.len;
+}
+
 const char *fl_json_brief(const cJSON *v, char *buf, size_t cap)
 {
     char *s = v ? fl_json_print(v) : NULL;

@@ -46,10 +46,14 @@ enum fl_record_kind {
 /* Not a kind: a sink that sets it wants SEND and FATE records to carry the message's
  * description (the protocol's describe text), computed once per message at send. */
 #define FL_REC_WANT_DESC (UINT32_C(1) << 31)
+/* Not a kind: a sink that sets it wants STATE records to carry the whole state text
+ * (json) besides the change; the others get json NULL, so that a full recording does
+ * not push every copy of a long state down a worker's pipe. */
+#define FL_REC_WANT_STATE_TEXT (UINT32_C(1) << 30)
 #define FL_REC_ALL (FL_REC_BIT(FL_REC_KIND_COUNT) - 1)
 /* The kinds a step may emit: a stream that wants none of them costs a step nothing. */
 #define FL_REC_PER_STEP                                                                            \
-    (FL_REC_BIT(FL_REC_STEP_BEGIN) | FL_REC_BIT(FL_REC_STEP_END) | FL_REC_BIT(FL_REC_SEND) |      \
+    (FL_REC_BIT(FL_REC_STEP_BEGIN) | FL_REC_BIT(FL_REC_STEP_END) | FL_REC_BIT(FL_REC_SEND) |       \
      FL_REC_BIT(FL_REC_FATE) | FL_REC_BIT(FL_REC_LOG) | FL_REC_BIT(FL_REC_STATE))
 
 const char *fl_record_kind_name(int kind); /* "step_end", ... */
@@ -113,13 +117,18 @@ typedef struct fl_rec_log {
     const char *text;
 } fl_rec_log;
 
-/* A node's state after a step in which it changed: its snapshot as JSON text ("null"
- * when the node is down or has no snapshot). */
+/* A node's state after a step in which it changed, as the change (core/statediff.h:
+ * scalars whole, parts as edits of the arrays and objects, keyframe) and, with
+ * FL_REC_WANT_STATE_TEXT, as the whole snapshot text json ("null" when the node is down
+ * or has no snapshot; NULL without the flag). */
 typedef struct fl_rec_state {
     uint64_t step;
     int64_t time_ns;
     int node;
     const char *json;
+    const char *scalars; /* never NULL */
+    const char *parts;   /* NULL: no array or object member changed */
+    int keyframe;
 } fl_rec_state;
 
 /* One entry of the materialised fault schedule (the `faults` table). */

@@ -75,7 +75,7 @@ struct fl_world {
     fl_netpolicy policy;
     fl_world_driver drv;
     fl_stream stream;
-    char **last_state; /* per node: last snapshot text, when a sink wants states */
+    struct fl_statediff **last_state; /* per node: its last state, when a sink wants states */
 
     int64_t now_ns;
     uint64_t step; /* number of the step running, or of the next one */

@@ -42,6 +42,7 @@ int fl_cmd_recheck(int argc, char **argv);
 int fl_cmd_show(int argc, char **argv);
 int fl_cmd_merge(int argc, char **argv);
 int fl_cmd_migrate(int argc, char **argv);
+int fl_cmd_prune(int argc, char **argv);
 
 /* signals.c: SIGINT/SIGTERM remembered from main()'s first line until a command takes
  * over; the signal caught so far, or 0. */

@@ -27,8 +27,8 @@ static const char show_usage[] =
     "usage: faultline show DB RUN [--from S] [--to S] [--step S] [--around S]\n"
     "                     [--context K] [--node N]...\n\n"
     "Print run RUN of database DB as a trace (steps, log lines, sends, state changes),\n"
-    "then the state of every node at the last step printed (its full JSON is in the\n"
-    "snapshots table).\n\n"
+    "then the state of every node at the last step printed (docs/sql.md says how to\n"
+    "get its full JSON from the snapshots table).\n\n"
     "  --from S, --to S   only steps S.. and ..S (--step S is --to S)\n"
     "  --around S         steps S-K..S+K, K = --context (default 20)\n"
     "  --node N           only what node N does, sends and receives, and the faults\n"
@@ -262,8 +262,11 @@ typedef struct stream {
 enum { EV, LOG, SEND, NCURSORS };
 
 static const char *const stream_sql[NCURSORS] = {
-    "SELECT step, time_ns, kind, node, peer, msg_id, detail FROM events "
-    "WHERE run_id = ?1 AND step BETWEEN ?2 AND ?3 ORDER BY step",
+    /* a delivery's detail is stored without the message's description (docs/sql.md) */
+    "SELECT e.step, e.time_ns, e.kind, e.node, e.peer, e.msg_id, CASE WHEN e.kind = 'deliver'"
+    " AND instr(e.detail, ' ') = 0 AND m.body IS NOT NULL THEN e.detail || ' ' || m.body"
+    " ELSE e.detail END FROM events e LEFT JOIN messages m ON m.run_id = e.run_id AND"
+    " m.msg_id = e.msg_id WHERE e.run_id = ?1 AND e.step BETWEEN ?2 AND ?3 ORDER BY e.step",
     "SELECT step, node, text FROM logs WHERE run_id = ?1 AND step BETWEEN ?2 AND ?3 "
     "ORDER BY step, seq",
     "SELECT sent_step, src, dst, body, msg_id, sent_ns FROM messages "

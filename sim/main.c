@@ -25,6 +25,7 @@ static const struct command {
     {"show", fl_cmd_show, "a recorded run's trace (a range, some nodes) and every node's state"},
     {"merge", fl_cmd_merge, "combine the databases of a sweep's shards (or of sweeps) into one"},
     {"migrate", fl_cmd_migrate, "upgrade a database of an older schema to this faultline's"},
+    {"prune", fl_cmd_prune, "drop the full recordings of runs not kept, and vacuum"},
     {"check-history", fl_cmd_check_history, "is a history of client operations linearizable?"},
 };
 

@@ -1,16 +1,18 @@
 /*
- * show_states.c -- where `show` reads node states from (show_states.h): the snapshots
- * table, one row per node whose state changed at a step.  The only place `show` touches
- * that table, so that a different way of storing states changes this file alone.
+ * show_states.c -- where `show` reads node states from (show_states.h): the state
+ * reader of results/state.h, which rebuilds whole states from the snapshots table's
+ * changes (docs/sql.md).  The only place `show` touches that table.
  */
 #include "sim/show_states.h"
 
 #include <stdlib.h>
 
 #include "core/error.h"
+#include "results/state.h"
 
 struct fl_show_states {
-    fl_db_cursor *c;
+    fl_state_reader *r;
+    int64_t from, to;
 };
 
 int fl_show_states_open(fl_db *db, int64_t run, int64_t from, int64_t to, fl_show_states **out,
@@ -19,29 +21,24 @@ int fl_show_states_open(fl_db *db, int64_t run, int64_t from, int64_t to, fl_sho
     fl_show_states *s = calloc(1, sizeof *s);
     if (!s)
         return FL_ENOMEM;
-    int rc = fl_db_cursor_open(db,
-                               "SELECT step, node, state FROM snapshots WHERE run_id = ?1 AND "
-                               "step BETWEEN ?2 AND ?3 ORDER BY step, node",
-                               &s->c, err, cap);
+    int rc = fl_state_reader_open(db, run, &s->r, err, cap);
     if (rc) {
         free(s);
         return rc;
     }
-    fl_db_cursor_bind_int(s->c, 1, run);
-    fl_db_cursor_bind_int(s->c, 2, from);
-    fl_db_cursor_bind_int(s->c, 3, to);
+    s->from = from;
+    s->to = to;
     *out = s;
     return 0;
 }
 
 int fl_show_states_next(fl_show_states *s, fl_show_state *st, char *err, size_t cap)
 {
-    int rc = fl_db_cursor_next(s->c, err, cap);
-    if (rc == 1) {
-        st->step = fl_db_cursor_int(s->c, 0);
-        st->node = (int)fl_db_cursor_int(s->c, 1);
-        st->json = fl_db_cursor_text(s->c, 2);
-    }
+    int rc;
+    /* the changes before the range are applied too: they build the states it changes */
+    do
+        rc = fl_state_next(s->r, s->to, &st->step, &st->node, &st->json, err, cap);
+    while (rc == 1 && st->step < s->from);
     return rc;
 }
 
@@ -49,7 +46,7 @@ void fl_show_states_close(fl_show_states *s)
 {
     if (!s)
         return;
-    fl_db_cursor_close(s->c);
+    fl_state_reader_close(s->r);
     free(s);
 }
 
@@ -57,26 +54,19 @@ int fl_show_states_at(fl_db *db, int64_t run, int64_t step,
                       int (*fn)(void *ctx, const fl_show_state *st), void *ctx, char *err,
                       size_t cap)
 {
-    fl_db_cursor *c;
-    /* the state in force at a step is the node's last snapshot at or before it */
-    int rc =
-        fl_db_cursor_open(db,
-                          "SELECT s.node, s.step, s.state FROM snapshots s "
-                          "WHERE s.run_id = ?1 AND s.step = (SELECT max(step) FROM snapshots x "
-                          "WHERE x.run_id = ?1 AND x.node = s.node AND x.step <= ?2) "
-                          "ORDER BY s.node",
-                          &c, err, cap);
-    if (rc)
-        return rc;
-    fl_db_cursor_bind_int(c, 1, run);
-    fl_db_cursor_bind_int(c, 2, step);
-    while ((rc = fl_db_cursor_next(c, err, cap)) == 1) {
-        fl_show_state st = {.node = (int)fl_db_cursor_int(c, 0),
-                            .step = fl_db_cursor_int(c, 1),
-                            .json = fl_db_cursor_text(c, 2)};
-        if ((rc = fn(ctx, &st)) != 0)
+    fl_state_reader *r;
+    const int *nodes;
+    int rc = fl_state_reader_open(db, run, &r, err, cap);
+    int n = rc == 0 ? fl_state_nodes(r, &nodes, err, cap) : rc;
+    for (int i = 0; i < n; i++) {
+        fl_show_state st = {.node = nodes[i]};
+        rc = fl_state_at(r, nodes[i], step, &st.json, &st.step, err, cap);
+        if (rc < 0)
             break;
+        if (rc == 1 && (rc = fn(ctx, &st)) != 0)
+            break; /* rc == 0: no state of this node yet */
+        rc = 0;
     }
-    fl_db_cursor_close(c);
-    return rc < 0 ? rc : 0;
+    fl_state_reader_close(r);
+    return n < 0 ? n : rc;
 }

@@ -4,10 +4,11 @@
  * Two phases on OUT's connection:
  *
  * 1. Staging: each input in turn is ATTACHed, copied whole into TEMP tables (m_runs,
- *    m_events, ...: the input's rows plus `src`, the input's index) inside one read
- *    transaction (a consistent snapshot even if a sweep is still writing it), and
- *    DETACHed.  Why not read the inputs inside OUT's transaction directly: SQLite
- *    attaches at most 10 databases, and an attached database that a transaction has
+ *    m_events, ...: the input's rows plus `fl_in`, the input's index; not `src`, a
+ *    column of messages that it shadowed) inside one read transaction (a consistent
+ *    snapshot even if a sweep is still writing it), and DETACHed.  Why not read the
+ *    inputs inside OUT's transaction directly: SQLite attaches at most 10 databases,
+ *    and an attached database that a transaction has
  *    read cannot be detached before that transaction ends, so a merge would be capped
  *    at 10 inputs -- a 100-task Slurm array or Kubernetes Job has 100.  Staging costs
  *    one extra copy, in the temporary store, never in OUT.
@@ -74,7 +75,7 @@ static int create_staging(merge *m)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < NSTAGED; i++)
         rc = fl_merge_run_owned(m,
-                                sqlite3_mprintf("CREATE TEMP TABLE \"m_%w\" AS SELECT 0 AS src, *"
+                                sqlite3_mprintf("CREATE TEMP TABLE \"m_%w\" AS SELECT 0 AS fl_in, *"
                                                 " FROM main.\"%w\" WHERE 0",
                                                 staged_tables[i], staged_tables[i]),
                                 "merge: staging");
@@ -107,7 +108,7 @@ static int map_scenarios(merge *m)
         rc = fl_merge_run_owned(
             m,
             fl_merge_copy_sql(m->h, "scenarios", "main.scenarios", NULL, map,
-                              "FROM temp.m_scenarios t WHERE true ORDER BY t.src, t.id"
+                              "FROM temp.m_scenarios t WHERE true ORDER BY t.fl_in, t.id"
                               " ON CONFLICT(hash) DO NOTHING"),
             "merge: scenarios");
     if (rc == 0)
@@ -117,7 +118,7 @@ static int map_scenarios(merge *m)
             m,
             "CREATE TEMP TABLE scen_map(src INTEGER, id INTEGER, dst INTEGER,"
             " PRIMARY KEY (src, id)) WITHOUT ROWID;"
-            "INSERT INTO temp.scen_map SELECT s.src, s.id, o.id FROM temp.m_scenarios s"
+            "INSERT INTO temp.scen_map SELECT s.fl_in, s.id, o.id FROM temp.m_scenarios s"
             " JOIN main.scenarios o ON o.hash = s.hash;",
             "merge: scenarios");
     return rc;
@@ -129,10 +130,10 @@ static int check_orphans(merge *m)
     sqlite3_stmt *st;
     int rc = fl_merge_prepare(
         m,
-        "SELECT t.src, 'run', t.id FROM temp.m_runs t LEFT JOIN temp.scen_map s"
-        " ON s.src = t.src AND s.id = t.scenario_id WHERE s.dst IS NULL UNION ALL"
-        " SELECT t.src, 'sweep', t.id FROM temp.m_sweeps t LEFT JOIN temp.scen_map s"
-        " ON s.src = t.src AND s.id = t.scenario_id WHERE s.dst IS NULL LIMIT 1",
+        "SELECT t.fl_in, 'run', t.id FROM temp.m_runs t LEFT JOIN temp.scen_map s"
+        " ON s.src = t.fl_in AND s.id = t.scenario_id WHERE s.dst IS NULL UNION ALL"
+        " SELECT t.fl_in, 'sweep', t.id FROM temp.m_sweeps t LEFT JOIN temp.scen_map s"
+        " ON s.src = t.fl_in AND s.id = t.scenario_id WHERE s.dst IS NULL LIMIT 1",
         &st, "merge");
     if (rc)
         return rc;
@@ -154,17 +155,17 @@ static const char run_key_sql[] =
     "  out_digest IS NOT NULL AS in_out, (nth > 1 OR out_digest IS NOT NULL) AS dup,"
     "  ((nth > 1 OR out_digest IS NOT NULL) AND digest IS NOT coalesce(out_digest, first_digest))"
     "   AS differs"
-    " FROM (SELECT r.src, r.id, r.sweep_id, s.dst AS scen, r.seed, r.digest,"
-    "   row_number() OVER w AS nth, first_value(r.src) OVER w AS first_src,"
+    " FROM (SELECT r.fl_in AS src, r.id, r.sweep_id, s.dst AS scen, r.seed, r.digest,"
+    "   row_number() OVER w AS nth, first_value(r.fl_in) OVER w AS first_src,"
     "   first_value(r.digest) OVER w AS first_digest,"
     "   CASE WHEN r.origin = 'sweep' THEN (SELECT o.digest FROM main.runs o"
     "    WHERE o.scenario_id = s.dst AND o.seed = r.seed AND o.origin = 'sweep'"
     "    ORDER BY o.id LIMIT 1) END AS out_digest"
-    "  FROM temp.m_runs r JOIN temp.scen_map s ON s.src = r.src AND s.id = r.scenario_id"
+    "  FROM temp.m_runs r JOIN temp.scen_map s ON s.src = r.fl_in AND s.id = r.scenario_id"
     /* only a sweep's own runs can be duplicates: re-executions of a seed are not */
     "  WINDOW w AS (PARTITION BY s.dst, r.seed,"
-    "   CASE WHEN r.origin = 'sweep' THEN 0 ELSE r.src * 4294967296 + r.id END"
-    "   ORDER BY r.src, r.id))";
+    "   CASE WHEN r.origin = 'sweep' THEN 0 ELSE r.fl_in * 4294967296 + r.id END"
+    "   ORDER BY r.fl_in, r.id))";
 
 /* Name the first duplicate in err: which input, which seed, where it is already. */
 static void describe_duplicate(merge *m)
@@ -224,12 +225,12 @@ static int find_duplicates(merge *m)
 
 /* The staged sweeps, each with its OUT scenario and how many of its runs are kept. */
 static const char sweeps_sql[] =
-    "SELECT t.src, t.id, s.dst, t.seeds_from, t.seeds_to, t.shard, t.started_at, t.status,"
+    "SELECT t.fl_in, t.id, s.dst, t.seeds_from, t.seeds_to, t.shard, t.started_at, t.status,"
     "  t.finished_at, c.n, c.kept"
-    " FROM temp.m_sweeps t JOIN temp.scen_map s ON s.src = t.src AND s.id = t.scenario_id"
+    " FROM temp.m_sweeps t JOIN temp.scen_map s ON s.src = t.fl_in AND s.id = t.scenario_id"
     " LEFT JOIN (SELECT src, sweep_id, count(*) AS n, sum(NOT dup) AS kept FROM temp.run_key"
-    "   GROUP BY src, sweep_id) c ON c.src = t.src AND c.sweep_id = t.id"
-    " ORDER BY t.src, t.id";
+    "   GROUP BY src, sweep_id) c ON c.src = t.fl_in AND c.sweep_id = t.id"
+    " ORDER BY t.fl_in, t.id";
 
 /* One staged sweep (row of sweeps_sql in q) to its OUT id: the same sweep if OUT has it
  * (a shard merged again after it went on), else a new row -- unless every one of its
@@ -274,7 +275,7 @@ static int map_sweeps(merge *m)
     static const char *const map[] = {"id", NULL, "scenario_id", "?3", NULL};
     sqlite3_stmt *q = NULL, *find = NULL, *ins = NULL, *put = NULL;
     char *ins_sql = fl_merge_copy_sql(m->h, "sweeps", "main.sweeps", NULL, map,
-                                      "FROM temp.m_sweeps t WHERE t.src = ?1 AND t.id = ?2");
+                                      "FROM temp.m_sweeps t WHERE t.fl_in = ?1 AND t.id = ?2");
     int rc = fl_merge_run(m,
                           "CREATE TEMP TABLE sweep_map(src INTEGER, id INTEGER, dst INTEGER,"
                           " PRIMARY KEY (src, id)) WITHOUT ROWID",
@@ -328,7 +329,7 @@ static int copy_runs(merge *m)
         "scenario_id",
         "s.dst",
         "parent_run",
-        "(SELECT p.dst FROM temp.run_map p WHERE p.src = t.src AND p.id = t.parent_run)",
+        "(SELECT p.dst FROM temp.run_map p WHERE p.src = t.fl_in AND p.id = t.parent_run)",
         NULL};
     static const char *const child_map[] = {"run_id", "k.dst", NULL};
     int rc = fl_merge_run(m,
@@ -342,15 +343,15 @@ static int copy_runs(merge *m)
         rc = fl_merge_run_owned(
             m,
             fl_merge_copy_sql(m->h, "runs", "main.runs", NULL, run_map,
-                              "FROM temp.m_runs t JOIN temp.run_map k ON k.src = t.src AND"
-                              " k.id = t.id JOIN temp.scen_map s ON s.src = t.src AND s.id ="
-                              " t.scenario_id LEFT JOIN temp.sweep_map w ON w.src = t.src"
+                              "FROM temp.m_runs t JOIN temp.run_map k ON k.src = t.fl_in AND"
+                              " k.id = t.id JOIN temp.scen_map s ON s.src = t.fl_in AND s.id ="
+                              " t.scenario_id LEFT JOIN temp.sweep_map w ON w.src = t.fl_in"
                               " AND w.id = t.sweep_id ORDER BY k.dst"),
             "merge: runs");
     if (rc == 0)
         m->st->runs = (uint64_t)sqlite3_changes(m->h);
     for (size_t i = 0; rc == 0 && i < NCHILD; i++) {
-        char *tail = sqlite3_mprintf("FROM temp.\"m_%w\" t JOIN temp.run_map k ON k.src = t.src"
+        char *tail = sqlite3_mprintf("FROM temp.\"m_%w\" t JOIN temp.run_map k ON k.src = t.fl_in"
                                      " AND k.id = t.run_id",
                                      child_tables[i]);
         char *dst = sqlite3_mprintf("main.\"%w\"", child_tables[i]);

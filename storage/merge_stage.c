@@ -117,7 +117,9 @@ static const char *migrated_value(const char *table, const char *col)
 {
     if (strcmp(table, "runs") == 0 && strcmp(col, "origin") == 0)
         return "CASE WHEN t.sweep_id IS NULL THEN 'run' ELSE 'sweep' END";
-    return "NULL"; /* runs.parent_run, scenarios.plugin_path */
+    if (strcmp(table, "snapshots") == 0 && strcmp(col, "keyframe") == 0)
+        return "1"; /* a v2 state row is a whole state */
+    return "NULL";  /* runs.parent_run, runs.recorded_at, scenarios.plugin_path, parts */
 }
 
 #define MAX_MISSING 8
@@ -163,7 +165,7 @@ int fl_merge_stage_input(merge *m, int i)
         return fl_db_error_file(m->out, src, path, "merge", m->err, m->cap);
     char num[24];
     snprintf(num, sizeof num, "%d", i);
-    const char *const lead[] = {"src", num};
+    const char *const lead[] = {"fl_in", num};
     rc = fl_merge_run(m, "BEGIN", path);
     for (size_t t = 0; rc == 0 && t < NSTAGED; t++) {
         const char *map[2 * MAX_MISSING + 1];

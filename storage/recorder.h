@@ -4,7 +4,8 @@
  * A recorder is a sink of a run's record stream (core/record.h) and turns the records
  * into rows: one `events` row per step, one `messages` row per message once its fate
  * is known (the fate record carries everything the row needs), `snapshots` when a
- * node's state changed, `logs` for protocol log lines, the `faults` and `metrics` of
+ * node's state changed (the change the record carries: scalars, edits, keyframe; see
+ * core/statediff.h), `logs` for protocol log lines, the `faults` and `metrics` of
  * the run's end, and finally the `runs` row.
  *
  * A run is all or nothing: everything goes into one transaction that commits in

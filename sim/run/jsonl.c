@@ -189,6 +189,8 @@ static int consume(void *ctx, const fl_record *r)
 void fl_jsonl_sink(fl_jsonl *j, FILE *out, fl_sink *k)
 {
     j->out = out;
-    *k = (fl_sink){
-        .name = "records", .wants = FL_REC_ALL | FL_REC_WANT_DESC, .ctx = j, .consume = consume};
+    *k = (fl_sink){.name = "records",
+                   .wants = FL_REC_ALL | FL_REC_WANT_DESC | FL_REC_WANT_STATE_TEXT,
+                   .ctx = j,
+                   .consume = consume};
 }

@@ -78,7 +78,8 @@ static size_t payload_bound(const fl_record *r)
     case FL_REC_LOG:
         return 32 + str_size(r->u.log.text);
     case FL_REC_STATE:
-        return 32 + str_size(r->u.state.json);
+        return 40 + str_size(r->u.state.json) + str_size(r->u.state.scalars) +
+               str_size(r->u.state.parts);
     case FL_REC_FAULT:
         return 32 + str_size(r->u.fault.kind) + str_size(r->u.fault.spec);
     case FL_REC_METRIC:
@@ -157,8 +158,10 @@ static void put_payload(fl_wire_buf *b, const fl_record *r)
     case FL_REC_STATE:
         put_u64(b, r->u.state.step);
         put_u64(b, (uint64_t)r->u.state.time_ns);
-        put_u64(b, (uint64_t)r->u.state.node);
+        put_u64(b, (uint64_t)(uint32_t)r->u.state.node << 32 | (uint32_t)r->u.state.keyframe);
         put_str(b, r->u.state.json);
+        put_str(b, r->u.state.scalars);
+        put_str(b, r->u.state.parts);
         break;
     case FL_REC_FAULT:
         put_u64(b, r->u.fault.seq);
@@ -341,8 +344,12 @@ static void get_payload(cursor *c, fl_record *r, fl_wire_scratch *sc)
     case FL_REC_STATE:
         r->u.state.step = get_u64(c);
         r->u.state.time_ns = (int64_t)get_u64(c);
-        r->u.state.node = (int)get_u64(c);
+        uint64_t nk = get_u64(c);
+        r->u.state.node = (int)(int32_t)(nk >> 32);
+        r->u.state.keyframe = (int)(uint32_t)nk != 0;
         r->u.state.json = get_str(c);
+        r->u.state.scalars = get_str(c);
+        r->u.state.parts = get_str(c);
         break;
     case FL_REC_FAULT:
         r->u.fault.seq = get_u64(c);

@@ -154,7 +154,7 @@ static uint64_t run_recorder(fl_db *db, uint64_t steps)
             give(&k, &x);
         }
         x = (fl_record){.kind = FL_REC_STATE};
-        x.u.state = (fl_rec_state){s, y.info.time_ns, y.node, y.state};
+        x.u.state = (fl_rec_state){s, y.info.time_ns, y.node, y.state, y.state, NULL, 1};
         give(&k, &x);
         x = (fl_record){.kind = FL_REC_STEP_END};
         x.u.step = y.info;

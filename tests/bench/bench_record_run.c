@@ -7,9 +7,11 @@
  *    memory, and time inserting them into a second fresh database of the same schema
  *    with one prepared statement per table in one transaction: the bare loop.
  * The issue's target: the recorded run writes rows at >= 50% of the bare loop's rate.
- * Also prints bytes per step.  Median of 5 rounds.
+ * Also prints bytes per step.  Median of 5 rounds.  Then the same for a 30 s raft-chaos
+ * run (seed 3), recorded in process through fl_run: a long state whose changes are
+ * stored as edits (core/statediff.h), the case recording must keep cheap.
  *
- * usage: bench_record_run [SIM_SECONDS]   (default 60)
+ * usage: bench_record_run [SIM_SECONDS]   (default 60, the echo run's length)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,9 @@
 #include <sqlite3.h>
 
 #include "core/world.h"
+#include "sim/protocols/registry.h"
+#include "sim/run/run.h"
+#include "sim/run/scenario.h"
 #include "storage/db.h"
 #include "storage/recorder.h"
 
@@ -99,6 +104,41 @@ static double recorded_run(fl_db *db, int64_t sim_ns, uint64_t *steps)
     return now_s() - t0;
 }
 
+/* raft-chaos seed 3 recorded into db through fl_run; returns the wall seconds. */
+static double recorded_raft(fl_db *db, int64_t sim_ns, uint64_t *steps)
+{
+    (void)sim_ns;
+    char err[512], path[1024];
+    const char *here = __FILE__, *cut = strstr(here, "tests/bench/");
+    snprintf(path, sizeof path, "%.*ssim/scenarios/raft-chaos.json", cut ? (int)(cut - here) : 0,
+             here);
+    fl_scenario sc;
+    if (fl_scenario_load(&sc, path, NULL, 0, err, sizeof err))
+        die(path, err);
+    int64_t sid;
+    if (fl_db_scenario_id(db, "bench", "{\"bench\":2}", &sid, err, sizeof err))
+        die("scenario", err);
+    double t0 = now_s();
+    fl_recorder *rec = NULL;
+    fl_run_meta meta = {.scenario_id = sid, .origin = FL_ORIGIN_RUN};
+    if (fl_recorder_begin(db, &meta, FL_RECORD_ALL, &rec, err, sizeof err))
+        die("begin", err);
+    fl_sink k;
+    fl_recorder_sink(rec, &k);
+    fl_run_job job = {
+        .sc = &sc, .protocol = fl_registry_find("raft"), .seed = 3, .sinks = &k, .nsinks = 1};
+    fl_run_result res;
+    if (fl_run(&job, &res, err, sizeof err))
+        die("run", err);
+    int64_t run_id;
+    if (fl_recorder_end(rec, &run_id, err, sizeof err))
+        die("end", err);
+    fl_recorder_free(rec);
+    *steps = res.steps;
+    fl_scenario_close(&sc);
+    return now_s() - t0;
+}
+
 /* Every row of `table` as sqlite3_value copies, ncols per row. */
 typedef struct rows {
     sqlite3_value **v;
@@ -160,14 +200,10 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int main(int argc, char **argv)
+typedef double (*record_fn)(fl_db *db, int64_t sim_ns, uint64_t *steps);
+
+static void measure(const char *what, record_fn fn, int64_t sim_ns, const char *a, const char *b)
 {
-    int64_t sim_ns = (argc > 1 ? atoll(argv[1]) : 60) * 1000000000LL;
-    char dir[] = "/tmp/fl-bench-XXXXXX", a[256], b[256];
-    if (!mkdtemp(dir))
-        die("mkdtemp", "failed");
-    snprintf(a, sizeof a, "%s/recorded.db", dir);
-    snprintf(b, sizeof b, "%s/bare.db", dir);
     enum { ROUNDS = 5 };
     double rec_rate[ROUNDS], bare_rate[ROUNDS], steps_rate[ROUNDS];
     size_t total = 0;
@@ -175,7 +211,7 @@ int main(int argc, char **argv)
     long bytes = 0;
     for (int r = 0; r < ROUNDS; r++) {
         fl_db *db = fresh(a);
-        double rec_s = recorded_run(db, sim_ns, &steps);
+        double rec_s = fn(db, sim_ns, &steps);
         rows all[NTABLES];
         total = 0;
         for (int t = 0; t < NTABLES; t++) {
@@ -200,8 +236,7 @@ int main(int argc, char **argv)
     qsort(rec_rate, ROUNDS, sizeof(double), cmp_double);
     qsort(bare_rate, ROUNDS, sizeof(double), cmp_double);
     qsort(steps_rate, ROUNDS, sizeof(double), cmp_double);
-    printf("bench_record_run: echo, 5 nodes, %lld simulated s, recording all, median of %d\n",
-           (long long)(sim_ns / 1000000000LL), ROUNDS);
+    printf("bench_record_run: %s, recording all, median of %d\n", what, ROUNDS);
     printf("  steps %llu, rows %zu (%.2f rows/step), %.0f bytes/step in the database\n",
            (unsigned long long)steps, total, (double)total / (double)steps,
            (double)bytes / (double)steps);
@@ -210,6 +245,20 @@ int main(int argc, char **argv)
     printf("  bare loop:    %.0f rows/s (the same rows, prepared inserts, one transaction)\n",
            bare_rate[ROUNDS / 2]);
     printf("  ratio %.2f (target >= 0.50)\n", rec_rate[ROUNDS / 2] / bare_rate[ROUNDS / 2]);
+}
+
+int main(int argc, char **argv)
+{
+    int64_t sim_ns = (argc > 1 ? atoll(argv[1]) : 60) * 1000000000LL;
+    char dir[] = "/tmp/fl-bench-XXXXXX", a[256], b[256], what[64];
+    if (!mkdtemp(dir))
+        die("mkdtemp", "failed");
+    snprintf(a, sizeof a, "%s/recorded.db", dir);
+    snprintf(b, sizeof b, "%s/bare.db", dir);
+    snprintf(what, sizeof what, "echo, 5 nodes, %lld simulated s",
+             (long long)(sim_ns / 1000000000LL));
+    measure(what, recorded_run, sim_ns, a, b);
+    measure("raft-chaos seed 3, 30 simulated s", recorded_raft, 0, a, b);
     unlink(a);
     unlink(b);
     snprintf(a, sizeof a, "rm -rf %s", dir);

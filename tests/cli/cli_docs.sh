@@ -21,7 +21,9 @@ for f in scen_*; do
 done
 [ $n -ge 1 ] && pass || fail "docs/scenario.md has no json example"
 
-"$FL" run "$SRC/sim/scenarios/raft-chaos.json" --seed 3 --db docs.db --set run.until=3s >/dev/null 2>&1
+"$FL" run "$SRC/sim/scenarios/raft-chaos.json" --seed 3 --db docs.db --set run.until=3s \
+  --set 'faults.window=["100ms","2s"]' --set run.liveness=1s >/dev/null 2>&1
+[ "$(sqlite3 docs.db "SELECT count(*) FROM runs")" = 1 ] && pass || fail "the Raft run for the cookbook"
 "$FL" run "$SRC/sim/scenarios/echo.json" --seed 3 --db docs.db --set run.until=1s >/dev/null 2>&1
 extract sql "$SRC/docs/sql.md" sql_
 n=0

@@ -102,7 +102,12 @@ static void fx_log(void *ctx, uint64_t step, int64_t time_ns, int node, int leve
 static void fx_state(void *ctx, uint64_t step, int64_t time_ns, int node, const char *json)
 {
     fl_record x = {.kind = FL_REC_STATE};
-    x.u.state = (fl_rec_state){.step = step, .time_ns = time_ns, .node = node, .json = json};
+    x.u.state = (fl_rec_state){.step = step,
+                               .time_ns = time_ns,
+                               .node = node,
+                               .json = json,
+                               .scalars = json,
+                               .keyframe = 1};
     fx_give(ctx, &x);
 }
 

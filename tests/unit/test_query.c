@@ -120,7 +120,7 @@ START_TEST(test_query_allows_reading_pragmas_and_trailing_semicolon)
     int n = 0;
     ck_assert_int_eq(fl_db_query(db, "PRAGMA table_info(runs)", count_rows, &n, err, sizeof err),
                      0);
-    ck_assert_int_eq(n, 22); /* schema v2: origin, parent_run */
+    ck_assert_int_eq(n, 23); /* v2: origin, parent_run; v3: recorded_at */
     n = 0;
     ck_assert_int_eq(fl_db_query(db, "SELECT 1; -- done\n", count_rows, &n, err, sizeof err), 0);
     ck_assert_int_eq(n, 1);

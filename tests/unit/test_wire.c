@@ -51,7 +51,13 @@ static size_t samples(fl_record *out, fl_run_result *res)
     out[n] = (fl_record){.kind = FL_REC_LOG};
     out[n++].u.log = (fl_rec_log){7, 99, 2, FL_LOG_WARN, "became leader at term 3"};
     out[n] = (fl_record){.kind = FL_REC_STATE};
-    out[n++].u.state = (fl_rec_state){7, 99, 2, "{\"role\":\"leader\"}"};
+    out[n++].u.state = (fl_rec_state){7,
+                                      99,
+                                      2,
+                                      "{\"role\":\"leader\",\"log\":[1]}",
+                                      "{\"role\":\"leader\"}",
+                                      "[[1,\"log\",1,1,\"1\"]]",
+                                      0};
     out[n] = (fl_record){.kind = FL_REC_FAULT};
     out[n++].u.fault = (fl_rec_fault){4, 1000, "crash", NULL, 1, 0};
     out[n] = (fl_record){.kind = FL_REC_METRIC};
@@ -102,6 +108,9 @@ static void assert_same(const fl_record *a, const fl_record *b)
     case FL_REC_STATE:
         ck_assert(a->u.state.step == b->u.state.step && a->u.state.node == b->u.state.node);
         ck_assert_str_eq(a->u.state.json, b->u.state.json);
+        ck_assert_str_eq(a->u.state.scalars, b->u.state.scalars);
+        ck_assert_str_eq(a->u.state.parts, b->u.state.parts);
+        ck_assert_int_eq(a->u.state.keyframe, b->u.state.keyframe);
         break;
     case FL_REC_FAULT:
         ck_assert(a->u.fault.seq == b->u.fault.seq && a->u.fault.at_ns == b->u.fault.at_ns);

@@ -155,25 +155,40 @@ void fr_logtext_free(struct fr_state *s)
     memset(&s->lt, 0, sizeof s->lt);
 }
 
+/* A member whose key is a literal: not copied (cJSON_AddItemToObjectCS), as the
+ * snapshot is built at every step of a recorded run and its keys never change. */
+static void add_number(cJSON *o, const char *key, double v)
+{
+    cJSON_AddItemToObjectCS(o, key, cJSON_CreateNumber(v));
+}
+
 cJSON *fr_snapshot(const fl_node *n)
 {
     const struct fr_state *s = fl_state_const(n);
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    cJSON_AddStringToObject(o, "role", role_names[s->role]);
-    cJSON_AddNumberToObject(o, "term", (double)s->term);
-    cJSON_AddNumberToObject(o, "vote", s->vote);
-    cJSON_AddNumberToObject(o, "leader", s->lead);
-    cJSON_AddNumberToObject(o, "commit", (double)s->commit);
-    cJSON_AddNumberToObject(o, "applied", (double)s->applied);
-    cJSON_AddNumberToObject(o, "last_index", (double)s->last);
-    cJSON_AddNumberToObject(o, "last_term", (double)fr_last_term(s));
+    cJSON_AddItemToObjectCS(o, "role", cJSON_CreateStringReference(role_names[s->role]));
+    add_number(o, "term", (double)s->term);
+    add_number(o, "vote", s->vote);
+    add_number(o, "leader", s->lead);
+    add_number(o, "commit", (double)s->commit);
+    add_number(o, "applied", (double)s->applied);
+    add_number(o, "last_index", (double)s->last);
+    add_number(o, "last_term", (double)fr_last_term(s));
     /* The cache is not state anyone can observe: filling it through a const node is
      * fine, and saves rebuilding the whole log's text at every snapshot. */
     const char *log = log_text((struct fr_state *)s);
-    if (log)
-        cJSON_AddRawToObject(o, "log", log);
+    cJSON *raw = log ? cJSON_CreateNull() : NULL;
+    if (raw) {
+        /* A reference to the cache, as cJSON_CreateStringReference makes for strings:
+         * copying the whole log's text at every step was most of what recording cost.
+         * The tree lives only until the caller has printed it, before the cache changes
+         * again. */
+        raw->type = cJSON_Raw | cJSON_IsReference;
+        raw->valuestring = (char *)log;
+        cJSON_AddItemToObjectCS(o, "log", raw);
+    }
     return o;
 }
 
