@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli_db_full.sh -- a full disk is an error, not a warning.  On a 4 MB tmpfs a sweep
+# cli_db_full.sh -- a full disk is an error, not a warning.  On a 1 MB tmpfs a sweep
 # with --record all fills the file system: it exits 3 with one line saying so, the
 # seeds whose recording could not be written are not done (no row, or a pending one;
 # never bare for ever), the sweep is not marked done, and the database is sound.  With
@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib/common.bash"
 command -v sqlite3 >/dev/null || { echo "SKIP: cli_db_full needs the sqlite3 CLI"; finish; }
 
 mkdir small
-if ! mount -t tmpfs -o size=4m tmpfs small 2>"$T/err"; then
+if ! mount -t tmpfs -o size=1m tmpfs small 2>"$T/err"; then
   echo "SKIP: cli_db_full needs to mount a small tmpfs (root in a mount namespace):" \
     "$(head -c 200 "$T/err")"
   finish
