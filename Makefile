@@ -3,7 +3,7 @@
 # runs.  Build trees: build/ (normal), build-asan/ (AddressSanitizer + UBSan),
 # build-release/ (CMake Release, for make bench).
 
-DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 \
+DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 libraft-dev \
                 procps diffutils
 # `make fuzz` only: clang and the compiler-rt runtimes that hold libFuzzer and the sanitizers.
 FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
@@ -59,10 +59,13 @@ demo: build
 test: build build-asan/.configured
 	@cmake --build build-asan -j $(JOBS)
 	cd build && ctest --output-on-failure -j $(JOBS)
+	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 FL_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
+	@cat build-asan/canonical-raft-skipped.txt 2>/dev/null || true
 
 test-fast: build
 	cd build && ctest --output-on-failure -j $(JOBS)
+	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
 
 build-release/.configured: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null

@@ -114,6 +114,38 @@ int fl_world_client(fl_world *w, int node, const void *op, size_t len)
     return 0;
 }
 
+int fl_world_client_op(fl_world *w, int node, uint64_t op_id, const void *op, size_t len)
+{
+    fl_node *n = node_of(w, node);
+    FL_ASSERT(w->in_step);
+    if (!n || !n->up || !w->cfg.protocol->on_client_op)
+        return FL_EINVAL;
+    w->cfg.protocol->on_client_op(n, op_id, op, len);
+    return 0;
+}
+
+void fl_world_set_client_hook(fl_world *w, fl_client_reply_fn fn, void *ctx)
+{
+    w->client_reply = fn;
+    w->client_ctx = ctx;
+}
+
+int fl_client_reply(fl_node *n, uint64_t op_id, const void *result, size_t len)
+{
+    fl_world *w = n->w;
+    fl_client_result r;
+    if (!result || fl_client_result_decode(result, len, &r) != 0) {
+        fl_world_misuse(w,
+                        "fl_client_reply: node %d answered op %llu with %zu bytes that are "
+                        "not a result",
+                        n->id, (unsigned long long)op_id, len);
+        return -1;
+    }
+    if (!w->client_reply || w->client_reply(w->client_ctx, w, n->id, op_id, result, len) != 0)
+        return -1;
+    return 0;
+}
+
 void fl_world_complete_sync(fl_world *w, int node, uint64_t sync_id)
 {
     fl_node *n = node_of(w, node);
@@ -121,6 +153,7 @@ void fl_world_complete_sync(fl_world *w, int node, uint64_t sync_id)
     if (!n || !n->up)
         return; /* the crash that took the node down discarded the sync */
     fl_disk_complete_sync(&n->disk, sync_id);
+    fl_node_release_held(n, sync_id);
     if (w->cfg.protocol->on_synced)
         w->cfg.protocol->on_synced(n, sync_id);
 }
@@ -137,6 +170,9 @@ int fl_world_set_drift(fl_world *w, int node, int32_t ppm)
     fl_node *n = node_of(w, node);
     if (!n || ppm <= -1000000)
         return FL_EINVAL;
+    /* the local clock keeps the time it shows and runs at the new rate from now on */
+    n->clock_base_ns = fl_node_local_now(n);
+    n->clock_base_at_ns = w->now_ns;
     n->drift_ppm = ppm;
     return 0;
 }

@@ -73,6 +73,14 @@ void fl_world_emit_begin(fl_world *w)
     fl_stream_emit(&w->stream, &r);
 }
 
+void fl_world_emit(fl_world *w, const fl_record *r)
+{
+    if (!fl_stream_wants(&w->stream, r->kind))
+        return;
+    fl_world_emit_begin(w);
+    fl_stream_emit(&w->stream, r);
+}
+
 void fl_world_emit_step_end(fl_world *w)
 {
     fl_world_emit_begin(w);

@@ -61,6 +61,89 @@ int fl_send(fl_node *n, int to, const void *msg, size_t len)
     return fl_world_schedule_delivery(w, slot);
 }
 
+static int64_t drifted(const fl_node *n, int64_t after_ns);
+
+/* A sync of this node that is neither pending nor in the future has completed. */
+static int sync_done(const fl_node *n, uint64_t sync_id)
+{
+    const fl_disk *d = &n->disk;
+    if (sync_id == 0)
+        return 1;
+    if (d->npending)
+        return sync_id < fl_disk_oldest_sync(d);
+    return 1;
+}
+
+int fl_send_after_sync(fl_node *n, int to, const void *msg, size_t len, uint64_t sync_id)
+{
+    fl_world *w = n->w;
+    FL_ASSERT(w->in_step);
+    if (to < 1 || to > w->cfg.nodes || len > FL_MAX_MSG_BYTES)
+        return FL_EINVAL;
+    if (sync_id >= n->disk.next_sync_id && sync_id != 0) {
+        fl_world_misuse(w, "fl_send_after_sync(node %d, sync %llu): no such sync was requested",
+                        n->id, (unsigned long long)sync_id);
+        return FL_EINVAL;
+    }
+    /* Held messages leave in call order: one that is free to go must still wait for
+     * those held before it. */
+    if (n->nheld == 0 && sync_done(n, sync_id))
+        return fl_send(n, to, msg, len);
+    if (n->nheld == n->held_cap) {
+        uint32_t cap = n->held_cap ? n->held_cap * 2 : 16;
+        held_msg *h = realloc(n->held, cap * sizeof *h);
+        FL_ASSERT(h != NULL);
+        n->held = h;
+        n->held_cap = cap;
+    }
+    void *body = malloc(len ? len : 1);
+    FL_ASSERT(body != NULL);
+    if (len)
+        memcpy(body, msg, len);
+    n->held[n->nheld++] = (held_msg){sync_id, to, len, body};
+    return 0;
+}
+
+void fl_node_release_held(fl_node *n, uint64_t sync_id)
+{
+    uint32_t i = 0;
+    if (n->nheld == 0)
+        return; /* the common case: nothing held (and no array to move) */
+    while (i < n->nheld && n->held[i].sync_id <= sync_id) {
+        held_msg *h = &n->held[i++];
+        int rc = fl_send(n, h->to, h->body, h->len);
+        FL_ASSERT(rc == 0); /* checked when it was held */
+        free(h->body);
+    }
+    memmove(n->held, n->held + i, (n->nheld - i) * sizeof *n->held);
+    n->nheld -= i;
+}
+
+static void drop_held(fl_node *n)
+{
+    for (uint32_t i = 0; i < n->nheld; i++)
+        free(n->held[i].body);
+    free(n->held);
+    n->held = NULL;
+    n->nheld = n->held_cap = 0;
+}
+
+int64_t fl_node_local_now(const fl_node *n)
+{
+    int64_t real = n->w->now_ns - n->clock_base_at_ns;
+    if (n->drift_ppm == 0)
+        return n->clock_base_ns + real;
+    /* Timers of a local duration d fire after d * (1 + ppm/10^6) of virtual time, so the
+     * local clock runs at 1 / (1 + ppm/10^6): both agree. */
+    __int128 v = (__int128)real * 1000000 / (1000000 + n->drift_ppm);
+    return n->clock_base_ns + (int64_t)v;
+}
+
+int64_t fl_local_now(const fl_node *n)
+{
+    return fl_node_local_now(n);
+}
+
 static int64_t drifted(const fl_node *n, int64_t after_ns)
 {
     if (n->drift_ppm == 0)
@@ -116,6 +199,11 @@ int fl_timer_armed(const fl_node *n, int timer)
     if (!timer_ok((fl_node *)n, "fl_timer_armed", timer)) /* notes the misuse only */
         return 0;
     return n->timer_seq[timer] != TIMER_UNARMED;
+}
+
+int fl_log_wanted(const fl_node *n)
+{
+    return fl_stream_wants(&n->w->stream, FL_REC_LOG);
 }
 
 void fl_log(fl_node *n, int level, const char *fmt, ...)
@@ -231,6 +319,7 @@ void fl_node_halt(fl_node *n)
     free(n->state);
     n->state = NULL;
     n->up = 0;
+    drop_held(n); /* never sent: the crash came before their sync completed */
     /* Every synced event still queued is for a sync the crash discards. */
     n->stale_syncs = n->queued_syncs;
 }

@@ -11,8 +11,14 @@
 #include "core/error.h"
 
 static const char *const kind_names[FL_REC_KIND_COUNT] = {
-    "run_begin", "step_begin", "step_end", "send",   "fate",
-    "log",       "state",      "fault",    "metric", "run_end"};
+    "run_begin", "step_begin", "step_end", "send",    "fate",  "log",
+    "state",     "fault",      "metric",   "run_end", "client"};
+static const char *const client_event_names[FL_CEV_COUNT] = {"invoke", "ok", "fail", "info"};
+
+const char *fl_client_event_name(int type)
+{
+    return type >= 0 && type < FL_CEV_COUNT ? client_event_names[type] : "?";
+}
 
 const char *fl_record_kind_name(int kind)
 {

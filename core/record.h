@@ -40,6 +40,7 @@ enum fl_record_kind {
     FL_REC_FAULT,
     FL_REC_METRIC,
     FL_REC_RUN_END,
+    FL_REC_CLIENT, /* a client operation's invocation or completion (the history table) */
     FL_REC_KIND_COUNT
 };
 #define FL_REC_BIT(kind) (UINT32_C(1) << (kind))
@@ -146,6 +147,28 @@ typedef struct fl_rec_metric {
     int64_t value;
 } fl_rec_metric;
 
+/* A client operation's invocation (type invoke) or completion (ok, fail, info): the
+ * `history` table's row is inserted at the invocation and completed at the completion.
+ * Values are JSON text in Jepsen's vocabulary (docs/linearizability.md): value is the
+ * invocation's ("3", "[3,4]", "\"a\"", "null"), result the output of an ok read or
+ * get ("4", "null", "\"ab\""), else NULL. */
+enum fl_client_event { FL_CEV_INVOKE = 0, FL_CEV_OK, FL_CEV_FAIL, FL_CEV_INFO, FL_CEV_COUNT };
+const char *fl_client_event_name(int type); /* "invoke", "ok", "fail", "info" */
+
+typedef struct fl_rec_client {
+    uint64_t op_id; /* 1, 2, ... in invocation order */
+    int process;
+    int type;           /* enum fl_client_event */
+    const char *f;      /* "read", "write", "cas", "get", "put", "append" */
+    const char *key;    /* kv: the key; NULL for register operations */
+    const char *value;  /* JSON text */
+    const char *result; /* JSON text, or NULL */
+    int node;           /* the node the client asked */
+    uint64_t invoke_step;
+    int64_t invoke_ns;
+    int64_t complete_step, complete_ns; /* -1 in an invocation */
+} fl_rec_client;
+
 typedef struct fl_record {
     int kind; /* enum fl_record_kind */
     union {
@@ -157,6 +180,7 @@ typedef struct fl_record {
         fl_rec_fault fault;
         fl_rec_metric metric;
         const fl_run_result *end; /* RUN_END */
+        fl_rec_client client;
     } u;
 } fl_record;
 

@@ -208,6 +208,14 @@ static int stale(fl_world *w, uint64_t seq, uint32_t tag)
         n->stale_syncs--;
         return 1;
     }
+    case EV_ACTION: {
+        action *a = &w->actions[index];
+        if (!a->skip || !a->skip(a->ctx, a->arg))
+            return 0;
+        a->next_free = w->action_free;
+        w->action_free = index;
+        return 1;
+    }
     default:
         return 0;
     }
@@ -307,6 +315,12 @@ void fl_world_finish(fl_world *w, int outcome, const char *detail)
 int fl_world_at(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn, void *ctx,
                 uint64_t arg)
 {
+    return fl_world_at_unless(w, t, kind, node, fn, NULL, ctx, arg);
+}
+
+int fl_world_at_unless(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn,
+                       fl_action_skip_fn skip, void *ctx, uint64_t arg)
+{
     if (t < w->now_ns || kind < 0 || kind >= FL_STEP_KIND_COUNT || node < 0 ||
         node > w->cfg.nodes || !fn)
         return FL_EINVAL;
@@ -327,7 +341,8 @@ int fl_world_at(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn, voi
         }
         i = w->nactions++;
     }
-    w->actions[i] = (action){.fn = fn, .ctx = ctx, .arg = arg, .kind = kind, .node = node};
+    w->actions[i] =
+        (action){.fn = fn, .skip = skip, .ctx = ctx, .arg = arg, .kind = kind, .node = node};
     return fl_evq_push(w->q, t, EV_TAG(EV_ACTION, i), NULL);
 }
 

@@ -191,6 +191,12 @@ typedef void (*fl_action_fn)(fl_world *w, void *ctx, uint64_t arg);
  * none).  Returns 0 or a negative FL_E code. */
 int fl_world_at(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn, void *ctx,
                 uint64_t arg);
+/* The same, for an action that may no longer apply when its time comes (a client's
+ * timeout after the answer came): when skip(ctx, arg) returns nonzero at that time, the
+ * action is dropped without a step, like a cancelled timer. */
+typedef int (*fl_action_skip_fn)(void *ctx, uint64_t arg);
+int fl_world_at_unless(fl_world *w, int64_t t, int kind, int node, fl_action_fn fn,
+                       fl_action_skip_fn skip, void *ctx, uint64_t arg);
 
 /* Primitives an action may call (they act within the current step).  Each returns 0,
  * or a negative FL_E code when it does not apply (node out of range, already down...). */
@@ -198,6 +204,20 @@ int fl_world_crash(fl_world *w, int node);
 int fl_world_restart(fl_world *w, int node);
 int fl_world_fire_timer(fl_world *w, int node, int timer);
 int fl_world_client(fl_world *w, int node, const void *op, size_t len);
+/* A client operation (API version 3) reaches node: its protocol's on_client_op.
+ * FL_EINVAL when the node is down or the protocol has no on_client_op. */
+int fl_world_client_op(fl_world *w, int node, uint64_t op_id, const void *op, size_t len);
+/* Where a protocol's fl_client_reply goes: fn returns 0 when the answer completed an
+ * operation, else nonzero (the service returns -1).  Without a hook every reply is
+ * dropped. */
+typedef int (*fl_client_reply_fn)(void *ctx, fl_world *w, int node, uint64_t op_id,
+                                  const void *result, size_t len);
+void fl_world_set_client_hook(fl_world *w, fl_client_reply_fn fn, void *ctx);
+/* Emit a record of the run layer inside the current step (after the step's beginning
+ * was heard) or, outside a step, as it is. */
+void fl_world_emit(fl_world *w, const fl_record *r);
+/* Fold v into the digest chain (a client's completion, so that replay compares them). */
+void fl_world_fold(fl_world *w, uint64_t v);
 /* Timer drift of a node in parts per million (+10000: timers take 1% longer). */
 int fl_world_set_drift(fl_world *w, int node, int32_t ppm);
 /* Mark the start of the liveness phase (every fault healed, every node up). */

@@ -28,6 +28,9 @@ struct fl_node {
     int id;
     uint8_t up;
     int32_t drift_ppm;
+    /* The local clock (fl_local_now): it read clock_base_ns at virtual time
+     * clock_base_at_ns, and runs at the rate drift_ppm gives since then. */
+    int64_t clock_base_ns, clock_base_at_ns;
     void *state;
     /* The seq of each armed timer's queue event: a timer event whose seq is not here
      * was cancelled or re-armed, and is skipped.  No cancellation in the queue. */
@@ -37,7 +40,18 @@ struct fl_node {
     uint32_t stale_syncs;      /* of which for syncs a crash discarded (the oldest ones) */
     fl_rng rng;
     fl_disk disk;
+    /* Messages held until a sync of this node completes (fl_send_after_sync), in call
+     * order; discarded at a crash. */
+    struct held_msg *held;
+    uint32_t nheld, held_cap;
 };
+
+typedef struct held_msg {
+    uint64_t sync_id;
+    int to;
+    size_t len;
+    void *body;
+} held_msg;
 
 struct fl_cluster {
     fl_world *w;
@@ -45,6 +59,7 @@ struct fl_cluster {
 
 typedef struct action {
     fl_action_fn fn;
+    fl_action_skip_fn skip; /* may be NULL */
     void *ctx;
     uint64_t arg;
     int kind, node;
@@ -116,6 +131,10 @@ struct fl_world {
     int misused;
     char misuse[448];
     int ntimers; /* the timers the protocol declares (counted once, at creation) */
+
+    /* clients: where fl_client_reply goes (fl_world_set_client_hook) */
+    fl_client_reply_fn client_reply;
+    void *client_ctx;
 };
 
 /* soup.c */
@@ -131,6 +150,10 @@ void fl_world_emit_fate(fl_world *w, const fl_msg *m);
 /* node.c */
 void fl_node_boot(fl_node *n);
 void fl_node_halt(fl_node *n); /* stop the protocol and discard memory and timers */
+/* Send the messages held for syncs up to sync_id (it just completed). */
+void fl_node_release_held(fl_node *n, uint64_t sync_id);
+/* The node's local clock now (fl_local_now without the const). */
+int64_t fl_node_local_now(const fl_node *n);
 
 /* emit.c: records into the world's stream */
 void fl_world_emit_log(fl_world *w, int node, int level, const char *text);
@@ -151,7 +174,6 @@ void fl_world_metrics_close(fl_world *w);
 void fl_world_misuse(fl_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* world.c */
-void fl_world_fold(fl_world *w, uint64_t v);
 int fl_world_schedule_delivery(fl_world *w, uint32_t slot);
 
 #endif /* FL_CORE_WORLD_IMPL_H */

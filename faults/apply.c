@@ -309,3 +309,8 @@ int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx)
     }
     return 0;
 }
+
+const fl_partition *fl_faults_partition_now(const fl_faults *f)
+{
+    return f->cur >= 0 ? fl_schedule_entry(f->s, (size_t)f->cur)->part : NULL;
+}

@@ -88,5 +88,7 @@ int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx);
 /* Whether entry i (0-based) was reached / took effect so far. */
 int fl_faults_reached(const fl_faults *f, size_t i);
 int fl_faults_took_effect(const fl_faults *f, size_t i);
+/* The partition in place now (borrowed from the schedule), or NULL when none. */
+const fl_partition *fl_faults_partition_now(const fl_faults *f);
 
 #endif /* FL_FAULTS_APPLY_H */

@@ -105,7 +105,25 @@ void fl_partition_free(fl_partition *p)
     free(p->group_of);
     free(p->allow);
     free(p->allow_sorted);
+    free(p->client_process);
+    free(p->client_groups);
     free(p);
+}
+
+int fl_partition_cuts_client(const fl_partition *p, int process, int node)
+{
+    FL_ASSERT(node >= 1 && node <= p->nodes);
+    size_t lo = 0, hi = p->nclients;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->client_process[mid] == process)
+            return !(p->client_groups[mid] >> p->group_of[node] & 1);
+        if (p->client_process[mid] < process)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
 }
 
 int fl_partition_cuts(const fl_partition *p, int src, int dst)
@@ -365,6 +383,23 @@ static void put_groups(fl_sbuf *b, const fl_partition *p, int json, size_t max_l
     free(start);
 }
 
+/* ,"clients":{"0":[0],"3":[1,2]} */
+static void put_clients(fl_sbuf *b, const fl_partition *p)
+{
+    fl_sbuf_puts(b, ",\"clients\":{");
+    for (size_t i = 0; i < p->nclients; i++) {
+        fl_sbuf_putf(b, "%s\"%d\":[", i ? "," : "", (int)p->client_process[i]);
+        int first = 1;
+        for (int g = 0; g < FL_PARTITION_CLIENT_GROUPS; g++)
+            if (p->client_groups[i] >> g & 1) {
+                fl_sbuf_putf(b, first ? "%d" : ",%d", g);
+                first = 0;
+            }
+        fl_sbuf_puts(b, "]");
+    }
+    fl_sbuf_puts(b, "}");
+}
+
 void fl_sbuf_groups(fl_sbuf *b, const fl_partition *p, size_t max_len)
 {
     put_groups(b, p, 0, max_len);
@@ -386,6 +421,8 @@ void fl_sbuf_entry(fl_sbuf *b, const fl_fault *f)
             fl_sbuf_putf(b, i ? ",[%d,%d]" : "[%d,%d]", (int)f->part->allow[2 * i],
                          (int)f->part->allow[2 * i + 1]);
         fl_sbuf_puts(b, "]");
+        if (f->part->nclients) /* only hand-written partitions have one */
+            put_clients(b, f->part);
         break;
     case FL_FAULT_HEAL:
         break;

@@ -71,7 +71,18 @@ typedef struct fl_partition {
     int32_t *allow;         /* 2 * nallow: pairs as given, for writing back */
     uint64_t *allow_sorted; /* (a << 32 | b), sorted and unique, for lookup */
     size_t nallow_sorted;
+    /* The clients map of a hand-written partition (docs/faults.md): client process ->
+     * the groups it reaches, as a mask of group indexes (< 64); processes not listed
+     * reach every group.  Sorted by process.  NULL / 0: clients reach every node. */
+    int32_t *client_process;
+    uint64_t *client_groups;
+    size_t nclients;
 } fl_partition;
+
+#define FL_PARTITION_CLIENT_GROUPS 64 /* a clients map names groups 0..63 */
+
+/* Nonzero when p cuts client `process` off node `node` (1..nodes). */
+int fl_partition_cuts_client(const fl_partition *p, int process, int node);
 
 /* Nonzero when p stops a message from src to dst (both 1..nodes).  O(log allow). */
 int fl_partition_cuts(const fl_partition *p, int src, int dst);

@@ -182,6 +182,56 @@ static int parse_allow(pctx *c, const cJSON *allow, fl_partition *p)
     return 0;
 }
 
+/* clients: {"<process>": [group, ...], ...}, processes sorted, groups < 64. */
+static int parse_clients(pctx *c, const cJSON *m, fl_partition *p)
+{
+    char field[64], buf[64];
+    if (!m)
+        return 0;
+    if (!cJSON_IsObject(m))
+        return fail(c, "clients",
+                    "expected an object mapping client processes to group lists, "
+                    "such as {\"0\": [1]}");
+    size_t n = (size_t)cJSON_GetArraySize(m);
+    p->client_process = calloc(n ? n : 1, sizeof *p->client_process);
+    p->client_groups = calloc(n ? n : 1, sizeof *p->client_groups);
+    if (!p->client_process || !p->client_groups)
+        return FL_ENOMEM;
+    for (const cJSON *k = m->child; k; k = k->next) {
+        char *end;
+        long proc = strtol(k->string, &end, 10);
+        snprintf(field, sizeof field, "clients.%.40s", k->string);
+        if (!k->string[0] || *end || proc < 0 || proc > 2147483647L ||
+            (k->string[0] == '0' && k->string[1]))
+            return fail(c, field, "expected a client process number as the key");
+        if (!cJSON_IsArray(k))
+            return fail(c, field, "expected an array of group indexes");
+        uint64_t mask = 0;
+        for (const cJSON *g = k->child; g; g = g->next) {
+            int64_t gi;
+            int top = p->ngroups < FL_PARTITION_CLIENT_GROUPS ? p->ngroups - 1
+                                                              : FL_PARTITION_CLIENT_GROUPS - 1;
+            if (!get_int(g, 0, top, &gi))
+                return fail(c, field, "expected a group index in [0,%d], got %s", top,
+                            fl_json_brief(g, buf, sizeof buf));
+            mask |= UINT64_C(1) << gi;
+        }
+        size_t at = p->nclients;
+        while (at > 0 && p->client_process[at - 1] > proc)
+            at--;
+        if (at > 0 && p->client_process[at - 1] == proc)
+            return fail(c, field, "process %ld is listed twice", proc);
+        memmove(p->client_process + at + 1, p->client_process + at,
+                (p->nclients - at) * sizeof *p->client_process);
+        memmove(p->client_groups + at + 1, p->client_groups + at,
+                (p->nclients - at) * sizeof *p->client_groups);
+        p->client_process[at] = (int32_t)proc;
+        p->client_groups[at] = mask;
+        p->nclients++;
+    }
+    return 0;
+}
+
 static int parse_partition(pctx *c, const cJSON *e, fl_fault *f)
 {
     const cJSON *allow = cJSON_GetObjectItemCaseSensitive(e, "allow");
@@ -199,14 +249,16 @@ static int parse_partition(pctx *c, const cJSON *e, fl_fault *f)
     if (rc == 0)
         rc = parse_allow(c, allow, f->part);
     if (rc == 0)
+        rc = parse_clients(c, cJSON_GetObjectItemCaseSensitive(e, "clients"), f->part);
+    if (rc == 0)
         rc = fl_partition_finish(f->part);
     return rc;
 }
 
 static int parse_kind_fields(pctx *c, const cJSON *e, fl_fault *f)
 {
-    static const char *const keys[FL_FAULT_KIND_COUNT][7] = {
-        [FL_FAULT_PARTITION] = {"at_ns", "at", "kind", "name", "groups", "allow", NULL},
+    static const char *const keys[FL_FAULT_KIND_COUNT][8] = {
+        [FL_FAULT_PARTITION] = {"at_ns", "at", "kind", "name", "groups", "allow", "clients", NULL},
         [FL_FAULT_HEAL] = {"at_ns", "at", "kind", NULL},
         [FL_FAULT_CRASH] = {"at_ns", "at", "kind", "node", NULL},
         [FL_FAULT_RESTART] = {"at_ns", "at", "kind", "node", NULL},

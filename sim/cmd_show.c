@@ -259,7 +259,7 @@ typedef struct stream {
     int have; /* a row is ready */
 } stream;
 
-enum { EV, LOG, SEND, NCURSORS };
+enum { EV, LOG, SEND, HIST, NCURSORS };
 
 static const char *const stream_sql[NCURSORS] = {
     /* a delivery's detail is stored without the message's description (docs/sql.md) */
@@ -271,6 +271,9 @@ static const char *const stream_sql[NCURSORS] = {
     "ORDER BY step, seq",
     "SELECT sent_step, src, dst, body, msg_id, sent_ns FROM messages "
     "WHERE run_id = ?1 AND sent_step BETWEEN ?2 AND ?3 ORDER BY sent_step, msg_id",
+    /* client completions (an invocation is its step's line); schema 3 and later */
+    "SELECT complete_step, op_id, process, type, f, key, value, result, node FROM history "
+    "WHERE run_id = ?1 AND complete_step BETWEEN ?2 AND ?3 ORDER BY complete_step, op_id",
 };
 
 typedef struct trace_reader {
@@ -307,6 +310,8 @@ static int open_reader(fl_db *db, trace_reader *t, int64_t from, int64_t to)
 {
     int rc = 0;
     for (int i = 0; i < NCURSORS && rc == 0; i++) {
+        if (i == HIST && fl_db_opened_version(db) < 3)
+            continue; /* a file of schema 2 or older has no history */
         rc = fl_db_cursor_open(db, stream_sql[i], &t->st[i].c, t->err, t->cap);
         if (rc == 0) {
             fl_db_cursor_bind_int(t->st[i].c, 1, t->o->run);
@@ -363,6 +368,15 @@ static int print_step(trace_reader *t)
             fl_trace_send_line(stdout, time, (uint64_t)step, src, dst,
                                fl_db_cursor_text(m, 3) ? fl_db_cursor_text(m, 3) : "",
                                (uint64_t)fl_db_cursor_int(m, 4));
+    }
+    for (; rc == 0 && step_of(&st[HIST]) == step; rc = advance(&st[HIST], t->err, t->cap)) {
+        fl_db_cursor *h = st[HIST].c;
+        int node = (int)fl_db_cursor_int(h, 8);
+        if (wants_node(t->o, node))
+            fl_trace_history_line(stdout, time, (uint64_t)step, (uint64_t)fl_db_cursor_int(h, 1),
+                                  (int)fl_db_cursor_int(h, 2), fl_db_cursor_text(h, 3),
+                                  fl_db_cursor_text(h, 4), fl_db_cursor_text(h, 5),
+                                  fl_db_cursor_text(h, 6), fl_db_cursor_text(h, 7), node);
     }
     for (; rc == 0 && t->have_state && t->state.step == step; rc = advance_state(t))
         if (wants_node(t->o, t->state.node))

@@ -57,7 +57,7 @@ static int check_tables(merge *m)
                          "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
                          " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('meta',"
                          " 'scenarios', 'sweeps', 'runs', 'events', 'faults', 'logs', 'messages',"
-                         " 'metrics', 'snapshots') ORDER BY name LIMIT 1",
+                         " 'metrics', 'snapshots', 'history') ORDER BY name LIMIT 1",
                          &st, "merge");
     if (rc)
         return rc;

@@ -10,12 +10,13 @@
 #include "storage/merge.h"
 
 /* The tables keyed by run_id: a run's rows, copied with it. */
-static const char *const child_tables[]
-    __attribute__((unused)) = {"events", "faults", "logs", "messages", "metrics", "snapshots"};
+static const char *const child_tables[] __attribute__((unused)) = {
+    "events", "faults", "logs", "messages", "metrics", "snapshots", "history"};
 #define NCHILD (sizeof child_tables / sizeof child_tables[0])
 /* Every table, in staging order (parents first). */
-static const char *const staged_tables[] __attribute__((unused)) = {
-    "scenarios", "sweeps", "runs", "events", "faults", "logs", "messages", "metrics", "snapshots"};
+static const char *const staged_tables[]
+    __attribute__((unused)) = {"scenarios", "sweeps",   "runs",    "events",    "faults",
+                               "logs",      "messages", "metrics", "snapshots", "history"};
 #define NSTAGED (sizeof staged_tables / sizeof staged_tables[0])
 /* Temp tables merge creates besides m_<table>; dropped before and after. */
 static const char *const work_tables[]

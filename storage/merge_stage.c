@@ -124,6 +124,23 @@ static const char *migrated_value(const char *table, const char *col)
 
 #define MAX_MISSING 8
 
+/* 1 when the attached input has table (history is new in schema 3: a v2 input has no
+ * rows for it, and that is all). */
+static int input_has_table(merge *m, const char *table)
+{
+    sqlite3_stmt *st;
+    int has = 0;
+    if (sqlite3_prepare_v2(m->h,
+                           "SELECT 1 FROM fl_merge_in.sqlite_master WHERE type = 'table' AND "
+                           "name = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 1; /* let the copy report it */
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    has = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return has;
+}
+
 /* map gets (column, value) pairs for the columns of OUT's table that the attached input
  * lacks (an input of an older schema), NULL-terminated. */
 static int missing_columns(merge *m, const char *table, const char *map[2 * MAX_MISSING + 1],
@@ -170,6 +187,8 @@ int fl_merge_stage_input(merge *m, int i)
     for (size_t t = 0; rc == 0 && t < NSTAGED; t++) {
         const char *map[2 * MAX_MISSING + 1];
         char names[MAX_MISSING][64];
+        if (!input_has_table(m, staged_tables[t]))
+            continue;
         rc = missing_columns(m, staged_tables[t], map, names);
         if (rc)
             break;

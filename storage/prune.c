@@ -15,7 +15,10 @@
 #include "core/error.h"
 
 /* The tables that hold a full recording, one row per step, message, change or line. */
-static const char *const recording_tables[] = {"events", "messages", "snapshots", "logs"};
+/* A full recording's tables (a bare row keeps runs, faults, metrics); history is absent
+ * from files of schema 2 and older. */
+static const char *const recording_tables[] = {"events", "messages", "snapshots", "logs",
+                                               "history"};
 #define NRECORDING (sizeof recording_tables / sizeof recording_tables[0])
 
 static int exec(fl_db *db, const char *sql, const char *what, char *err, size_t cap)
@@ -94,6 +97,20 @@ static int payload(fl_db *db, const char *table, const char *sel, int64_t *rows,
     return rc;
 }
 
+static int has_table(fl_db *db, const char *name)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(fl_db_sqlite(db),
+                           "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        found = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
 /* Count what o selects into st. */
 static int measure(fl_db *db, const char *sel, fl_prune_stats *st, char *err, size_t cap)
 {
@@ -102,6 +119,8 @@ static int measure(fl_db *db, const char *sel, fl_prune_stats *st, char *err, si
     st->runs = (uint64_t)runs;
     for (size_t i = 0; rc == 0 && i < NRECORDING; i++) {
         int64_t rows = 0, bytes = 0;
+        if (!has_table(db, recording_tables[i]))
+            continue;
         rc = payload(db, recording_tables[i], sel, &rows, &bytes, err, cap);
         st->rows += (uint64_t)rows;
         st->payload_bytes += (uint64_t)bytes;
@@ -114,6 +133,8 @@ static int drop(fl_db *db, const char *sel, char *err, size_t cap)
 {
     int rc = exec(db, "BEGIN IMMEDIATE", "prune: begin", err, cap);
     for (size_t i = 0; rc == 0 && i <= NRECORDING; i++) {
+        if (i < NRECORDING && !has_table(db, recording_tables[i]))
+            continue;
         char *sql =
             i < NRECORDING
                 ? sqlite3_mprintf("DELETE FROM \"%w\" WHERE run_id IN (%s)", recording_tables[i],

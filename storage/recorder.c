@@ -43,7 +43,7 @@ typedef struct rec_metric {
     int64_t value;
 } rec_metric;
 
-enum { ST_EVENT, ST_MESSAGE, ST_SNAPSHOT, ST_LOG, ST_COUNT };
+enum { ST_EVENT, ST_MESSAGE, ST_SNAPSHOT, ST_LOG, ST_HIST_INVOKE, ST_HIST_DONE, ST_COUNT };
 
 static const char *const insert_sql[ST_COUNT] = {
     "INSERT INTO events(run_id, step, time_ns, kind, node, peer, msg_id, detail, chain)"
@@ -52,6 +52,11 @@ static const char *const insert_sql[ST_COUNT] = {
     " fate, fate_step, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO snapshots(run_id, step, node, state, parts, keyframe) VALUES (?, ?, ?, ?, ?, ?)",
     "INSERT INTO logs(run_id, step, seq, node, level, text) VALUES (?, ?, ?, ?, ?, ?)",
+    /* a client operation: its row at the invocation, completed by the completion */
+    "INSERT INTO history(run_id, op_id, process, type, f, key, value, node, invoke_step,"
+    " invoke_ns) VALUES (?, ?, ?, 'invoke', ?, ?, ?, ?, ?, ?)",
+    "UPDATE history SET type = ?3, result = ?4, complete_step = ?5, complete_ns = ?6"
+    " WHERE run_id = ?1 AND op_id = ?2",
 };
 
 /* The end-of-run inserts, prepared once per connection (fl_db_cached_stmt): a sweep
@@ -242,6 +247,29 @@ static void on_state(fl_recorder *r, const fl_rec_state *s)
     run_insert(r, ST_SNAPSHOT, "snapshots");
 }
 
+static void on_client(fl_recorder *r, const fl_rec_client *c)
+{
+    int invoke = c->type == FL_CEV_INVOKE;
+    sqlite3_stmt *st = r->st[invoke ? ST_HIST_INVOKE : ST_HIST_DONE];
+    sqlite3_bind_int64(st, 1, r->run_id);
+    sqlite3_bind_int64(st, 2, (int64_t)c->op_id);
+    if (invoke) {
+        sqlite3_bind_int(st, 3, c->process);
+        sqlite3_bind_text(st, 4, c->f, -1, SQLITE_STATIC);
+        bind_opt_text(st, 5, c->key);
+        bind_opt_text(st, 6, c->value);
+        bind_opt_int(st, 7, c->node, 0);
+        sqlite3_bind_int64(st, 8, (int64_t)c->invoke_step);
+        sqlite3_bind_int64(st, 9, c->invoke_ns);
+    } else {
+        sqlite3_bind_text(st, 3, fl_client_event_name(c->type), -1, SQLITE_STATIC);
+        bind_opt_text(st, 4, c->result);
+        sqlite3_bind_int64(st, 5, c->complete_step);
+        sqlite3_bind_int64(st, 6, c->complete_ns);
+    }
+    run_insert(r, invoke ? ST_HIST_INVOKE : ST_HIST_DONE, "history");
+}
+
 static char *dup_str(const char *s);
 static void keep_metric(fl_recorder *r, const char *name, int64_t value);
 static void keep_fault(fl_recorder *r, const fl_rec_fault *f);
@@ -276,6 +304,9 @@ static int consume(void *ctx, const fl_record *rec)
     case FL_REC_STATE:
         on_state(r, &rec->u.state);
         break;
+    case FL_REC_CLIENT:
+        on_client(r, &rec->u.client);
+        break;
     case FL_REC_FAULT:
         keep_fault(r, &rec->u.fault);
         break;
@@ -298,7 +329,7 @@ void fl_recorder_sink(fl_recorder *r, fl_sink *out)
                      FL_REC_BIT(FL_REC_METRIC) | FL_REC_BIT(FL_REC_RUN_END);
     if (r->level == FL_RECORD_ALL)
         wants |= FL_REC_BIT(FL_REC_STEP_END) | FL_REC_BIT(FL_REC_FATE) | FL_REC_BIT(FL_REC_LOG) |
-                 FL_REC_BIT(FL_REC_STATE) | FL_REC_WANT_DESC;
+                 FL_REC_BIT(FL_REC_STATE) | FL_REC_BIT(FL_REC_CLIENT) | FL_REC_WANT_DESC;
     *out = (fl_sink){.name = "recorder", .wants = wants, .ctx = r, .consume = consume};
 }
 

@@ -209,6 +209,28 @@ static const char schema_v3[] =
     "ALTER TABLE snapshots ADD COLUMN keyframe INTEGER NOT NULL DEFAULT 1;\n"
     "ALTER TABLE runs ADD COLUMN recorded_at TEXT;\n"
     /* -- end of issue 11 */
+    /* -- clients (issue 14): the history of client operations, one row per operation,
+     * inserted at its invocation and completed by its completion (type 'invoke' stays
+     * for an operation still outstanding at the run's end).  value and result are JSON
+     * text in Jepsen's vocabulary (docs/linearizability.md).  Rows arrive in op_id
+     * order: clustered on (run_id, op_id), like events. */
+    "CREATE TABLE history(\n"
+    "  run_id INTEGER NOT NULL,\n"
+    "  op_id INTEGER NOT NULL,\n"
+    "  process INTEGER NOT NULL,\n"
+    "  type TEXT NOT NULL CHECK (type IN ('invoke', 'ok', 'fail', 'info')),\n"
+    "  f TEXT NOT NULL,\n"
+    "  key TEXT,\n"
+    "  value TEXT,\n"
+    "  result TEXT,\n"
+    "  node INTEGER,\n"
+    "  invoke_step INTEGER NOT NULL,\n"
+    "  complete_step INTEGER,\n"
+    "  invoke_ns INTEGER NOT NULL,\n"
+    "  complete_ns INTEGER,\n"
+    "  PRIMARY KEY (run_id, op_id)\n"
+    ") WITHOUT ROWID;\n"
+    /* -- end of clients */
     "";
 
 const char *const fl_db_migrations[FL_DB_SCHEMA_VERSION] = {

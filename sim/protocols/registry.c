@@ -8,9 +8,16 @@
 
 extern const struct fl_protocol fl_proto_echo;
 extern const struct fl_protocol fl_proto_raft;
+#ifdef FL_HAVE_CANONICAL_RAFT
+extern const struct fl_protocol fl_proto_canonical_raft; /* when libraft was found */
+#endif
 
 /* In name order, so that `faultline protocols` lists them alphabetically. */
-static const struct fl_protocol *const builtins[] = {&fl_proto_echo, &fl_proto_raft};
+static const struct fl_protocol *const builtins[] = {
+#ifdef FL_HAVE_CANONICAL_RAFT
+    &fl_proto_canonical_raft,
+#endif
+    &fl_proto_echo, &fl_proto_raft};
 
 const struct fl_protocol *fl_registry_find(const char *name)
 {
@@ -39,6 +46,8 @@ static size_t protocol_size(int version)
         return FL_PROTOCOL_SIZE_V1;
     case 2:
         return FL_PROTOCOL_SIZE_V2;
+    case 3:
+        return FL_PROTOCOL_SIZE_V3;
     default:
         return 0;
     }

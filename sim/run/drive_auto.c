@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "faults/apply.h"
 #include "faults/schedule.h"
+#include "sim/run/clients.h"
 #include "sim/run/driver.h"
 #include "sim/run/workload.h"
 
@@ -24,7 +25,8 @@ typedef struct auto_driver {
     fl_schedule *sched;
     fl_faults *faults;
     fl_workload wl;
-    char *json; /* the schedule, for runs.schedule_json */
+    fl_clients *clients; /* workload.model register or kv; else NULL */
+    char *json;          /* the schedule, for runs.schedule_json */
 } auto_driver;
 
 static int auto_init(fl_driver *d, const fl_scenario *sc, fl_world *w, uint64_t seed,
@@ -52,7 +54,21 @@ static int auto_init(fl_driver *d, const fl_scenario *sc, fl_world *w, uint64_t 
     a->faults = fl_faults_attach(w, a->sched, &a->cfg, &a->net, err, cap);
     if (!a->faults)
         return FL_EINVAL;
-    return fl_workload_install(&a->wl, w, seed, sc->workload_every_ns, sc->workload_ops);
+    if (sc->clients.model == FL_MODEL_NONE)
+        return fl_workload_install(&a->wl, w, seed, sc->workload_every_ns, sc->workload_ops);
+    a->clients = fl_clients_new(sc, w, seed, 0, a->faults);
+    if (!a->clients) {
+        snprintf(err, cap, "run: out of memory");
+        return FL_ENOMEM;
+    }
+    return 0;
+}
+
+static void auto_finish(fl_driver *d, fl_world *w, fl_run_result *res)
+{
+    auto_driver *a = d->impl;
+    if (a->clients)
+        fl_clients_finish(a->clients, w, res);
 }
 
 static void auto_run(fl_driver *d, fl_world *w)
@@ -154,6 +170,7 @@ static void auto_close(fl_driver *d)
     if (!a)
         return;
     fl_faults_free(a->faults);
+    fl_clients_free(a->clients);
     fl_schedule_free(a->sched);
     free(a->json);
     free(a);
@@ -167,7 +184,8 @@ const fl_driver_ops fl_driver_automatic = {.name = "automatic",
                                            .faults_effective = auto_effective,
                                            .faults_text = auto_text,
                                            .emit_faults = auto_emit_faults,
-                                           .close = auto_close};
+                                           .close = auto_close,
+                                           .finish = auto_finish};
 
 int fl_driver_write_schedule(const fl_driver *d, const char *path, char *err, size_t cap)
 {

@@ -39,6 +39,9 @@ typedef struct fl_driver_ops {
     /* A FAULT record per schedule entry, into s. */
     void (*emit_faults)(const fl_driver *d, fl_stream *s);
     void (*close)(fl_driver *d);
+    /* After the last step, before the run's end records: may change the result (the
+     * clients' linearizability check) and add metrics.  May be NULL. */
+    void (*finish)(fl_driver *d, fl_world *w, fl_run_result *res);
 } fl_driver_ops;
 
 struct fl_driver {

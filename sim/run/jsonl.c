@@ -100,13 +100,30 @@ static void add_result(cJSON *o, const fl_run_result *r)
     cJSON_AddStringToObject(o, "digest", r->digest);
 }
 
+/* An invocation or completion, as the history row it inserts or completes. */
+static void add_client(cJSON *o, const fl_rec_client *c)
+{
+    add_i64(o, "op_id", (int64_t)c->op_id);
+    add_i64(o, "process", c->process);
+    cJSON_AddStringToObject(o, "type", fl_client_event_name(c->type));
+    cJSON_AddStringToObject(o, "f", c->f);
+    add_opt_str(o, "key", c->key);
+    add_json(o, "value", c->value);
+    add_json(o, "result", c->result);
+    add_i64(o, "node", c->node);
+    add_i64(o, "invoke_step", (int64_t)c->invoke_step);
+    add_i64(o, "invoke_ns", c->invoke_ns);
+    add_opt_int(o, "complete_step", c->complete_step, -1);
+    add_opt_int(o, "complete_ns", c->complete_ns, -1);
+}
+
 /* The table a kind's records become rows of, or NULL. */
 static const char *table_of(int kind)
 {
     static const char *const t[FL_REC_KIND_COUNT] = {
         [FL_REC_STEP_END] = "events", [FL_REC_FATE] = "messages", [FL_REC_LOG] = "logs",
         [FL_REC_STATE] = "snapshots", [FL_REC_FAULT] = "faults",  [FL_REC_METRIC] = "metrics",
-        [FL_REC_RUN_END] = "runs"};
+        [FL_REC_RUN_END] = "runs",    [FL_REC_CLIENT] = "history"};
     return kind >= 0 && kind < FL_REC_KIND_COUNT ? t[kind] : NULL;
 }
 
@@ -152,6 +169,9 @@ static void add_fields(cJSON *o, const fl_record *r)
     case FL_REC_METRIC:
         cJSON_AddStringToObject(o, "name", r->u.metric.name);
         add_i64(o, "value", (int64_t)r->u.metric.value);
+        break;
+    case FL_REC_CLIENT:
+        add_client(o, &r->u.client);
         break;
     default:
         add_result(o, r->u.end);

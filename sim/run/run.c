@@ -129,6 +129,8 @@ int fl_run(const fl_run_job *job, fl_run_result *res, char *err, size_t cap)
         int64_t t0 = wall_us();
         d.ops->run(&d, w);
         fill_result(w, &d, wall_us() - t0, res);
+        if (d.ops->finish)
+            d.ops->finish(&d, w, res);
         emit_end(s, w, &d, res);
         const char *name = NULL;
         int serr = fl_stream_error(s, &name);
@@ -157,6 +159,8 @@ void fl_run_print_summary(FILE *out, const fl_scenario *sc, const char *protocol
     if (res->outcome != FL_OUTCOME_OK)
         fprintf(out, " (%s: %s)", res->check, res->detail);
     fputc('\n', out);
+    if (res->outcome == FL_OUTCOME_OK && res->detail[0]) /* an ok run's note */
+        fprintf(out, "note:     %s\n", res->detail);
     if (res->fail_step >= 0) {
         fprintf(out, "at step:  %" PRId64 " (t=", res->fail_step);
         print_time(out, res->fail_time_ns);

@@ -150,17 +150,91 @@ static int parse_run(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *ou
     return rc;
 }
 
+static const char *const model_names[] = {"none", "register", "kv"};
+
+/* "checks": {"linearizable": "register"|"kv", "max_states": N}.  Shown in the canonical
+ * form only when present, so that the identity of older scenarios does not move. */
+static int parse_checks(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out)
+{
+    static const char *const keys[] = {"linearizable", "max_states"};
+    const cJSON *ck;
+    cJSON *o;
+    size_t old;
+    int64_t states = 0;
+    int model = FL_MODEL_NONE;
+    if (fl_sc_member(root, "checks") == NULL)
+        return 0;
+    int rc = fl_sc_open_section(c, root, "checks", keys, 2, &ck, out, &o, &old);
+    if (rc == 0 && fl_sc_member(ck, "linearizable") == NULL)
+        rc = fl_sc_fail(c, "linearizable: expected \"register\" or \"kv\", got nothing");
+    if (rc == 0)
+        rc = fl_sc_get_choice(c, ck, "linearizable", "model", model_names + 1, 2, 0, &model, o);
+    if (rc == 0)
+        rc = fl_sc_get_integer(c, ck, "max_states", 10000000, 1, (int64_t)1 << 40, &states, o);
+    sc->clients.linearizable = 1;
+    sc->clients.model = model + 1;
+    sc->clients.max_states = (uint64_t)states;
+    fl_sc_pop(c, old);
+    return rc;
+}
+
+/* The clients' keys (workload.model register or kv) into o; with model none, any of
+ * them is an error, and none is shown (older scenarios keep their canonical form). */
+static int parse_clients(fl_sc_ctx *c, const cJSON *wl, fl_scenario *sc, cJSON *o)
+{
+    static const char *const policies[] = {"random", "sticky"};
+    static const char *const extra_keys[] = {"clients", "timeout", "policy", "keys"};
+    fl_clients_config *k = &sc->clients;
+    int checked = k->linearizable, model = k->model, policy = 0;
+    int64_t procs = 0, keys = 0;
+    cJSON *x = cJSON_CreateObject();
+    if (!x)
+        return FL_ENOMEM;
+    int rc = fl_sc_get_choice(c, wl, "model", "model", model_names, 3, model, &model, x);
+    if (rc == 0 && checked && model != k->model) {
+        size_t old = fl_sc_push_key(c, "model");
+        rc = fl_sc_fail(c, "\"%s\" does not match checks.linearizable \"%s\"", model_names[model],
+                        model_names[k->model]);
+        fl_sc_pop(c, old);
+    }
+    for (size_t i = 0; rc == 0 && model == FL_MODEL_NONE && i < 4; i++)
+        if (fl_sc_member(wl, extra_keys[i])) {
+            size_t old = fl_sc_push_key(c, extra_keys[i]);
+            rc = fl_sc_fail(c, "needs workload.model \"register\" or \"kv\"");
+            fl_sc_pop(c, old);
+        }
+    if (rc == 0)
+        rc = fl_sc_get_integer(c, wl, "clients", 5, 1, 1000, &procs, x);
+    if (rc == 0)
+        rc = fl_sc_get_duration(c, wl, "timeout", 1 * SEC, 1 * MS, &k->timeout_ns, x);
+    if (rc == 0)
+        rc = fl_sc_get_choice(c, wl, "policy", "policy", policies, 2, 0, &policy, x);
+    if (rc == 0)
+        rc = fl_sc_get_integer(c, wl, "keys", 3, 1, 1000, &keys, x);
+    k->model = model;
+    k->processes = (int)procs;
+    k->policy = policy;
+    k->keys = (int)keys;
+    for (cJSON *it = x->child; rc == 0 && model != FL_MODEL_NONE && it; it = it->next)
+        fl_sc_put(c, o, it->string, cJSON_Duplicate(it, 1));
+    cJSON_Delete(x);
+    return rc;
+}
+
 static int parse_workload(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out)
 {
-    static const char *const keys[] = {"every", "ops"};
+    static const char *const keys[] = {"every",   "ops",    "model", "clients",
+                                       "timeout", "policy", "keys"};
     const cJSON *wl;
     cJSON *o;
     size_t old;
-    int rc = fl_sc_open_section(c, root, "workload", keys, 2, &wl, out, &o, &old);
+    int rc = fl_sc_open_section(c, root, "workload", keys, 7, &wl, out, &o, &old);
     if (rc == 0)
         rc = fl_sc_get_duration(c, wl, "every", 100 * MS, 0, &sc->workload_every_ns, o);
     if (rc == 0)
         rc = fl_sc_get_integer(c, wl, "ops", 0, 0, MAX_OPS, &sc->workload_ops, o);
+    if (rc == 0)
+        rc = parse_clients(c, wl, sc, o);
     fl_sc_pop(c, old);
     return rc;
 }
@@ -411,8 +485,8 @@ static int parse_script(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON 
  * fault window); sc->json's keys are put in canonical order at the end. */
 int fl_sc_parse_root(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, const char *default_name)
 {
-    static const char *const keys[] = {"name", "protocol", "nodes",    "params", "network",
-                                       "disk", "faults",   "workload", "run",    "script"};
+    static const char *const keys[] = {"name",   "protocol", "nodes",  "params", "network", "disk",
+                                       "faults", "workload", "checks", "run",    "script"};
     char got[80];
     if (!cJSON_IsObject(root))
         return fl_sc_fail(c, "expected an object at the top level, got %s",
@@ -422,7 +496,7 @@ int fl_sc_parse_root(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, const cha
         return FL_ENOMEM;
     int64_t nodes = 0;
     const cJSON *params;
-    int rc = fl_sc_check_keys(c, root, keys, 10);
+    int rc = fl_sc_check_keys(c, root, keys, 11);
     if (rc == 0)
         rc = fl_sc_get_string(c, root, "name", default_name, sc->name, sizeof sc->name, out);
     if (rc == 0)
@@ -448,10 +522,12 @@ int fl_sc_parse_root(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, const cha
     if (rc == 0)
         rc = parse_faults(c, root, sc, out);
     if (rc == 0)
+        rc = parse_checks(c, root, sc, out);
+    if (rc == 0)
         rc = parse_workload(c, root, sc, out);
     if (rc == 0)
         rc = parse_script(c, root, sc, out);
     if (rc == 0)
-        fl_sc_order_keys(out, keys, 10);
+        fl_sc_order_keys(out, keys, 11);
     return rc ? rc : c->oom ? FL_ENOMEM : 0;
 }

@@ -22,6 +22,22 @@
 #define FL_SCENARIO_MAX_BYTES (16 << 20)
 #define FL_SCENARIO_MAX_LINKS 100000
 
+/* workload.model: none keeps the fire-and-forget "set k v" requests; register and kv
+ * run simulated client processes (sim/run/clients.h). */
+enum fl_client_model { FL_MODEL_NONE = 0, FL_MODEL_REGISTER, FL_MODEL_KV };
+/* workload.policy: the node a client asks. */
+enum fl_client_policy { FL_POLICY_RANDOM = 0, FL_POLICY_STICKY };
+
+typedef struct fl_clients_config {
+    int model;           /* enum fl_client_model */
+    int processes;       /* workload.clients */
+    int64_t timeout_ns;  /* workload.timeout: no answer by then is info */
+    int policy;          /* enum fl_client_policy */
+    int keys;            /* workload.keys (kv) */
+    int linearizable;    /* checks.linearizable is set: check the history at the end */
+    uint64_t max_states; /* checks.max_states: the checker's budget */
+} fl_clients_config;
+
 typedef struct fl_scenario {
     char name[128];
     char protocol[128]; /* a built-in name, or "" when --protocol gives a plugin */
@@ -36,6 +52,7 @@ typedef struct fl_scenario {
     fl_faults_config faults;
     int64_t workload_every_ns; /* 0: no workload */
     int64_t workload_ops;      /* 0: unlimited */
+    fl_clients_config clients;
     int64_t until_ns;
     uint64_t max_steps;
     int64_t liveness_ns;

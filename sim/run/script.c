@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/jsonout.h"
+#include "sim/run/clients.h"
 #include "sim/run/script_impl.h"
 
 #define action_names fl_script_action_names
@@ -92,6 +93,8 @@ typedef struct srun {
     char detail[300]; /* the next step's detail, set by the action */
     const char *op;   /* client: the request */
     int node, timer;
+    fl_clients *clients; /* workload.model register or kv; else NULL */
+    const cJSON *entry;  /* the client entry running */
 } srun;
 
 /* End the run as divergence: "script[i]: <what>". */
@@ -131,8 +134,15 @@ static void act_misc(fl_world *w, void *ctx, uint64_t what)
         fl_world_crash(w, r->node);
     else if (what == A_RESTART)
         fl_world_restart(w, r->node);
-    else if (what == A_CLIENT)
+    else if (what == A_CLIENT && r->op)
         fl_world_client(w, r->node, r->op, strlen(r->op));
+    else if (what == A_CLIENT) {
+        int process;
+        fl_client_op op;
+        char err[160];
+        fl_script_client_op(r->entry, &process, &op);
+        fl_clients_script_invoke(r->clients, w, r->node, process, &op, err, sizeof err);
+    }
     /* else: an ignored self-send, nothing to do */
 }
 
@@ -215,6 +225,18 @@ static int run_node_action(srun *r, const cJSON *e, int act)
         return diverge(r, "restart: node %d is up", r->node);
     if (act == A_CLIENT && !up)
         return diverge(r, "client: node %d is down", r->node);
+    if (act == A_CLIENT && cJSON_GetObjectItemCaseSensitive(e, "f")) {
+        int process;
+        fl_client_op op;
+        char err[160];
+        fl_script_client_op(e, &process, &op);
+        if (fl_clients_script_check(r->clients, r->w, r->node, process, &op, err, sizeof err))
+            return diverge(r, "%s", err);
+        r->op = NULL;
+        r->entry = e;
+        r->detail[0] = '\0'; /* the clients show the operation */
+        return step(r, FL_STEP_CLIENT, r->node, 0, act_misc, A_CLIENT);
+    }
     if (act == A_CLIENT) {
         r->op = cJSON_GetObjectItemCaseSensitive(e, "op")->valuestring;
         r->detail[0] = '\0'; /* fl_world_client shows the request */
@@ -252,8 +274,23 @@ static int same_value(const cJSON *a, const cJSON *b)
     return cJSON_Compare(a, b, 1);
 }
 
+static int run_expect_reply(srun *r, const cJSON *want)
+{
+    int process = (int)cJSON_GetObjectItemCaseSensitive(want, "process")->valuedouble;
+    const fl_rec_client *got = r->clients ? fl_clients_last_reply(r->clients, process) : NULL;
+    char msg[400];
+    if (!got)
+        return diverge(r, "expect reply of process %d: it has no completed operation", process);
+    if (fl_script_match_reply(got, want, msg, sizeof msg) != 0)
+        return diverge(r, "%s", msg);
+    return 0;
+}
+
 static int run_expect(srun *r, const cJSON *x)
 {
+    const cJSON *reply = cJSON_GetObjectItemCaseSensitive(x, "reply");
+    if (reply)
+        return run_expect_reply(r, reply);
     int node = cJSON_GetObjectItemCaseSensitive(x, "node")->valueint;
     if (!fl_world_node_up(r->w, node))
         return diverge(r, "expect node %d: the node is down", node);
@@ -332,7 +369,7 @@ static void boot(fl_world *w)
                 return;
 }
 
-int fl_script_run(fl_world *w, const cJSON *script, fl_script_syncs *syncs)
+int fl_script_run(fl_world *w, const cJSON *script, fl_script_syncs *syncs, fl_clients *clients)
 {
     char err[512];
     if (fl_script_validate(script, fl_world_nodes(w), err, sizeof err) != 0) {
@@ -341,7 +378,7 @@ int fl_script_run(fl_world *w, const cJSON *script, fl_script_syncs *syncs)
     }
     if (fl_world_steps(w) == 0)
         boot(w);
-    srun r = {.w = w, .syncs = syncs};
+    srun r = {.w = w, .syncs = syncs, .clients = clients};
     for (const cJSON *e = script->child; e; e = e->next) {
         r.idx++;
         if (fl_world_outcome(w) != FL_OUTCOME_RUNNING || run_entry(&r, e) != 0)

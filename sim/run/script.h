@@ -41,6 +41,8 @@
 
 #include "core/world.h"
 
+typedef struct fl_clients fl_clients; /* sim/run/clients.h */
+
 #define FL_SCRIPT_MAX_STABILIZE 100000 /* deliveries in one stabilize */
 #define FL_SCRIPT_STEP_NS 1000000      /* virtual time each acting entry takes */
 
@@ -70,9 +72,10 @@ void fl_script_syncs_close(fl_script_syncs *syncs);
 /* Run the script on w, a world set up with fl_script_install that has run no step
  * yet.  First every node boots (the start steps at time 0), then the entries run in
  * order.  When the script ends with the run still going, the run ends with outcome ok
- * (fl_world_finish).  Borrows all three.  Returns the run's outcome (enum
+ * (fl_world_finish).  clients (NULL when workload.model is none) serves the client
+ * entries with "f" and expect's "reply".  Borrows all four.  Returns the run's outcome (enum
  * fl_outcome).  A script that fails fl_script_validate ends the run with outcome
  * error. */
-int fl_script_run(fl_world *w, const cJSON *script, fl_script_syncs *syncs);
+int fl_script_run(fl_world *w, const cJSON *script, fl_script_syncs *syncs, fl_clients *clients);
 
 #endif /* FL_SIM_RUN_SCRIPT_H */

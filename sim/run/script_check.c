@@ -92,9 +92,37 @@ static int check_matcher(vctx *c, const cJSON *m, const char *name)
     return 0;
 }
 
+/* {"client": N, "op": "..."} (a raw request) or {"client": N, "process": P, "f": ...}
+ * (an operation of workload.model). */
+static int check_client(vctx *c, const cJSON *e)
+{
+    char field[16], msg[160];
+    if (!cJSON_GetObjectItemCaseSensitive(e, "f")) {
+        static const char *const op_keys[] = {"process", "key", "value"};
+        for (int i = 0; i < 3; i++)
+            if (cJSON_GetObjectItemCaseSensitive(e, op_keys[i]))
+                return vfail(c, op_keys[i], "only an operation (with \"f\") has one");
+        return check_string(c, cJSON_GetObjectItemCaseSensitive(e, "op"), "op");
+    }
+    if (cJSON_GetObjectItemCaseSensitive(e, "op"))
+        return vfail(c, "op", "an entry has either \"op\" (a raw request) or \"f\", not both");
+    if (fl_script_check_client_op(e, field, sizeof field, msg, sizeof msg) != 0)
+        return vfail(c, field, "%s", msg);
+    return 0;
+}
+
 static int check_expect(vctx *c, const cJSON *x)
 {
     char buf[64];
+    const cJSON *reply = cJSON_IsObject(x) ? cJSON_GetObjectItemCaseSensitive(x, "reply") : NULL;
+    if (reply) {
+        char msg[160];
+        if (cJSON_GetArraySize(x) != 1)
+            return vfail(c, "expect", "a reply is checked alone: {\"reply\": {...}}");
+        if (fl_script_check_reply(reply, msg, sizeof msg) != 0)
+            return vfail(c, "expect.reply", "%s", msg);
+        return 0;
+    }
     if (!cJSON_IsObject(x))
         return vfail(c, "expect",
                      "expected an object such as {\"node\": 2, \"role\": "
@@ -138,7 +166,10 @@ static int entry_action(vctx *c, const cJSON *e, int *act)
     for (const cJSON *k = e->child; k; k = k->next) {
         int ok = strcmp(k->string, action_names[*act]) == 0 || strcmp(k->string, "comment") == 0 ||
                  (*act == A_TIMEOUT && strcmp(k->string, "timer") == 0) ||
-                 (*act == A_CLIENT && strcmp(k->string, "op") == 0);
+                 (*act == A_CLIENT &&
+                  (strcmp(k->string, "op") == 0 || strcmp(k->string, "process") == 0 ||
+                   strcmp(k->string, "f") == 0 || strcmp(k->string, "key") == 0 ||
+                   strcmp(k->string, "value") == 0));
         if (!ok)
             return vfail(c, k->string, "unknown key for a %s entry", action_names[*act]);
     }
@@ -171,7 +202,7 @@ static int check_entry(vctx *c, const cJSON *e)
         return check_node(c, v, action_names[act]);
     case A_CLIENT:
         rc = check_node(c, v, "client");
-        return rc ? rc : check_string(c, cJSON_GetObjectItemCaseSensitive(e, "op"), "op");
+        return rc ? rc : check_client(c, e);
     case A_STABILIZE:
         if (!cJSON_IsTrue(v))
             return vfail(c, "stabilize", "expected true, got %s",

@@ -25,4 +25,18 @@ extern const char *const fl_script_action_names[A_COUNT];
 /* The action of a validated entry (enum action). */
 int fl_script_entry_action(const cJSON *e);
 
+/* ---- client operations (script_client.c) ---- */
+#include "core/faultline.h"
+#include "core/record.h"
+
+/* A client entry with "f": 0, or -1 with the field and the message. */
+int fl_script_check_client_op(const cJSON *e, char *field, size_t fcap, char *msg, size_t cap);
+/* The operation of a validated entry (strings point into e). */
+void fl_script_client_op(const cJSON *e, int *process, fl_client_op *op);
+/* expect.reply: 0, or -1 with a message. */
+int fl_script_check_reply(const cJSON *x, char *msg, size_t cap);
+/* got against want's keys: 0, or -1 with "expect reply of process P f: expected X, got
+ * Y" in msg. */
+int fl_script_match_reply(const fl_rec_client *got, const cJSON *want, char *msg, size_t cap);
+
 #endif /* FL_SIM_RUN_SCRIPT_IMPL_H */

@@ -144,6 +144,21 @@ void fl_trace_log_line(FILE *out, int64_t time_ns, uint64_t step, const char *pr
     fprintf(out, "%s %d: %s\n", proto, node, text);
 }
 
+void fl_trace_history_line(FILE *out, int64_t time_ns, uint64_t step, uint64_t op_id, int process,
+                           const char *type, const char *f, const char *key, const char *value,
+                           const char *result, int node)
+{
+    fl_trace_prefix(out, time_ns, step);
+    fprintf(out, "history: op %llu p%d %s %s", (unsigned long long)op_id, process, type, f);
+    if (key)
+        fprintf(out, " %s", key);
+    if (value && strcmp(value, "null") != 0)
+        fprintf(out, " %s", value);
+    if (result)
+        fprintf(out, " -> %s", result);
+    fprintf(out, " (node %d)\n", node);
+}
+
 static int consume(void *ctx, const fl_record *r)
 {
     fl_trace *t = ctx;
@@ -166,6 +181,14 @@ static int consume(void *ctx, const fl_record *r)
         fl_trace_state_line(t->out, r->u.state.time_ns, r->u.state.step, r->u.state.node,
                             r->u.state.json);
         break;
+    case FL_REC_CLIENT: {
+        const fl_rec_client *c = &r->u.client;
+        if (c->type != FL_CEV_INVOKE) /* the invocation is its step's line */
+            fl_trace_history_line(t->out, c->complete_ns, (uint64_t)c->complete_step, c->op_id,
+                                  c->process, fl_client_event_name(c->type), c->f, c->key, c->value,
+                                  c->result, c->node);
+        break;
+    }
     default:
         break;
     }
@@ -180,7 +203,8 @@ void fl_trace_sink(fl_trace *t, FILE *out, const char *proto_name, fl_sink *k)
     *k = (fl_sink){.name = "trace",
                    .wants = FL_REC_BIT(FL_REC_STEP_BEGIN) | FL_REC_BIT(FL_REC_SEND) |
                             FL_REC_BIT(FL_REC_FATE) | FL_REC_BIT(FL_REC_LOG) |
-                            FL_REC_BIT(FL_REC_STATE) | FL_REC_WANT_DESC | FL_REC_WANT_STATE_TEXT,
+                            FL_REC_BIT(FL_REC_STATE) | FL_REC_BIT(FL_REC_CLIENT) | FL_REC_WANT_DESC |
+                            FL_REC_WANT_STATE_TEXT,
                    .ctx = t,
                    .consume = consume};
 }

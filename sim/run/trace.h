@@ -36,5 +36,10 @@ void fl_trace_log_line(FILE *out, int64_t time_ns, uint64_t step, const char *pr
                        const char *text);
 /* Print a state JSON text as "k=v k=v" (scalars; arrays as their length). */
 void fl_trace_state_fields(FILE *out, const char *json);
+/* A client operation's completion: "history: op 7 p0 ok read -> 3 (node 2)".  key and
+ * result may be NULL; value and result are JSON text. */
+void fl_trace_history_line(FILE *out, int64_t time_ns, uint64_t step, uint64_t op_id, int process,
+                           const char *type, const char *f, const char *key, const char *value,
+                           const char *result, int node);
 
 #endif /* FL_SIM_RUN_TRACE_H */

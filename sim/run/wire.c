@@ -84,6 +84,9 @@ static size_t payload_bound(const fl_record *r)
         return 32 + str_size(r->u.fault.kind) + str_size(r->u.fault.spec);
     case FL_REC_METRIC:
         return 16 + str_size(r->u.metric.name);
+    case FL_REC_CLIENT:
+        return 64 + str_size(r->u.client.f) + str_size(r->u.client.key) +
+               str_size(r->u.client.value) + str_size(r->u.client.result);
     default:
         return 160 + 4 * 768;
     }
@@ -179,6 +182,21 @@ static void put_payload(fl_wire_buf *b, const fl_record *r)
     case FL_REC_RUN_END:
         put_result(b, r->u.end);
         break;
+    case FL_REC_CLIENT: {
+        const fl_rec_client *k = &r->u.client;
+        put_u64(b, k->op_id);
+        put_u64(b, (uint64_t)(uint32_t)k->process << 32 | (uint32_t)k->type);
+        put_u64(b, (uint64_t)(uint32_t)k->node);
+        put_u64(b, k->invoke_step);
+        put_u64(b, (uint64_t)k->invoke_ns);
+        put_u64(b, (uint64_t)k->complete_step);
+        put_u64(b, (uint64_t)k->complete_ns);
+        put_str(b, k->f);
+        put_str(b, k->key);
+        put_str(b, k->value);
+        put_str(b, k->result);
+        break;
+    }
     }
 }
 
@@ -366,6 +384,25 @@ static void get_payload(cursor *c, fl_record *r, fl_wire_scratch *sc)
         if (!r->u.metric.name)
             c->bad = 1;
         break;
+    case FL_REC_CLIENT: {
+        fl_rec_client *k = &r->u.client;
+        k->op_id = get_u64(c);
+        uint64_t pt = get_u64(c);
+        k->process = (int)(int32_t)(pt >> 32);
+        k->type = (int)(int32_t)(uint32_t)pt;
+        k->node = (int)(int32_t)(uint32_t)get_u64(c);
+        k->invoke_step = get_u64(c);
+        k->invoke_ns = (int64_t)get_u64(c);
+        k->complete_step = (int64_t)get_u64(c);
+        k->complete_ns = (int64_t)get_u64(c);
+        k->f = get_str(c);
+        k->key = get_str(c);
+        k->value = get_str(c);
+        k->result = get_str(c);
+        if (!k->f || !k->value || k->type < 0 || k->type >= FL_CEV_COUNT)
+            c->bad = 1;
+        break;
+    }
     default: /* FL_REC_RUN_END */
         get_result(c, &sc->res);
         r->u.end = &sc->res;

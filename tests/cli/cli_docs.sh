@@ -58,6 +58,17 @@ done <named.txt
 ! grep -nE 'faultline (shrink|export|serve)|web UI' "$SRC/README.md" "$SRC"/docs/*.md >planned.txt &&
   pass || fail "the docs promise commands that do not exist: $(head -3 planned.txt)"
 
+# A code excerpt fenced as ```c PATH is PATH's text, line for line.
+awk '/^```c [^ ]+$/{f=$2; n++; print "==" f; on=1; next} on && /^```$/{on=0} on' \
+  "$SRC/docs/writing-a-protocol.md" >excerpts
+[ -s excerpts ] && pass || fail "docs/writing-a-protocol.md has no code excerpt"
+while IFS= read -r line; do
+  case $line in
+    ==*) src=$SRC/${line#==}; [ -f "$src" ] && pass || fail "excerpt of a missing file: $src" ;;
+    *) grep -qxF -- "$line" "$src" && pass || fail "excerpt line not in $src: $line" ;;
+  esac
+done <excerpts
+
 # The README's trace example is a real trace: every line of it appears in the seed run.
 "$FL" run "$SRC/sim/scenarios/raft-seed.json" --schedule "$SRC/tests/scripts/seed_000.json" \
   --trace >seed_trace.txt 2>/dev/null

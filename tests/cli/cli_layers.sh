@@ -12,11 +12,19 @@ fl_results:fl_results fl_storage fl_faults fl_core
 fl_run:fl_run fl_results fl_storage fl_faults fl_core
 fl_protocols:fl_protocols fl_core
 fl_sim:fl_sim fl_run fl_protocols fl_results fl_storage fl_faults fl_core"
+# canonical-raft is its own library when libraft was found (it links libraft): a
+# protocol like the others, and fl_sim may call it
+if [ -f "$BUILD/libfl_proto_canonical_raft.a" ]; then
+  LAYERS=$(printf '%s\n' "$LAYERS" | sed 's/^fl_sim:fl_sim fl_run fl_protocols/& fl_proto_canonical_raft/')
+  LAYERS="$LAYERS
+fl_proto_canonical_raft:fl_proto_canonical_raft fl_core"
+  LIBS_EXTRA=fl_proto_canonical_raft
+fi
 
 defined() { nm --defined-only -g "$BUILD/lib$1.a" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u; }
 undefined() { nm -u -g "$BUILD/lib$1.a" 2>/dev/null | awk '{print $NF}' | sort -u; }
 
-for l in fl_core fl_faults fl_storage fl_results fl_run fl_protocols fl_sim; do
+for l in fl_core fl_faults fl_storage fl_results fl_run fl_protocols fl_sim ${LIBS_EXTRA:-}; do
   [ -f "$BUILD/lib$l.a" ] || fail "no library $BUILD/lib$l.a"
   defined "$l" > "$T/def.$l"
 done
@@ -34,7 +42,7 @@ for lib in fl_core fl_faults fl_storage fl_results fl_run fl_protocols; do
   ev=$(undefined "$lib" | grep -E '^(event_|evhttp_|evutil_|bufferevent_)' | head -3 | tr '\n' ' ')
   [ -z "$ev" ] && pass || fail "$lib uses libevent: $ev"
 done
-for lib in fl_core fl_faults fl_protocols; do
+for lib in fl_core fl_faults fl_protocols ${LIBS_EXTRA:-}; do
   sq=$(undefined "$lib" | grep -E '^sqlite3_' | head -3 | tr '\n' ' ')
   [ -z "$sq" ] && pass || fail "$lib uses SQLite: $sq"
 done
@@ -58,6 +66,6 @@ for src in "$SRC"/tests/plugins/*.c "$SRC"/sim/protocols/echo/echo.c; do
   fi
 done
 # Built-in protocols include nothing of faultline's but the public header.
-bad=$(grep -h '#include "' "$SRC"/sim/protocols/*/*.[ch] | grep -v -E '"core/faultline.h"|"sim/protocols/(raft|echo)/' | sort -u)
+bad=$(grep -h '#include "' "$SRC"/sim/protocols/*/*.[ch] | grep -v -E '"core/faultline.h"|"sim/protocols/(raft|echo|canonical-raft)/' | sort -u)
 [ -z "$bad" ] && pass || fail "a built-in protocol includes internals: $bad"
 finish

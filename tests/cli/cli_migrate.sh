@@ -32,6 +32,7 @@ grep -qx 'v1.db: migrated from schema 1 to 3' out && pass || fail "migrate says 
 [ "$(sqlite3 v1.db "SELECT origin FROM runs WHERE id = 1")" = run ] && pass || fail "run 1 has origin run"
 [ "$(sqlite3 v1.db "PRAGMA integrity_check")" = ok ] && pass || fail "integrity_check after migrate"
 sqlite3 v1.db "SELECT count(*) FROM failing_runs" >/dev/null && pass || fail "the views survive the migration"
+[ "$(sqlite3 v1.db "SELECT count(*) FROM history")" = 0 ] && pass || fail "schema 3 has an empty history table"
 expect_exit 0 "migrate again" -- "$FL" migrate v1.db
 grep -qx 'v1.db: already at schema 3' out && pass || fail "a second migrate does nothing: $(cat out)"
 expect_exit 0 "replay after migrate" -- "$FL" replay v1.db 1 --quiet

@@ -101,6 +101,12 @@ bad 'prune: nosuch.db: No such file' nosuch.db
 printf 'not a database at all, just text that is long enough to be looked at\n' > foreign.db
 bad 'not a faultline database' foreign.db
 grep -q 'just text' foreign.db && pass || fail "the foreign file is untouched"
+# a run with clients: its history rows are part of its recording
+expect_exit 0 "a recorded run with clients" -- "$FL" run "$SRC/sim/scenarios/raft-kv.json" --seed 1 \
+  --set run.until=5s --set 'faults.window=["500ms", "4s"]' --db kv.db
+[ "$(sqlite3 kv.db 'SELECT count(*) > 0 FROM history')" = 1 ] && pass || fail "history recorded"
+expect_exit 0 "prune the clients run" -- "$FL" prune kv.db
+[ "$(sqlite3 kv.db 'SELECT count(*) FROM history')" = 0 ] && pass || fail "history pruned with the run"
 expect_exit 0 "prune --help" -- "$FL" prune --help
 grep -q '^usage: faultline prune DB' out && pass || fail "help"
 finish

@@ -60,7 +60,7 @@ static int fx_script_run(fl_world *w, const cJSON *script)
 {
     fl_script_syncs *s = fx_script_syncs(w);
     ck_assert_msg(s != NULL, "fx_script_run on a world that is not scripted");
-    return fl_script_run(w, script, s);
+    return fl_script_run(w, script, s, NULL);
 }
 
 /* A sink from one callback: add it to w's stream. */

@@ -305,6 +305,23 @@ static void record_failing_run(int64_t scenario_id)
         fl_msg m = {.id = id, .src = 1, .dst = 2, .fate = FL_FATE_IN_FLIGHT};
         h.on_fate(h.ctx, &m, 39);
     }
+    /* a client's write and read (the history table) */
+    fl_record c = {.kind = FL_REC_CLIENT};
+    c.u.client = (fl_rec_client){.op_id = 1,
+                                 .process = 0,
+                                 .type = FL_CEV_INVOKE,
+                                 .f = "write",
+                                 .value = "3",
+                                 .node = 1,
+                                 .invoke_step = 5,
+                                 .invoke_ns = 5000,
+                                 .complete_step = -1,
+                                 .complete_ns = -1};
+    fx_give(r, &c);
+    c.u.client.type = FL_CEV_OK;
+    c.u.client.complete_step = 9;
+    c.u.client.complete_ns = 9000;
+    fx_give(r, &c);
     fx_rec_metric(r, "raft.first_leader_ns", 5000);
     fl_run_result res = {.outcome = FL_OUTCOME_VIOLATION,
                          .check = "election_safety",

@@ -18,7 +18,8 @@ START_TEST(test_raft_configure_rejects_bad_params)
     } bad[] = {
         {"{\"bugs\": [\"x\"]}",
          "params.bugs[0]: unknown bug \"x\" (expected quorum_off_by_one, forget_vote, "
-         "accept_stale_term, keep_conflicts, vote_any_log, commit_old_term, ack_before_sync)"},
+         "accept_stale_term, keep_conflicts, vote_any_log, commit_old_term, ack_before_sync, "
+         "stale_read, early_ack)"},
         {"{\"bugs\": \"forget_vote\"}", "params.bugs: expected an array"},
         {"{\"electon_timeout\": \"1s\"}", "params.electon_timeout: unknown key"},
         {"{\"election_timeout\": 150}", "params.election_timeout: expected a duration"},

@@ -65,7 +65,7 @@ START_TEST(test_scenario_unknown_top_level_key)
 {
     expect_error("{\"nodes\": 3, \"nodez\": 5}", FL_EINVAL,
                  "nodez: unknown key (expected name, protocol, nodes, params, network, disk, "
-                 "faults, workload, run or script)");
+                 "faults, workload, checks, run or script)");
 }
 END_TEST
 

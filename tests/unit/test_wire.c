@@ -62,6 +62,19 @@ static size_t samples(fl_record *out, fl_run_result *res)
     out[n++].u.fault = (fl_rec_fault){4, 1000, "crash", NULL, 1, 0};
     out[n] = (fl_record){.kind = FL_REC_METRIC};
     out[n++].u.metric = (fl_rec_metric){"raft.elections", -5};
+    out[n] = (fl_record){.kind = FL_REC_CLIENT};
+    out[n++].u.client = (fl_rec_client){.op_id = 97,
+                                        .process = 2,
+                                        .type = FL_CEV_OK,
+                                        .f = "get",
+                                        .key = "k2",
+                                        .value = "null",
+                                        .result = "\"2.17 \"",
+                                        .node = 2,
+                                        .invoke_step = 1396,
+                                        .invoke_ns = 3013254000,
+                                        .complete_step = 1407,
+                                        .complete_ns = 3022447000};
     out[n] = (fl_record){.kind = FL_REC_RUN_END};
     out[n++].u.end = res;
     return n;
@@ -122,6 +135,19 @@ static void assert_same(const fl_record *a, const fl_record *b)
     case FL_REC_METRIC:
         ck_assert_str_eq(a->u.metric.name, b->u.metric.name);
         ck_assert(a->u.metric.value == b->u.metric.value);
+        break;
+    case FL_REC_CLIENT:
+        ck_assert(a->u.client.op_id == b->u.client.op_id &&
+                  a->u.client.process == b->u.client.process);
+        ck_assert(a->u.client.type == b->u.client.type && a->u.client.node == b->u.client.node);
+        ck_assert(a->u.client.invoke_step == b->u.client.invoke_step &&
+                  a->u.client.invoke_ns == b->u.client.invoke_ns);
+        ck_assert(a->u.client.complete_step == b->u.client.complete_step &&
+                  a->u.client.complete_ns == b->u.client.complete_ns);
+        ck_assert(same_str(a->u.client.f, b->u.client.f) &&
+                  same_str(a->u.client.key, b->u.client.key));
+        ck_assert(same_str(a->u.client.value, b->u.client.value) &&
+                  same_str(a->u.client.result, b->u.client.result));
         break;
     default:
         ck_assert(memcmp(a->u.end, b->u.end, sizeof *a->u.end) == 0 ||

@@ -18,12 +18,12 @@
  *   raft_log.c      the in-memory log and its hash chain
  *   raft_wal.c      the write-ahead log on the simulated disk: write, replay, bootstrap
  *   raft_snapshot.c the state as JSON and the key-value state machine
- *   raft_check.c    the observer: safety invariants and liveness
+ *   raft_view.c     the node's state as the Raft observer (core/raft_observer.c) reads it
  *
  * What holds after every callback: 1 <= entries' terms <= term; applied <= commit <=
  * last; stable <= last, and entries 1..stable are on the disk, covered by a completed
  * sync; no vote or append acknowledgement has left before the sync covering it.  The
- * cluster-wide properties are the observer's (raft_check.c).
+ * cluster-wide properties are the observer's (core/raft_observer.c).
  *
  * Names: fr_ / FR_ ("faultline raft"), never raft_: that is canonical/raft's prefix, and
  * a plugin linked against libraft, or libraft built in as another protocol, must not
@@ -50,7 +50,8 @@
 
 enum fr_role { FR_FOLLOWER = 0, FR_CANDIDATE, FR_LEADER };
 enum fr_timer { FR_TIMER_ELECTION = 0, FR_TIMER_HEARTBEAT = 1 };
-enum fr_entry_type { FR_ENTRY_NORMAL = 0, FR_ENTRY_CONF = 1 };
+/* FR_ENTRY_CLIENT: a client operation (API version 3), data as fr_client_entry_encode */
+enum fr_entry_type { FR_ENTRY_NORMAL = 0, FR_ENTRY_CONF = 1, FR_ENTRY_CLIENT = 2 };
 
 /* Known bugs (params.bugs): each a realistic mistake, each a few lines, off by default.
  * Keep fr_bug_names (raft_params.c) in the same order. */
@@ -62,7 +63,9 @@ enum fr_bug {
     FR_BUG_VOTE_ANY_LOG = 1u << 4,      /* vote granted without the up-to-date check */
     FR_BUG_COMMIT_OLD_TERM = 1u << 5,   /* commit an old-term entry by counting (Fig. 8) */
     FR_BUG_ACK_BEFORE_SYNC = 1u << 6,   /* follower acks entries before syncing them */
-    FR_BUG_COUNT = 7
+    FR_BUG_STALE_READ = 1u << 7,        /* leader answers reads from its state at once */
+    FR_BUG_EARLY_ACK = 1u << 8,         /* leader acks a write when it appends it */
+    FR_BUG_COUNT = 9
 };
 extern const char *const fr_bug_names[FR_BUG_COUNT + 1];
 
@@ -136,8 +139,7 @@ const char *fr_describe(const void *msg, size_t len, char *buf, size_t cap);
 
 struct fr_entry {
     uint64_t term;
-    uint64_t phash; /* hash chain over entries 1..index (raft_log.c), read by the observer */
-    uint64_t seq;   /* append order within this incarnation, read by the observer */
+    uint64_t seq; /* append order within this incarnation, read by the observer */
     uint32_t len;
     uint8_t type;
     char *data; /* owned; NULL when len == 0 */
@@ -217,6 +219,13 @@ struct fr_state {
     char *sm_other; /* the last op that was not "set k v" */
     uint64_t sm_ops;
     int voters; /* configuration entries applied */
+    /* clients (raft_client.c): the register, and the op ids applied (an operation
+     * proposed twice -- a duplicated MsgProp -- takes effect once) */
+    int reg_set;
+    int64_t reg;
+    uint64_t *op_seen; /* open addressing, 0 = empty */
+    size_t op_seen_cap, op_nseen;
+    uint64_t client_ops; /* client entries applied */
 
     /* The log as snapshot JSON, kept between snapshots (raft_snapshot.c): entries are
      * immutable until cut, and a cut gives the replacing entries new seqs, so the cache
@@ -267,8 +276,6 @@ void fr_step(fl_node *n, struct fr_state *s, int from, const struct fr_msg *m);
 /* ---- raft_log.c ---- */
 uint64_t fr_term_at(const struct fr_state *s, uint64_t index); /* 0 outside the log */
 uint64_t fr_last_term(const struct fr_state *s);
-uint64_t fr_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
-                       uint32_t len);
 /* Append one entry at last + 1 (copying data) without touching the disk.  Returns 0
  * or -1 when the log is full or out of memory. */
 int fr_log_push(struct fr_state *s, uint64_t term, int type, const void *data, uint32_t len);
@@ -295,77 +302,27 @@ uint32_t fr_crc32c(uint32_t crc, const void *buf, size_t len);
 cJSON *fr_snapshot(const fl_node *n);
 void fr_apply(fl_node *n, struct fr_state *s);
 void fr_sm_free(struct fr_state *s);
+/* The state machine's keys: set takes ownership of key and val (malloc'd; on failure
+ * they are freed); get returns the value or NULL. */
+void fr_kv_set(struct fr_state *s, char *key, char *val);
+const char *fr_kv_get(const struct fr_state *s, const char *key);
 void fr_logtext_free(struct fr_state *s);
 
-/* ---- raft_check.c: the observer ---- */
+/* ---- raft_client.c ---- */
+/* A client entry's data: u64 op id, u32 the node the client asked, the operation. */
+#define FR_CLIENT_ENTRY_HEADER 12
+void fr_on_client_op(fl_node *n, uint64_t op_id, const void *op, size_t len);
+/* Apply client entry e (committed) to the state machine; the asked node answers. */
+void fr_apply_client(fl_node *n, struct fr_state *s, const struct fr_entry *e);
+/* The leader appended client entry data (early_ack answers writes here). */
+void fr_client_appended(fl_node *n, struct fr_state *s, const char *data, uint32_t len);
+/* An entry's data as text for the snapshot: "op 7 from 2: write 3". */
+void fr_client_text(const struct fr_entry *e, char *out, size_t cap);
+void fr_client_free(struct fr_state *s);
 
-/* Counters kept by the observer (the public API has no metrics call yet). */
-struct fr_metrics {
-    int64_t elections;      /* candidacies started */
-    int64_t leaders;        /* leaders elected */
-    int64_t leader_changes; /* a leader elected other than the previous one */
-    int64_t proposals;      /* entries with data appended by leaders */
-    int64_t commits;        /* entries newly committed by leaders */
-    int64_t max_term;
-    int64_t first_leader_ns; /* -1 until a leader exists */
-};
-
-/* What the observer remembers of one node, across its crashes. */
-struct fr_obs_node {
-    const struct fr_state *sp; /* the state last seen; NULL while down */
-    int64_t started_ns;        /* its incarnation */
-    uint64_t seen_seq;         /* entries with a larger seq are new */
-    uint64_t *ph;              /* shadow of the log's hash chain: ph[i - 1], entry i */
-    uint64_t last;             /* shadow length */
-    size_t cap;
-    uint64_t stable; /* entries 1..stable were synced when last seen */
-    uint64_t term;
-    int role, seen;
-    int holds; /* durably holds the highest leader-committed entry */
-};
-
-struct fr_obs_term {
-    uint64_t term;
-    int leader;
-};
-
-/* (index, term) -> hash of the prefix: one list per index (log matching). */
-struct fr_obs_lm {
-    uint64_t term, phash;
-    uint32_t next; /* 1-based index of the next item of this index's list; 0: end */
-    int node;
-};
-
-struct fr_obs {
-    int n, inited, failed;
-    struct fr_obs_node *nodes;   /* 1..n */
-    struct fr_obs_term *leaders; /* every (term, leader) ever, sorted by term */
-    size_t nleaders, capleaders;
-    uint32_t *lm_head; /* per index, 1-based first item */
-    size_t lm_cap;
-    struct fr_obs_lm *lm;
-    size_t nlm, caplm;
-    uint64_t *gc;      /* hash chain of the committed prefix: gc[i - 1], entry i */
-    uint64_t *gc_term; /* the entry's term */
-    uint64_t *gc_ct;   /* the lowest term in which it is known committed (non-decreasing) */
-    size_t gc_cap;
-    uint64_t gmax; /* highest index any node has committed */
-    uint64_t dmax; /* highest index a leader has committed in its term */
-    int holders;   /* nodes that durably hold entry dmax */
-    int64_t election_ns;
-    int quiet_seen;
-    uint64_t quiet_last; /* highest last index when the liveness phase began */
-    int last_leader;
-    struct fr_metrics m;
-};
-
+/* ---- raft_view.c: the observer is the public Raft observer (fl_raft_check) ---- */
 int fr_check(const fl_cluster *c, void *observer, int node, fl_violation *v);
 int fr_check_end(const fl_cluster *c, void *observer, fl_violation *v);
-void fr_observer_free(void *observer);
-/* The counters below as run metrics (fl_protocol.report). */
-void fr_report(const fl_cluster *c, void *observer);
-/* The observer's counters so far. */
-const struct fr_metrics *fr_observer_metrics(const void *observer);
 
 /* Small helpers shared by the files. */
 void *fr_grow(void *p, size_t *cap, size_t need, size_t elem);

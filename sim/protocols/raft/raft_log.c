@@ -1,13 +1,10 @@
 /*
- * raft_log.c -- the in-memory Raft log (§5.3) and the hash chain over it.
+ * raft_log.c -- the in-memory Raft log (§5.3).
  *
  * Entry i lives at ents[i - 1]; there is no compaction, so every index 1..last is
- * present.  Each entry carries `phash`, a 64-bit hash of its own (index, term, type,
- * data) chained with its predecessor's: two entries with equal phash head identical
- * prefixes (up to hash collisions).  The observer relies on it to check log matching,
- * leader completeness and state machine safety in O(1) per step instead of comparing
- * whole logs.  `seq` numbers appends within one incarnation so that the observer finds
- * the entries that are new since it last looked: they are exactly the tail whose seq is
+ * present.  `seq` numbers appends within one incarnation so that the Raft observer
+ * (core/raft_observer.c, which keeps its own hash chain over the entries) finds the
+ * entries that are new since it last looked: they are exactly the tail whose seq is
  * larger, because the log only ever changes by cutting a suffix and appending.
  */
 #include <stdlib.h>
@@ -27,27 +24,6 @@ void *fr_grow(void *p, size_t *cap, size_t need, size_t elem)
         return NULL;
     *cap = ncap;
     return q;
-}
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= UINT64_C(0xbf58476d1ce4e5b9);
-    x ^= x >> 27;
-    x *= UINT64_C(0x94d049bb133111eb);
-    x ^= x >> 31;
-    return x;
-}
-
-uint64_t fr_hash_entry(uint64_t prev, uint64_t index, uint64_t term, int type, const void *data,
-                       uint32_t len)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325); /* FNV-1a over the data */
-    const uint8_t *p = data;
-    for (uint32_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * UINT64_C(0x100000001b3);
-    h = mix64(h ^ mix64(term + (uint64_t)type * UINT64_C(0x9e3779b97f4a7c15)));
-    return mix64(prev ^ mix64(h + index));
 }
 
 uint64_t fr_term_at(const struct fr_state *s, uint64_t index)
@@ -78,12 +54,10 @@ int fr_log_push(struct fr_state *s, uint64_t term, int type, const void *data, u
             return -1;
         memcpy(e->data, data, len);
     }
-    uint64_t prev = s->last ? s->ents[s->last - 1].phash : 0;
     e->term = term;
     e->type = (uint8_t)type;
     e->len = len;
     e->seq = ++s->append_seq;
-    e->phash = fr_hash_entry(prev, s->last + 1, term, type, data, len);
     s->last++;
     return 0;
 }

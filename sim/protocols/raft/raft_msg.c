@@ -131,7 +131,7 @@ static int check_entries(const uint8_t *p, size_t len, uint32_t nent)
             return -1;
         uint32_t elen = get32(p + off + 12);
         uint8_t type = p[off + 8];
-        if (elen > FR_MAX_ENTRY_BYTES || type > FR_ENTRY_CONF)
+        if (elen > FR_MAX_ENTRY_BYTES || type > FR_ENTRY_CLIENT)
             return -1;
         if (p[off + 9] || p[off + 10] || p[off + 11])
             return -1;

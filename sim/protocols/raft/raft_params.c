@@ -13,8 +13,8 @@
 #include "sim/protocols/raft/raft.h"
 
 const char *const fr_bug_names[FR_BUG_COUNT + 1] = {
-    "quorum_off_by_one", "forget_vote",     "accept_stale_term", "keep_conflicts",
-    "vote_any_log",      "commit_old_term", "ack_before_sync",   NULL};
+    "quorum_off_by_one", "forget_vote",     "accept_stale_term", "keep_conflicts", "vote_any_log",
+    "commit_old_term",   "ack_before_sync", "stale_read",        "early_ack",      NULL};
 
 const char fr_params_doc[] =
     "election_timeout: base election timeout, drawn in [t, 2t) per term (\"150ms\")\n"
@@ -32,6 +32,10 @@ const char fr_params_doc[] =
     "bugs.commit_old_term: a leader commits an old-term entry by counting replicas (Raft "
     "paper, figure 8)\n"
     "bugs.ack_before_sync: a follower acknowledges entries before they are synced to disk\n"
+    "bugs.stale_read: a leader answers client reads at once from its own state, without "
+    "confirming it is still leader\n"
+    "bugs.early_ack: a leader acknowledges a client write when it appends it, before it "
+    "commits\n"
     "initial: persisted start state {\"term\", \"commit\", \"log_terms\": [...]} "
     "(bootstrap: one conf entry per node at term 1, term 1, commit N)\n";
 

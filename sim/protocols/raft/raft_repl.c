@@ -218,11 +218,14 @@ int fr_leader_propose(fl_node *n, struct fr_state *s, const struct fr_msg *m)
     struct fr_msg_entry e;
     for (uint32_t i = 0; i < m->nent; i++) {
         fr_msg_entry_next(m, &pos, &e);
-        if (fr_append(n, s, s->term, FR_ENTRY_NORMAL, e.data, e.len) != 0) {
+        int type = e.type == FR_ENTRY_CLIENT ? FR_ENTRY_CLIENT : FR_ENTRY_NORMAL;
+        if (fr_append(n, s, s->term, type, e.data, e.len) != 0) {
             fl_log(n, FL_LOG_WARN, "%d log full at index %llu: dropping proposal", s->id,
                    (unsigned long long)s->last);
             return -1;
         }
+        if (type == FR_ENTRY_CLIENT)
+            fr_client_appended(n, s, e.data, e.len);
     }
     fr_bcast_append(n, s);
     return 0;

@@ -74,11 +74,15 @@ static int text_u64(struct fr_logtext *t, uint64_t v)
 static int entry_text(struct fr_logtext *t, const struct fr_entry *e, uint64_t index)
 {
     char data[4 * FR_MAX_ENTRY_BYTES + 8];
-    data_text(e, data, sizeof data);
+    if (e->type == FR_ENTRY_CLIENT)
+        fr_client_text(e, data, sizeof data);
+    else
+        data_text(e, data, sizeof data);
     int rc = (index > 1 ? TEXT_LIT(t, ",") : 0) | TEXT_LIT(t, "{\"term\":") | text_u64(t, e->term) |
              TEXT_LIT(t, ",\"index\":") | text_u64(t, index);
-    rc |= e->type == FR_ENTRY_CONF ? TEXT_LIT(t, ",\"type\":\"conf\",\"data\":\"")
-                                   : TEXT_LIT(t, ",\"type\":\"normal\",\"data\":\"");
+    rc |= e->type == FR_ENTRY_CONF     ? TEXT_LIT(t, ",\"type\":\"conf\",\"data\":\"")
+          : e->type == FR_ENTRY_CLIENT ? TEXT_LIT(t, ",\"type\":\"client\",\"data\":\"")
+                                       : TEXT_LIT(t, ",\"type\":\"normal\",\"data\":\"");
     for (const char *p = data; *p && rc == 0;) {
         size_t run = strcspn(p, "\"\\");
         rc |= text_put(t, p, run);
@@ -189,6 +193,11 @@ cJSON *fr_snapshot(const fl_node *n)
         raw->valuestring = (char *)log;
         cJSON_AddItemToObjectCS(o, "log", raw);
     }
+    if (s->client_ops) { /* only with clients: older runs' snapshots stay as they were */
+        add_number(o, "client_ops", (double)s->client_ops);
+        if (s->reg_set)
+            add_number(o, "register", (double)s->reg);
+    }
     return o;
 }
 
@@ -205,6 +214,15 @@ static char *dup_n(const char *p, size_t len)
 }
 
 /* Binary search in the sorted keys: the index of key, or where it would go. */
+static size_t kv_find(const struct fr_state *s, const char *key, int *found);
+
+const char *fr_kv_get(const struct fr_state *s, const char *key)
+{
+    int found;
+    size_t at = kv_find(s, key, &found);
+    return found ? s->kv[at].val : NULL;
+}
+
 static size_t kv_find(const struct fr_state *s, const char *key, int *found)
 {
     size_t lo = 0, hi = s->nkv;
@@ -224,7 +242,7 @@ static size_t kv_find(const struct fr_state *s, const char *key, int *found)
     return lo;
 }
 
-static void kv_set(struct fr_state *s, char *key, char *val)
+void fr_kv_set(struct fr_state *s, char *key, char *val)
 {
     int found;
     if (!key || !val) {
@@ -260,7 +278,7 @@ static void apply_normal(struct fr_state *s, const struct fr_entry *e)
         const char *k = p + 4;
         const char *sp = memchr(k, ' ', (size_t)(end - k));
         if (sp && sp > k) {
-            kv_set(s, dup_n(k, (size_t)(sp - k)), dup_n(sp + 1, (size_t)(end - sp - 1)));
+            fr_kv_set(s, dup_n(k, (size_t)(sp - k)), dup_n(sp + 1, (size_t)(end - sp - 1)));
             return;
         }
     }
@@ -293,6 +311,8 @@ void fr_apply(fl_node *n, struct fr_state *s)
         s->sm_ops++;
         if (e->type == FR_ENTRY_CONF)
             apply_conf(n, s);
+        else if (e->type == FR_ENTRY_CLIENT)
+            fr_apply_client(n, s, e);
         else
             apply_normal(s, e);
     }
@@ -309,4 +329,5 @@ void fr_sm_free(struct fr_state *s)
     s->nkv = s->capkv = 0;
     free(s->sm_other);
     s->sm_other = NULL;
+    fr_client_free(s);
 }

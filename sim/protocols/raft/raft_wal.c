@@ -153,7 +153,7 @@ static int replay_entry(struct fr_state *s, const uint8_t *b, uint32_t len)
     uint64_t index = get64(b), term = get64(b + 8);
     uint8_t type = b[16];
     uint32_t dlen = get32(b + 17);
-    if (dlen != len - WAL_ENTRY_BODY || type > FR_ENTRY_CONF || term == 0)
+    if (dlen != len - WAL_ENTRY_BODY || type > FR_ENTRY_CLIENT || term == 0)
         return -1;
     if (index == 0 || index > s->last + 1)
         return -1; /* a gap: not a log this node ever had */
