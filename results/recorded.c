@@ -116,7 +116,9 @@ int fl_recorded_load(const char *path, const char *run, fl_recorded_run *rr, cha
     int rc = fl_db_open(&db, path, FL_DB_READONLY, err, cap);
     if (rc)
         return rc;
-    rc = load_row(db, rr, err, cap);
+    rc = fl_db_verify(db, err, cap); /* replaying from a damaged file proves nothing */
+    if (rc == 0)
+        rc = load_row(db, rr, err, cap);
     if (rc == 0)
         rc = load_chains(db, rr, err, cap);
     fl_db_close(db);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
+
 void fl_cli_error(const char *fmt, ...)
 {
     va_list ap;
@@ -16,6 +18,21 @@ void fl_cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+int fl_cli_exit_for(int rc)
+{
+    switch (rc) {
+    case FL_EINVAL:
+    case FL_EPARSE:
+    case FL_ENOTFOUND:
+    case FL_ESCHEMA:
+    case FL_EBADDB:
+    case FL_ELIMIT: /* the input asks for more than a run holds (a schedule past its limit) */
+        return FL_EXIT_USAGE;
+    default:
+        return FL_EXIT_INTERNAL;
+    }
 }
 
 void fl_cli_fail(const char *cmd, const char *why)

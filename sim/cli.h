@@ -18,6 +18,10 @@ enum {
 };
 
 void fl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit code of a failed command's FL_E code (docs/cli.md's table): what the user
+ * gave (arguments, files, unusable databases, inputs past a limit) is FL_EXIT_USAGE; a
+ * failed write and faultline's own failures are FL_EXIT_INTERNAL. */
+int fl_cli_exit_for(int rc);
 /* "faultline: CMD: why", with CMD said once: a why that already starts with "CMD: "
  * (a message from a layer that labels itself the same way) is printed without it. */
 void fl_cli_fail(const char *cmd, const char *why);

@@ -74,13 +74,6 @@ static int parse_args(int argc, char **argv, merge_args *a)
     return 0;
 }
 
-static int exit_for(int rc)
-{
-    return rc == FL_EINVAL || rc == FL_EPARSE || rc == FL_ESCHEMA || rc == FL_ENOTFOUND
-               ? FL_EXIT_USAGE
-               : FL_EXIT_INTERNAL;
-}
-
 /* Refuse a bad IN before OUT is opened: opening OUT creates it when it is missing. */
 static int precheck_inputs(const merge_args *a)
 {
@@ -91,7 +84,7 @@ static int precheck_inputs(const merge_args *a)
         fl_db_close(db);
         if (rc) {
             fl_cli_fail("merge", err);
-            return exit_for(rc);
+            return fl_cli_exit_for(rc);
         }
     }
     return 0;
@@ -145,7 +138,7 @@ int fl_cmd_merge(int argc, char **argv)
     int rc = fl_db_open(&out, a.out, FL_DB_CREATE, err, sizeof err);
     if (rc) {
         fl_cli_fail("merge", err);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     fl_db_merge_stats st;
     rc = fl_db_merge(out, a.in, a.nin, a.skip ? FL_DB_MERGE_SKIP_DUPLICATES : 0, &st, err,
@@ -158,7 +151,7 @@ int fl_cmd_merge(int argc, char **argv)
             fl_cli_error("merge: %s; nothing merged (--skip-duplicates skips them)", err);
         else
             fl_cli_fail("merge", err);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     report(&a, &st);
     return FL_EXIT_OK;

@@ -35,7 +35,7 @@ int fl_cmd_migrate(int argc, char **argv)
         rc = fl_db_open(&db, argv[1], FL_DB_CREATE, err, sizeof err);
     if (rc) {
         fl_cli_fail("migrate", err);
-        return rc == FL_EDB || rc == FL_EIO ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+        return fl_cli_exit_for(rc);
     }
     if (from == FL_DB_SCHEMA_VERSION) {
         printf("%s: already at schema %d\n", argv[1], FL_DB_SCHEMA_VERSION);

@@ -130,22 +130,23 @@ int fl_cmd_prune(int argc, char **argv)
     char err[1024];
     fl_db *db = NULL;
     /* read-only first: a missing file is an error, not a new database; a dry run
-     * changes nothing, not even the schema */
+     * changes nothing, not even the schema; and a bad --sweep is refused before a
+     * writer's open touches the file (it switches the file to WAL mode) */
     int rc = fl_db_open(&db, path, FL_DB_READONLY, err, sizeof err);
+    if (rc == 0 && o.sweep_id > 0)
+        rc = check_sweep(db, o.sweep_id, err, sizeof err);
     if (rc == 0 && !o.dry_run) {
         fl_db_close(db);
         db = NULL;
         rc = fl_db_open(&db, path, FL_DB_CREATE, err, sizeof err);
     }
-    if (rc == 0 && o.sweep_id > 0)
-        rc = check_sweep(db, o.sweep_id, err, sizeof err);
     fl_prune_stats st;
     if (rc == 0)
         rc = fl_db_prune(db, &o, &st, err, sizeof err);
     fl_db_close(db);
     if (rc) {
-        fl_cli_error("prune: %s", err);
-        return rc == FL_EDB || rc == FL_EIO || rc == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+        fl_cli_fail("prune", err);
+        return fl_cli_exit_for(rc);
     }
     report(path, &o, &st);
     return FL_EXIT_OK;

@@ -171,13 +171,15 @@ int fl_cmd_query(int argc, char **argv)
     fl_db *db;
     char err[1024];
     int rc = fl_db_open(&db, path, FL_DB_READONLY, err, sizeof err);
+    if (rc == 0 && want_report) /* a report over every run: a damaged page would skew it */
+        rc = fl_db_verify(db, err, sizeof err);
     if (rc == 0)
         rc = want_report ? print_report(db, format, err, sizeof err)
                          : fl_query_print(db, sql, format, stdout, err, sizeof err);
     fl_db_close(db);
     if (rc) {
         fl_cli_fail("query", err);
-        return rc == FL_EDB ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+        return fl_cli_exit_for(rc);
     }
     return FL_EXIT_OK;
 }

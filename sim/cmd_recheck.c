@@ -237,6 +237,22 @@ static int load_scenario(fl_db *db, int64_t id, fl_loaded *L, char *err, size_t 
     return rc;
 }
 
+/* Every group's scenario loads (its plugin is readable): checked before the database is
+ * opened for writing, so that a refused recheck leaves the file as it was, byte for
+ * byte (a writer's open switches the file to WAL mode). */
+static int check_groups(recheck *r, char *err, size_t cap)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < r->n; i++) {
+        if (i > 0 && r->runs[i].scenario_id == r->runs[i - 1].scenario_id)
+            continue;
+        fl_loaded L = {0};
+        rc = load_scenario(r->db, r->runs[i].scenario_id, &L, err, cap);
+        fl_load_close(&L);
+    }
+    return rc;
+}
+
 /* ---- re-execution ---- */
 
 /* A sink in front of the recorder's that keeps what the run's end says. */
@@ -443,13 +459,6 @@ static int print_json(const recheck *r, const recheck_args *a, const size_t coun
 
 /* ---- the command ---- */
 
-static int exit_for(int rc)
-{
-    return rc == FL_EINVAL || rc == FL_EPARSE || rc == FL_ESCHEMA || rc == FL_ENOTFOUND
-               ? FL_EXIT_USAGE
-               : FL_EXIT_INTERNAL;
-}
-
 static void recheck_close(recheck *r)
 {
     for (size_t i = 0; i < r->n; i++)
@@ -475,17 +484,23 @@ int fl_cmd_recheck(int argc, char **argv)
     char err[1024];
     recheck r = {0};
     int interrupted = 0;
-    int rc = fl_db_open(&r.db, a.db, FL_DB_CREATE, err, sizeof err);
+    int rc = fl_db_open(&r.db, a.db, FL_DB_READONLY, err, sizeof err);
     if (rc == 0 && a.sweep)
         rc = sweep_exists(r.db, a.sweep, err, sizeof err);
     if (rc == 0)
         rc = load_failing(&r, a.sweep, err, sizeof err);
     if (rc == 0)
+        rc = check_groups(&r, err, sizeof err);
+    if (rc == 0 && r.n > 0) { /* everything checked: now for writing (the recordings) */
+        fl_db_close(r.db);
+        rc = fl_db_open(&r.db, a.db, FL_DB_CREATE, err, sizeof err);
+    }
+    if (rc == 0)
         rc = run_all(&r, &a, &interrupted, err, sizeof err);
     if (rc) {
         fl_cli_error("recheck: %s", err);
         recheck_close(&r);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     if (r.n) /* qsort wants a non-NULL base even for nothing */
         qsort(r.runs, r.n, sizeof *r.runs, by_run);

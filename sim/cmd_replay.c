@@ -305,12 +305,6 @@ static int execute(replay *p, const fl_sink *sinks, size_t nsinks, fl_run_result
     return rc;
 }
 
-static int exit_for(int rc)
-{
-    return rc == FL_EDB || rc == FL_EIO || rc == FL_ENOMEM || rc == FL_EINTERNAL ? FL_EXIT_INTERNAL
-                                                                                 : FL_EXIT_USAGE;
-}
-
 static int replay_run(const replay_args *a, replay *p, char *err, size_t cap)
 {
     fl_chain_check cc;
@@ -343,7 +337,7 @@ static int replay_run(const replay_args *a, replay *p, char *err, size_t cap)
     fl_db_close(db);
     if (rc) {
         fl_cli_error("replay: %s", err);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     return ex;
 }
@@ -359,7 +353,7 @@ int fl_cmd_replay(int argc, char **argv)
     int rc = load(&a, &p, err, sizeof err);
     if (rc) {
         fl_cli_error("replay: %s", err);
-        ex = rc == FL_EDB ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+        ex = fl_cli_exit_for(rc);
     } else {
         ex = replay_run(&a, &p, err, sizeof err);
     }

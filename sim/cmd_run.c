@@ -168,15 +168,6 @@ static int parse_args(int argc, char **argv, fl_load_opts *lo, run_args *ro, con
     return 0;
 }
 
-static int exit_for(int rc)
-{
-    /* FL_ELIMIT: the scenario asks for more than a run holds (a schedule past its limit) */
-    return rc == FL_EINVAL || rc == FL_EPARSE || rc == FL_ESCHEMA || rc == FL_ENOTFOUND ||
-                   rc == FL_ELIMIT
-               ? FL_EXIT_USAGE
-               : FL_EXIT_INTERNAL;
-}
-
 /* Execute the run with its sinks: the trace on stdout, the recorder, the JSON summary. */
 static int execute(fl_loaded *L, const run_args *ra, int64_t scenario_id, fl_summary_json *sj,
                    fl_run_result *res, int64_t *run_id, char *err, size_t cap)
@@ -292,7 +283,7 @@ int fl_cmd_run(int argc, char **argv)
     if (rc) {
         fl_cli_fail("run", err);
         fl_load_close(&L);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     fl_run_result res;
     int64_t run_id = 0;
@@ -307,7 +298,7 @@ int fl_cmd_run(int argc, char **argv)
     if (rc) {
         fl_cli_fail("run", err);
         fl_load_close(&L);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     fflush(stdout);
     fprintf(stderr, "faultline: run: %.3f s wall\n", (double)res.wall_us / 1e6);

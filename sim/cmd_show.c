@@ -478,6 +478,8 @@ int fl_cmd_show(int argc, char **argv)
     run_row r = {0};
     fl_db *db;
     int rc = fl_db_open(&db, o.db, FL_DB_READONLY, err, sizeof err);
+    if (rc == 0) /* a damaged snapshot page would show a wrong state, not an error */
+        rc = fl_db_verify(db, err, sizeof err);
     if (rc == 0)
         rc = read_run(db, o.run, &r, err, sizeof err);
     if (rc == 0)
@@ -486,7 +488,7 @@ int fl_cmd_show(int argc, char **argv)
     free(r.detail);
     if (rc) {
         fl_cli_error("show: %s", err);
-        return rc == FL_EDB ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+        return fl_cli_exit_for(rc);
     }
     return ex;
 }

@@ -223,13 +223,6 @@ static int parse_args(int argc, char **argv, sweep_args *a)
     return 0;
 }
 
-static int exit_for(int rc)
-{
-    return rc == FL_EINVAL || rc == FL_EPARSE || rc == FL_ESCHEMA || rc == FL_ENOTFOUND
-               ? FL_EXIT_USAGE
-               : FL_EXIT_INTERNAL;
-}
-
 /* ---- resume ---- */
 
 typedef struct done_ctx {
@@ -323,16 +316,39 @@ static void print_repro(FILE *out, const sweep_args *a, uint64_t seed)
     fputc('\n', out);
 }
 
-static fl_db_cursor *cursor(fl_db *db, const char *sql, int64_t sweep_id)
+/* The first error of the summary's reads: a read that fails (a damaged page) must not
+ * look like a sweep with fewer runs. */
+typedef struct summary_err {
+    int rc;
+    char msg[512];
+} summary_err;
+
+static fl_db_cursor *cursor(fl_db *db, const char *sql, int64_t sweep_id, summary_err *se)
 {
     fl_db_cursor *c = NULL;
-    char err[256];
-    if (fl_db_cursor_open(db, sql, &c, err, sizeof err)) {
-        fl_cli_error("sweep: summary: %s", err);
+    char err[512];
+    int rc = fl_db_cursor_open(db, sql, &c, err, sizeof err);
+    if (rc) {
+        if (se->rc == 0) {
+            se->rc = rc;
+            snprintf(se->msg, sizeof se->msg, "%s", err);
+        }
         return NULL;
     }
     fl_db_cursor_bind_int(c, 1, sweep_id);
     return c;
+}
+
+/* 1 when c has a row ready; 0 at the end or on an error (kept in se). */
+static int next_row(fl_db_cursor *c, summary_err *se)
+{
+    char err[512];
+    int rc = c != NULL ? fl_db_cursor_next(c, err, sizeof err) : 0;
+    if (rc < 0 && se->rc == 0) {
+        se->rc = rc;
+        snprintf(se->msg, sizeof se->msg, "%s", err);
+    }
+    return rc == 1;
 }
 
 /* Print the summary of the whole sweep (this invocation and earlier ones); returns the
@@ -351,9 +367,8 @@ static void print_kept(const fl_sweep_stats *st)
 /* The first failing seeds, each with the command that reproduces it, and the query for
  * all of them. */
 static void print_failing(fl_db *db, const sweep_args *a, const char *db_path, int64_t sweep_id,
-                          uint64_t failing)
+                          uint64_t failing, summary_err *se)
 {
-    char err[256];
     fl_db_cursor *c;
     printf("failing seeds (first %d of %" PRIu64 "), each reproduced by:\n",
            failing < SHOW_FAILING ? (int)failing : SHOW_FAILING, failing);
@@ -361,8 +376,8 @@ static void print_failing(fl_db *db, const sweep_args *a, const char *db_path, i
                "SELECT seed, outcome, coalesce(check_name, ''), coalesce(detail, ''),"
                " recorded FROM runs WHERE sweep_id = ? AND outcome <> 'ok'"
                " ORDER BY seed LIMIT 5",
-               sweep_id);
-    while (c && fl_db_cursor_next(c, err, sizeof err) == 1) {
+               sweep_id, se);
+    while (next_row(c, se)) {
         const char *chk = fl_db_cursor_text(c, 2), *det = fl_db_cursor_text(c, 3);
         printf("  seed %" PRId64 ": %s", fl_db_cursor_int(c, 0), fl_db_cursor_text(c, 1));
         if (chk && *chk)
@@ -383,9 +398,8 @@ static void print_failing(fl_db *db, const sweep_args *a, const char *db_path, i
 }
 
 static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_path, int64_t sweep_id,
-                              const fl_sweep_stats *st, uint64_t already)
+                              const fl_sweep_stats *st, uint64_t already, summary_err *se)
 {
-    char err[256];
     uint64_t total = 0, failing = 0;
     printf("sweep %" PRId64 ": seeds %" PRIu64 "..%" PRIu64, sweep_id, a->from, a->to);
     if (a->shard)
@@ -396,10 +410,10 @@ static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_pat
     fl_db_cursor *c = cursor(db,
                              "SELECT outcome, count(*) FROM runs WHERE sweep_id = ?"
                              " GROUP BY outcome ORDER BY outcome <> 'ok', count(*) DESC, outcome",
-                             sweep_id);
+                             sweep_id, se);
     fputs("outcomes:", stdout);
     int first = 1;
-    while (c && fl_db_cursor_next(c, err, sizeof err) == 1) {
+    while (next_row(c, se)) {
         int64_t n = fl_db_cursor_int(c, 1);
         const char *o = fl_db_cursor_text(c, 0);
         printf("%s %s %" PRId64, first ? "" : ",", o ? o : "?", n);
@@ -413,9 +427,9 @@ static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_pat
     c = cursor(db,
                "SELECT coalesce(check_name, '?'), count(*) FROM runs WHERE sweep_id = ?"
                " AND outcome = 'violation' GROUP BY 1 ORDER BY 2 DESC, 1",
-               sweep_id);
+               sweep_id, se);
     first = 1;
-    while (c && fl_db_cursor_next(c, err, sizeof err) == 1) {
+    while (next_row(c, se)) {
         printf("%s %s %" PRId64, first ? "violations by check:" : ",", fl_db_cursor_text(c, 0),
                fl_db_cursor_int(c, 1));
         first = 0;
@@ -424,7 +438,7 @@ static uint64_t print_summary(fl_db *db, const sweep_args *a, const char *db_pat
         putchar('\n');
     fl_db_cursor_close(c);
     if (failing)
-        print_failing(db, a, db_path, sweep_id, failing);
+        print_failing(db, a, db_path, sweep_id, failing, se);
     if (st->recorded)
         printf("recorded in full: %" PRIu64 " run%s, %" PRIu64 " digest mismatch%s\n", st->recorded,
                st->recorded == 1 ? "" : "s", st->mismatches, st->mismatches == 1 ? "" : "es");
@@ -456,9 +470,12 @@ static int print_result(fl_db *db, const sweep_args *a, int64_t sweep_id, const 
                         uint64_t already, uint64_t *failing)
 {
     if (!a->json) {
-        *failing = print_summary(db, a, a->db_path, sweep_id, st, already);
+        summary_err se = {0};
+        *failing = print_summary(db, a, a->db_path, sweep_id, st, already, &se);
         print_kept(st);
-        return 0;
+        if (se.rc)
+            fl_cli_error("sweep: summary: %s", se.msg);
+        return se.rc;
     }
     char err[512];
     fl_sweep_json_in in = {.db_path = a->db_path,
@@ -467,11 +484,10 @@ static int print_result(fl_db *db, const sweep_args *a, int64_t sweep_id, const 
                            .to = a->to,
                            .already_done = already,
                            .shard = a->shard};
-    if (fl_sweep_print_json(stdout, db, &in, st, failing, err, sizeof err) != 0) {
+    int rc = fl_sweep_print_json(stdout, db, &in, st, failing, err, sizeof err);
+    if (rc != 0)
         fl_cli_fail("sweep", err);
-        return FL_EIO;
-    }
-    return 0;
+    return rc;
 }
 
 int fl_cmd_sweep(int argc, char **argv)
@@ -495,7 +511,7 @@ int fl_cmd_sweep(int argc, char **argv)
     if (rc) {
         fl_cli_fail("sweep", err);
         fl_load_close(&L);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     int resumed = 0, lock_fd = -1;
     rc = fl_sweep_lock(a.db_path, cfg.scenario_id, &lock_fd, err, sizeof err);
@@ -513,7 +529,7 @@ int fl_cmd_sweep(int argc, char **argv)
         fl_cli_fail("sweep", err);
         free(d.bits);
         fl_load_close(&L);
-        return exit_for(rc);
+        return fl_cli_exit_for(rc);
     }
     cfg.sc = &L.sc;
     cfg.proto = L.proto;
@@ -534,20 +550,23 @@ int fl_cmd_sweep(int argc, char **argv)
     rc = fl_sweep_execute(&cfg, &st, err, sizeof err);
     free(d.bits);
     free(scenario_text);
+    if (rc) {
+        fl_cli_fail("sweep", err);
+        /* best effort and unsaid: it fails for the reason just said (a full disk) */
+        char ignored[256];
+        fl_db_sweep_status(L.db, cfg.sweep_id, "interrupted", ignored, sizeof ignored);
+        fl_load_close(&L);
+        return fl_cli_exit_for(rc);
+    }
     if (mark_status(L.db, cfg.sweep_id, rc, &st)) {
         fl_load_close(&L);
         return FL_EXIT_INTERNAL;
-    }
-    if (rc) {
-        fl_cli_fail("sweep", err);
-        fl_load_close(&L);
-        return exit_for(rc);
     }
     uint64_t failing = 0;
     rc = print_result(L.db, &a, cfg.sweep_id, &st, d.n, &failing);
     fl_load_close(&L);
     if (rc)
-        return FL_EXIT_INTERNAL;
+        return fl_cli_exit_for(rc);
     if (st.interrupted)
         return FL_EXIT_INTERRUPTED;
     return failing || st.mismatches ? FL_EXIT_FAILED : FL_EXIT_OK;

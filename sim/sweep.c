@@ -556,6 +556,12 @@ int fl_sweep_execute(const fl_sweep_cfg *c, fl_sweep_stats *st, char *err, size_
     char perr[512];
     if (!c->items && fl_sweep_load_pending(&s, perr, sizeof perr) && !s.rc)
         fl_sweep_fail_stop(&s, FL_EDB, perr);
+    if (s.nw == 0 && s.nfull > s.full_next) {
+        /* every seed is done but recordings are pending (a full disk stopped the last
+         * invocation): one worker makes them; s.w has room for one */
+        s.nw = 1;
+        s.w[0].cmd_fd = s.w[0].res_fd = -1;
+    }
     if (!s.rc)
         run_loop(&s);
     show_progress(&s, 1);

@@ -28,17 +28,27 @@ static const char from_db_sql[] =
     "   FROM (SELECT * FROM runs WHERE sweep_id = ?1 AND outcome <> 'ok'"
     "   ORDER BY seed LIMIT 100)))";
 
-static cJSON *from_db(fl_db *db, int64_t sweep_id, char *err, size_t cap)
+/* The database's part of the summary into *out; a failed read is its FL_E code (a
+ * damaged page must not look like an empty sweep). */
+static int from_db(fl_db *db, int64_t sweep_id, cJSON **out, char *err, size_t cap)
 {
     fl_db_cursor *c;
-    cJSON *j = NULL;
-    if (fl_db_cursor_open(db, from_db_sql, &c, err, cap) != 0)
-        return NULL;
+    *out = NULL;
+    int rc = fl_db_cursor_open(db, from_db_sql, &c, err, cap);
+    if (rc != 0)
+        return rc;
     fl_db_cursor_bind_int(c, 1, sweep_id);
-    if (fl_db_cursor_next(c, err, cap) == 1 && fl_db_cursor_text(c, 0))
-        j = cJSON_Parse(fl_db_cursor_text(c, 0));
+    rc = fl_db_cursor_next(c, err, cap);
+    if (rc == 1 && fl_db_cursor_text(c, 0))
+        *out = cJSON_Parse(fl_db_cursor_text(c, 0));
     fl_db_cursor_close(c);
-    return j;
+    if (rc < 0)
+        return rc;
+    if (*out == NULL) {
+        snprintf(err, cap, "summary: out of memory");
+        return FL_ENOMEM;
+    }
+    return 0;
 }
 
 /* The keys in the documented order: what this invocation knows, then the database's. */
@@ -76,13 +86,10 @@ static cJSON *assemble(const fl_sweep_json_in *in, const fl_sweep_stats *st, cJS
 int fl_sweep_print_json(FILE *out, fl_db *db, const fl_sweep_json_in *in, const fl_sweep_stats *st,
                         uint64_t *failing, char *err, size_t cap)
 {
-    err[0] = '\0';
-    cJSON *d = from_db(db, in->sweep_id, err, cap);
-    if (!d) {
-        if (!err[0])
-            snprintf(err, cap, "summary: out of memory");
-        return FL_ENOMEM;
-    }
+    cJSON *d;
+    int rc = from_db(db, in->sweep_id, &d, err, cap);
+    if (rc != 0)
+        return rc;
     cJSON *o = assemble(in, st, d);
     cJSON_Delete(d);
     char *text = o ? fl_json_print(o) : NULL;

@@ -91,8 +91,11 @@ static int query_error(fl_db *db, int rc, char *err, size_t cap)
         set_err(err, cap, READONLY_MSG);
         return FL_EINVAL;
     }
-    int code = fl_db_error(db, rc, "query", err, cap);
-    return (rc & 0xff) == SQLITE_ERROR ? FL_EINVAL : code;
+    if ((rc & 0xff) == SQLITE_ERROR) { /* the SQL, not the file: say only what is wrong */
+        set_err(err, cap, sqlite3_errmsg(fl_db_sqlite(db)));
+        return FL_EINVAL;
+    }
+    return fl_db_error(db, rc, "query", err, cap);
 }
 
 /* Only whitespace and comments may follow the statement. */

@@ -10,17 +10,18 @@
  */
 #include "storage/db.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "core/digest.h"
 #include "core/error.h"
+#include "storage/db_impl.h"
 #include "storage/schema.h"
 
 #ifndef FL_VERSION
@@ -41,6 +42,7 @@ struct fl_db {
         sqlite3_stmt *st;
     } cache[DB_CACHED_STMTS];
     int64_t opened_version; /* the file's schema version when it was opened (0: new) */
+    int writer_ready;       /* opened for writing without error: switch back to DELETE */
     char path[];
 };
 
@@ -58,36 +60,6 @@ static void set_err(char *err, size_t cap, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, cap, fmt, ap);
     va_end(ap);
-}
-
-static int map_rc(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_OK:
-        return 0;
-    case SQLITE_NOMEM:
-        return FL_ENOMEM;
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-        return FL_EIO;
-    case SQLITE_NOTADB:
-        return FL_ESCHEMA;
-    case SQLITE_TOOBIG:
-        return FL_ELIMIT;
-    default:
-        return FL_EDB;
-    }
-}
-
-int fl_db_error(fl_db *db, int rc, const char *what, char *err, size_t cap)
-{
-    const char *why = db != NULL && db->h != NULL ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
-    set_err(err, cap, "%s: %s", what, why);
-    int code = map_rc(rc);
-    return code != 0 ? code : FL_EDB;
 }
 
 struct sqlite3 *fl_db_sqlite(fl_db *db)
@@ -181,11 +153,16 @@ static int classify(fl_db *db, enum db_kind *kind, int64_t *version, char *err, 
 static int check_kind(fl_db *db, enum db_kind kind, int64_t version, char *err, size_t cap)
 {
     if (kind == DB_FOREIGN || (kind == DB_EMPTY && db->flags == FL_DB_READONLY)) {
-        set_err(err, cap, "%s: not a faultline database", db->path);
+        set_err(err, cap,
+                "%s: not a faultline database (give a file that faultline recorded, or a new"
+                " path)",
+                db->path);
         return FL_ESCHEMA;
     }
     if (kind == DB_OURS && version > FL_DB_SCHEMA_VERSION) {
-        set_err(err, cap, "%s: schema version %lld is newer than this faultline (%s) supports (%d)",
+        set_err(err, cap,
+                "%s: schema version %lld is newer than this faultline (%s) supports (%d): use"
+                " a newer faultline",
                 db->path, (long long)version, FL_VERSION, FL_DB_SCHEMA_VERSION);
         return FL_ESCHEMA;
     }
@@ -240,9 +217,28 @@ static int migrate(fl_db *db, char *err, size_t cap)
     return rc;
 }
 
-/* A reader opens read-write when it may (then SQLite removes the -wal and -shm files
- * when the last connection closes) and read-only otherwise; query_only and the
- * read-only statement check keep it from writing either way. */
+/* The URI of a read-only connection to path: mode=ro, so that a reader never writes
+ * (nor creates the file), and immutable=1 when no -wal file exists, so that it needs no
+ * -shm file either (a read-only directory).  With a -wal file a writer may be active:
+ * then the reader takes part in WAL's locking, which needs the -shm file. */
+static int reader_uri(const char *path, char *uri, size_t cap)
+{
+    char wal[PATH_MAX + 8];
+    size_t n = (size_t)snprintf(uri, cap, "file:");
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    while (path[0] == '/' && path[1] == '/')
+        path++; /* "file://" would start an authority */
+    for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 < cap; p++) {
+        if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+            n += (size_t)snprintf(uri + n, cap - n, "%%%02X", *p);
+        else
+            uri[n++] = (char)*p;
+    }
+    int immutable = access(wal, F_OK) != 0;
+    int len = snprintf(uri + n, cap - n, "?mode=ro%s", immutable ? "&immutable=1" : "");
+    return len < 0 || (size_t)len >= cap - n;
+}
+
 static int open_handle(fl_db *db, char *err, size_t cap)
 {
     int base = SQLITE_OPEN_NOMUTEX;
@@ -251,12 +247,12 @@ static int open_handle(fl_db *db, char *err, size_t cap)
         rc = sqlite3_open_v2(db->path, &db->h, base | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                              NULL);
     } else {
-        rc = sqlite3_open_v2(db->path, &db->h, base | SQLITE_OPEN_READWRITE, NULL);
-        if (rc != SQLITE_OK) {
-            sqlite3_close(db->h);
-            db->h = NULL;
-            rc = sqlite3_open_v2(db->path, &db->h, base | SQLITE_OPEN_READONLY, NULL);
+        char uri[3 * PATH_MAX + 32];
+        if (reader_uri(db->path, uri, sizeof uri)) {
+            set_err(err, cap, "%s: path too long", db->path);
+            return FL_EINVAL;
         }
+        rc = sqlite3_open_v2(uri, &db->h, base | SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
     }
     if (rc != SQLITE_OK)
         return fl_db_error(db, rc, db->path, err, cap);
@@ -312,6 +308,22 @@ static int classify_snapshot(fl_db *db, enum db_kind *kind, int64_t *version, ch
     return rc;
 }
 
+/* A reader that failed to open a file with a -wal file in a directory it cannot write:
+ * the one case where reading needs more than read access (docs/sql.md). */
+static int explain_reader_failure(fl_db *db, int rc, char *err, size_t cap)
+{
+    char wal[PATH_MAX + 8];
+    snprintf(wal, sizeof wal, "%s-wal", db->path);
+    if (rc != FL_EBADDB || access(wal, F_OK) != 0)
+        return rc;
+    set_err(err, cap,
+            "%s: cannot read while %s exists (a writer is active, or was killed) unless the"
+            " directory is writable for its -shm file: let the writer finish, or run any"
+            " faultline write on it, e.g. `faultline run --db %s`, where it is writable",
+            db->path, wal, db->path);
+    return rc;
+}
+
 static int open_checked(fl_db *db, char *err, size_t cap)
 {
     enum db_kind kind = DB_EMPTY;
@@ -325,26 +337,30 @@ static int open_checked(fl_db *db, char *err, size_t cap)
     if (rc != 0 || db->flags == FL_DB_READONLY) {
         if (rc == 0 && sqlite3_db_readonly(db->h, "main") == 0)
             rc = exec(db, "PRAGMA query_only = ON", "query_only", err, cap);
-        return rc;
+        return db->flags == FL_DB_READONLY ? explain_reader_failure(db, rc, err, cap) : rc;
     }
-    rc = setup_writer(db, err, cap);
+    /* A damaged file is refused before a writer changes anything in it (a sweep that
+     * resumes would otherwise count the seeds of an unreadable page as never run). */
+    if (kind == DB_OURS)
+        rc = fl_db_verify(db, err, cap);
+    if (rc == 0)
+        rc = setup_writer(db, err, cap);
     if (rc == 0 && !(kind == DB_OURS && version == FL_DB_SCHEMA_VERSION))
         rc = migrate(db, err, cap);
+    db->writer_ready = rc == 0;
     return rc;
 }
 
 int fl_db_open(fl_db **out, const char *path, int flags, char *err, size_t cap)
 {
-    struct stat stbuf;
     *out = NULL;
     if (path == NULL || path[0] == '\0' || (flags != FL_DB_READONLY && flags != FL_DB_CREATE)) {
         set_err(err, cap, "database: invalid path or flags");
         return FL_EINVAL;
     }
-    if (flags == FL_DB_READONLY && stat(path, &stbuf) != 0) {
-        set_err(err, cap, "%s: %s", path, strerror(errno));
-        return errno == ENOENT ? FL_ENOTFOUND : FL_EIO;
-    }
+    int rc = fl_db_preflight(path, flags, err, cap);
+    if (rc != 0)
+        return rc;
     size_t len = strlen(path);
     fl_db *db = calloc(1, sizeof *db + len + 1);
     if (db == NULL) {
@@ -353,7 +369,7 @@ int fl_db_open(fl_db **out, const char *path, int flags, char *err, size_t cap)
     }
     memcpy(db->path, path, len + 1);
     db->flags = flags;
-    int rc = open_checked(db, err, cap);
+    rc = open_checked(db, err, cap);
     if (rc != 0) {
         fl_db_close(db);
         return rc;
@@ -389,6 +405,13 @@ void fl_db_close(fl_db *db)
         return;
     for (int i = 0; i < DB_CACHED_STMTS; i++)
         sqlite3_finalize(db->cache[i].st);
+    /* Back to a rollback journal, so that readers in a read-only directory need no -shm
+     * file.  Best effort, without waiting: while another connection has the file open
+     * (a sweep's other process, a reader) the switch fails and the file stays in WAL. */
+    if (db->writer_ready) {
+        sqlite3_busy_timeout(db->h, 0);
+        sqlite3_exec(db->h, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+    }
     /* close_v2: statements a caller forgot do not keep the file open forever. */
     sqlite3_close_v2(db->h);
     free(db);

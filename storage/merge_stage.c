@@ -91,12 +91,15 @@ char *fl_merge_copy_sql(sqlite3 *h, const char *table, const char *dst, const ch
     return sql;
 }
 
-/* An input must exist, be a faultline database of our schema version, and not be OUT. */
+/* An input must exist, be a sound faultline database of our schema version, and not be
+ * OUT. */
 int fl_merge_check_input(merge *m, const char *path)
 {
     struct stat a, b;
     fl_db *db = NULL;
     int rc = fl_db_open(&db, path, FL_DB_READONLY, m->err, m->cap);
+    if (rc == 0) /* a damaged page would be merged as fewer rows, silently */
+        rc = fl_db_verify(db, m->err, m->cap);
     fl_db_close(db);
     if (rc)
         return rc;
@@ -179,7 +182,7 @@ int fl_merge_stage_input(merge *m, int i)
     int src = sqlite3_step(st);
     sqlite3_finalize(st);
     if (src != SQLITE_DONE)
-        return fl_db_error(m->out, src, path, m->err, m->cap);
+        return fl_db_error_file(m->out, src, path, "merge", m->err, m->cap);
     char num[24];
     snprintf(num, sizeof num, "%d", i);
     const char *const lead[] = {"fl_in", num};

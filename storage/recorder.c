@@ -663,3 +663,10 @@ uint64_t fl_recorder_rows(const fl_recorder *r)
 {
     return r->rows;
 }
+
+int fl_recorder_error(const fl_recorder *r, char *err, size_t cap)
+{
+    if (r->rc != 0 && err != NULL && cap > 0)
+        snprintf(err, cap, "%s", r->err);
+    return r->rc;
+}

@@ -65,6 +65,10 @@ void fl_recorder_sink(fl_recorder *r, fl_sink *out);
  * afterwards either way. */
 int fl_recorder_end(fl_recorder *r, int64_t *run_id, char *err, size_t cap);
 
+/* The recorder's first error (0 if none), its message copied into err: tells a failed
+ * write (disk full) from a failure of the run that fed it. */
+int fl_recorder_error(const fl_recorder *r, char *err, size_t cap);
+
 /* Roll back what was not committed and free.  NULL ok. */
 void fl_recorder_free(fl_recorder *r);
 

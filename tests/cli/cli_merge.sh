@@ -95,14 +95,14 @@ for bad in junk.db foreign.db missing.db; do
     expect_error_line "^faultline: merge: $bad: " "refuse $bad message"
 done
 expect_exit 2 "refuse junk msg" -- "$FL" merge m.db junk.db &&
-  expect_error_line '^faultline: merge: junk\.db: not a faultline database$' "junk message"
+  expect_error_line '^faultline: merge: junk\.db: not a faultline database \(give a file' "junk message"
 dump m.db >after
 cmp -s before after && [ "$(cat m.db m.db-wal 2>/dev/null | md5sum)" = "$sum_before" ] && pass ||
   fail "OUT unchanged after refused inputs"
 expect_exit 2 "refuse into new OUT" -- "$FL" merge n.db s1.db junk.db
 [ ! -e n.db ] && pass || fail "no OUT created when an input is refused"
 expect_exit 2 "OUT not ours" -- "$FL" merge junk.db s1.db &&
-  expect_error_line '^faultline: merge: junk\.db: not a faultline database$' "foreign OUT"
+  expect_error_line '^faultline: merge: junk\.db: not a faultline database \(give a file' "foreign OUT"
 expect_exit 2 "IN is OUT" -- "$FL" merge m.db ./m.db &&
   expect_error_line 'is the output database' "IN is OUT message"
 expect_exit 2 "no IN" -- "$FL" merge m.db && expect_error_line '^faultline: merge: ' "no IN"

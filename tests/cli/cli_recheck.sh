@@ -77,7 +77,9 @@ tail -1 out | grep -q '2 failing runs re-executed: 0 fixed, 2 still failing' && 
 
 # Ctrl-C: what is done is recorded and reported, exit 130
 cc -shared -fPIC -o p/lib/libstephelp.so before.c
-"$FL" sweep --protocol $pl --set run.until=10000s --seeds 2 -j 1 --db long.db --record none --quiet >/dev/null 2>&1
+# max_steps far beyond what 1 s can run, so that the Ctrl-C always comes mid-run
+"$FL" sweep --protocol $pl --set run.until=10000s --set run.max_steps=10000000000 --seeds 2 -j 1 \
+  --db long.db --record none --quiet >/dev/null 2>&1
 cat >never.c <<'C'
 int stepper_limit(int w) { (void)w; return 2000000000; }
 const char *stepper_check(int w) { (void)w; return "limit"; }
