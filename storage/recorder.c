@@ -29,22 +29,7 @@
 #include "core/digest.h"
 #include "core/error.h"
 
-#ifndef FL_VERSION
-#define FL_VERSION "unknown"
-#endif
-
-typedef struct rec_fault {
-    int64_t seq, at_ns;
-    char *kind, *spec;
-    int reached, took_effect;
-} rec_fault;
-
-typedef struct rec_metric {
-    char *name;
-    int64_t value;
-} rec_metric;
-
-enum { ST_EVENT, ST_MESSAGE, ST_SNAPSHOT, ST_LOG, ST_HIST_INVOKE, ST_HIST_DONE, ST_COUNT };
+#include "storage/recorder_impl.h"
 
 static const char *const insert_sql[ST_COUNT] = {
     "INSERT INTO events(run_id, step, time_ns, kind, node, peer, msg_id, detail, chain)"
@@ -58,54 +43,6 @@ static const char *const insert_sql[ST_COUNT] = {
     " invoke_ns) VALUES (?, ?, ?, 'invoke', ?, ?, ?, ?, ?, ?)",
     "UPDATE history SET type = ?3, result = ?4, complete_step = ?5, complete_ns = ?6"
     " WHERE run_id = ?1 AND op_id = ?2",
-};
-
-/* The end-of-run inserts, prepared once per connection (fl_db_cached_stmt): a sweep
- * writes a few of these rows per seed, and preparing them each time cost more than
- * stepping them. */
-static const char insert_run_sql[] =
-    "INSERT INTO runs(id, sweep_id, scenario_id, seed, schedule_json, outcome, check_name,"
-    " detail, fail_step, fail_time_ns, steps, sim_time_ns, msgs_sent, msgs_delivered,"
-    " msgs_dropped, faults, wall_us, digest, recorded, version, origin, parent_run,"
-    " digest_epoch, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-    " ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
-static const char insert_fault_sql[] =
-    "INSERT INTO faults(run_id, seq, at_ns, kind, spec, reached, took_effect)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)";
-static const char insert_metric_sql[] = "INSERT INTO metrics(run_id, name, value) VALUES (?, ?, ?)";
-
-/* The descriptions of the last fates, by message id: a delivery step's detail is
- * "delivered <description>" (or "dropped:down ..."), and the description is already in
- * the message's row, so the events row keeps the first word only. */
-#define FATE_RING 16
-typedef struct rec_fate {
-    uint64_t id;
-    char desc[256];
-} rec_fate;
-
-struct fl_recorder {
-    fl_db *db;
-    sqlite3 *h;
-    int level;
-    int in_txn;
-    int batched; /* inside the caller's transaction (a batch) */
-    int ended;
-    int64_t run_id;
-    fl_run_meta meta;
-    uint64_t seed;
-    char *schedule_json; /* from the run_begin record */
-    int have_result;
-    fl_run_result res; /* from the run_end record */
-    sqlite3_stmt *st[ST_COUNT];
-    uint64_t log_seq, rows;
-    rec_fate fates[FATE_RING];
-    unsigned nfates;
-    rec_fault *faults;
-    size_t nfaults, faults_cap;
-    rec_metric *metrics;
-    size_t nmetrics, metrics_cap;
-    int rc; /* first error (FL_E code), 0 if none */
-    char err[256];
 };
 
 /* Remember the first failure; hooks have no way to report it now. */
@@ -141,22 +78,6 @@ static void run_insert(fl_recorder *r, int which, const char *what)
         r->rows++;
 }
 
-static void bind_opt_int(sqlite3_stmt *st, int idx, int64_t v, int64_t none)
-{
-    if (v == none)
-        sqlite3_bind_null(st, idx);
-    else
-        sqlite3_bind_int64(st, idx, v);
-}
-
-static void bind_opt_text(sqlite3_stmt *st, int idx, const char *s)
-{
-    if (s == NULL || s[0] == '\0')
-        sqlite3_bind_null(st, idx);
-    else
-        sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
-}
-
 /* ---- the sink ---- */
 
 /* The length of s's detail to store: a delivery's detail without the description of the
@@ -182,9 +103,9 @@ static void on_step_end(fl_recorder *r, const fl_rec_step *s)
     sqlite3_bind_int64(st, 2, (int64_t)s->step);
     sqlite3_bind_int64(st, 3, s->time_ns);
     sqlite3_bind_text(st, 4, fl_step_kind_name(s->kind), -1, SQLITE_STATIC);
-    bind_opt_int(st, 5, s->node, 0);
-    bind_opt_int(st, 6, s->peer, 0);
-    bind_opt_int(st, 7, (int64_t)s->msg_id, 0);
+    fl_rec_bind_opt_int(st, 5, s->node, 0);
+    fl_rec_bind_opt_int(st, 6, s->peer, 0);
+    fl_rec_bind_opt_int(st, 7, (int64_t)s->msg_id, 0);
     size_t dlen = detail_len(r, s);
     if (dlen > 0)
         sqlite3_bind_text(st, 8, s->detail, (int)dlen, SQLITE_STATIC);
@@ -212,7 +133,7 @@ static void on_fate(fl_recorder *r, const fl_rec_msg *m)
     sqlite3_bind_int64(st, 8, m->deliver_ns);
     sqlite3_bind_text(st, 9, fl_fate_name(m->fate), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, (int64_t)m->fate_step);
-    bind_opt_text(st, 11, desc);
+    fl_rec_bind_opt_text(st, 11, desc);
     sqlite3_bind_int64(st, 12, m->nth);
     sqlite3_bind_int(st, 13, m->copy);
     run_insert(r, ST_MESSAGE, "messages");
@@ -229,7 +150,7 @@ static void on_log(fl_recorder *r, const fl_rec_log *l)
     sqlite3_bind_int64(st, 1, r->run_id);
     sqlite3_bind_int64(st, 2, (int64_t)l->step);
     sqlite3_bind_int64(st, 3, (int64_t)r->log_seq++);
-    bind_opt_int(st, 4, l->node, 0);
+    fl_rec_bind_opt_int(st, 4, l->node, 0);
     sqlite3_bind_text(st, 5, lname, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, l->text != NULL ? l->text : "", -1, SQLITE_STATIC);
     run_insert(r, ST_LOG, "logs");
@@ -259,14 +180,14 @@ static void on_client(fl_recorder *r, const fl_rec_client *c)
     if (invoke) {
         sqlite3_bind_int(st, 3, c->process);
         sqlite3_bind_text(st, 4, c->f, -1, SQLITE_STATIC);
-        bind_opt_text(st, 5, c->key);
-        bind_opt_text(st, 6, c->value);
-        bind_opt_int(st, 7, c->node, 0);
+        fl_rec_bind_opt_text(st, 5, c->key);
+        fl_rec_bind_opt_text(st, 6, c->value);
+        fl_rec_bind_opt_int(st, 7, c->node, 0);
         sqlite3_bind_int64(st, 8, (int64_t)c->invoke_step);
         sqlite3_bind_int64(st, 9, c->invoke_ns);
     } else {
         sqlite3_bind_text(st, 3, fl_client_event_name(c->type), -1, SQLITE_STATIC);
-        bind_opt_text(st, 4, c->result);
+        fl_rec_bind_opt_text(st, 4, c->result);
         sqlite3_bind_int64(st, 5, c->complete_step);
         sqlite3_bind_int64(st, 6, c->complete_ns);
     }
@@ -485,123 +406,6 @@ int fl_recorder_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder
     return 0;
 }
 
-static void bind_run(sqlite3_stmt *st, const fl_recorder *r)
-{
-    const fl_run_result *res = &r->res;
-    if (r->level == FL_RECORD_ALL)
-        sqlite3_bind_int64(st, 1, r->run_id);
-    else
-        sqlite3_bind_null(st, 1); /* SQLite picks max(id) + 1 */
-    bind_opt_int(st, 2, r->meta.sweep_id, 0);
-    sqlite3_bind_int64(st, 3, r->meta.scenario_id);
-    sqlite3_bind_int64(st, 4, (int64_t)r->seed);
-    if (r->schedule_json != NULL)
-        sqlite3_bind_text(st, 5, r->schedule_json, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, fl_outcome_name(res->outcome), -1, SQLITE_STATIC);
-    bind_opt_text(st, 7, res->check);
-    bind_opt_text(st, 8, res->detail);
-    bind_opt_int(st, 9, res->fail_step, -1);
-    bind_opt_int(st, 10, res->fail_time_ns, -1);
-    sqlite3_bind_int64(st, 11, (int64_t)res->steps);
-    sqlite3_bind_int64(st, 12, res->sim_time_ns);
-    sqlite3_bind_int64(st, 13, (int64_t)res->msgs_sent);
-    sqlite3_bind_int64(st, 14, (int64_t)res->msgs_delivered);
-    sqlite3_bind_int64(st, 15, (int64_t)res->msgs_dropped);
-    sqlite3_bind_int64(st, 16, (int64_t)res->faults);
-    sqlite3_bind_int64(st, 17, res->wall_us);
-    sqlite3_bind_text(st, 18, res->digest, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 19,
-                      r->level == FL_RECORD_ALL ? "all"
-                      : r->meta.pending         ? "pending"
-                                                : "none",
-                      -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 20, FL_VERSION, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 21, fl_origin_name(r->meta.origin), -1, SQLITE_STATIC);
-    bind_opt_int(st, 22, r->meta.parent_run, 0);
-    sqlite3_bind_int(st, 23, FL_DIGEST_EPOCH);
-}
-
-/* The pending row a full recording replaces: its runs, faults and metrics rows (its
- * other rows, left by an attempt that did not finish, went at begin). */
-static int drop_replaced(fl_recorder *r)
-{
-    static const char *const sql[] = {"DELETE FROM metrics WHERE run_id = ?",
-                                      "DELETE FROM faults WHERE run_id = ?",
-                                      "DELETE FROM runs WHERE id = ? AND recorded = 'pending'"};
-    int rc = SQLITE_OK;
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof sql / sizeof sql[0]; i++) {
-        sqlite3_stmt *st;
-        rc = sqlite3_prepare_v2(r->h, sql[i], -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, r->meta.replaces);
-            rc = sqlite3_step(st);
-            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-        }
-        sqlite3_finalize(st);
-    }
-    return rc;
-}
-
-static int insert_run(fl_recorder *r)
-{
-    sqlite3_stmt *st;
-    int rc = r->meta.replaces > 0 && r->level == FL_RECORD_ALL ? drop_replaced(r) : SQLITE_OK;
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = fl_db_cached_stmt(r->db, insert_run_sql, &st);
-    if (rc == SQLITE_OK) {
-        bind_run(st, r);
-        rc = sqlite3_step(st);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-        sqlite3_reset(st);
-    }
-    if (rc == SQLITE_OK)
-        r->run_id = sqlite3_last_insert_rowid(r->h);
-    return rc;
-}
-
-static int insert_faults(fl_recorder *r)
-{
-    sqlite3_stmt *st;
-    if (r->nfaults == 0)
-        return SQLITE_OK;
-    int rc = fl_db_cached_stmt(r->db, insert_fault_sql, &st);
-    for (size_t i = 0; rc == SQLITE_OK && i < r->nfaults; i++) {
-        const rec_fault *f = &r->faults[i];
-        sqlite3_bind_int64(st, 1, r->run_id);
-        sqlite3_bind_int64(st, 2, f->seq);
-        sqlite3_bind_int64(st, 3, f->at_ns);
-        sqlite3_bind_text(st, 4, f->kind, -1, SQLITE_STATIC);
-        if (f->spec != NULL)
-            sqlite3_bind_text(st, 5, f->spec, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, 5);
-        sqlite3_bind_int(st, 6, f->reached);
-        sqlite3_bind_int(st, 7, f->took_effect);
-        rc = sqlite3_step(st);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-        sqlite3_reset(st);
-    }
-    return rc;
-}
-
-static int insert_metrics(fl_recorder *r)
-{
-    sqlite3_stmt *st;
-    if (r->nmetrics == 0)
-        return SQLITE_OK;
-    int rc = fl_db_cached_stmt(r->db, insert_metric_sql, &st);
-    for (size_t i = 0; rc == SQLITE_OK && i < r->nmetrics; i++) {
-        sqlite3_bind_int64(st, 1, r->run_id);
-        sqlite3_bind_text(st, 2, r->metrics[i].name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, r->metrics[i].value);
-        rc = sqlite3_step(st);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-        sqlite3_reset(st);
-    }
-    return rc;
-}
-
 static void rollback(fl_recorder *r)
 {
     if (r->in_txn)
@@ -619,11 +423,11 @@ int fl_recorder_end(fl_recorder *r, int64_t *run_id, char *err, size_t cap)
     r->ended = 1;
     if (r->rc == 0 && !r->in_txn)
         begin_txn(r);
-    if (r->rc == 0 && (rc = insert_run(r)) != SQLITE_OK)
+    if (r->rc == 0 && (rc = fl_rec_insert_run(r)) != SQLITE_OK)
         fail_sqlite(r, rc, "runs");
-    if (r->rc == 0 && (rc = insert_faults(r)) != SQLITE_OK)
+    if (r->rc == 0 && (rc = fl_rec_insert_faults(r)) != SQLITE_OK)
         fail_sqlite(r, rc, "faults");
-    if (r->rc == 0 && (rc = insert_metrics(r)) != SQLITE_OK)
+    if (r->rc == 0 && (rc = fl_rec_insert_metrics(r)) != SQLITE_OK)
         fail_sqlite(r, rc, "metrics");
     if (r->rc == 0 && r->in_txn &&
         (rc = sqlite3_exec(r->h, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
