@@ -53,6 +53,7 @@ typedef struct sweep {
     size_t nfull, full_next, full_cap;
     uint64_t full_kept; /* this invocation's failures chosen for full recording */
     int64_t batch_us;   /* when the open batch began; 0: none open */
+    int64_t commit_us;  /* when the last batch was committed; 0: none yet */
     uint64_t done;      /* results received */
     int stopping;
     int rc;

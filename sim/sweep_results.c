@@ -26,7 +26,8 @@
 #include "storage/db.h"
 #include "storage/recorder.h"
 
-#define BATCH_US 200000 /* a batch stays open at most this long (about: the 100 ms tick) */
+#define BATCH_US 200000   /* a batch stays open at most this long (about: the 100 ms tick) */
+#define BATCH_GAP_US 3000 /* the write lock stays free this long after a commit */
 
 void fl_sweep_fail_stop(sweep *s, int rc, const char *msg)
 {
@@ -51,6 +52,12 @@ int fl_sweep_batch_open(sweep *s)
     char err[512];
     if (s->batch_us)
         return 0;
+    /* Leave the write lock free a moment after a commit: another sweep into the same
+     * file polls for it every millisecond (db.c) and would otherwise never get it
+     * while recordings stream in without pause. */
+    int64_t gap = fl_sweep_now_us() - s->commit_us;
+    if (s->commit_us && gap < BATCH_GAP_US)
+        usleep((useconds_t)(BATCH_GAP_US - gap));
     if (fl_db_batch_begin(s->c->db, err, sizeof err) != 0) {
         fl_sweep_fail_stop(s, FL_EIO, err);
         return -1;
@@ -65,6 +72,7 @@ void fl_sweep_batch_commit(sweep *s, int force)
     if (!s->batch_us || (!force && fl_sweep_now_us() - s->batch_us < BATCH_US))
         return;
     s->batch_us = 0;
+    s->commit_us = fl_sweep_now_us();
     if (fl_db_batch_commit(s->c->db, err, sizeof err) != 0)
         fl_sweep_fail_stop(s, FL_EIO, err);
 }

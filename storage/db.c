@@ -82,6 +82,18 @@ int fl_db_readonly(const fl_db *db)
     return db->flags == FL_DB_READONLY;
 }
 
+/* A busy handler that polls every millisecond up to FL_DB_BUSY_MS: SQLite's own backs
+ * off to 100 ms between tries, and would keep missing the short gaps a sweep leaves
+ * between its batches (sweep_results.c) while another sweep writes the same file. */
+static int busy_poll(void *ctx, int tries)
+{
+    (void)ctx;
+    if (tries >= FL_DB_BUSY_MS)
+        return 0;
+    sqlite3_sleep(1);
+    return 1;
+}
+
 void fl_db_set_busy_timeout(fl_db *db, int ms)
 {
     sqlite3_busy_timeout(db->h, ms);
@@ -257,7 +269,7 @@ static int open_handle(fl_db *db, char *err, size_t cap)
     if (rc != SQLITE_OK)
         return fl_db_error(db, rc, db->path, err, cap);
     sqlite3_extended_result_codes(db->h, 1);
-    sqlite3_busy_timeout(db->h, FL_DB_BUSY_MS);
+    sqlite3_busy_handler(db->h, busy_poll, NULL);
     /* No writable_schema tricks or other footguns from user SQL (query, serve). */
     sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
     return 0;
