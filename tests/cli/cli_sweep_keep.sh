@@ -72,14 +72,16 @@ expect_exit 1 "resume after Ctrl-C" -- "$FL" sweep "${SW[@]}" --seeds 1..$N --db
   fail "every seed once after Ctrl-C"
 [ "$(q c.db "SELECT count(*) FROM runs WHERE recorded = 'pending'")" = 0 ] && pass || fail "nothing pending after resume"
 
-# ---- a second sweep of the same scenario at once is refused
-"$FL" sweep "${SW[@]}" --seeds 1..$N --db two.db --quiet >/dev/null 2>&1 &
+# ---- a second sweep of the same scenario at once is refused (the first runs 4N seeds,
+# so that it is still running when the second starts: 100 seeds take under 3 s now)
+M=$((4 * N))
+"$FL" sweep "${SW[@]}" --seeds 1..$M --db two.db --quiet >/dev/null 2>&1 &
 pid=$!
 wait_rows two.db 1
-expect_exit 2 "a second sweep at once" -- "$FL" sweep "${SW[@]}" --seeds 1..$N --db two.db --quiet
+expect_exit 2 "a second sweep at once" -- "$FL" sweep "${SW[@]}" --seeds 1..$M --db two.db --quiet
 expect_error_line 'another sweep of this scenario is running into two.db \(pid [0-9]+\)' "refused in one line"
 wait "$pid"
-[ "$(q two.db 'SELECT count(*) || "/" || count(DISTINCT seed) FROM runs')" = "$N/$N" ] && pass ||
+[ "$(q two.db 'SELECT count(*) || "/" || count(DISTINCT seed) FROM runs')" = "$M/$M" ] && pass ||
   fail "each seed once with two sweeps started"
 # another scenario may sweep into the same file at the same time
 expect_exit 0 "another scenario meanwhile" -- "$FL" sweep "$SRC/sim/scenarios/echo.json" --set run.until=200ms \
