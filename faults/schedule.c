@@ -192,6 +192,7 @@ void fl_schedule_free(fl_schedule *s)
     free(s->entries);
     free(s->msgs);
     free(s->msg_order);
+    free(s->ops);
     free(s);
 }
 
@@ -453,9 +454,16 @@ char *fl_schedule_to_text(const fl_schedule *s)
 {
     fl_sbuf b = {0};
     size_t n = s->len + s->nmsgs;
-    if (s->format == 2)
-        fl_sbuf_putf(&b, "{\"version\":2,\"messages\":\"%s\",\"entries\":",
-                     s->messages_only ? "only" : "seed");
+    if (s->format == 2) {
+        fl_sbuf_putf(&b, "{\"version\":2,\"messages\":\"%s\",", s->messages_only ? "only" : "seed");
+        if (s->has_ops) {
+            fl_sbuf_puts(&b, "\"ops\":[");
+            for (size_t i = 0; i < s->nops; i++)
+                fl_sbuf_putf(&b, "%s%llu", i ? "," : "", (unsigned long long)s->ops[i]);
+            fl_sbuf_puts(&b, "],");
+        }
+        fl_sbuf_puts(&b, "\"entries\":");
+    }
     fl_sbuf_puts(&b, n ? "[\n" : "[");
     for (size_t i = 0; i < n; i++) {
         if (i < s->len)

@@ -143,8 +143,9 @@ void fl_faults_swarm(fl_faults_config *cfg, fl_net_faults *net, uint64_t seed);
 
 /* Parse schedule text for a run of `nodes` nodes lasting until_ns, validating every
  * entry: format 1 is a JSON array of timed entries; format 2 an object
- * {"version": 2, "entries": [...], "messages": "seed" | "only"} whose entries may also
- * be message entries ("messages" defaults to "seed": the seed's per-message faults
+ * {"version": 2, "entries": [...], "messages": "seed" | "only", "ops": [...]} whose
+ * entries may also be message entries ("ops", optional: the workload ops to issue,
+ * 1-based, ascending) ("messages" defaults to "seed": the seed's per-message faults
  * still happen, except to the messages an entry names; "only": none but the entries).
  * Nothing but whitespace may follow the JSON.  Errors name the entry (1-based) and
  * the field: "schedule[3].node: expected a node id in [1,3], got 7".  `reached` and
@@ -177,6 +178,10 @@ char *fl_schedule_to_text(const fl_schedule *s);
 int fl_schedule_format(const fl_schedule *s);
 int fl_schedule_messages_only(const fl_schedule *s);
 size_t fl_schedule_msg_len(const fl_schedule *s);
+/* Format 2's "ops": 1 with *ops (ascending, unique, borrowed from s) and *n when the
+ * schedule names the workload ops to issue (every other op is skipped, its time and
+ * node kept for the next), 0 when every op is issued. */
+int fl_schedule_ops(const fl_schedule *s, const uint64_t **ops, size_t *n);
 /* Message entry i (0-based, in file order), borrowed from s. */
 const fl_msg_fault *fl_schedule_msg(const fl_schedule *s, size_t i);
 /* Fill d with what the message entries say about message (from, to, nth) and return

@@ -22,6 +22,11 @@ struct fl_schedule {
     fl_msg_fault *msgs;
     size_t nmsgs, msgs_cap;
     uint32_t *msg_order;
+    /* format 2's "ops": the workload ops to issue, ascending and unique (has_ops 0:
+     * every op) -- what shrink uses to say "only these ops" */
+    int has_ops;
+    uint64_t *ops;
+    size_t nops;
 };
 
 /* Append a message entry (format 2).  Returns 0, FL_ELIMIT or FL_ENOMEM. */

@@ -399,10 +399,11 @@ static int parse_header(const cJSON *root, const cJSON **entries, int *messages_
     char buf[64];
     for (const cJSON *k = root->child; k; k = k->next) {
         if (strcmp(k->string, "version") && strcmp(k->string, "entries") &&
-            strcmp(k->string, "messages")) {
+            strcmp(k->string, "messages") && strcmp(k->string, "ops")) {
             /* the key as a JSON string: escaped, whatever bytes it holds */
             cJSON *name = cJSON_CreateString(k->string);
-            snprintf(err, cap, "schedule: unknown key %s (expected version, entries, messages)",
+            snprintf(err, cap,
+                     "schedule: unknown key %s (expected version, entries, messages, ops)",
                      fl_json_brief(name, buf, sizeof buf));
             cJSON_Delete(name);
             return FL_EINVAL;
@@ -456,6 +457,42 @@ static int finish_msgs(pctx *c)
                 y->from, y->to, (unsigned)y->nth, fl_fault_kind_name(x->kind), (unsigned)x->pos);
 }
 
+/* Format 2's "ops": an array of op numbers >= 1, each greater than the one before. */
+static int parse_ops(const cJSON *ops, fl_schedule *s, char *err, size_t cap)
+{
+    char buf[64];
+    if (!cJSON_IsArray(ops)) {
+        snprintf(err, cap, "schedule.ops: expected an array of workload op numbers, got %s",
+                 fl_json_brief(ops, buf, sizeof buf));
+        return FL_EINVAL;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(ops), i = 0;
+    if (n > FL_SCHEDULE_MAX_ENTRIES) {
+        snprintf(err, cap, "schedule.ops: %zu ops, more than the %d a schedule may name", n,
+                 FL_SCHEDULE_MAX_ENTRIES);
+        return FL_ELIMIT;
+    }
+    s->ops = malloc((n ? n : 1) * sizeof *s->ops);
+    if (!s->ops) {
+        snprintf(err, cap, "schedule: out of memory");
+        return FL_ENOMEM;
+    }
+    for (const cJSON *v = ops->child; v; v = v->next, i++) {
+        int64_t op;
+        int64_t lo = i ? (int64_t)s->ops[i - 1] + 1 : 1;
+        if (!get_int(v, lo, INT64_MAX / 2, &op)) {
+            snprintf(err, cap,
+                     "schedule.ops[%zu]: expected an op number >= %lld (ascending), got %s", i + 1,
+                     (long long)lo, fl_json_brief(v, buf, sizeof buf));
+            return FL_EINVAL;
+        }
+        s->ops[i] = (uint64_t)op;
+    }
+    s->nops = n;
+    s->has_ops = 1;
+    return 0;
+}
+
 int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_schedule **out,
                           char *err, size_t cap)
 {
@@ -465,7 +502,9 @@ int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_sche
         return FL_EINVAL;
     }
     int format = 1, messages_only = 0;
+    const cJSON *ops = NULL;
     if (cJSON_IsObject(arr)) {
+        ops = cJSON_GetObjectItemCaseSensitive(arr, "ops");
         int rc = parse_header(arr, &arr, &messages_only, err, cap);
         if (rc)
             return rc;
@@ -487,6 +526,8 @@ int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_sche
     if (rc == 0) {
         c.s->format = format;
         c.s->messages_only = messages_only;
+        if (ops)
+            rc = parse_ops(ops, c.s, err, cap);
     }
     for (const cJSON *e = rc ? NULL : arr->child; e && rc == 0; e = e->next) {
         c.idx++;

@@ -94,6 +94,13 @@ int fl_schedule_messages_only(const fl_schedule *s)
     return s->messages_only;
 }
 
+int fl_schedule_ops(const fl_schedule *s, const uint64_t **ops, size_t *n)
+{
+    *ops = s->ops;
+    *n = s->nops;
+    return s->has_ops;
+}
+
 size_t fl_schedule_msg_len(const fl_schedule *s)
 {
     return s->nmsgs;

@@ -54,8 +54,18 @@ static int auto_init(fl_driver *d, const fl_scenario *sc, fl_world *w, uint64_t 
     a->faults = fl_faults_attach(w, a->sched, &a->cfg, &a->net, err, cap);
     if (!a->faults)
         return FL_EINVAL;
+    const uint64_t *ops;
+    size_t nops;
+    int has_ops = fl_schedule_ops(a->sched, &ops, &nops);
     if (sc->clients.model == FL_MODEL_NONE)
-        return fl_workload_install(&a->wl, w, seed, sc->workload_every_ns, sc->workload_ops);
+        return fl_workload_install(&a->wl, w, seed, sc->workload_every_ns, sc->workload_ops,
+                                   has_ops ? ops : NULL, nops);
+    if (has_ops) {
+        snprintf(err, cap,
+                 "schedule.ops: names ops of the plain workload (workload.every); "
+                 "this scenario's workload is clients (workload.model)");
+        return FL_EINVAL;
+    }
     a->clients = fl_clients_new(sc, w, seed, 0, a->faults);
     if (!a->clients) {
         snprintf(err, cap, "run: out of memory");

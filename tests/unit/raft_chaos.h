@@ -151,7 +151,7 @@ static void run_chaos(uint64_t seed, int nodes, const char *params, int faults, 
         fl_world_set_policy(w, &p);
         chaos_schedule(c, w);
     }
-    ck_assert_int_eq(fl_workload_install(&c->wl, w, seed, 50 * FL_MS, 0), 0);
+    ck_assert_int_eq(fl_workload_install(&c->wl, w, seed, 50 * FL_MS, 0, NULL, 0), 0);
     res->outcome = fl_world_run(w);
     res->digest = fl_world_digest(w);
     snprintf(res->check, sizeof res->check, "%s", fl_world_violation(w)->check);

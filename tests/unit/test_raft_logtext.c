@@ -64,7 +64,7 @@ START_TEST(test_raft_logtext_cache_equals_a_rebuild_after_every_step)
         fl_netpolicy p = {.ctx = c, .on_send = chaos_send, .on_deliver = chaos_deliver};
         fl_world_set_policy(w, &p);
         chaos_schedule(c, w);
-        ck_assert_int_eq(fl_workload_install(&c->wl, w, seed, 20 * FL_MS, 0), 0);
+        ck_assert_int_eq(fl_workload_install(&c->wl, w, seed, 20 * FL_MS, 0, NULL, 0), 0);
         watch wt = {.w = w};
         fx_add_sink(w, FL_REC_BIT(FL_REC_STEP_END), &wt, on_step_end);
         fl_world_run(w);

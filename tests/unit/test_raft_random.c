@@ -82,7 +82,7 @@ START_TEST(test_raft_liveness_fails_when_network_never_heals)
     fl_world_set_policy(w, &p);
     fl_world_set_quiet_since(w, FL_S);
     fl_workload wl;
-    ck_assert_int_eq(fl_workload_install(&wl, w, 7, 50 * FL_MS, 0), 0);
+    ck_assert_int_eq(fl_workload_install(&wl, w, 7, 50 * FL_MS, 0, NULL, 0), 0);
     ck_assert_int_eq(fl_world_run(w), FL_OUTCOME_LIVENESS);
     ck_assert_str_eq(fl_world_violation(w)->check, "liveness");
     free_world(w);
