@@ -39,6 +39,7 @@ int fl_cmd_query(int argc, char **argv);
 int fl_cmd_sweep(int argc, char **argv);
 int fl_cmd_replay(int argc, char **argv);
 int fl_cmd_recheck(int argc, char **argv);
+int fl_cmd_shrink(int argc, char **argv); /* shrink (issue 13) */
 int fl_cmd_show(int argc, char **argv);
 int fl_cmd_merge(int argc, char **argv);
 int fl_cmd_migrate(int argc, char **argv);

@@ -21,6 +21,9 @@ static const struct command {
     {"protocols", fl_cmd_protocols, "list the built-in protocols: params, timers, bugs"},
     {"query", fl_cmd_query, "ask a faultline database a read-only SQL question"},
     {"replay", fl_cmd_replay, "re-execute a recorded run and verify its digest"},
+    /* -- shrink (issue 13) */
+    {"shrink", fl_cmd_shrink, "shrink a failing run to a minimal schedule that still fails"},
+    /* -- end of shrink */
     {"recheck", fl_cmd_recheck, "after a fix: re-execute every failing run, say which are fixed"},
     {"show", fl_cmd_show, "a recorded run's trace (a range, some nodes) and every node's state"},
     {"merge", fl_cmd_merge, "combine the databases of a sweep's shards (or of sweeps) into one"},

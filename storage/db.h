@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FL_DB_SCHEMA_VERSION 3
+#define FL_DB_SCHEMA_VERSION 4
 /* PRAGMA application_id of every faultline database: "FLT\x01". */
 #define FL_DB_APP_ID 0x464c5401
 
@@ -139,6 +139,21 @@ int fl_db_sweep_pending(fl_db *db, int64_t scenario_id,
                         void *ctx, char *err, size_t cap);
 /* Set a run's recorded column ("none", "all", "pending"). */
 int fl_db_run_set_recorded(fl_db *db, int64_t run_id, const char *recorded, char *err, size_t cap);
+
+/* One `faultline shrink` (storage/shrink.c): a `shrinks` row (schema 4). */
+typedef struct fl_db_shrink {
+    int64_t original_run, shrunk_run;
+    const char *check; /* the check kept, or NULL (any violation) */
+    int any_violation; /* keep = 'any_violation' instead of 'same_check' */
+    uint64_t decisions_before, decisions_after, ops_before, ops_after;
+    uint64_t steps_before, steps_after, candidates;
+    int64_t wall_us;
+    int minimal;
+    const char *schedule_json; /* the minimal schedule */
+} fl_db_shrink;
+/* Insert the row; 0 with its id in *id (may be NULL), or FL_EDB / FL_EIO with a
+ * message in err. */
+int fl_db_shrink_insert(fl_db *db, const fl_db_shrink *s, int64_t *id, char *err, size_t cap);
 
 /* A batch: one write transaction over the rows of many runs, which fl_recorder joins
  * instead of opening its own (a sweep commits every fraction of a second, not every

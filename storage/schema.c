@@ -246,8 +246,39 @@ static const char schema_v3[] =
     /* -- end of keyed decisions */
     "";
 
+/* v4: one step, made of independent blocks (one per change of that round), each
+ * naming its change. */
+static const char schema_v4[] =
+    /* -- shrink (issue 13): one row per `faultline shrink`: the failing run it started
+     * from, the recorded run of the minimal schedule it ended with (origin 'shrink',
+     * parent_run the original), the check the candidates had to fail, the fault
+     * decisions (schedule entries + message faults), workload ops and steps before and
+     * after, the candidates executed, the wall time, and whether the result is proven
+     * 1-minimal (0 when the budget ran out first). */
+    "CREATE TABLE shrinks(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  original_run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  shrunk_run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  check_name TEXT,\n"
+    "  keep TEXT NOT NULL CHECK (keep IN ('same_check', 'any_violation')),\n"
+    "  decisions_before INTEGER NOT NULL,\n"
+    "  decisions_after INTEGER NOT NULL,\n"
+    "  ops_before INTEGER NOT NULL,\n"
+    "  ops_after INTEGER NOT NULL,\n"
+    "  steps_before INTEGER NOT NULL,\n"
+    "  steps_after INTEGER NOT NULL,\n"
+    "  candidates INTEGER NOT NULL,\n"
+    "  wall_us INTEGER NOT NULL,\n"
+    "  minimal INTEGER NOT NULL,\n"
+    "  schedule_json TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX shrinks_by_original ON shrinks(original_run);\n"
+    /* -- end of shrink */
+    "";
+
 const char *const fl_db_migrations[FL_DB_SCHEMA_VERSION] = {
     schema_v1,
     schema_v2,
     schema_v3,
+    schema_v4,
 };
