@@ -57,7 +57,7 @@ static int check_tables(merge *m)
                          "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
                          " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('meta',"
                          " 'scenarios', 'sweeps', 'runs', 'events', 'faults', 'logs', 'messages',"
-                         " 'metrics', 'snapshots', 'history') ORDER BY name LIMIT 1",
+                         " 'metrics', 'snapshots', 'history', 'shrinks') ORDER BY name LIMIT 1",
                          &st, "merge");
     if (rc)
         return rc;
@@ -319,6 +319,23 @@ static int map_sweeps(merge *m)
     return rc;
 }
 
+/* -- shrink (schema 4): a shrinks row links two runs; it is copied, under a fresh id,
+ * when both of them are. */
+static int copy_shrinks(merge *m)
+{
+    static const char *const map[] = {"id", "NULL", "original_run", "a.dst", "shrunk_run",
+                                      "b.dst", NULL};
+    char *sql = fl_merge_copy_sql(m->h, "shrinks", "main.shrinks", NULL, map,
+                                  "FROM temp.m_shrinks t JOIN temp.run_map a ON a.src = t.fl_in"
+                                  " AND a.id = t.original_run JOIN temp.run_map b ON b.src ="
+                                  " t.fl_in AND b.id = t.shrunk_run ORDER BY t.fl_in, t.id");
+    int rc = fl_merge_run(m, sql, "shrinks");
+    if (rc == 0)
+        m->st->rows += (uint64_t)sqlite3_changes(m->h);
+    sqlite3_free(sql);
+    return rc;
+}
+
 /* The kept runs under fresh ids (after OUT's last, in input order), then their rows. */
 static int copy_runs(merge *m)
 {
@@ -383,6 +400,8 @@ static int write_out(merge *m)
         rc = map_sweeps(m);
     if (rc == 0)
         rc = copy_runs(m);
+    if (rc == 0)
+        rc = copy_shrinks(m);
     if (rc == 0)
         rc = fl_merge_run(m, "COMMIT", "merge: commit");
     if (rc) {

@@ -16,7 +16,9 @@ static const char *const child_tables[] __attribute__((unused)) = {
 /* Every table, in staging order (parents first). */
 static const char *const staged_tables[]
     __attribute__((unused)) = {"scenarios", "sweeps",   "runs",    "events",    "faults",
-                               "logs",      "messages", "metrics", "snapshots", "history"};
+                               "logs",      "messages", "metrics", "snapshots", "history",
+                               /* -- shrink (schema 4): rows that link two runs */
+                               "shrinks"};
 #define NSTAGED (sizeof staged_tables / sizeof staged_tables[0])
 /* Temp tables merge creates besides m_<table>; dropped before and after. */
 static const char *const work_tables[]

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib/common.bash" "$@"
 P=$BUILD/plugins
 
 expect_exit 0 "--version" -- "$FL" --version
-grep -qE '^faultline [0-9.]+ \(protocol API 3, database schema 3, digest epoch 2\)$' out && pass ||
+grep -qE '^faultline [0-9.]+ \(protocol API 3, database schema 4, digest epoch 2\)$' out && pass ||
   fail "--version names the API, schema and digest epoch: $(cat out)"
 
 expect_exit 0 "a version-1 plugin runs" -- "$FL" run --protocol "$P/libv1proto.so" \

@@ -27,17 +27,18 @@ origins=$(sqlite3 m.db "SELECT group_concat(origin || ':' || n, ' ') FROM (SELEC
 [ "$origins" = "run:1 sweep:12" ] && pass || fail "merged origins: $origins"
 
 expect_exit 0 "migrate" -- "$FL" migrate v1.db
-grep -qx 'v1.db: migrated from schema 1 to 3' out && pass || fail "migrate says what it did: $(cat out)"
-[ "$(sqlite3 v1.db "SELECT value FROM meta WHERE key = 'schema_version'")" = 3 ] && pass ||
-  fail "schema_version is 3 after migrate"
+grep -qx 'v1.db: migrated from schema 1 to 4' out && pass || fail "migrate says what it did: $(cat out)"
+[ "$(sqlite3 v1.db "SELECT value FROM meta WHERE key = 'schema_version'")" = 4 ] && pass ||
+  fail "schema_version is 4 after migrate"
 [ "$(sqlite3 v1.db "SELECT count(*) FROM runs WHERE origin = 'sweep' AND sweep_id IS NOT NULL")" = 12 ] &&
   pass || fail "a sweep's runs have origin sweep"
 [ "$(sqlite3 v1.db "SELECT origin FROM runs WHERE id = 1")" = run ] && pass || fail "run 1 has origin run"
 [ "$(sqlite3 v1.db "PRAGMA integrity_check")" = ok ] && pass || fail "integrity_check after migrate"
 sqlite3 v1.db "SELECT count(*) FROM failing_runs" >/dev/null && pass || fail "the views survive the migration"
 [ "$(sqlite3 v1.db "SELECT count(*) FROM history")" = 0 ] && pass || fail "schema 3 has an empty history table"
+[ "$(sqlite3 v1.db "SELECT count(*) FROM shrinks")" = 0 ] && pass || fail "schema 4 has an empty shrinks table"
 expect_exit 0 "migrate again" -- "$FL" migrate v1.db
-grep -qx 'v1.db: already at schema 3' out && pass || fail "a second migrate does nothing: $(cat out)"
+grep -qx 'v1.db: already at schema 4' out && pass || fail "a second migrate does nothing: $(cat out)"
 [ "$(sqlite3 v1.db "SELECT group_concat(DISTINCT digest_epoch) FROM runs")" = 1 ] && pass ||
   fail "migrated runs are digest epoch 1"
 [ "$(sqlite3 v1.db "SELECT group_concat(DISTINCT digest_epoch) FROM sweeps")" = 1 ] && pass ||

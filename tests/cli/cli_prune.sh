@@ -70,7 +70,7 @@ grep -q "would drop the recordings of 5 runs" out && pass || fail "v2 dry run: $
 [ "$(cksum < v2.db)" = "$sum" ] && pass || fail "a dry run changed (or migrated) the v2 file"
 expect_exit 0 "prune a v2 file" -- "$FL" prune v2.db --older-than 1d
 grep -q "dropped the recordings of 0 runs" out && pass || fail "v2: nothing old: $(cat out)"
-[ "$(sqlite3 v2.db "SELECT value FROM meta WHERE key = 'schema_version'")" = 3 ] && pass ||
+[ "$(sqlite3 v2.db "SELECT value FROM meta WHERE key = 'schema_version'")" = 4 ] && pass ||
   fail "prune migrated the v2 file"
 expect_exit 0 "prune all of a v2 file" -- "$FL" prune v2.db
 [ "$(sqlite3 v2.db "SELECT count(*) FROM events") $(sqlite3 v2.db "SELECT count(*) FROM runs WHERE recorded = 'none'")" = "0 5" ] &&

@@ -30,8 +30,8 @@ for line in open('new.jsonl'):
                   (r['step'], r['node'], json.dumps(r['state'], separators=(',', ':'))))
 c.commit()
 PY
-[ "$(sqlite3 new.db "SELECT value FROM meta WHERE key = 'schema_version'")" = 3 ] && pass ||
-  fail "new files are schema 3"
+[ "$(sqlite3 new.db "SELECT value FROM meta WHERE key = 'schema_version'")" = 4 ] && pass ||
+  fail "new files are schema 4"
 
 # the whole trace (every state line) and the states at the end, then at sampled steps
 expect_exit 0 "show the v2 run" -- "$FL" show v2.db 1
@@ -91,7 +91,7 @@ n3=$(sqlite3 m.db "SELECT id FROM runs WHERE digest = '$(sqlite3 new.db "SELECT 
 expect_exit 0 "show the v3 run in the merged file" -- "$FL" show m.db "$n3"
 cmp -s out new.show && pass || fail "merged v3 run (id $n3) differs"
 expect_exit 0 "migrate the v2 file" -- "$FL" migrate v2.db
-grep -qx 'v2.db: migrated from schema 2 to 3' out && pass || fail "migrate: $(cat out)"
+grep -qx 'v2.db: migrated from schema 2 to 4' out && pass || fail "migrate: $(cat out)"
 expect_exit 0 "show after migrate" -- "$FL" show v2.db 1
 cmp -s out v2.show && pass || fail "the migrated v2 run differs"
 [ "$(sqlite3 v2.db "PRAGMA integrity_check")" = ok ] && pass || fail "integrity_check after migrate"

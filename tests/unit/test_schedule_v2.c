@@ -100,7 +100,7 @@ START_TEST(test_schedule_v2_header_errors)
     ASSERT_V2_ERROR("{\"version\": 2, \"entries\": [], \"messages\": \"all\"}",
                     "schedule.messages: expected \"seed\" or \"only\", got \"all\"");
     ASSERT_V2_ERROR("{\"version\": 2, \"entries\": [], \"extra\\n\": 1}",
-                    "schedule: unknown key \"extra\\n\" (expected version, entries, messages)");
+                    "schedule: unknown key \"extra\\n\" (expected version, entries, messages, ops)");
 }
 END_TEST
 

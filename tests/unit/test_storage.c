@@ -196,7 +196,7 @@ START_TEST(test_db_create_makes_the_current_schema)
     fl_db *db = create_db();
     ck_assert_str_eq(text(db, "SELECT group_concat(key || '=' || value, ' ') FROM"
                               " (SELECT * FROM meta ORDER BY key)"),
-                     "app=faultline faultline_version=" FL_VERSION " schema_version=3");
+                     "app=faultline faultline_version=" FL_VERSION " schema_version=4");
     /* journal_mode is not a read-only pragma (it may switch): ask SQLite directly. */
     ck_assert_str_eq(raw("PRAGMA journal_mode"), "wal");
     ck_assert_int_eq(scalar(db, "PRAGMA application_id"), FL_DB_APP_ID);
