@@ -19,7 +19,7 @@ printf '%-18s %-13s %5s | %-22s | %-13s | %-9s | %5s | %6s | %s\n' bug scenario 
 while read -r bug sc; do
   db="$bug.db"
   "$FL" sweep "$SRC/sim/scenarios/$sc.json" --set "params.bugs=[\"$bug\"]" --seeds 1..20000 \
-    -j 2 --stop-after 1 --db "$db" --quiet >/dev/null 2>&1
+    -j 1 --stop-after 1 --db "$db" --quiet >/dev/null 2>&1
   run=$(sqlite3 "$db" "SELECT id FROM runs WHERE outcome IN ('violation','liveness')
                        AND recorded = 'all' ORDER BY seed LIMIT 1")
   if [ -z "$run" ]; then echo "$bug: no failing seed found"; status=1; continue; fi

@@ -104,7 +104,7 @@ expect_exit 0 "merge a schema-3 and a schema-2 file" -- "$FL" merge m.db acc.db 
   [ "$(sqlite3 m.db "SELECT count(*) FROM faults WHERE reached = 0")" = "$not_reached" ] && pass ||
   fail "merged reached: $(sqlite3 m.db "SELECT reached, count(*) FROM faults GROUP BY 1")"
 expect_exit 0 "migrate the schema-2 file" -- "$FL" migrate v2.db
-grep -qx 'v2.db: migrated from schema 2 to 3' out && pass || fail "migrate: $(cat out)"
+grep -qx 'v2.db: migrated from schema 2 to 4' out && pass || fail "migrate: $(cat out)"
 [ "$(sqlite3 v2.db "SELECT count(*) FROM faults WHERE reached IS NULL")" = \
   "$(sqlite3 v2.db "SELECT count(*) FROM faults")" ] && pass ||
   fail "v2 rows have reached NULL after migrate"
