@@ -96,8 +96,8 @@ static int take_option(int c, const char *v, shrink_args *a)
         return 0;
     case 'a': /* --as-script: the place for `faultline script` (see shrink_args) */
         a->as_script = v;
-        fl_cli_error("shrink: --as-script: not available in this build (it comes with "
-                     "`faultline script`)");
+        fl_cli_error("shrink: --as-script: not available in this build (it comes with the "
+                     "script command, issue 13)");
         return FL_EXIT_USAGE;
     case 'v':
         a->any_violation = 1;

@@ -323,7 +323,7 @@ static int map_sweeps(merge *m)
  * when both of them are. */
 static int copy_shrinks(merge *m)
 {
-    static const char *const map[] = {"id", "NULL", "original_run", "a.dst", "shrunk_run",
+    static const char *const map[] = {"id",    "NULL", "original_run", "a.dst", "shrunk_run",
                                       "b.dst", NULL};
     char *sql = fl_merge_copy_sql(m->h, "shrinks", "main.shrinks", NULL, map,
                                   "FROM temp.m_shrinks t JOIN temp.run_map a ON a.src = t.fl_in"

@@ -15,8 +15,8 @@ static const char *const child_tables[] __attribute__((unused)) = {
 #define NCHILD (sizeof child_tables / sizeof child_tables[0])
 /* Every table, in staging order (parents first). */
 static const char *const staged_tables[]
-    __attribute__((unused)) = {"scenarios", "sweeps",   "runs",    "events",    "faults",
-                               "logs",      "messages", "metrics", "snapshots", "history",
+    __attribute__((unused)) = {"scenarios", "sweeps", "runs", "events", "faults", "logs",
+                               "messages", "metrics", "snapshots", "history",
                                /* -- shrink (schema 4): rows that link two runs */
                                "shrinks"};
 #define NSTAGED (sizeof staged_tables / sizeof staged_tables[0])

@@ -70,12 +70,19 @@ awk '/^## Schedule files/ { on = 1; next } on && /^## / { on = 0 }
   b { print >> f }' "$SRC/docs/faults.md"
 [ -s docjson_2.json ] && pass || fail "docs/faults.md has fewer than 2 schedule examples"
 for f in docjson_*.json; do
-  "$FL" run "$SC" --set nodes=5 --schedule "$f" >doc.out 2>doc.err
+  "$FL" run "$SC" --set nodes=5 --schedule "$f" >"$f.out" 2>doc.err
   rc=$?
   [ $rc = 0 ] || [ $rc = 1 ] && pass || fail "docs/faults.md example $f: exit $rc: $(cat doc.err)"
 done
-grep -qE '^faults: .*drop 1, duplicate 1, delay 1$' doc.out && pass ||
-  fail "the format-2 example's three message entries happen: $(grep '^faults' doc.out)"
+grep -qE '^faults: .*drop 1, duplicate 1, delay 1$' docjson_2.json.out && pass ||
+  fail "the format-2 example's three message entries happen: $(grep '^faults' docjson_2.json.out)"
+# the "ops" example (the third): two client requests, the others skipped
+[ "$(grep -c '"ops"' docjson_3.json)" = 1 ] && pass || fail "docs/faults.md's third example names ops"
+"$FL" run "$SC" --set nodes=5 --schedule docjson_3.json --trace >ops.out 2>/dev/null
+[ "$(grep -cE '^\[ *[0-9.]+s #[0-9]+\] client [0-9]+: set k' ops.out)" = 2 ] && pass ||
+  fail "the ops example issues ops 2 and 5 only: $(grep -E '\] client ' ops.out | head -5)"
+grep -qE '\] client [0-9]+: set k2 v2' ops.out && grep -qE '\] client [0-9]+: set k5 v5' ops.out && pass ||
+  fail "the ops issued are ops 2 and 5"
 
 check() { # check PATTERN WHAT FILE-CONTENT
   printf '%s\n' "$3" >bad.json
