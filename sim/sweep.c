@@ -127,10 +127,25 @@ static int next_job(sweep *s, qjob *j)
     return 1;
 }
 
+/* A job's schedule rides the command pipe, written whole (blocking).  To a busy worker
+ * only a small one goes: a worker that finishes its run writes its frames whole too, and
+ * if both writes outgrew the two pipes, each would wait for the other forever (a
+ * shrink's materialised schedules can be hundreds of kB). */
+#define PIPELINE_SCHEDULE_MAX 16384
+
+static int fits_behind(const sweep *s, const worker *w)
+{
+    uint64_t item = s->nretry ? s->retry[s->nretry - 1] : s->next;
+    if (w->qn == 0 || !s->c->items || item >= s->c->nitems)
+        return 1;
+    const char *next = s->c->items[item].schedule;
+    return !next || strlen(next) <= PIPELINE_SCHEDULE_MAX;
+}
+
 static void feed(sweep *s, worker *w)
 {
     qjob j;
-    while (w->pid > 0 && w->qn < QD && next_job(s, &j)) {
+    while (w->pid > 0 && w->qn < QD && fits_behind(s, w) && next_job(s, &j)) {
         /* an item follows the schedule of the run it re-executes, and keeps it in its row */
         const char *schedule = s->c->items ? s->c->items[j.item].schedule : NULL;
         fl_sweep_job job = {.seed = j.seed,
