@@ -28,10 +28,10 @@ static void chunk_bounds(size_t k, size_t g, size_t c, size_t *lo, size_t *hi)
     *hi = (c + 1) * k / g;
 }
 
-/* Candidates of granularity g: each chunk alone, then (g > 2) each complement. */
+/* Candidates of granularity g: the two halves (g = 2), or each complement (see ddmin.h). */
 static int make_round(const size_t *idx, size_t k, size_t g, size_t nelems, round *r)
 {
-    size_t n = g > 2 ? 2 * g : g;
+    size_t n = g;
     r->masks = calloc(n, sizeof *r->masks);
     if (!r->masks)
         return FL_ENOMEM;
@@ -40,11 +40,11 @@ static int make_round(const size_t *idx, size_t k, size_t g, size_t nelems, roun
         if (!mask)
             return FL_ENOMEM;
         r->masks[r->n++] = mask;
-        size_t c = m < g ? m : m - g, lo, hi;
-        chunk_bounds(k, g, c, &lo, &hi);
+        size_t lo, hi;
+        chunk_bounds(k, g, m, &lo, &hi);
         for (size_t i = 0; i < k; i++) {
             int in_chunk = i >= lo && i < hi;
-            mask[idx[i]] = m < g ? in_chunk : !in_chunk;
+            mask[idx[i]] = g == 2 ? in_chunk : !in_chunk;
         }
     }
     return 0;
@@ -84,7 +84,7 @@ int fl_ddmin(uint8_t *keep, size_t nelems, fl_ddmin_first_fn first, void *ctx, i
         if (rc == 0 && at >= 0) {
             memcpy(keep, r.masks[at], nelems);
             k = kept_indexes(keep, nelems, idx);
-            g = (size_t)at < g || g <= 2 ? 2 : g - 1; /* a chunk: start over at 2 */
+            g = g <= 2 ? 2 : g - 1;
         }
         round_free(&r);
         if (rc)

@@ -5,8 +5,11 @@
  * worker pool).
  *
  * Each round splits the kept elements into g chunks and lists its candidates in a
- * fixed order: every chunk alone, then every complement (the kept set minus one chunk;
- * for g = 2 the two lists are the same, so only the chunks).  The caller's `first`
+ * fixed order: for g = 2 the two halves, for g > 2 every complement (the kept set minus
+ * one chunk).  Zeller's ddmin also tries every chunk alone for g > 2; for fault
+ * schedules a failure almost never lives in one small chunk, so those candidates cost
+ * half of every round and almost never help (measured: a raft-crash shrink took 7,914
+ * candidates with them and 2,376 without, to the same result).  The caller's `first`
  * returns the first candidate of the list that still fails, so the search takes the
  * same path whatever the caller's parallelism.  It ends when g has reached the number
  * of kept elements and no complement fails: then removing any single element makes the
