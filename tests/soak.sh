@@ -16,6 +16,11 @@ bash tests/scripts/raft_soak.sh "$FL" || status=1
 echo "== kill -9 twenty times: raft-crash with accept_stale_term, 3000 seeds, each resumed"
 FL_KEEP_SEEDS=3000 FL_KEEP_KILLS=20 bash tests/cli/cli_sweep_keep.sh "$FL" . "$BUILD" || status=1
 
+# -- shrink (issue 13)
+echo "== shrink: the first failing seed of each original Raft bug, at -j2 (docs/shrink.md)"
+bash tests/shrink_soak.sh "$FL" || status=1
+# -- end of shrink
+
 echo "== sweep speed: raft-chaos, 400 seeds, -j1 vs -j2"
 for j in 1 2; do
   rm -f "/tmp/fl-soak-j$j.db"*
