@@ -252,14 +252,39 @@ static void setup_search(const shrink_args *a, fl_shrink_job *j)
     s->deadline_us = s->t0_us + a->budget_ns / 1000;
     s->max_candidates = a->max_candidates;
     s->progress = isatty(STDERR_FILENO);
-    j->ops_before = s->with_ops
-                        ? fl_workload_ops_by(s->seed, sc->workload_every_ns, sc->workload_ops,
-                                             sc->nodes, j->original.fail_time_ns)
-                        : 0;
     j->reached_before = fl_schedule_msg_len(j->materialised);
     for (size_t i = 0; i < fl_schedule_len(j->materialised); i++)
         j->reached_before +=
             fl_schedule_entry(j->materialised, i)->at_ns <= j->original.fail_time_ns;
+}
+
+/* The ops issued by the failing step: 1..K, or, when the recorded schedule names its
+ * ops (a shrink of a shrunk run), those of them up to K.  0 or FL_ENOMEM. */
+static int initial_ops(fl_shrink_job *j)
+{
+    const fl_scenario *sc = &j->L.sc;
+    uint64_t k = fl_workload_ops_by(j->rr.seed, sc->workload_every_ns, sc->workload_ops, sc->nodes,
+                                    j->original.fail_time_ns);
+    fl_schedule *rec = NULL;
+    const uint64_t *given = NULL;
+    size_t ngiven = 0;
+    char err[256];
+    if (j->rr.schedule_json &&
+        fl_schedule_parse(j->rr.schedule_json, strlen(j->rr.schedule_json), sc->nodes, sc->until_ns,
+                          &rec, err, sizeof err) == 0 &&
+        !fl_schedule_ops(rec, &given, &ngiven))
+        given = NULL;
+    j->ops = malloc((size_t)(given ? ngiven : k) * sizeof *j->ops + 1);
+    if (!j->ops) {
+        fl_schedule_free(rec);
+        return FL_ENOMEM;
+    }
+    j->ops_before = 0;
+    for (uint64_t i = 0; given ? i < ngiven : i < k; i++)
+        if (!given || given[i] <= k)
+            j->ops[j->ops_before++] = given ? given[i] : i + 1;
+    fl_schedule_free(rec);
+    return 0;
 }
 
 /* Execute the schedule mask keeps: 0 with *r, or an FL_E code with err. */
@@ -346,6 +371,7 @@ static void job_close(fl_shrink_job *j)
     free(j->scenario_text);
     free(j->minimal_text);
     free(j->trace);
+    free(j->ops);
     fl_load_close(&j->L);
     fl_recorded_close(&j->rr);
 }
@@ -364,7 +390,9 @@ static int shrink_run(const shrink_args *a, fl_shrink_job *j, char *err, size_t 
     }
     if (rc == 0) {
         setup_search(a, j);
-        rc = fl_shrink_elements(&j->s, j->ops_before);
+        rc = j->s.with_ops ? initial_ops(j) : 0;
+        if (rc == 0)
+            rc = fl_shrink_elements(&j->s, j->ops, (size_t)j->ops_before);
         if (rc)
             snprintf(err, cap, "shrink: out of memory");
     }

@@ -43,6 +43,7 @@ typedef struct job_state {
     fl_worker_note *note; /* where the worker's crash handler leaves the step */
     char **specs;         /* --write-schedule: the faults records' entries, in order */
     size_t nspecs, specs_cap;
+    char *ops; /* --write-schedule: the run's schedule's "ops" (JSON), or NULL: every op */
 } job_state;
 
 static int64_t mono_ms(void)
@@ -93,11 +94,37 @@ oom:
     j->err_rc = FL_ENOMEM;
 }
 
+/* The "ops" of the schedule the run follows, kept for the materialised one (a shrunk
+ * schedule names its ops: written out without them, it would issue every op). */
+static void keep_ops(job_state *j, const char *schedule_json)
+{
+    cJSON *root = materialises(j->spec) && schedule_json ? cJSON_Parse(schedule_json) : NULL;
+    const cJSON *ops = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "ops") : NULL;
+    if (cJSON_IsArray(ops))
+        j->ops = cJSON_PrintUnformatted(ops);
+    cJSON_Delete(root);
+}
+
+/* text with "ops":<j->ops>, after its header (fl_schedule_join_only's); takes text. */
+static char *with_ops(job_state *j, char *text)
+{
+    static const char head[] = "{\"version\":2,\"messages\":\"only\",";
+    size_t n = sizeof head - 1;
+    if (!text || !j->ops || strncmp(text, head, n) != 0)
+        return text;
+    size_t len = strlen(text) + strlen(j->ops) + 8;
+    char *out = malloc(len);
+    if (out)
+        snprintf(out, len, "%s\"ops\":%s,%s", head, j->ops, text + n);
+    free(text);
+    return out;
+}
+
 static void write_materialised(job_state *j)
 {
     if (!materialises(j->spec) || j->err_rc)
         return;
-    char *text = fl_schedule_join_only((const char *const *)j->specs, j->nspecs);
+    char *text = with_ops(j, fl_schedule_join_only((const char *const *)j->specs, j->nspecs));
     if (!text) {
         snprintf(j->err, sizeof j->err, "--write-schedule: out of memory");
         j->err_rc = FL_ENOMEM;
@@ -114,6 +141,7 @@ static void deliver(job_state *j, const fl_record *r)
         j->last_time_ns = r->u.step.time_ns;
     } else if (r->kind == FL_REC_RUN_BEGIN) {
         write_schedule(j, r->u.begin.schedule_json);
+        keep_ops(j, r->u.begin.schedule_json);
     } else if (r->kind == FL_REC_FAULT) {
         keep_spec(j, r->u.fault.spec);
     } else if (r->kind == FL_REC_RUN_END) {
@@ -298,6 +326,7 @@ int fl_job_run(const fl_job_spec *spec, fl_run_result *res, char *err, size_t ca
     for (size_t i = 0; i < j.nspecs; i++)
         free(j.specs[i]);
     free(j.specs);
+    free(j.ops);
     *res = j.res;
     if (res->outcome == FL_OUTCOME_ERROR && strcmp(res->check, "setup") == 0 &&
         res->fail_step < 0) { /* the run could not start: the worker's reason */

@@ -42,7 +42,7 @@ static long episode_end(const fl_schedule *sc, size_t i, const uint8_t *claimed)
     return -1;
 }
 
-int fl_shrink_elements(fl_shrink *s, uint64_t nops)
+int fl_shrink_elements(fl_shrink *s, const uint64_t *ops, size_t nops)
 {
     size_t ne = fl_schedule_len(s->sched), nm = fl_schedule_msg_len(s->sched);
     size_t cap = ne + nm + (size_t)nops;
@@ -68,8 +68,8 @@ int fl_shrink_elements(fl_shrink *s, uint64_t nops)
     for (size_t i = 0; i < nm; i++)
         s->elems[n++] =
             (fl_shrink_elem){.kind = FL_SHRINK_MESSAGE, .first = i, .second = -1, .at_ns = -1};
-    for (uint64_t op = 1; op <= nops; op++)
-        s->elems[n++] = (fl_shrink_elem){.kind = FL_SHRINK_OP, .second = -1, .op = op};
+    for (size_t i = 0; i < nops; i++)
+        s->elems[n++] = (fl_shrink_elem){.kind = FL_SHRINK_OP, .second = -1, .op = ops[i]};
     s->nelems = n;
     memset(s->keep, 1, n);
     free(claimed);

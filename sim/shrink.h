@@ -73,8 +73,9 @@ typedef struct fl_shrink {
     int64_t t0_us;
 } fl_shrink;
 
-/* Cut s->sched into elements (ops 1..nops when with_ops), all kept.  0 or FL_ENOMEM. */
-int fl_shrink_elements(fl_shrink *s, uint64_t nops);
+/* Cut s->sched into elements, plus ops[0..nops) (the op numbers, ascending), all
+ * kept.  0 or FL_ENOMEM. */
+int fl_shrink_elements(fl_shrink *s, const uint64_t *ops, size_t nops);
 /* The schedule text of the elements mask keeps (malloc'd, NULL when out of memory). */
 char *fl_shrink_text(const fl_shrink *s, const uint8_t *mask);
 /* Execute texts[0..n) in the pool, results to res[0..n).  0, or an FL_E code with a

@@ -20,6 +20,7 @@ typedef struct fl_shrink_job {
     fl_schedule *materialised;
     fl_shrink_result original; /* its re-execution */
     uint64_t ops_before;       /* workload ops by the failing step */
+    uint64_t *ops;             /* those ops' numbers (ops_before of them) */
     uint64_t reached_before;   /* decisions at or before the failing step */
     fl_shrink s;
     int minimal;

@@ -35,6 +35,14 @@ digest=$(sed -n 's/.*), digest \([0-9a-f]*\)$/\1/p' shrink.out)
 "$FL" run "$SC" --seed 52 --set "$BUG" --schedule min.json >run.out 2>/dev/null
 grep -q "digest:   $digest" run.out && pass || fail "run --schedule min.json gives the shrunk digest $digest"
 
+# a shrunk schedule names its ops: --write-schedule keeps them, and a shrink of the
+# shrunk run starts from them
+"$FL" run "$SC" --seed 52 --set "$BUG" --schedule min.json --write-schedule again.json >/dev/null 2>&1
+cmp -s min.json again.json && pass || fail "run --write-schedule of min.json is min.json: $(head -c 300 again.json)"
+cp a.db re.db
+expect_exit 0 "shrink the shrunk run" -- "$FL" shrink re.db 3 -j 2 --out re.json
+cmp -s min.json re.json && pass || fail "shrinking a 1-minimal run gives it back: $(head -c 300 re.json)"
+
 # ---- 1-minimal, checked here: every single removal stops failing durability ----
 python3 - min.json >cands.txt <<'PY'
 import json, sys
