@@ -66,7 +66,8 @@ int main(int argc, char **argv)
         return fl_cmd_worker(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
-            if (commands[i].fn != fl_cmd_sweep) /* sweep stops cleanly by itself */
+            /* sweep and shrink stop cleanly by themselves (shrink: -- issue 13) */
+            if (commands[i].fn != fl_cmd_sweep && commands[i].fn != fl_cmd_shrink)
                 fl_signals_release();
             return commands[i].fn(argc - 1, argv + 1);
         }

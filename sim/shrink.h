@@ -67,7 +67,7 @@ typedef struct fl_shrink {
     size_t nelems;
     uint8_t *keep;
     /* out */
-    uint64_t candidates, executed, invalid;
+    uint64_t candidates, executed;
     int interrupted;
     const char *phase;
     int64_t t0_us;
