@@ -98,7 +98,7 @@ START_TEST(test_schedule_error_malformed_json)
                        "schedule: unexpected text after the JSON at line 1, column 4");
     ASSERT_PARSE_ERROR("", FL_EPARSE, "schedule: malformed JSON at line 1, column 1");
     ASSERT_PARSE_ERROR("{\"at\":\"1s\"}", FL_EINVAL,
-                       "schedule: unknown key \"at\" (expected version, entries, messages)");
+                       "schedule: unknown key \"at\" (expected version, entries, messages, ops)");
     ASSERT_PARSE_ERROR("3", FL_EINVAL,
                        "schedule: expected a JSON array of fault entries (format 1) or an object "
                        "{\"version\": 2, \"entries\": [...]} (format 2)");
