@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/world.h"
+#include "results/rec_stream_impl.h"
 #include "results/state.h"
 
 typedef struct msg_row {
@@ -63,7 +64,7 @@ static void emit(reader *r, const fl_record *rec)
     }
 }
 
-static int parse_name(const char *(*name)(int), int count, const char *s)
+int fl_rec_parse_name(const char *(*name)(int), int count, const char *s)
 {
     for (int i = 0; s && i < count; i++)
         if (strcmp(name(i), s) == 0)
@@ -73,26 +74,27 @@ static int parse_name(const char *(*name)(int), int count, const char *s)
 
 /* ---- loading the messages and the client operations ---- */
 
-static const msg_row *sort_base;
+/* Orders: an index array sorted by two keys, then by index (the id order). */
+typedef struct keyed {
+    uint64_t k1, k2;
+    size_t i;
+} keyed;
 
-/* Sorting orders: by (sent_step, id) and by (fate_step, id); ids are the array order. */
-static int by_sent(const void *a, const void *b)
+static int cmp_keyed(const void *a, const void *b)
 {
-    const msg_row *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
-    if (x->m.sent_step != y->m.sent_step)
-        return x->m.sent_step < y->m.sent_step ? -1 : 1;
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+    const keyed *x = a, *y = b;
+    if (x->k1 != y->k1)
+        return x->k1 < y->k1 ? -1 : 1;
+    if (x->k2 != y->k2)
+        return x->k2 < y->k2 ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static int by_fate(const void *a, const void *b)
+static void sort_into(keyed *k, size_t n, size_t *out)
 {
-    const msg_row *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
-    int xi = x->m.fate == FL_FATE_IN_FLIGHT, yi = y->m.fate == FL_FATE_IN_FLIGHT;
-    if (xi != yi) /* in flight at the end: after every decided one */
-        return xi - yi;
-    if (x->m.fate_step != y->m.fate_step)
-        return x->m.fate_step < y->m.fate_step ? -1 : 1;
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+    qsort(k, n, sizeof *k, cmp_keyed);
+    for (size_t i = 0; i < n; i++)
+        out[i] = k[i].i;
 }
 
 static int grow(void **p, size_t n, size_t *cap, size_t size)
@@ -117,7 +119,8 @@ static void msg_from_row(fl_db_cursor *c, msg_row *m)
                         .sent_step = (uint64_t)fl_db_cursor_int(c, 3),
                         .sent_ns = fl_db_cursor_int(c, 4),
                         .deliver_ns = fl_db_cursor_int(c, 5),
-                        .fate = parse_name(fl_fate_name, FL_FATE_COUNT, fl_db_cursor_text(c, 6)),
+                        .fate =
+                            fl_rec_parse_name(fl_fate_name, FL_FATE_COUNT, fl_db_cursor_text(c, 6)),
                         .fate_step = (uint64_t)fl_db_cursor_int(c, 7),
                         .nth = (uint32_t)fl_db_cursor_int(c, 8),
                         .copy = (int)fl_db_cursor_int(c, 10),
@@ -155,24 +158,17 @@ static int load_messages(reader *r)
         return rc;
     r->by_sent = malloc((r->nmsgs + 1) * sizeof *r->by_sent);
     r->by_fate = malloc((r->nmsgs + 1) * sizeof *r->by_fate);
-    if (!r->by_sent || !r->by_fate)
-        return FL_ENOMEM;
-    for (size_t i = 0; i < r->nmsgs; i++)
-        r->by_sent[i] = r->by_fate[i] = i;
-    sort_base = r->msgs; /* qsort has no context argument; one reader at a time */
-    qsort(r->by_sent, r->nmsgs, sizeof *r->by_sent, by_sent);
-    qsort(r->by_fate, r->nmsgs, sizeof *r->by_fate, by_fate);
-    return 0;
-}
-
-static const op_row *ops_base;
-
-static int by_done(const void *a, const void *b)
-{
-    const op_row *x = &ops_base[*(const size_t *)a], *y = &ops_base[*(const size_t *)b];
-    if (x->c.complete_step != y->c.complete_step)
-        return x->c.complete_step < y->c.complete_step ? -1 : 1;
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+    keyed *k = malloc((r->nmsgs + 1) * sizeof *k);
+    if (r->by_sent && r->by_fate && k) {
+        for (size_t i = 0; i < r->nmsgs; i++)
+            k[i] = (keyed){r->msgs[i].m.sent_step, 0, i};
+        sort_into(k, r->nmsgs, r->by_sent);
+        for (size_t i = 0; i < r->nmsgs; i++) /* in flight at the end: after the others */
+            k[i] = (keyed){r->msgs[i].m.fate == FL_FATE_IN_FLIGHT, r->msgs[i].m.fate_step, i};
+        sort_into(k, r->nmsgs, r->by_fate);
+    }
+    free(k);
+    return r->by_sent && r->by_fate && k ? 0 : FL_ENOMEM;
 }
 
 static void op_from_row(fl_db_cursor *c, op_row *o)
@@ -181,7 +177,7 @@ static void op_from_row(fl_db_cursor *c, op_row *o)
     o->key = dup_or_null(fl_db_cursor_text(c, 4));
     o->value = dup_or_null(fl_db_cursor_text(c, 5));
     o->result = dup_or_null(fl_db_cursor_text(c, 6));
-    int type = parse_name(fl_client_event_name, FL_CEV_COUNT, fl_db_cursor_text(c, 2));
+    int type = fl_rec_parse_name(fl_client_event_name, FL_CEV_COUNT, fl_db_cursor_text(c, 2));
     o->c = (fl_rec_client){.op_id = (uint64_t)fl_db_cursor_int(c, 0),
                            .process = (int)fl_db_cursor_int(c, 1),
                            .type = type < 0 ? FL_CEV_INVOKE : type,
@@ -223,16 +219,17 @@ static int load_ops(reader *r)
     if (rc < 0)
         return rc;
     r->by_done = malloc((r->nops + 1) * sizeof *r->by_done);
-    if (!r->by_done)
-        return FL_ENOMEM;
+    keyed *k = malloc((r->nops + 1) * sizeof *k);
     size_t n = 0;
-    for (size_t i = 0; i < r->nops; i++)
+    for (size_t i = 0; k && i < r->nops; i++)
         if (r->ops[i].c.type != FL_CEV_INVOKE) /* still outstanding: no completion */
-            r->by_done[n++] = i;
-    ops_base = r->ops;
-    qsort(r->by_done, n, sizeof *r->by_done, by_done);
-    r->by_done[n] = (size_t)-1;
-    return 0;
+            k[n++] = (keyed){(uint64_t)r->ops[i].c.complete_step, 0, i};
+    if (r->by_done && k) {
+        sort_into(k, n, r->by_done);
+        r->by_done[n] = (size_t)-1;
+    }
+    free(k);
+    return r->by_done && k ? 0 : FL_ENOMEM;
 }
 
 /* ---- one step ---- */
@@ -399,99 +396,6 @@ static void emit_step(reader *r, fl_db_cursor *ev)
     emit(r, &rec);
 }
 
-/* ---- the run ---- */
-
-typedef struct run_row {
-    fl_run_result res;
-    uint64_t seed;
-    int nodes;
-    char protocol[128];
-    char *schedule_json;
-    char recorded[16];
-} run_row;
-
-static void copy_text(char *dst, size_t cap, const char *s)
-{
-    snprintf(dst, cap, "%s", s ? s : "");
-}
-
-/* The protocol's name as run_begin gave it: the scenario's, or for a plugin the NAME
- * of its libNAME.so (what `show` labels it with). */
-static void protocol_name(fl_db_cursor *c, char *out, size_t cap)
-{
-    const char *name = fl_db_cursor_text(c, 15), *file = fl_db_cursor_text(c, 16);
-    size_t n = file ? strlen(file) : 0;
-    if (name)
-        copy_text(out, cap, name);
-    else if (n > 6 && strncmp(file, "lib", 3) == 0 && strcmp(file + n - 3, ".so") == 0)
-        snprintf(out, cap, "%.*s", (int)(n - 6), file + 3);
-    else
-        copy_text(out, cap, file ? file : "?");
-}
-
-static void run_from_row(fl_db_cursor *c, run_row *w)
-{
-    fl_run_result *res = &w->res;
-    int outcome = parse_name(fl_outcome_name, FL_OUTCOME_COUNT, fl_db_cursor_text(c, 2));
-    res->outcome = outcome < 0 ? FL_OUTCOME_ERROR : outcome;
-    copy_text(res->check, sizeof res->check, fl_db_cursor_text(c, 3));
-    copy_text(res->detail, sizeof res->detail, fl_db_cursor_text(c, 4));
-    res->fail_step = fl_db_cursor_int(c, 5);
-    res->fail_time_ns = fl_db_cursor_int(c, 6);
-    res->steps = (uint64_t)fl_db_cursor_int(c, 7);
-    res->sim_time_ns = fl_db_cursor_int(c, 8);
-    res->msgs_sent = (uint64_t)fl_db_cursor_int(c, 9);
-    res->msgs_delivered = (uint64_t)fl_db_cursor_int(c, 10);
-    res->msgs_dropped = (uint64_t)fl_db_cursor_int(c, 11);
-    res->faults = (uint64_t)fl_db_cursor_int(c, 12);
-    copy_text(res->digest, sizeof res->digest, fl_db_cursor_text(c, 13));
-    copy_text(w->recorded, sizeof w->recorded, fl_db_cursor_text(c, 14));
-    w->seed = (uint64_t)fl_db_cursor_int(c, 0);
-    w->nodes = (int)fl_db_cursor_int(c, 17);
-    protocol_name(c, w->protocol, sizeof w->protocol);
-    w->schedule_json = dup_or_null(fl_db_cursor_text(c, 1));
-}
-
-static int read_run(fl_db *db, int64_t run, run_row *w, char *err, size_t cap)
-{
-    fl_db_cursor *c;
-    int rc = fl_db_cursor_open(
-        db,
-        "SELECT r.seed, r.schedule_json, r.outcome, r.check_name, r.detail, "
-        "coalesce(r.fail_step, -1), coalesce(r.fail_time_ns, -1), r.steps, r.sim_time_ns, "
-        "r.msgs_sent, r.msgs_delivered, r.msgs_dropped, r.faults, r.digest, r.recorded, "
-        "json_extract(s.json, '$.protocol'), json_extract(s.json, '$.plugin.name'), "
-        "coalesce(json_extract(s.json, '$.nodes'), 0) "
-        "FROM runs r JOIN scenarios s ON s.id = r.scenario_id WHERE r.id = ?1",
-        &c, err, cap);
-    if (rc)
-        return rc;
-    fl_db_cursor_bind_int(c, 1, run);
-    rc = fl_db_cursor_next(c, err, cap);
-    if (rc == 1) {
-        run_from_row(c, w);
-        rc = 0;
-    } else if (rc == 0) {
-        snprintf(err, cap, "no run %lld in %s", (long long)run, fl_db_path(db));
-        rc = FL_ENOTFOUND;
-    }
-    fl_db_cursor_close(c);
-    return rc;
-}
-
-int fl_rec_stream_info(fl_db *db, int64_t run_id, fl_rec_stream_run *info, char *err, size_t cap)
-{
-    run_row w = {0};
-    int rc = read_run(db, run_id, &w, err, cap);
-    if (rc == 0) {
-        copy_text(info->recorded, sizeof info->recorded, w.recorded);
-        info->steps = w.res.steps;
-        info->nodes = w.nodes;
-    }
-    free(w.schedule_json);
-    return rc;
-}
-
 static void emit_faults(reader *r)
 {
     fl_db_cursor *c;
@@ -605,8 +509,8 @@ static void emit_steps(reader *r)
 int fl_rec_stream(fl_db *db, int64_t run_id, const fl_sink *sink, char *err, size_t cap)
 {
     reader r = {.db = db, .run = run_id, .sink = sink, .err = err, .cap = cap};
-    run_row w = {0};
-    r.rc = read_run(db, run_id, &w, err, cap);
+    fl_rec_run_row w = {0};
+    r.rc = fl_rec_read_run(db, run_id, &w, err, cap);
     if (r.rc == 0)
         r.rc = open_cursors(&r);
     if (r.rc == 0) {
