@@ -268,7 +268,8 @@ static int by_time(const void *a, const void *b)
  * end of the document. */
 static int on_end(fl_perfetto *p)
 {
-    qsort(p->faults, p->nfaults, sizeof *p->faults, by_time);
+    if (p->nfaults > 0) /* qsort wants a valid pointer even for none */
+        qsort(p->faults, p->nfaults, sizeof *p->faults, by_time);
     for (size_t i = 0; i < p->nfaults; i++)
         if (fprintf(p->out, "%s\n%s", p->events++ ? "," : "", p->faults[i].json) < 0)
             return FL_EIO;
