@@ -30,6 +30,9 @@ static const struct command {
     {"migrate", fl_cmd_migrate, "upgrade a database of an older schema to this faultline's"},
     {"prune", fl_cmd_prune, "drop the full recordings of runs not kept, and vacuum"},
     {"check-history", fl_cmd_check_history, "is a history of client operations linearizable?"},
+    /* -- export (issue 18) */
+    {"export", fl_cmd_export, "a recorded run for trace viewers: Perfetto, JSON lines, ShiViz"},
+    /* -- end of export */
 };
 
 static void usage(FILE *out)

@@ -251,8 +251,20 @@ static int reader_uri(const char *path, char *uri, size_t cap)
     return len < 0 || (size_t)len >= cap - n;
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation, a few per
+ * inserted row; nothing here reads them.  Only possible before SQLite initialises
+ * (MISUSE after, harmless). */
+static void configure_sqlite_once(void)
+{
+    static int done;
+    if (!done)
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    done = 1;
+}
+
 static int open_handle(fl_db *db, char *err, size_t cap)
 {
+    configure_sqlite_once();
     int base = SQLITE_OPEN_NOMUTEX;
     int rc;
     if (db->flags == FL_DB_CREATE) {

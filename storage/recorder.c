@@ -2,8 +2,9 @@
  * recorder.c -- one run into the database (see recorder.h).
  *
  * Hot path: every step of a FL_RECORD_ALL run gives a step_end record, and most send a
- * message or two, so the sink binds values to statements prepared once (persistent)
- * and steps them inside the run's single transaction: no SQL text, no allocation per
+ * message or two, so the sink copies each row's values into its table's batch
+ * (recorder_batch.h) and writes REC_BATCH_ROWS rows with one statement prepared once
+ * (persistent), inside the run's single transaction: no SQL text, no allocation per
  * row.  A message's row is written from its fate record, which carries every column.
  *
  * Invariants: r->rc != 0 means some insert failed; from then on nothing more is
@@ -66,7 +67,7 @@ static void fail_sqlite(fl_recorder *r, int rc, const char *what)
         r->rc = fl_db_error(r->db, rc, what, r->err, sizeof r->err);
 }
 
-/* Step an insert whose values are bound, then reset it for the next row. */
+/* Step an insert whose values are bound, then reset it for the next row (history). */
 static void run_insert(fl_recorder *r, int which, const char *what)
 {
     sqlite3_stmt *st = r->st[which];
@@ -96,47 +97,66 @@ static size_t detail_len(const fl_recorder *r, const fl_rec_step *s)
     return n;
 }
 
+/* A row of a batched table is complete. */
+static void row_done(fl_recorder *r, int which, const char *what)
+{
+    int rc = fl_rec_row_done(&r->batch[which]);
+    if (rc != SQLITE_OK)
+        fail_sqlite(r, rc, what);
+    else
+        r->rows++;
+}
+
+/* Text or NULL when s is absent or empty. */
+static void put_opt_text(rec_batch *b, const char *s)
+{
+    if (s == NULL || s[0] == '\0')
+        fl_rec_put_null(b);
+    else
+        fl_rec_put_text(b, s, strlen(s));
+}
+
 static void on_step_end(fl_recorder *r, const fl_rec_step *s)
 {
-    sqlite3_stmt *st = r->st[ST_EVENT];
-    sqlite3_bind_int64(st, 1, r->run_id);
-    sqlite3_bind_int64(st, 2, (int64_t)s->step);
-    sqlite3_bind_int64(st, 3, s->time_ns);
-    sqlite3_bind_text(st, 4, fl_step_kind_name(s->kind), -1, SQLITE_STATIC);
-    fl_rec_bind_opt_int(st, 5, s->node, 0);
-    fl_rec_bind_opt_int(st, 6, s->peer, 0);
-    fl_rec_bind_opt_int(st, 7, (int64_t)s->msg_id, 0);
+    rec_batch *b = &r->batch[ST_EVENT];
+    fl_rec_put_int(b, r->run_id);
+    fl_rec_put_int(b, (int64_t)s->step);
+    fl_rec_put_int(b, s->time_ns);
+    fl_rec_put_static(b, fl_step_kind_name(s->kind));
+    fl_rec_put_opt_int(b, s->node, 0);
+    fl_rec_put_opt_int(b, s->peer, 0);
+    fl_rec_put_opt_int(b, (int64_t)s->msg_id, 0);
     size_t dlen = detail_len(r, s);
     if (dlen > 0)
-        sqlite3_bind_text(st, 8, s->detail, (int)dlen, SQLITE_STATIC);
+        fl_rec_put_text(b, s->detail, dlen);
     else
-        sqlite3_bind_null(st, 8);
-    sqlite3_bind_int64(st, 9, (int64_t)s->chain);
-    run_insert(r, ST_EVENT, "events");
+        fl_rec_put_null(b);
+    fl_rec_put_int(b, (int64_t)s->chain);
+    row_done(r, ST_EVENT, "events");
 }
 
 static void on_fate(fl_recorder *r, const fl_rec_msg *m)
 {
-    sqlite3_stmt *st = r->st[ST_MESSAGE];
+    rec_batch *b = &r->batch[ST_MESSAGE];
     const char *desc = m->desc;
     size_t type_len = desc != NULL ? strcspn(desc, " ") : 0;
-    sqlite3_bind_int64(st, 1, r->run_id);
-    sqlite3_bind_int64(st, 2, (int64_t)m->id);
-    sqlite3_bind_int(st, 3, m->src);
-    sqlite3_bind_int(st, 4, m->dst);
+    fl_rec_put_int(b, r->run_id);
+    fl_rec_put_int(b, (int64_t)m->id);
+    fl_rec_put_int(b, m->src);
+    fl_rec_put_int(b, m->dst);
     if (type_len > 0)
-        sqlite3_bind_text(st, 5, desc, (int)type_len, SQLITE_STATIC);
+        fl_rec_put_text(b, desc, type_len);
     else
-        sqlite3_bind_null(st, 5);
-    sqlite3_bind_int64(st, 6, (int64_t)m->sent_step);
-    sqlite3_bind_int64(st, 7, m->sent_ns);
-    sqlite3_bind_int64(st, 8, m->deliver_ns);
-    sqlite3_bind_text(st, 9, fl_fate_name(m->fate), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 10, (int64_t)m->fate_step);
-    fl_rec_bind_opt_text(st, 11, desc);
-    sqlite3_bind_int64(st, 12, m->nth);
-    sqlite3_bind_int(st, 13, m->copy);
-    run_insert(r, ST_MESSAGE, "messages");
+        fl_rec_put_null(b);
+    fl_rec_put_int(b, (int64_t)m->sent_step);
+    fl_rec_put_int(b, m->sent_ns);
+    fl_rec_put_int(b, m->deliver_ns);
+    fl_rec_put_static(b, fl_fate_name(m->fate));
+    fl_rec_put_int(b, (int64_t)m->fate_step);
+    put_opt_text(b, desc);
+    fl_rec_put_int(b, m->nth);
+    fl_rec_put_int(b, m->copy);
+    row_done(r, ST_MESSAGE, "messages");
     rec_fate *f = &r->fates[r->nfates++ % FATE_RING];
     f->id = m->id;
     snprintf(f->desc, sizeof f->desc, "%s", desc ? desc : "");
@@ -145,30 +165,34 @@ static void on_fate(fl_recorder *r, const fl_rec_msg *m)
 static void on_log(fl_recorder *r, const fl_rec_log *l)
 {
     static const char *const level_names[] = {"debug", "info", "warn"};
-    sqlite3_stmt *st = r->st[ST_LOG];
+    rec_batch *b = &r->batch[ST_LOG];
     const char *lname = l->level >= 0 && l->level <= 2 ? level_names[l->level] : "other";
-    sqlite3_bind_int64(st, 1, r->run_id);
-    sqlite3_bind_int64(st, 2, (int64_t)l->step);
-    sqlite3_bind_int64(st, 3, (int64_t)r->log_seq++);
-    fl_rec_bind_opt_int(st, 4, l->node, 0);
-    sqlite3_bind_text(st, 5, lname, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, l->text != NULL ? l->text : "", -1, SQLITE_STATIC);
-    run_insert(r, ST_LOG, "logs");
+    const char *text = l->text != NULL ? l->text : "";
+    fl_rec_put_int(b, r->run_id);
+    fl_rec_put_int(b, (int64_t)l->step);
+    fl_rec_put_int(b, (int64_t)r->log_seq++);
+    fl_rec_put_opt_int(b, l->node, 0);
+    fl_rec_put_static(b, lname);
+    fl_rec_put_text(b, text, strlen(text));
+    row_done(r, ST_LOG, "logs");
 }
 
 static void on_state(fl_recorder *r, const fl_rec_state *s)
 {
-    sqlite3_stmt *st = r->st[ST_SNAPSHOT];
-    sqlite3_bind_int64(st, 1, r->run_id);
-    sqlite3_bind_int64(st, 2, (int64_t)s->step);
-    sqlite3_bind_int(st, 3, s->node);
-    sqlite3_bind_text(st, 4, s->scalars != NULL ? s->scalars : "null", -1, SQLITE_STATIC);
-    if (s->parts != NULL)
-        sqlite3_bind_text(st, 5, s->parts, -1, SQLITE_STATIC);
+    rec_batch *b = &r->batch[ST_SNAPSHOT];
+    fl_rec_put_int(b, r->run_id);
+    fl_rec_put_int(b, (int64_t)s->step);
+    fl_rec_put_int(b, s->node);
+    if (s->scalars != NULL)
+        fl_rec_put_text(b, s->scalars, strlen(s->scalars));
     else
-        sqlite3_bind_null(st, 5);
-    sqlite3_bind_int(st, 6, s->keyframe != 0 || s->scalars == NULL);
-    run_insert(r, ST_SNAPSHOT, "snapshots");
+        fl_rec_put_static(b, "null");
+    if (s->parts != NULL)
+        fl_rec_put_text(b, s->parts, strlen(s->parts));
+    else
+        fl_rec_put_null(b);
+    fl_rec_put_int(b, s->keyframe != 0 || s->scalars == NULL);
+    row_done(r, ST_SNAPSHOT, "snapshots");
 }
 
 static void on_client(fl_recorder *r, const fl_rec_client *c)
@@ -361,9 +385,23 @@ static int begin_all(fl_recorder *r)
     for (int i = 0; rc == SQLITE_OK && i < ST_COUNT; i++)
         rc =
             sqlite3_prepare_v3(r->h, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL);
+    static const int batch_cols[ST_BATCHED] = {9, 13, 6, 6};
+    for (int i = 0; rc == SQLITE_OK && i < ST_BATCHED; i++)
+        rc = fl_rec_batch_init(&r->batch[i], r->h, insert_sql[i], batch_cols[i], r->st[i]);
     if (rc != SQLITE_OK)
         fail_sqlite(r, rc, "record: prepare");
     return r->rc;
+}
+
+/* The per-step rows still in the batches, before the runs row. */
+static void flush_batches(fl_recorder *r)
+{
+    static const char *const what[ST_BATCHED] = {"events", "messages", "snapshots", "logs"};
+    for (int i = 0; r->rc == 0 && i < ST_BATCHED; i++) {
+        int rc = r->batch[i].many != NULL ? fl_rec_batch_flush(&r->batch[i]) : SQLITE_OK;
+        if (rc != SQLITE_OK)
+            fail_sqlite(r, rc, what[i]);
+    }
 }
 
 int fl_recorder_begin(fl_db *db, const fl_run_meta *meta, int level, fl_recorder **out, char *err,
@@ -421,6 +459,7 @@ int fl_recorder_end(fl_recorder *r, int64_t *run_id, char *err, size_t cap)
     if (!r->have_result)
         fail(r, FL_EINTERNAL, "record: the run ended without its result");
     r->ended = 1;
+    flush_batches(r);
     if (r->rc == 0 && !r->in_txn)
         begin_txn(r);
     if (r->rc == 0 && (rc = fl_rec_insert_run(r)) != SQLITE_OK)
@@ -448,6 +487,8 @@ void fl_recorder_free(fl_recorder *r)
 {
     if (r == NULL)
         return;
+    for (int i = 0; i < ST_BATCHED; i++)
+        fl_rec_batch_close(&r->batch[i]);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(r->st[i]);
     rollback(r);

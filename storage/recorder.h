@@ -72,8 +72,9 @@ int fl_recorder_error(const fl_recorder *r, char *err, size_t cap);
 /* Roll back what was not committed and free.  NULL ok. */
 void fl_recorder_free(fl_recorder *r);
 
-/* Rows written so far per step (events + messages + snapshots + logs): for progress
- * output and benchmarks. */
+/* Per-step rows given so far (events + messages + snapshots + logs, history
+ * included), written or waiting in a batch for the next insert (recorder_batch.h): for
+ * progress output and benchmarks. */
 uint64_t fl_recorder_rows(const fl_recorder *r);
 
 #endif /* FL_STORAGE_RECORDER_H */

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "storage/recorder.h"
+#include "storage/recorder_batch.h"
 
 #ifndef FL_VERSION
 #define FL_VERSION "unknown"
@@ -25,7 +26,11 @@ typedef struct rec_metric {
     int64_t value;
 } rec_metric;
 
+/* The per-step tables (ST_EVENT .. ST_LOG, written in batches: recorder_batch.h) come
+ * first; history rows are written one by one (a completion updates its invocation's row,
+ * which must be in the table by then). */
 enum { ST_EVENT, ST_MESSAGE, ST_SNAPSHOT, ST_LOG, ST_HIST_INVOKE, ST_HIST_DONE, ST_COUNT };
+#define ST_BATCHED 4
 
 /* The descriptions of the last fates, by message id: a delivery step's detail is
  * "delivered <description>" (or "dropped:down ..."), and the description is already in
@@ -50,6 +55,7 @@ struct fl_recorder {
     int have_result;
     fl_run_result res; /* from the run_end record */
     sqlite3_stmt *st[ST_COUNT];
+    rec_batch batch[ST_BATCHED];
     uint64_t log_seq, rows;
     rec_fate fates[FATE_RING];
     unsigned nfates;

@@ -453,6 +453,67 @@ START_TEST(test_rec_insert_error_reported_at_end_and_rolled_back)
 }
 END_TEST
 
+/* Rows go to the database REC_BATCH_ROWS (32) at a time, the rest at the end: every
+ * count around a batch's edge keeps every row, its own text and its order. */
+START_TEST(test_rec_batches_keep_every_row)
+{
+    static const uint64_t counts[] = {1, 31, 32, 33, 64, 65, 97};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        fl_db *db = create_db();
+        fl_recorder *r;
+        fx_hooks h;
+        fx_run_meta meta = {.scenario_id = scenario(db), .seed = 3};
+        ck_assert_int_eq(fx_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), 0);
+        fx_rec_hooks(r, &h);
+        uint64_t n = counts[c], chain_sum = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            char detail[32];
+            snprintf(detail, sizeof detail, "t%llu", (unsigned long long)i);
+            fl_rec_step s = {.step = i, .kind = FL_STEP_TIMER, .node = 1, .detail = detail};
+            s.chain = i * 1000003;
+            chain_sum += s.chain;
+            h.on_step_end(h.ctx, &s);
+            memset(detail, 'x', sizeof detail - 1); /* the sink copied it */
+        }
+        fl_run_result res = result(FL_OUTCOME_OK, n);
+        int64_t id;
+        ck_assert_msg(fx_rec_end(r, &res, &id, err, sizeof err) == 0, "%s", err);
+        fl_recorder_free(r);
+        ck_assert_int_eq(scalar(db, "SELECT count(*) FROM events"), (int64_t)n);
+        ck_assert_int_eq(scalar(db, "SELECT sum(chain) FROM events"), (int64_t)chain_sum);
+        ck_assert_int_eq(scalar(db, "SELECT count(*) FROM events WHERE detail <> 't' || step"), 0);
+        fl_db_close(db);
+        teardown(); /* a fresh file for the next count */
+        setup();
+    }
+}
+END_TEST
+
+/* A failing insert inside a full batch is reported at the run's end too. */
+START_TEST(test_rec_batch_error_rolls_back)
+{
+    fl_db *db = create_db();
+    fl_recorder *r;
+    fx_hooks h;
+    fx_run_meta meta = {.scenario_id = scenario(db), .seed = 3};
+    ck_assert_int_eq(fx_rec_begin(db, &meta, FL_RECORD_ALL, &r, err, sizeof err), 0);
+    fx_rec_hooks(r, &h);
+    for (uint64_t i = 0; i < 70; i++) {
+        fl_rec_step s = {.step = i == 40 ? 39 : i, .kind = FL_STEP_TIMER, .node = 1, .detail = ""};
+        h.on_step_end(h.ctx, &s);
+    }
+    fl_run_result res = result(FL_OUTCOME_OK, 70);
+    int64_t id = -5;
+    ck_assert_int_eq(fx_rec_end(r, &res, &id, err, sizeof err), FL_EDB);
+    ck_assert_msg(strstr(err, "events: UNIQUE") != NULL, "%s", err);
+    fl_recorder_free(r);
+    ck_assert_int_eq(scalar(db, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM"
+                                " events)"),
+                     0);
+    fl_db_close(db);
+}
+END_TEST
+
 START_TEST(test_rec_run_ids_follow_each_other)
 {
     fl_db *db = create_db();
@@ -541,6 +602,8 @@ static Suite *storage_suite(void)
     tcase_add_test(tc, test_rec_runs_row_maps_none_to_null);
     tcase_add_test(tc, test_rec_none_writes_runs_faults_metrics_only);
     tcase_add_test(tc, test_rec_free_before_end_rolls_back);
+    tcase_add_test(tc, test_rec_batches_keep_every_row);
+    tcase_add_test(tc, test_rec_batch_error_rolls_back);
     tcase_add_test(tc, test_rec_insert_error_reported_at_end_and_rolled_back);
     tcase_add_test(tc, test_rec_run_ids_follow_each_other);
     tcase_add_test(tc, test_views_work_after_reopen_readonly);
