@@ -48,7 +48,7 @@ grep -E '^faults: ' "$SRC/docs/faults.md" >faults_line.txt
   fail "docs/faults.md's faults: line is not what run prints"
 
 # The docs name only commands that exist: every `faultline CMD` in backticks is one that
-# `faultline --help` lists, and none of the planned one (serve) appears.
+# `faultline --help` lists, and not the planned one (serve).
 "$FL" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' >commands.txt
 grep -ohE '`faultline [a-z][a-z-]*' "$SRC/README.md" "$SRC"/docs/*.md | cut -c12- | sort -u >named.txt
 [ -s named.txt ] && pass || fail "the docs name no command"
