@@ -52,5 +52,7 @@ int fl_signals_caught(void);
 void fl_signals_release(void);
 int fl_cmd_worker(int argc, char **argv); /* `__worker`: started by sweep, not listed */
 int fl_cmd_check_history(int argc, char **argv);
+/* serve: the web UI (cmd_serve.c, sim/serve/) */
+int fl_cmd_serve(int argc, char **argv);
 
 #endif /* FL_SIM_CLI_H */
