@@ -37,7 +37,7 @@ typedef struct server {
     int loopback; /* bound to a loopback address: check Host */
 } server;
 
-static const char csp[] = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+static const char csp[] = "default-src 'self'; frame-ancestors 'none'";
 
 static void common_headers(struct evhttp_request *req, const char *type)
 {

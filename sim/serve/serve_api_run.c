@@ -27,7 +27,7 @@ int api_run_exists(serve_req *q, int64_t id)
     return n > 0 ? SV_OK : sj_fail(q, SV_NOTFOUND, "no run %" PRId64, id);
 }
 
-/* A run's facts every view needs: steps, nodes, failing step. */
+/* A run's facts every view needs: steps, nodes, failing step.  0, or an HTTP status. */
 typedef struct run_facts {
     int64_t steps, nodes, fail_step;
 } run_facts;
@@ -118,7 +118,17 @@ static int diagram_window(serve_req *q, const run_facts *f, int64_t *from, int64
     if (f->fail_step >= 0)
         def_from = f->fail_step > SERVE_WINDOW_DEFAULT - 50 ? f->fail_step - SERVE_WINDOW_DEFAULT + 50
                                                           : 0;
-    int rc = sj_int_param(q, "from", 0, INT64_MAX, def_from, from);
+    int64_t t;
+    int rc = sj_int_param(q, "t", 0, INT64_MAX, -1, &t);
+    if (rc == 0 && t >= 0) { /* a time (the fault strip's links): the window around it */
+        sj_bind b[2] = {SJ_INT(q->id[0]), SJ_INT(t)};
+        int64_t at = 0;
+        rc = sj_int(q, "SELECT min(step) FROM events WHERE run_id = ?1 AND time_ns >= ?2", b, 2,
+                    last, &at);
+        def_from = at > 100 ? at - 100 : 0;
+    }
+    if (rc == 0)
+        rc = sj_int_param(q, "from", 0, INT64_MAX, def_from, from);
     if (rc == 0)
         rc = sj_int_param(q, "to", 0, INT64_MAX, *from + SERVE_WINDOW_DEFAULT - 1, to);
     if (rc != 0)
@@ -139,9 +149,9 @@ int api_diagram(serve_req *q)
     run_facts f;
     int64_t from, to;
     int rc = run_facts_load(q, &f);
-    if (rc == SV_OK)
+    if (rc == 0)
         rc = diagram_window(q, &f, &from, &to);
-    if (rc != 0 && rc != SV_OK)
+    if (rc != 0)
         return rc;
     sj_bind b[3] = {SJ_INT(q->id[0]), SJ_INT(from), SJ_INT(to)};
     const struct {
