@@ -57,26 +57,34 @@ static int run_facts_load(serve_req *q, run_facts *f)
     " r.version, r.origin, r.parent_run, r.schedule_json, s.json AS scenario_json"             \
     " FROM runs AS r JOIN scenarios AS s ON s.id = r.scenario_id WHERE r.id = ?1"
 
+/* messages.copy exists from schema 3 on: before, no message is a known copy. */
+static const char *copy_column(const serve_req *q)
+{
+    return q->s->schema >= 3 ? "copy" : "NULL";
+}
+
 int api_run(serve_req *q)
 {
     const char *v3 = "SELECT seq, at_ns, kind, spec, reached, took_effect FROM faults"
                      " WHERE run_id = ?1 ORDER BY seq";
     const char *v2 = "SELECT seq, at_ns, kind, spec, NULL AS reached, took_effect FROM faults"
                      " WHERE run_id = ?1 ORDER BY seq";
-    const struct {
-        const char *key, *sql;
-        int mode;
-    } parts[] = {
-        {"run", RUN_ROW, SJ_ONE},
-        {"counts",
+    char counts[1024];
+    snprintf(counts, sizeof counts,
          "SELECT (SELECT count(*) FROM events WHERE run_id = ?1) AS events,"
          " (SELECT count(*) FROM messages WHERE run_id = ?1) AS messages,"
          " (SELECT count(*) FROM messages WHERE run_id = ?1 AND fate = 'delivered') AS delivered,"
          " (SELECT count(*) FROM messages WHERE run_id = ?1 AND fate GLOB 'dropped:*') AS dropped,"
          " (SELECT count(*) FROM messages WHERE run_id = ?1 AND fate = 'in_flight') AS in_flight,"
-         " (SELECT count(*) FROM messages WHERE run_id = ?1 AND copy > 0) AS duplicates,"
+         " (SELECT count(*) FROM messages WHERE run_id = ?1 AND %s > 0) AS duplicates,"
          " (SELECT count(*) FROM logs WHERE run_id = ?1) AS logs",
-         SJ_ONE},
+         copy_column(q));
+    const struct {
+        const char *key, *sql;
+        int mode;
+    } parts[] = {
+        {"run", RUN_ROW, SJ_ONE},
+        {"counts", counts, SJ_ONE},
         {"fates",
          "SELECT fate, count(*) AS n FROM messages WHERE run_id = ?1 GROUP BY fate ORDER BY n DESC",
          SJ_OBJECTS},
@@ -154,6 +162,12 @@ int api_diagram(serve_req *q)
     if (rc != 0)
         return rc;
     sj_bind b[3] = {SJ_INT(q->id[0]), SJ_INT(from), SJ_INT(to)};
+    char msgs[512];
+    snprintf(msgs, sizeof msgs,
+             "SELECT msg_id, src, dst, type, sent_step, sent_ns, deliver_ns, fate, fate_step,"
+             " %s AS copy FROM messages WHERE run_id = ?1 AND (sent_step BETWEEN ?2 AND ?3"
+             " OR fate_step BETWEEN ?2 AND ?3) ORDER BY msg_id",
+             copy_column(q));
     const struct {
         const char *key, *sql;
         int mode, cap, nbinds;
@@ -163,11 +177,7 @@ int api_diagram(serve_req *q)
          "SELECT step, time_ns, kind, node, peer, msg_id, detail FROM events"
          " WHERE run_id = ?1 AND step BETWEEN ?2 AND ?3 ORDER BY step",
          SJ_ARRAYS, SERVE_WINDOW_MAX, 3},
-        {"messages",
-         "SELECT msg_id, src, dst, type, sent_step, sent_ns, deliver_ns, fate, fate_step, copy"
-         " FROM messages WHERE run_id = ?1 AND (sent_step BETWEEN ?2 AND ?3"
-         " OR fate_step BETWEEN ?2 AND ?3) ORDER BY msg_id",
-         SJ_ARRAYS, SERVE_MSG_CAP, 3},
+        {"messages", msgs, SJ_ARRAYS, SERVE_MSG_CAP, 3},
         /* what holds at the window's start: each node's last crash or start before it */
         {"down_at_start",
          "SELECT node, kind, max(step) AS step FROM events WHERE run_id = ?1 AND step < ?2"

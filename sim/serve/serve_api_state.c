@@ -126,7 +126,7 @@ int api_history(serve_req *q)
                      " invoke_ns, complete_step, complete_ns FROM history WHERE run_id = ?1"
                      " ORDER BY op_id", &b, 1, SERVE_ROW_CAP, NULL);
     else if (rc == 0)
-        evbuffer_add(q->out, "{\"columns\":[],\"rows\":[],\"truncated\":false}", 41);
+        evbuffer_add_printf(q->out, "%s", "{\"columns\":[],\"rows\":[],\"truncated\":false}");
     evbuffer_add(q->out, "}\n", 2);
     return rc;
 }
