@@ -108,6 +108,9 @@ expect_status "$(sqlq "SELECT 1; DELETE FROM runs")" 400 "sql: a read, then a wr
 expect_status "$(sqlq "SELECT 1; SELECT 2")" 400 "sql: two reads" 'one SQL statement'
 expect_status "$(sqlq "SELECT load_extension('/tmp/x.so')")" 400 "sql: load_extension" 'read-only|not authorized'
 expect_status "$(sqlq "CREATE TEMP TABLE t(x)")" 400 "sql: CREATE TEMP TABLE" 'read-only'
+expect_status "$(sqlq "UPDATE sqlite_master SET sql = ''")" 400 "sql: UPDATE sqlite_master" 'read-only|may not be modified'
+expect_json "$(sqlq "SELECT count(*) FROM json_each('[1,2,3]')")" '.rows[0][0]' 3 "sql: a table-valued function"
+expect_status "$(sqlq "PRAGMA table_info(runs)")" 200 "sql: an introspection pragma"
 expect_status "$(sqlq "SELECT * FROM no_such_table")" 400 "sql: an error in the SQL" 'no such table'
 t0=$(date +%s%N)
 expect_status "$(sqlq "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")" \
