@@ -170,10 +170,6 @@ function facetList(facets, q) {
 
 function runsTable(runs, q) {
   const sortable = ['id', 'scenario', 'seed', 'outcome', 'steps', 'faults', 'fail_step', 'msgs_dropped'];
-  const th = (key) => {
-    if (!sortable.includes(key)) return {};
-    return {};
-  };
   const cols = [
     {key: 'id', cell: (r) => FL.link('/run/' + r.id, String(r.id))},
     {key: 'scenario', cell: (r) => FL.h('span', {class: 'scenario'}, r.scenario)},
@@ -192,7 +188,6 @@ function runsTable(runs, q) {
     const text = th.textContent;
     FL.clear(th).appendChild(FL.link('/runs' + FL.qs(Object.assign({}, q, {sort: key, order: order})), text + (q.sort === key ? (q.order === 'desc' ? ' ▼' : ' ▲') : '')));
   });
-  void th;
   return t;
 }
 
@@ -208,6 +203,8 @@ function pager(data, q) {
 /* ---- one run ---- */
 
 FL.pages.run = async function (main, id) {
+  const diagram = FL.diagramData(id); /* both at once: the diagram does not wait */
+  diagram.catch(() => {});
   const d = await FL.api('/api/run/' + id);
   const r = d.run;
   FL.clear(main);
@@ -216,6 +213,8 @@ FL.pages.run = async function (main, id) {
   main.appendChild(findings(d));
   main.appendChild(FL.h('h2', {}, 'Faults over time'));
   main.appendChild(FL.faultStrip(d.faults, r.sim_time_ns, id));
+  if (d.message_faults.length)
+    main.appendChild(FL.h('p', {class: 'muted small'}, 'per-message faults: ' + d.message_faults.map((f) => f.kind + ' ' + f.n).join(', ')));
   const summary = [
     ['protocol', r.protocol], ['nodes', r.nodes], ['steps', r.steps], ['simulated', FL.secs(r.sim_time_ns)],
     ['messages', r.msgs_sent + ' sent, ' + r.msgs_delivered + ' delivered, ' + r.msgs_dropped + ' dropped'],
@@ -236,7 +235,7 @@ FL.pages.run = async function (main, id) {
     main.appendChild(FL.h('h2', {}, 'Space-time diagram ', FL.link('/diagram/' + id + location.search, 'open', {class: 'small'})));
     const box = FL.h('div', {id: 'diagram-box'});
     main.appendChild(box);
-    await FL.diagram(box, id, {embedded: true});
+    await FL.diagram(box, id, {embedded: true}, diagram);
   } else {
     main.appendChild(FL.h('p', {class: 'muted'}, 'This run is not recorded in full (recorded = ' + r.recorded + '): record it with `faultline replay DB ' + id + ' --record`.'));
   }
@@ -327,16 +326,19 @@ async function route() {
   const id = parts[1] ? Number(parts[1]) : null;
   const runPages = ['run', 'diagram', 'state', 'history', 'shrink'];
   FL.nav(runPages.includes(page) ? id : null);
+  /* the file's name for the header, fetched beside the page's own data */
+  const meta = FL.api('/api/meta').then((m) => {
+    document.getElementById('dbname').textContent = m.db;
+    document.title = 'faultline: ' + page + (id !== null ? ' ' + id : '') + ' (' + m.db + ')';
+  }).catch(() => {});
   try {
-    const meta = await FL.api('/api/meta');
-    document.getElementById('dbname').textContent = meta.db;
-    document.title = 'faultline: ' + page + (id !== null ? ' ' + id : '') + ' (' + meta.db + ')';
     const fn = FL.pages[page];
     if (!fn) throw new Error('no such page');
     await fn(main, id);
   } catch (e) {
     FL.error(main, e);
   }
+  await meta;
   document.body.setAttribute('data-ready', '1');
 }
 

@@ -24,10 +24,15 @@
     return m.map((g) => g.slice(1, -1).split(',').filter((x) => x).map(Number));
   }
 
-  FL.diagram = async function (box, runId, opts) {
+  /* The window the URL asks for (from, to, or t: a simulated time). */
+  FL.diagramData = function (runId) {
     const p = FL.params();
-    const q = {from: p.get('from'), to: p.get('to'), t: p.get('t')};
-    const d = await FL.api('/api/run/' + runId + '/diagram' + FL.qs(q));
+    return FL.api('/api/run/' + runId + '/diagram' + FL.qs({from: p.get('from'), to: p.get('to'), t: p.get('t')}));
+  };
+
+  /* Fetch (or take the promise of) the window and draw it into box. */
+  FL.diagram = async function (box, runId, opts, pending) {
+    const d = await (pending || FL.diagramData(runId));
     draw(box, runId, d, opts || {});
     return d;
   };

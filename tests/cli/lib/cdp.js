@@ -1,24 +1,19 @@
 // cdp.js -- drive headless chromium over the DevTools protocol on a pipe (no
-// WebSocket, no npm package): open a URL, wait until the page says it is ready
-// (body[data-ready]), then evaluate expressions and take a screenshot.
-//   node cdp.js URL [--eval EXPR]... [--screenshot FILE] [--size WxH]
-// Prints {"evals": [values...]} on stdout; exit 1 with a message on failure.
-// The browser resolves no host but 127.0.0.1, so the page cannot load from outside.
+// WebSocket, no npm package): for each job, open its URL in the same tab, wait until
+// the page says it is ready (body[data-ready]), evaluate its expressions (a promise is
+// awaited) and take its screenshot.
+//   node cdp.js JOBS.json     JOBS: [{"url": U, "evals": [EXPR...], "shot": FILE}, ...]
+// Prints one line of JSON per job, the values of its expressions as an array; exit 1
+// with a message on failure.  The browser resolves no host but 127.0.0.1, so a page
+// cannot load anything from outside.
 'use strict';
 const {spawn} = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const args = process.argv.slice(2);
-const url = args[0];
-const evals = [];
-let shot = null, size = [1400, 1000];
-for (let i = 1; i < args.length; i++) {
-  if (args[i] === '--eval') evals.push(args[++i]);
-  else if (args[i] === '--screenshot') shot = args[++i];
-  else if (args[i] === '--size') size = args[++i].split('x').map(Number);
-}
+const jobs = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const size = [1400, 1000];
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fl-chromium-'));
 const chrome = spawn(process.env.CHROMIUM || 'chromium', [
   '--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-pipe',
@@ -57,7 +52,7 @@ function done(code, text) {
   chrome.on('exit', clean);
   chrome.kill('SIGKILL');
 }
-setTimeout(() => done(1, 'cdp.js: timed out after 60 s'), 60000);
+setTimeout(() => done(1, 'cdp.js: timed out after 120 s'), 120000);
 
 (async () => {
   const {targetId} = await send('Target.createTarget', {url: 'about:blank'});
@@ -65,21 +60,29 @@ setTimeout(() => done(1, 'cdp.js: timed out after 60 s'), 60000);
   const s = (m, p) => send(m, p, sessionId);
   await s('Emulation.setDeviceMetricsOverride', {width: size[0], height: size[1], deviceScaleFactor: 1, mobile: false});
   await s('Page.enable');
-  await s('Page.navigate', {url});
   const value = async (expr) => {
-    const r = await s('Runtime.evaluate', {expression: expr, returnByValue: true});
-    if (r.exceptionDetails) throw new Error(expr + ': ' + r.exceptionDetails.text);
+    const r = await s('Runtime.evaluate', {expression: expr, returnByValue: true, awaitPromise: true});
+    if (r.exceptionDetails) throw new Error(expr + ': ' + JSON.stringify(r.exceptionDetails));
     return r.result.value;
   };
-  for (let i = 0; i < 300; i++) {
-    if (await value('document.body && document.body.getAttribute("data-ready") === "1"')) break;
-    await sleep(50);
+  const lines = [];
+  for (const job of jobs) {
+    await value('window.__cdpOld = true'); /* gone once the next page has loaded */
+    await s('Page.navigate', {url: job.url});
+    let ready = false;
+    for (let i = 0; i < 400 && !ready; i++) {
+      await sleep(25);
+      ready = await value('window.__cdpOld !== true && document.body !== null &&' +
+        ' document.body.getAttribute("data-ready") === "1"');
+    }
+    if (!ready) throw new Error(job.url + ': the page did not get ready in 10 s');
+    const out = [];
+    for (const e of job.evals || []) out.push(await value(e));
+    if (job.shot) {
+      const {data} = await s('Page.captureScreenshot', {format: 'png'});
+      fs.writeFileSync(job.shot, Buffer.from(data, 'base64'));
+    }
+    lines.push(JSON.stringify(out));
   }
-  const out = [];
-  for (const e of evals) out.push(await value(e));
-  if (shot) {
-    const {data} = await s('Page.captureScreenshot', {format: 'png'});
-    fs.writeFileSync(shot, Buffer.from(data, 'base64'));
-  }
-  done(0, JSON.stringify({evals: out}));
+  done(0, lines.join('\n'));
 })().catch((e) => done(1, 'cdp.js: ' + e.message));
