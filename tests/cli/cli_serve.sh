@@ -7,6 +7,10 @@
 # the command line's errors, and the file left exactly as it was.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/serve.bash"
+for tool in curl jq; do
+  command -v $tool >/dev/null ||
+    { echo "cli/cli_serve skipped: $tool not found (apt-get install $tool; make test installs it)"; exit 77; }
+done
 
 DB=$T/ui.db
 serve_make_db "$DB"

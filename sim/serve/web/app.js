@@ -264,7 +264,7 @@ function findings(d) {
 /* The fault schedule as a strip over simulated time: a mark per entry, hollow when it
  * was not reached or did nothing; partitions as bars until the next heal or partition. */
 FL.faultStrip = function (faults, simNs, runId) {
-  const W = 1000, H = 70, L = 10, R = 10;
+  const W = 1000, H = 70, L = 110, R = 10;
   const x = (ns) => L + (W - L - R) * (simNs > 0 ? Math.min(1, ns / simNs) : 0);
   const rows = {partition: 12, heal: 12, crash: 30, restart: 30, timeout: 46, clock: 46};
   const svg = FL.s('svg', {viewBox: '0 0 ' + W + ' ' + H, class: 'strip', id: 'fault-strip', width: '100%'});
@@ -288,7 +288,7 @@ FL.faultStrip = function (faults, simNs, runId) {
     svg.appendChild(a);
   }
   for (const [k, y] of [['partition', 15], ['crash / restart', 33], ['timeout / clock', 49]])
-    svg.appendChild(FL.s('text', {x: W - R, y: y, class: 'strip-label'}, k));
+    svg.appendChild(FL.s('text', {x: 2, y: y, class: 'strip-label'}, k));
   return FL.h('div', {class: 'strip-box'}, svg, FL.h('p', {class: 'muted small'}, sched.length + ' scheduled entries; hollow: not reached or did nothing; click one for the diagram at that time.'));
 };
 

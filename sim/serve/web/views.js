@@ -101,7 +101,7 @@
       svg.appendChild(FL.s('text', {x: 4, y: y(last * k / 10) + 3, class: 'tick'}, '#' + Math.round(last * k / 10)));
     for (const r of rows) {
       const i = procs.indexOf(r.process);
-      const y0 = y(r.invoke_step), y1 = Math.max(y0 + 4, y(r.complete_step));
+      const y0 = y(r.invoke_step), y1 = Math.max(y0 + 14, y(r.complete_step));
       const cls = 'op t-' + r.type + (String(r.op_id) === culprit ? ' culprit' : '') + (prefix.has(r.op_id) ? ' prefix' : '');
       const text = r.f + (r.key !== null ? ' ' + r.key : '') + ' ' + (r.value !== null ? r.value : '') + (r.result !== null ? ' → ' + r.result : '');
       svg.appendChild(FL.s('a', {href: '/state/' + id + FL.qs({step: r.complete_step !== null ? r.complete_step : r.invoke_step})},
