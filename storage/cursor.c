@@ -103,8 +103,7 @@ static int authorize(void *ctx, int action, const char *a1, const char *a2, cons
     case SQLITE_ANALYZE:
         return SQLITE_DENY;
     case SQLITE_FUNCTION: /* a2: the function's name; loading code is never a read */
-        return a2 != NULL && sqlite3_stricmp(a2, "load_extension") == 0 ? SQLITE_DENY
-                                                                         : SQLITE_OK;
+        return a2 != NULL && sqlite3_stricmp(a2, "load_extension") == 0 ? SQLITE_DENY : SQLITE_OK;
     case SQLITE_PRAGMA:
         return a2 == NULL || pragma_is_introspection(a1) ? SQLITE_OK : SQLITE_DENY;
     default:
@@ -124,7 +123,10 @@ static int prepare_guarded(sqlite3 *h, const char *sql, sqlite3_stmt **st, const
 /* A user's SQL error is bad input (exit 2), not a database failure. */
 static int query_error(fl_db *db, int rc, char *err, size_t cap)
 {
-    if ((rc & 0xff) == SQLITE_AUTH) {
+    const char *msg = sqlite3_errmsg(fl_db_sqlite(db));
+    if ((rc & 0xff) == SQLITE_AUTH ||
+        ((rc & 0xff) == SQLITE_ERROR && strncmp(msg, "not authorized", 14) == 0)) {
+        /* a denied function (load_extension) is reported as an SQL error */
         set_err(err, cap, READONLY_MSG);
         return FL_EINVAL;
     }

@@ -65,9 +65,9 @@ static void reply_error(struct evhttp_request *req, int status, const char *msg,
     common_headers(req, json ? "application/json" : "text/plain; charset=utf-8");
     const char *reason = status == SV_BAD        ? "Bad Request"
                          : status == SV_NOTFOUND ? "Not Found"
-                         : status == 403           ? "Forbidden"
-                         : status == 405           ? "Method Not Allowed"
-                                                   : "Internal Server Error";
+                         : status == 403         ? "Forbidden"
+                         : status == 405         ? "Method Not Allowed"
+                                                 : "Internal Server Error";
     evhttp_send_reply(req, status, reason, b);
     evbuffer_free(b);
 }
@@ -206,36 +206,31 @@ static void serve_page(server *sv, struct evhttp_request *req, char **seg, int n
     serve_req q = {.s = &sv->ctx, .err = err, .cap = sizeof err};
     for (int i = 0; !ok && n == 2 && of_run[i] != NULL; i++)
         if (strcmp(seg[0], of_run[i]) == 0) {
-            if (sj_parse_id(seg[1], &id) != 0)
-                {
-        reply_error(req, SV_BAD, "bad run id", 0);
-        return;
-    }
-            if (api_run_exists(&q, id) != SV_OK)
-                {
-        reply_error(req, SV_NOTFOUND, err, 0);
-        return;
-    }
+            if (sj_parse_id(seg[1], &id) != 0) {
+                reply_error(req, SV_BAD, "bad run id", 0);
+                return;
+            }
+            if (api_run_exists(&q, id) != SV_OK) {
+                reply_error(req, SV_NOTFOUND, err, 0);
+                return;
+            }
             ok = 1;
         }
     if (!ok && n == 2 && strcmp(seg[0], "sweep") == 0) {
         int64_t found = 0;
-        if (sj_parse_id(seg[1], &id) != 0)
-            {
-        reply_error(req, SV_BAD, "bad sweep id", 0);
-        return;
-    }
+        if (sj_parse_id(seg[1], &id) != 0) {
+            reply_error(req, SV_BAD, "bad sweep id", 0);
+            return;
+        }
         sj_bind b = SJ_INT(id);
         if (sj_int(&q, "SELECT count(*) FROM sweeps WHERE id = ?", &b, 1, 0, &found) != 0 ||
-            found == 0)
-            {
-        reply_error(req, SV_NOTFOUND, "no such sweep", 0);
-        return;
-    }
+            found == 0) {
+            reply_error(req, SV_NOTFOUND, "no such sweep", 0);
+            return;
+        }
         ok = 1;
     }
-    if (!ok)
-        {
+    if (!ok) {
         reply_error(req, SV_NOTFOUND, "no such page", 0);
         return;
     }
@@ -263,28 +258,24 @@ static void on_request(struct evhttp_request *req, void *arg)
 {
     server *sv = arg;
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
-    if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD)
-        {
+    if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
         reply_error(req, 405, "only GET and HEAD", 0);
         return;
     }
-    if (!host_allowed(sv, req))
-        {
+    if (!host_allowed(sv, req)) {
         reply_error(req, 403, "Host header must name the loopback address", 0);
         return;
     }
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-    if (path == NULL || path[0] != '/' || strlen(path) > 400)
-        {
+    if (path == NULL || path[0] != '/' || strlen(path) > 400) {
         reply_error(req, SV_BAD, "bad path", 0);
         return;
     }
     struct evkeyvalq query;
     TAILQ_INIT(&query);
     const char *qs = evhttp_uri_get_query(uri);
-    if (qs != NULL && evhttp_parse_query_str(qs, &query) != 0)
-        {
+    if (qs != NULL && evhttp_parse_query_str(qs, &query) != 0) {
         reply_error(req, SV_BAD, "malformed query string", 0);
         return;
     }
@@ -337,14 +328,15 @@ static int bound_port(struct evhttp_bound_socket *bs)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-static int listen_on(server *sv, struct evhttp *http, const fl_serve_opts *o, char *err,
-                     size_t cap)
+static int listen_on(server *sv, struct evhttp *http, const fl_serve_opts *o, char *err, size_t cap)
 {
     struct evhttp_bound_socket *bs =
         evhttp_bind_socket_with_handle(http, o->host, (ev_uint16_t)o->port);
     if (bs == NULL) {
-        snprintf(err, cap, "cannot listen on %.100s port %d (in use, or not an address of this "
-                 "machine)", o->host, o->port);
+        snprintf(err, cap,
+                 "cannot listen on %.100s port %d (in use, or not an address of this "
+                 "machine)",
+                 o->host, o->port);
         return FL_EINVAL;
     }
     int v6 = strchr(o->host, ':') != NULL;
@@ -352,8 +344,10 @@ static int listen_on(server *sv, struct evhttp *http, const fl_serve_opts *o, ch
            v6 ? "[" : "", o->host, v6 ? "]" : "", bound_port(bs));
     fflush(stdout);
     if (!sv->loopback)
-        fprintf(stderr, "faultline: serve: warning: %s is not a loopback address: anyone who "
-                        "can reach this machine can read the database\n", o->host);
+        fprintf(stderr,
+                "faultline: serve: warning: %s is not a loopback address: anyone who "
+                "can reach this machine can read the database\n",
+                o->host);
     return 0;
 }
 
@@ -399,8 +393,10 @@ int fl_serve_run(const fl_serve_opts *o, char *err, size_t cap)
     if (rc == 0) {
         sv.ctx.schema = fl_db_opened_version(sv.ctx.db);
         if (sv.ctx.schema < 2) {
-            snprintf(err, cap, "%s: schema version %" PRId64 " is too old to serve (run "
-                     "`faultline migrate %s` first)", o->db_path, sv.ctx.schema, o->db_path);
+            snprintf(err, cap,
+                     "%s: schema version %" PRId64 " is too old to serve (run "
+                     "`faultline migrate %s` first)",
+                     o->db_path, sv.ctx.schema, o->db_path);
             rc = FL_ESCHEMA;
         }
     }

@@ -42,19 +42,21 @@ static int run_facts_load(serve_req *q, run_facts *f)
     if (rc == 0)
         rc = sj_int(q, "SELECT fail_step FROM runs WHERE id = ?1", &b, 1, -1, &f->fail_step);
     if (rc == 0)
-        rc = sj_int(q, "SELECT json_extract(s.json, '$.nodes') FROM runs AS r JOIN scenarios AS s"
-                       " ON s.id = r.scenario_id WHERE r.id = ?1", &b, 1, 0, &f->nodes);
+        rc = sj_int(q,
+                    "SELECT json_extract(s.json, '$.nodes') FROM runs AS r JOIN scenarios AS s"
+                    " ON s.id = r.scenario_id WHERE r.id = ?1",
+                    &b, 1, 0, &f->nodes);
     if (rc == 0 && (f->nodes < 0 || f->nodes > 1000))
         f->nodes = 0;
     return rc;
 }
 
 #define RUN_ROW                                                                                    \
-    "SELECT r.id, r.sweep_id AS sweep, s.name AS scenario, json_extract(s.json, '$.protocol')"   \
-    " AS protocol, json_extract(s.json, '$.nodes') AS nodes, r.seed, r.outcome,"                \
-    " r.check_name AS \"check\", r.detail, r.fail_step, r.fail_time_ns, r.steps, r.sim_time_ns," \
-    " r.msgs_sent, r.msgs_delivered, r.msgs_dropped, r.faults, r.wall_us, r.digest, r.recorded," \
-    " r.version, r.origin, r.parent_run, r.schedule_json, s.json AS scenario_json"             \
+    "SELECT r.id, r.sweep_id AS sweep, s.name AS scenario, json_extract(s.json, '$.protocol')"     \
+    " AS protocol, json_extract(s.json, '$.nodes') AS nodes, r.seed, r.outcome,"                   \
+    " r.check_name AS \"check\", r.detail, r.fail_step, r.fail_time_ns, r.steps, r.sim_time_ns,"   \
+    " r.msgs_sent, r.msgs_delivered, r.msgs_dropped, r.faults, r.wall_us, r.digest, r.recorded,"   \
+    " r.version, r.origin, r.parent_run, r.schedule_json, s.json AS scenario_json"                 \
     " FROM runs AS r JOIN scenarios AS s ON s.id = r.scenario_id WHERE r.id = ?1"
 
 /* messages.copy exists from schema 3 on: before, no message is a known copy. */
@@ -66,20 +68,23 @@ static const char *copy_column(const serve_req *q)
 int api_run(serve_req *q)
 {
     /* The schedule's entries; the per-message faults (thousands in a long run) as counts. */
-    const char *v3 = "SELECT seq, at_ns, kind, spec, reached, took_effect FROM faults"
-                     " WHERE run_id = ?1 AND kind NOT IN ('drop', 'duplicate', 'delay') ORDER BY seq";
-    const char *v2 = "SELECT seq, at_ns, kind, spec, NULL AS reached, took_effect FROM faults"
-                     " WHERE run_id = ?1 AND kind NOT IN ('drop', 'duplicate', 'delay') ORDER BY seq";
+    const char *v3 =
+        "SELECT seq, at_ns, kind, spec, reached, took_effect FROM faults"
+        " WHERE run_id = ?1 AND kind NOT IN ('drop', 'duplicate', 'delay') ORDER BY seq";
+    const char *v2 =
+        "SELECT seq, at_ns, kind, spec, NULL AS reached, took_effect FROM faults"
+        " WHERE run_id = ?1 AND kind NOT IN ('drop', 'duplicate', 'delay') ORDER BY seq";
     char counts[1024];
-    snprintf(counts, sizeof counts,
-             "SELECT (SELECT count(*) FROM events WHERE run_id = ?1) AS events, count(*) AS messages,"
-             " coalesce(sum(fate = 'delivered'), 0) AS delivered,"
-             " coalesce(sum(fate GLOB 'dropped:*'), 0) AS dropped,"
-             " coalesce(sum(fate = 'in_flight'), 0) AS in_flight,"
-             " coalesce(sum(%s > 0), 0) AS duplicates,"
-             " (SELECT count(*) FROM logs WHERE run_id = ?1) AS logs"
-             " FROM messages WHERE run_id = ?1",
-             copy_column(q));
+    snprintf(
+        counts, sizeof counts,
+        "SELECT (SELECT count(*) FROM events WHERE run_id = ?1) AS events, count(*) AS messages,"
+        " coalesce(sum(fate = 'delivered'), 0) AS delivered,"
+        " coalesce(sum(fate GLOB 'dropped:*'), 0) AS dropped,"
+        " coalesce(sum(fate = 'in_flight'), 0) AS in_flight,"
+        " coalesce(sum(%s > 0), 0) AS duplicates,"
+        " (SELECT count(*) FROM logs WHERE run_id = ?1) AS logs"
+        " FROM messages WHERE run_id = ?1",
+        copy_column(q));
     const struct {
         const char *key, *sql;
         int mode;
@@ -129,8 +134,8 @@ static int diagram_window(serve_req *q, const run_facts *f, int64_t *from, int64
     int64_t last = f->steps > 0 ? f->steps - 1 : 0;
     int64_t def_from = 0;
     if (f->fail_step >= 0)
-        def_from = f->fail_step > SERVE_WINDOW_DEFAULT - 50 ? f->fail_step - SERVE_WINDOW_DEFAULT + 50
-                                                          : 0;
+        def_from =
+            f->fail_step > SERVE_WINDOW_DEFAULT - 50 ? f->fail_step - SERVE_WINDOW_DEFAULT + 50 : 0;
     int64_t t;
     int rc = sj_int_param(q, "t", 0, INT64_MAX, -1, &t);
     if (rc == 0 && t >= 0) { /* a time (the fault strip's links): the window around it */
@@ -193,8 +198,10 @@ int api_diagram(serve_req *q)
          " AND kind IN ('partition', 'heal') ORDER BY step DESC LIMIT 1",
          SJ_ONE, 1, 2},
     };
-    evbuffer_add_printf(q->out, "{\"window\":{\"from\":%" PRId64 ",\"to\":%" PRId64
-                        ",\"max\":%d},\"nodes\":%" PRId64, from, to, SERVE_WINDOW_MAX, f.nodes);
+    evbuffer_add_printf(q->out,
+                        "{\"window\":{\"from\":%" PRId64 ",\"to\":%" PRId64
+                        ",\"max\":%d},\"nodes\":%" PRId64,
+                        from, to, SERVE_WINDOW_MAX, f.nodes);
     rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof parts / sizeof parts[0]; i++) {
         evbuffer_add_printf(q->out, ",\"%s\":", parts[i].key);
@@ -217,15 +224,16 @@ int api_message(serve_req *q)
                        q->id[1]);
     evbuffer_add(q->out, "{\"message\":", 11);
     if (rc == 0)
-        rc = sj_rows(q, SJ_ONE, "SELECT * FROM messages WHERE run_id = ?1 AND msg_id = ?2", b, 2,
-                     1, NULL);
+        rc = sj_rows(q, SJ_ONE, "SELECT * FROM messages WHERE run_id = ?1 AND msg_id = ?2", b, 2, 1,
+                     NULL);
     evbuffer_add(q->out, ",\"steps\":", 9);
     if (rc == 0)
-        rc = sj_rows(q, SJ_OBJECTS,
-                     "SELECT e.step, e.time_ns, e.kind, e.node, e.peer, e.detail FROM events AS e"
-                     " JOIN messages AS m ON m.run_id = e.run_id AND m.msg_id = ?2"
-                     " WHERE e.run_id = ?1 AND e.step IN (m.sent_step, m.fate_step) ORDER BY e.step",
-                     b, 2, 10, NULL);
+        rc =
+            sj_rows(q, SJ_OBJECTS,
+                    "SELECT e.step, e.time_ns, e.kind, e.node, e.peer, e.detail FROM events AS e"
+                    " JOIN messages AS m ON m.run_id = e.run_id AND m.msg_id = ?2"
+                    " WHERE e.run_id = ?1 AND e.step IN (m.sent_step, m.fate_step) ORDER BY e.step",
+                    b, 2, 10, NULL);
     evbuffer_add(q->out, "}\n", 2);
     return rc;
 }

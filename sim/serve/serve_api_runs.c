@@ -26,8 +26,8 @@ int api_meta(serve_req *q)
     sj_str(q->out, base, strlen(base));
     evbuffer_add_printf(q->out, ",\"schema_version\":%" PRId64 ",\"faultline\":", q->s->schema);
     sj_str(q->out, FL_VERSION, strlen(FL_VERSION));
-    evbuffer_add_printf(q->out, ",\"row_cap\":%d,\"time_limit_ms\":%d,\"counts\":",
-                        SERVE_ROW_CAP, SERVE_TIME_LIMIT_MS);
+    evbuffer_add_printf(q->out, ",\"row_cap\":%d,\"time_limit_ms\":%d,\"counts\":", SERVE_ROW_CAP,
+                        SERVE_TIME_LIMIT_MS);
     int rc = sj_rows(q, SJ_ONE,
                      "SELECT (SELECT count(*) FROM runs) AS runs,"
                      " (SELECT count(*) FROM runs WHERE recorded = 'all') AS recorded,"
@@ -54,9 +54,9 @@ int api_meta(serve_req *q)
 /* The filter of /api/runs, as bound parameters ?1..?7 of RUNS_WHERE. */
 #define RUNS_FROM " FROM runs AS r JOIN scenarios AS s ON s.id = r.scenario_id"
 #define RUNS_WHERE                                                                                 \
-    " WHERE (?1 IS NULL OR s.name = ?1) AND (?2 IS NULL OR r.outcome = ?2)"                       \
-    " AND (?3 IS NULL OR coalesce(r.check_name, '-') = ?3) AND (?4 IS NULL OR r.sweep_id = ?4)" \
-    " AND (?5 IS NULL OR r.origin = ?5) AND (?6 IS NULL OR r.outcome <> 'ok')"                   \
+    " WHERE (?1 IS NULL OR s.name = ?1) AND (?2 IS NULL OR r.outcome = ?2)"                        \
+    " AND (?3 IS NULL OR coalesce(r.check_name, '-') = ?3) AND (?4 IS NULL OR r.sweep_id = ?4)"    \
+    " AND (?5 IS NULL OR r.origin = ?5) AND (?6 IS NULL OR r.outcome <> 'ok')"                     \
     " AND (?7 IS NULL OR r.recorded = ?7)"
 #define RUNS_NBINDS 7
 
@@ -81,9 +81,9 @@ static int runs_filter(serve_req *q, sj_bind *b)
 /* ORDER BY from a fixed list; id breaks ties so that pages do not overlap. */
 static int runs_order(serve_req *q, char *buf, size_t cap)
 {
-    static const char *const cols[] = {"id",    "seed",     "outcome",      "steps",
-                                       "faults", "fail_step", "sim_time_ns", "msgs_dropped",
-                                       "wall_us", "scenario", NULL};
+    static const char *const cols[] = {"id",      "seed",      "outcome",     "steps",
+                                       "faults",  "fail_step", "sim_time_ns", "msgs_dropped",
+                                       "wall_us", "scenario",  NULL};
     const char *sort = sj_param(q, "sort");
     const char *order = sj_param(q, "order");
     int found = sort == NULL;
@@ -104,11 +104,8 @@ static int runs_facets(serve_req *q, const sj_bind *b)
     static const struct {
         const char *name, *expr;
     } facets[] = {
-        {"scenario", "s.name"},
-        {"outcome", "r.outcome"},
-        {"check", "coalesce(r.check_name, '-')"},
-        {"sweep", "r.sweep_id"},
-        {"origin", "r.origin"},
+        {"scenario", "s.name"},  {"outcome", "r.outcome"}, {"check", "coalesce(r.check_name, '-')"},
+        {"sweep", "r.sweep_id"}, {"origin", "r.origin"},
     };
     int rc = 0;
     evbuffer_add(q->out, ",\"facets\":{", 11);
@@ -152,8 +149,10 @@ int api_runs(serve_req *q)
     rc = sj_int(q, "SELECT count(*)" RUNS_FROM RUNS_WHERE, b, RUNS_NBINDS, 0, &total);
     if (rc != 0)
         return rc;
-    evbuffer_add_printf(q->out, "{\"total\":%" PRId64 ",\"limit\":%" PRId64 ",\"offset\":%" PRId64
-                        ",\"runs\":", total, limit, offset);
+    evbuffer_add_printf(
+        q->out,
+        "{\"total\":%" PRId64 ",\"limit\":%" PRId64 ",\"offset\":%" PRId64 ",\"runs\":", total,
+        limit, offset);
     rc = sj_rows(q, SJ_OBJECTS, sql, b, RUNS_NBINDS + 2, SERVE_ROW_CAP, NULL);
     if (rc == 0)
         rc = runs_facets(q, b);

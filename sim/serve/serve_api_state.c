@@ -67,8 +67,10 @@ int api_state(serve_req *q)
     if (rc == 0)
         rc = sj_int(q, "SELECT fail_step FROM runs WHERE id = ?1", b, 1, -1, &fail_step);
     if (rc == 0)
-        rc = sj_int(q, "SELECT json_extract(s.json, '$.nodes') FROM runs AS r JOIN scenarios AS s"
-                       " ON s.id = r.scenario_id WHERE r.id = ?1", b, 1, 0, &nodes);
+        rc = sj_int(q,
+                    "SELECT json_extract(s.json, '$.nodes') FROM runs AS r JOIN scenarios AS s"
+                    " ON s.id = r.scenario_id WHERE r.id = ?1",
+                    b, 1, 0, &nodes);
     if (rc == 0 && steps == 0)
         return sj_fail(q, SV_NOTFOUND, "run %" PRId64 " has no recorded steps", q->id[0]);
     if (rc == 0)
@@ -91,13 +93,15 @@ int api_state(serve_req *q)
         evbuffer_add(q->out, ",\"logs\":", 8);
         rc = sj_rows(q, SJ_OBJECTS,
                      "SELECT node, level, text FROM logs WHERE run_id = ?1 AND step = ?2"
-                     " ORDER BY seq", b, 2, 1000, NULL);
+                     " ORDER BY seq",
+                     b, 2, 1000, NULL);
     }
     if (rc == 0) {
         evbuffer_add(q->out, ",\"sent\":", 8);
         rc = sj_rows(q, SJ_OBJECTS,
                      "SELECT msg_id, src, dst, body, fate, fate_step FROM messages"
-                     " WHERE run_id = ?1 AND sent_step = ?2 ORDER BY msg_id", b, 2, 1000, NULL);
+                     " WHERE run_id = ?1 AND sent_step = ?2 ORDER BY msg_id",
+                     b, 2, 1000, NULL);
     }
     evbuffer_add(q->out, "}\n", 2);
     return rc;
@@ -112,7 +116,8 @@ int api_history(serve_req *q)
     evbuffer_add(q->out, "{\"run\":", 7);
     rc = sj_rows(q, SJ_ONE,
                  "SELECT id, outcome, check_name AS \"check\", detail, fail_step, steps,"
-                 " sim_time_ns FROM runs WHERE id = ?1", &b, 1, 1, NULL);
+                 " sim_time_ns FROM runs WHERE id = ?1",
+                 &b, 1, 1, NULL);
     evbuffer_add(q->out, ",\"metrics\":", 11);
     if (rc == 0)
         rc = sj_rows(q, SJ_OBJECTS,
@@ -124,7 +129,8 @@ int api_history(serve_req *q)
         rc = sj_rows(q, SJ_ARRAYS,
                      "SELECT op_id, process, type, f, key, value, result, node, invoke_step,"
                      " invoke_ns, complete_step, complete_ns FROM history WHERE run_id = ?1"
-                     " ORDER BY op_id", &b, 1, SERVE_ROW_CAP, NULL);
+                     " ORDER BY op_id",
+                     &b, 1, SERVE_ROW_CAP, NULL);
     else if (rc == 0)
         evbuffer_add_printf(q->out, "%s", "{\"columns\":[],\"rows\":[],\"truncated\":false}");
     evbuffer_add(q->out, "}\n", 2);

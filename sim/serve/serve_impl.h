@@ -22,7 +22,7 @@
 #define SERVE_TIME_LIMIT_MS 2000 /* per statement */
 #define SERVE_WINDOW_MAX 5000    /* steps of one diagram window */
 #define SERVE_WINDOW_DEFAULT 400
-#define SERVE_MSG_CAP 3000       /* messages of one diagram window */
+#define SERVE_MSG_CAP 3000 /* messages of one diagram window */
 
 typedef struct serve_ctx {
     fl_db *db;
@@ -51,8 +51,7 @@ void sj_str(struct evbuffer *out, const char *s, size_t len);
 /* A query parameter: NULL when absent. */
 const char *sj_param(const serve_req *q, const char *name);
 /* An integer parameter in [lo, hi], *v = def when absent; 0, or SV_BAD with err. */
-int sj_int_param(serve_req *q, const char *name, int64_t lo, int64_t hi, int64_t def,
-                 int64_t *v);
+int sj_int_param(serve_req *q, const char *name, int64_t lo, int64_t hi, int64_t def, int64_t *v);
 /* Strict decimal in [0, INT64_MAX]: 0, or -1. */
 int sj_parse_id(const char *s, int64_t *v);
 

@@ -89,8 +89,8 @@ int sj_int_param(serve_req *q, const char *name, int64_t lo, int64_t hi, int64_t
         return sj_fail(q, SV_BAD, "%s: expected an integer", name);
     x = neg ? -x : x;
     if (x < lo || x > hi)
-        return sj_fail(q, SV_BAD, "%s: expected %" PRId64 "..%" PRId64 ", got %" PRId64, name,
-                       lo, hi, x);
+        return sj_fail(q, SV_BAD, "%s: expected %" PRId64 "..%" PRId64 ", got %" PRId64, name, lo,
+                       hi, x);
     *v = x;
     return 0;
 }
@@ -274,8 +274,7 @@ int sj_csv(serve_req *q, const char *sql, const sj_bind *binds, int nbinds, int 
     return 0;
 }
 
-int sj_int(serve_req *q, const char *sql, const sj_bind *binds, int nbinds, int64_t def,
-           int64_t *v)
+int sj_int(serve_req *q, const char *sql, const sj_bind *binds, int nbinds, int64_t def, int64_t *v)
 {
     fl_db_cursor *c;
     int status = open_bound(q, sql, binds, nbinds, &c);
