@@ -207,7 +207,23 @@ grep -q "warning: 0.0.0.0 is not a loopback address" "$T/any.err" && [ "$(wc -l 
 [ "$rc" = 0 ] && pass || fail "serve stopped by SIGTERM: exit $rc, expected 0"
 "$FL" serve --help | grep -q '^usage: faultline serve DB' && pass || fail "serve --help"
 
-# ---- a file of schema 2 is served as it is ----
+# ---- docs/ui.md's console example: the sweep, then serve's first line ----
+awk '$0 == "```console" { on = 1; next } on && $0 == "```" { exit } on' "$SRC/docs/ui.md" >"$T/console"
+mkdir -p "$T/tour"
+sweep_cmd=$(sed -n 's/^\$ faultline sweep /sweep /p' "$T/console" | sed "s| sim/| $SRC/sim/|")
+(cd "$T/tour" && eval "\"\$FL\" $sweep_cmd" >/dev/null 2>&1)
+[ -s "$T/tour/faultline.db" ] && pass || fail "docs/ui.md: the sweep example wrote no faultline.db"
+(cd "$T/tour" && "$FL" serve faultline.db --port 0 >"$T/tour/out" 2>&1 & echo $! >"$T/tour/pid")
+sleep 0.5
+kill "$(cat "$T/tour/pid")"
+want=$(sed -n 's/^serving /serving /p' "$T/console")
+got=$(sed 's/:[0-9][0-9]*\//:8080\//' "$T/tour/out")
+[ "$got" = "$want" ] && pass || fail "docs/ui.md: serve says '$got', the docs '$want'"
+
+# ---- schema 1 is refused, saying how to upgrade; schema 2 is served as it is ----
+cp "$SRC/tests/data/schema-v1.db" "$T/v1.db"
+expect_exit 2 "serve: schema 1" -- "$FL" serve "$T/v1.db" &&
+  expect_error_line 'schema version 1 is too old to serve \(run `faultline migrate .*v1.db` first\)' "serve: schema 1"
 cp "$SRC/tests/data/schema-v2.db" "$T/v2.db"
 v2sum=$(md5sum <"$T/v2.db")
 serve_start "$T/v2.db" && {
