@@ -7,6 +7,8 @@ SERVE_PORT=
 # serve_start DB [ARGS...]: start the server in the background, wait for its
 # "serving ... at http://127.0.0.1:PORT/" line; sets SERVE_PID and SERVE_PORT.
 serve_start() {
+  : >"$T/serve.out" # before the server starts: never read an earlier server's line
+  : >"$T/serve.err"
   "$FL" serve "$@" --port 0 >"$T/serve.out" 2>"$T/serve.err" &
   SERVE_PID=$!
   for _ in $(seq 1 200); do
@@ -19,13 +21,18 @@ serve_start() {
   return 1
 }
 
+# serve_stop: SIGTERM, and the server must end with exit 0 and nothing on stderr (under
+# the sanitizers: no leak, no error report).
 serve_stop() {
   [ -n "$SERVE_PID" ] || return 0
   kill "$SERVE_PID" 2>/dev/null
   wait "$SERVE_PID" 2>/dev/null
+  local rc=$?
   SERVE_PID=
+  [ "$rc" = 0 ] && [ ! -s "$T/serve.err" ] && pass ||
+    fail "serve stopped with exit $rc: $(head -c 600 "$T/serve.err")"
 }
-trap 'serve_stop; rm -rf "$T"' EXIT
+trap '[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null; rm -rf "$T"' EXIT
 
 # get PATH: the body into $T/body, the status code into $CODE, headers into $T/headers.
 get() {
