@@ -144,6 +144,16 @@ expect_status /static/../../../etc/passwd 404 "a path out of /static"
 expect_status /static/%2e%2e%2f%2e%2e%2fetc%2fpasswd 404 "an encoded path out of /static"
 expect_status '/api/run/1/state?step=%zz' 400 "a malformed query string"
 expect_status '/api/run/1//state' 404 "an empty path segment"
+long=$(head -c 600 /dev/zero | tr '\0' 'a')
+expect_status "/$long" 400 "a path longer than 400 bytes"
+expect_status '/api/run/1%00/state' 400 "a NUL in the path" 'bad id'
+expect_status "/api/runs?$(seq -s '&' -f 'p%g=1' 1 500)" 200 "500 unknown parameters are ignored"
+expect_status '/api/run/1/diagram?from=1&from=2&to=3' 200 "a repeated parameter: the first counts"
+expect_status '/api/run/1/diagram?from=99999999999999999999' 400 "a number too large" 'integer'
+for odd in '/api/run/-1' '/api/run/1/message/-1' '/api/run/0x10' '/api/sweep/1.5' '/run/1e3' '/state/1/2' '/api/run/1/message'; do
+  get "$odd"
+  case "$CODE" in 400 | 404) pass ;; *) fail "GET $odd: HTTP $CODE, expected 400 or 404" ;; esac
+done
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$SERVE_PORT/api/runs")
 [ "$code" = 405 ] && pass || fail "POST: HTTP $code, expected 405"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example:80' "http://127.0.0.1:$SERVE_PORT/api/meta")
@@ -219,6 +229,31 @@ kill "$(cat "$T/tour/pid")"
 want=$(sed -n 's/^serving /serving /p' "$T/console")
 got=$(sed 's/:[0-9][0-9]*\//:8080\//' "$T/tour/out")
 [ "$got" = "$want" ] && pass || fail "docs/ui.md: serve says '$got', the docs '$want'"
+
+# ---- beside a sweep that is writing the file, its new runs appear ----
+"$FL" sweep "$SRC/sim/scenarios/raft-chaos.json" --seeds 5000 -j 1 --db "$T/live.db" --quiet \
+  --set run.until=2s --set 'faults.window=["100ms","1s"]' --set run.liveness=500ms >/dev/null 2>&1 &
+sweep_pid=$!
+for _ in $(seq 1 200); do # until the sweep has created the file and committed a run
+  n=$("$FL" query "$T/live.db" 'SELECT count(*) AS n FROM runs' --format csv 2>/dev/null | tail -1)
+  [ "${n:-0}" -gt 0 ] 2>/dev/null && break
+  sleep 0.05
+done
+serve_start "$T/live.db" && {
+  get /api/meta
+  first=$(jq .counts.runs "$T/body")
+  sleep 1
+  get /api/meta
+  second=$(jq .counts.runs "$T/body")
+  [ "$second" -gt "$first" ] && pass || fail "serve beside a sweep: $first runs, then $second a second later"
+  kill -INT "$sweep_pid"
+  wait "$sweep_pid"
+  get /api/meta
+  [ "$CODE" = 200 ] && [ "$(jq .counts.runs "$T/body")" -ge "$second" ] && pass ||
+    fail "serve after the sweep stopped: HTTP $CODE $(head -c 200 "$T/body")"
+  serve_stop
+}
+kill "$sweep_pid" 2>/dev/null
 
 # ---- schema 1 is refused, saying how to upgrade; schema 2 is served as it is ----
 cp "$SRC/tests/data/schema-v1.db" "$T/v1.db"
