@@ -235,7 +235,7 @@ FL.pages.run = async function (main, id) {
     main.appendChild(FL.h('h2', {}, 'Space-time diagram ', FL.link('/diagram/' + id + location.search, 'open', {class: 'small'})));
     const box = FL.h('div', {id: 'diagram-box'});
     main.appendChild(box);
-    await FL.diagram(box, id, {embedded: true}, diagram);
+    await FL.diagram(box, id, diagram);
   } else {
     main.appendChild(FL.h('p', {class: 'muted'}, 'This run is not recorded in full (recorded = ' + r.recorded + '): record it with `faultline replay DB ' + id + ' --record`.'));
   }

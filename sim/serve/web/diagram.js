@@ -31,9 +31,9 @@
   };
 
   /* Fetch (or take the promise of) the window and draw it into box. */
-  FL.diagram = async function (box, runId, opts, pending) {
+  FL.diagram = async function (box, runId, pending) {
     const d = await (pending || FL.diagramData(runId));
-    draw(box, runId, d, opts || {});
+    draw(box, runId, d);
     return d;
   };
 
@@ -70,9 +70,8 @@
     return {height: height, time: byTime, at: (step, ns) => byTime(ns), px: px, t0: t0, t1: t1};
   }
 
-  function draw(box, runId, d, opts) {
+  function draw(box, runId, d) {
     const started = performance.now();
-    opts = opts || {};
     const p = FL.params();
     const yMode = p.get('y') === 'step' ? 'step' : 'time';
     const mark = p.get('mark') !== null ? Number(p.get('mark')) : d.run.fail_step;
@@ -113,7 +112,6 @@
       box.appendChild(FL.h('p', {class: 'muted small', id: 'render-ms', 'data-ms': performance.now().toFixed(1),
         'data-draw-ms': (performance.now() - started).toFixed(1)}, 'first render ' + performance.now().toFixed(0) + ' ms after navigation'));
     }
-    void opts;
   }
 
   function defs() {
