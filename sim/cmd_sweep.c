@@ -490,6 +490,29 @@ static int print_result(fl_db *db, const sweep_args *a, int64_t sweep_id, const 
     return rc;
 }
 
+/* Take the sweep lock, open (or resume) the sweep row and read the seeds already done.
+ * Returns 0, or the exit code after saying why. */
+static int open_sweep(fl_loaded *L, const sweep_args *a, fl_sweep_cfg *cfg, done_ctx *d,
+                      int *resumed)
+{
+    char err[1024];
+    int lock_fd = -1; /* held until the process exits */
+    int rc = fl_sweep_lock(a->db_path, cfg->scenario_id, &lock_fd, err, sizeof err);
+    if (rc) {
+        fl_cli_fail("sweep", err);
+        return FL_EXIT_USAGE;
+    }
+    rc = fl_db_sweep_open(L->db, cfg->scenario_id, a->from, a->to, a->shard, a->jobs,
+                          &cfg->sweep_id, resumed, err, sizeof err);
+    if (rc == 0)
+        rc = load_done(L->db, cfg->scenario_id, d, err, sizeof err);
+    if (rc) {
+        fl_cli_fail("sweep", err);
+        return fl_cli_exit_for(rc);
+    }
+    return 0;
+}
+
 int fl_cmd_sweep(int argc, char **argv)
 {
     sweep_args a = {.db_path = "faultline.db",
@@ -513,23 +536,13 @@ int fl_cmd_sweep(int argc, char **argv)
         fl_load_close(&L);
         return fl_cli_exit_for(rc);
     }
-    int resumed = 0, lock_fd = -1;
-    rc = fl_sweep_lock(a.db_path, cfg.scenario_id, &lock_fd, err, sizeof err);
-    if (rc) {
-        fl_cli_fail("sweep", err);
-        fl_load_close(&L);
-        return FL_EXIT_USAGE;
-    }
-    rc = fl_db_sweep_open(L.db, cfg.scenario_id, a.from, a.to, a.shard, a.jobs, &cfg.sweep_id,
-                          &resumed, err, sizeof err);
+    int resumed = 0;
     done_ctx d = {.from = a.from, .to = a.to};
-    if (rc == 0)
-        rc = load_done(L.db, cfg.scenario_id, &d, err, sizeof err);
-    if (rc) {
-        fl_cli_fail("sweep", err);
+    ex = open_sweep(&L, &a, &cfg, &d, &resumed);
+    if (ex) {
         free(d.bits);
         fl_load_close(&L);
-        return fl_cli_exit_for(rc);
+        return ex;
     }
     cfg.sc = &L.sc;
     cfg.proto = L.proto;
