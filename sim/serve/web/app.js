@@ -270,7 +270,7 @@ FL.faultStrip = function (faults, simNs, runId) {
   const svg = FL.s('svg', {viewBox: '0 0 ' + W + ' ' + H, class: 'strip', id: 'fault-strip', width: '100%'});
   svg.appendChild(FL.s('line', {x1: L, x2: W - R, y1: 60, y2: 60, class: 'axis'}));
   for (let i = 0; i <= 10; i++)
-    svg.appendChild(FL.s('text', {x: x(simNs * i / 10), y: 69, class: 'tick'}, (simNs * i / 10 / 1e9).toFixed(1) + 's'));
+    svg.appendChild(FL.s('text', {x: x(simNs * i / 10), y: 69, class: 'tick' + (i === 10 ? ' last' : '')}, (simNs * i / 10 / 1e9).toFixed(1) + 's'));
   const sched = faults.filter((f) => rows[f.kind] !== undefined);
   sched.forEach((f, i) => {
     if (f.kind !== 'partition') return;
