@@ -76,6 +76,9 @@ want "$RP" 'document.querySelectorAll("line.msg.delivered").length' "$DELIVERED"
 want "$RP" 'document.querySelectorAll("line.msg.delivered.dup").length' "$DUPS" "run page: duplicates dashed"
 FS=$(q "SELECT count(*) FROM faults WHERE run_id = $R AND kind IN ('partition','heal','crash','restart','timeout','clock')")
 want "$RP" 'document.querySelectorAll("#fault-strip circle").length' "$FS" "run page: a mark per schedule entry on the fault strip"
+want "$RP" 'document.getElementById("bites").textContent' \
+  "what bit: crashes that lost unsynced writes $(q "SELECT value FROM metrics WHERE run_id = $R AND name = 'faults.crash.with_lost_writes'"), partitions that cut messages $(q "SELECT value FROM metrics WHERE run_id = $R AND name = 'faults.partition.with_cut_messages'")" \
+  "run page: what bit"
 PS=$(q "SELECT count(*) FROM events WHERE run_id = $R AND kind = 'partition'")
 want "$RP" 'document.querySelectorAll("g.partition").length' "$PS" "run page: a shaded band per partition"
 

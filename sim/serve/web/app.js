@@ -215,6 +215,12 @@ FL.pages.run = async function (main, id) {
   main.appendChild(FL.faultStrip(d.faults, r.sim_time_ns, id));
   if (d.message_faults.length)
     main.appendChild(FL.h('p', {class: 'muted small'}, 'per-message faults: ' + d.message_faults.map((f) => f.kind + ' ' + f.n).join(', ')));
+  /* did they bite (docs/faults.md): crashes that lost unsynced writes, partitions that cut messages */
+  const metric = (name) => (d.metrics.find((m) => m.name === name) || {}).value;
+  const bites = [['faults.crash.with_lost_writes', 'crashes that lost unsynced writes'],
+    ['faults.partition.with_cut_messages', 'partitions that cut messages']].filter(([m]) => metric(m) !== undefined);
+  if (bites.length)
+    main.appendChild(FL.h('p', {class: 'small', id: 'bites'}, 'what bit: ' + bites.map(([m, t]) => t + ' ' + metric(m)).join(', ')));
   const summary = [
     ['protocol', r.protocol], ['nodes', r.nodes], ['steps', r.steps], ['simulated', FL.secs(r.sim_time_ns)],
     ['messages', r.msgs_sent + ' sent, ' + r.msgs_delivered + ' delivered, ' + r.msgs_dropped + ' dropped'],
