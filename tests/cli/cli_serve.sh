@@ -223,9 +223,11 @@ mkdir -p "$T/tour"
 sweep_cmd=$(sed -n 's/^\$ faultline sweep /sweep /p' "$T/console" | sed "s| sim/| $SRC/sim/|")
 (cd "$T/tour" && eval "\"\$FL\" $sweep_cmd" >/dev/null 2>&1)
 [ -s "$T/tour/faultline.db" ] && pass || fail "docs/ui.md: the sweep example wrote no faultline.db"
-(cd "$T/tour" && "$FL" serve faultline.db --port 0 >"$T/tour/out" 2>&1 & echo $! >"$T/tour/pid")
+(cd "$T/tour" && exec "$FL" serve faultline.db --port 0 >"$T/tour/out" 2>&1) &
+tour_pid=$! # exec: the subshell is the server, so this is the server's pid
 sleep 0.5
-kill "$(cat "$T/tour/pid")"
+kill "$tour_pid"
+wait "$tour_pid"
 want=$(sed -n 's/^serving /serving /p' "$T/console")
 got=$(sed 's/:[0-9][0-9]*\//:8080\//' "$T/tour/out")
 [ "$got" = "$want" ] && pass || fail "docs/ui.md: serve says '$got', the docs '$want'"
