@@ -5,6 +5,10 @@
 
 DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 libraft-dev \
                 procps diffutils
+# serve (issue 18): the web UI's tests -- curl and jq for the API (cli_serve.sh), Debian's
+# chromium and node for the pages in a real browser (cli_serve_browser.sh, which says it
+# is skipped when they are missing).
+SERVE_DEB_PACKAGES := curl jq chromium nodejs
 # `make fuzz` only: clang and the compiler-rt runtimes that hold libFuzzer and the sanitizers.
 FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
 FUZZ_CC ?= clang-14
@@ -17,7 +21,7 @@ ifdef CI
 CMAKE_FLAGS += -DFL_WERROR=ON
 endif
 
-.PHONY: all build deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format install
+.PHONY: all build deps serve-deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format install
 
 all: build
 
@@ -44,6 +48,9 @@ deps:
 fuzz-deps:
 	$(call install_debs,$(FUZZ_DEB_PACKAGES))
 
+serve-deps:
+	$(call install_debs,$(SERVE_DEB_PACKAGES))
+
 build: deps
 	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build -j $(JOBS)
@@ -56,16 +63,19 @@ demo: build
 	@bash sim/demo.sh build/faultline
 
 # Every test, normally and under the sanitizers.
-test: build build-asan/.configured
+test: build build-asan/.configured serve-deps
 	@cmake --build build-asan -j $(JOBS)
 	cd build && ctest --output-on-failure -j $(JOBS)
 	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
+	@cat build/serve-browser-skipped.txt 2>/dev/null || true
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 FL_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
 	@cat build-asan/canonical-raft-skipped.txt 2>/dev/null || true
+	@cat build-asan/serve-browser-skipped.txt 2>/dev/null || true
 
-test-fast: build
+test-fast: build serve-deps
 	cd build && ctest --output-on-failure -j $(JOBS)
 	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
+	@cat build/serve-browser-skipped.txt 2>/dev/null || true
 
 build-release/.configured: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null

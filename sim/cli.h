@@ -53,6 +53,7 @@ int fl_signals_caught(void);
 void fl_signals_release(void);
 int fl_cmd_worker(int argc, char **argv); /* `__worker`: started by sweep, not listed */
 int fl_cmd_check_history(int argc, char **argv);
-int fl_cmd_export(int argc, char **argv); /* issue 18 */
+int fl_cmd_export(int argc, char **argv);
+int fl_cmd_serve(int argc, char **argv);
 
 #endif /* FL_SIM_CLI_H */

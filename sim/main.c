@@ -30,9 +30,8 @@ static const struct command {
     {"migrate", fl_cmd_migrate, "upgrade a database of an older schema to this faultline's"},
     {"prune", fl_cmd_prune, "drop the full recordings of runs not kept, and vacuum"},
     {"check-history", fl_cmd_check_history, "is a history of client operations linearizable?"},
-    /* -- export (issue 18) */
     {"export", fl_cmd_export, "a recorded run for trace viewers: Perfetto, JSON lines, ShiViz"},
-    /* -- end of export */
+    {"serve", fl_cmd_serve, "the web UI over a database: runs, diagrams, states, SQL"},
 };
 
 static void usage(FILE *out)

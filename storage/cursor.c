@@ -3,10 +3,12 @@
  * (see db.h).
  *
  * The SQL may come from a user (`faultline query`, the web UI), so "read-only" is
- * enforced three ways: an authorizer active while the statement is prepared denies
- * ATTACH/DETACH (they create and open files), transaction control and pragmas that set
- * anything; sqlite3_stmt_readonly() must then be true; and exactly one statement is
- * accepted, so nothing can hide behind a first harmless one.
+ * enforced four ways: the connection is read-only (mode=ro, PRAGMA query_only: db.c);
+ * an authorizer active while the statement is prepared denies ATTACH/DETACH (they
+ * create and open files), every write, transaction control, load_extension() and
+ * pragmas that set anything; sqlite3_stmt_readonly() must then be true; and exactly one
+ * statement is accepted, so nothing can hide behind a first harmless one.  An optional
+ * time limit (fl_db_set_time_limit) interrupts a statement that runs too long.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 
 #include "core/error.h"
 #include "storage/db.h"
+#include "storage/db_impl.h"
 
 #define READONLY_MSG "query: only read-only SQL is allowed"
 
@@ -67,7 +70,40 @@ static int authorize(void *ctx, int action, const char *a1, const char *a2, cons
     case SQLITE_DETACH:
     case SQLITE_TRANSACTION:
     case SQLITE_SAVEPOINT:
+    case SQLITE_UPDATE:
+        /* Setting up a table-valued function (json_each) reports UPDATEs of sqlite_master
+         * columns; a real write of the schema is refused anyway (DEFENSIVE, query_only,
+         * sqlite3_stmt_readonly). */
+        return a1 != NULL && (sqlite3_stricmp(a1, "sqlite_master") == 0 ||
+                              sqlite3_stricmp(a1, "sqlite_temp_master") == 0)
+                   ? SQLITE_OK
+                   : SQLITE_DENY;
+    case SQLITE_INSERT:
+    case SQLITE_DELETE:
+    case SQLITE_CREATE_INDEX:
+    case SQLITE_CREATE_TABLE:
+    case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_CREATE_TEMP_TABLE:
+    case SQLITE_CREATE_TEMP_TRIGGER:
+    case SQLITE_CREATE_TEMP_VIEW:
+    case SQLITE_CREATE_TRIGGER:
+    case SQLITE_CREATE_VIEW:
+    case SQLITE_CREATE_VTABLE:
+    case SQLITE_DROP_INDEX:
+    case SQLITE_DROP_TABLE:
+    case SQLITE_DROP_TEMP_INDEX:
+    case SQLITE_DROP_TEMP_TABLE:
+    case SQLITE_DROP_TEMP_TRIGGER:
+    case SQLITE_DROP_TEMP_VIEW:
+    case SQLITE_DROP_TRIGGER:
+    case SQLITE_DROP_VIEW:
+    case SQLITE_DROP_VTABLE:
+    case SQLITE_ALTER_TABLE:
+    case SQLITE_REINDEX:
+    case SQLITE_ANALYZE:
         return SQLITE_DENY;
+    case SQLITE_FUNCTION: /* a2: the function's name; loading code is never a read */
+        return a2 != NULL && sqlite3_stricmp(a2, "load_extension") == 0 ? SQLITE_DENY : SQLITE_OK;
     case SQLITE_PRAGMA:
         return a2 == NULL || pragma_is_introspection(a1) ? SQLITE_OK : SQLITE_DENY;
     default:
@@ -87,9 +123,18 @@ static int prepare_guarded(sqlite3 *h, const char *sql, sqlite3_stmt **st, const
 /* A user's SQL error is bad input (exit 2), not a database failure. */
 static int query_error(fl_db *db, int rc, char *err, size_t cap)
 {
-    if ((rc & 0xff) == SQLITE_AUTH) {
+    const char *msg = sqlite3_errmsg(fl_db_sqlite(db));
+    if ((rc & 0xff) == SQLITE_AUTH ||
+        ((rc & 0xff) == SQLITE_ERROR && strncmp(msg, "not authorized", 14) == 0)) {
+        /* a denied function (load_extension) is reported as an SQL error */
         set_err(err, cap, READONLY_MSG);
         return FL_EINVAL;
+    }
+    if ((rc & 0xff) == SQLITE_INTERRUPT && fl_db_time_limit(db) > 0) {
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "query: stopped after the time limit of %d ms",
+                     fl_db_time_limit(db));
+        return FL_ELIMIT;
     }
     if ((rc & 0xff) == SQLITE_ERROR) { /* the SQL, not the file: say only what is wrong */
         set_err(err, cap, sqlite3_errmsg(fl_db_sqlite(db)));
@@ -148,6 +193,7 @@ int fl_db_cursor_open(fl_db *db, const char *sql, fl_db_cursor **out, char *err,
     c->db = db;
     c->st = st;
     c->ncols = sqlite3_column_count(st);
+    fl_db_time_limit_restart(db);
     *out = c;
     return 0;
 }

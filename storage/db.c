@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -43,6 +44,8 @@ struct fl_db {
     } cache[DB_CACHED_STMTS];
     int64_t opened_version; /* the file's schema version when it was opened (0: new) */
     int writer_ready;       /* opened for writing without error: switch back to DELETE */
+    int time_limit_ms;      /* fl_db_set_time_limit: 0 none */
+    int64_t deadline_ns;    /* CLOCK_MONOTONIC: the running statement stops after it */
     char path[];
 };
 
@@ -97,6 +100,42 @@ static int busy_poll(void *ctx, int tries)
 void fl_db_set_busy_timeout(fl_db *db, int ms)
 {
     sqlite3_busy_timeout(db->h, ms);
+}
+
+/* ---- the time limit of user SQL (serve) ---- */
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* wall time: limits a reader, never a run */
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* SQLite calls this every few thousand virtual machine instructions; nonzero
+ * interrupts the statement (SQLITE_INTERRUPT), which is how a runaway recursive CTE
+ * that never returns a row is stopped. */
+static int past_deadline(void *ctx)
+{
+    const fl_db *db = ctx;
+    return monotonic_ns() > db->deadline_ns;
+}
+
+void fl_db_set_time_limit(fl_db *db, int ms)
+{
+    db->time_limit_ms = ms > 0 ? ms : 0;
+    db->deadline_ns = INT64_MAX;
+    sqlite3_progress_handler(db->h, ms > 0 ? 4000 : 0, ms > 0 ? past_deadline : NULL, db);
+}
+
+int fl_db_time_limit(const fl_db *db)
+{
+    return db->time_limit_ms;
+}
+
+void fl_db_time_limit_restart(fl_db *db)
+{
+    if (db->time_limit_ms > 0)
+        db->deadline_ns = monotonic_ns() + (int64_t)db->time_limit_ms * 1000000;
 }
 
 /* Run one statement that returns at most one integer; *out is left alone when it

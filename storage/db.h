@@ -57,6 +57,14 @@ int fl_db_readonly(const fl_db *db);
  * A sweep that records whole runs from several processes may want more. */
 void fl_db_set_busy_timeout(fl_db *db, int ms);
 
+/* A time limit for every statement a cursor runs (the web UI's SQL box: a runaway
+ * recursive CTE must not hold the server): a statement still running ms milliseconds
+ * after its cursor was opened is interrupted, and fl_db_cursor_next fails with FL_ELIMIT
+ * "query: stopped after the time limit of N ms".  The clock starts again at each
+ * fl_db_cursor_open on this connection.  0 removes the limit (the default). */
+void fl_db_set_time_limit(fl_db *db, int ms);
+int fl_db_time_limit(const fl_db *db);
+
 /* Insert the scenario if new (identified by a hash of its canonical JSON text, which
  * the caller provides) and return its id in *id.  Borrows name and json. */
 int fl_db_scenario_id(fl_db *db, const char *name, const char *json, int64_t *id, char *err,

@@ -11,7 +11,11 @@ fl_storage:fl_storage fl_core
 fl_results:fl_results fl_storage fl_faults fl_core
 fl_run:fl_run fl_results fl_storage fl_faults fl_core
 fl_protocols:fl_protocols fl_core
-fl_sim:fl_sim fl_run fl_protocols fl_results fl_storage fl_faults fl_core"
+fl_sim:fl_sim fl_run fl_protocols fl_results fl_storage fl_faults fl_core fl_serve"
+# serve (issue 18): the web UI's server (sim/serve/) reads through results and storage,
+# and is called by fl_sim's `serve` command only
+LAYERS="$LAYERS
+fl_serve:fl_serve fl_results fl_storage fl_faults fl_core"
 # canonical-raft is its own library when libraft was found (it links libraft): a
 # protocol like the others, and fl_sim may call it
 if [ -f "$BUILD/libfl_proto_canonical_raft.a" ]; then
@@ -24,7 +28,7 @@ fi
 defined() { nm --defined-only -g "$BUILD/lib$1.a" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u; }
 undefined() { nm -u -g "$BUILD/lib$1.a" 2>/dev/null | awk '{print $NF}' | sort -u; }
 
-for l in fl_core fl_faults fl_storage fl_results fl_run fl_protocols fl_sim ${LIBS_EXTRA:-}; do
+for l in fl_core fl_faults fl_storage fl_results fl_run fl_protocols fl_sim fl_serve ${LIBS_EXTRA:-}; do
   [ -f "$BUILD/lib$l.a" ] || fail "no library $BUILD/lib$l.a"
   defined "$l" > "$T/def.$l"
 done
@@ -51,6 +55,8 @@ sq=$(undefined fl_results | grep -E '^sqlite3_' | head -3 | tr '\n' ' ')
 [ -z "$sq" ] && pass || fail "fl_results calls SQLite directly: $sq"
 sq=$(undefined fl_run | grep -E '^sqlite3_' | head -3 | tr '\n' ' ')
 [ -z "$sq" ] && pass || fail "fl_run calls SQLite directly: $sq"
+sq=$(undefined fl_serve | grep -E '^sqlite3_' | head -3 | tr '\n' ' ')
+[ -z "$sq" ] && pass || fail "fl_serve calls SQLite directly: $sq"
 
 # A protocol builds with core/faultline.h alone (plus cJSON).
 mkdir -p "$T/inc/core"

@@ -115,6 +115,52 @@ START_TEST(test_query_refuses_write_sql)
 }
 END_TEST
 
+/* serve (issue 18): what the web UI's SQL box relies on. */
+START_TEST(test_query_time_limit_stops_a_runaway_cte)
+{
+    static const char runaway[] = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+                                  " SELECT count(*) FROM c";
+    fl_db_set_time_limit(db, 100);
+    ck_assert_int_eq(fl_db_time_limit(db), 100);
+    int n = 0;
+    ck_assert_int_eq(fl_db_query(db, runaway, count_rows, &n, err, sizeof err), FL_ELIMIT);
+    ck_assert_str_eq(err, "query: stopped after the time limit of 100 ms");
+    /* the connection is fine afterwards, and a short statement is not stopped */
+    ck_assert_int_eq(fl_db_query(db, "SELECT count(*) FROM meta", count_rows, &n, err, sizeof err),
+                     0);
+    ck_assert_int_eq(n, 1);
+    fl_db_set_time_limit(db, 0);
+    ck_assert_int_eq(fl_db_time_limit(db), 0);
+}
+END_TEST
+
+START_TEST(test_query_authorizer_denies_loading_code_and_temp_writes)
+{
+    static const char *const bad[] = {
+        "SELECT load_extension('/tmp/nothing.so')",
+        "CREATE TEMP TABLE t(x)",
+        "CREATE TEMP VIEW v AS SELECT 1",
+        "PRAGMA writable_schema = 1",
+        "PRAGMA query_only = 0",
+        "REINDEX",
+        "ANALYZE",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int n = 0;
+        int rc = fl_db_query(db, bad[i], count_rows, &n, err, sizeof err);
+        ck_assert_msg(rc == FL_EINVAL, "%s: rc %d", bad[i], rc);
+        ck_assert_msg(strcmp(err, "query: only read-only SQL is allowed") == 0, "%s: %s", bad[i],
+                      err);
+    }
+    /* a table-valued function sets itself up with what looks like a schema update */
+    int n = 0;
+    ck_assert_int_eq(
+        fl_db_query(db, "SELECT value FROM json_each('[1,2,3]')", count_rows, &n, err, sizeof err),
+        0);
+    ck_assert_int_eq(n, 3);
+}
+END_TEST
+
 START_TEST(test_query_allows_reading_pragmas_and_trailing_semicolon)
 {
     int n = 0;
@@ -393,6 +439,8 @@ static Suite *query_suite(void)
     TCase *tc = tcase_create("print");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_query_refuses_write_sql);
+    tcase_add_test(tc, test_query_time_limit_stops_a_runaway_cte);
+    tcase_add_test(tc, test_query_authorizer_denies_loading_code_and_temp_writes);
     tcase_add_test(tc, test_query_allows_reading_pragmas_and_trailing_semicolon);
     tcase_add_test(tc, test_query_callback_can_stop);
     tcase_add_test(tc, test_cursor_gives_typed_values_and_binds);
