@@ -176,7 +176,6 @@ static void on_sync(void *ctx, fl_world *w, int node, uint64_t sync_id, int64_t 
 {
     fl_faults *f = ctx;
     int64_t now = fl_world_now(w);
-    (void)sync_id;
     for (size_t k = 0; k < f->nsync; k++) {
         size_t i = f->sync_entries[k];
         const fl_fault *e = fl_schedule_entry(f->s, i);
@@ -185,13 +184,14 @@ static void on_sync(void *ctx, fl_world *w, int node, uint64_t sync_id, int64_t 
         if (f->sync_state[k] != FL_SYNC_ARMED || done_ns > e->at_ns + e->within_ns)
             continue;
         int64_t at = e->sync == FL_SYNC_BEFORE ? done_ns - 1 : done_ns;
-        if (at < now || !sync_target(f, i, e, node))
+        if (at < now || (e->sync_id && e->sync_id != sync_id) || !sync_target(f, i, e, node))
             continue;
         if (fl_world_at(w, at, FL_STEP_CRASH, node, fl_faults_act, f, i) != 0)
             continue;
         f->sync_state[k] = FL_SYNC_TRIGGERED;
         f->target[i] = node;
         f->sync_done[i] = done_ns;
+        f->sync_ids[i] = sync_id;
     }
 }
 

@@ -321,7 +321,8 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
     if (!f || !(f->timer = calloc(len + 1, sizeof *f->timer)) || !(f->mark = calloc(len + 1, 1)) ||
         !(f->target = calloc(len + 1, sizeof *f->target)) ||
         !(f->built = calloc(len + 1, sizeof *f->built)) ||
-        !(f->sync_done = calloc(len + 1, sizeof *f->sync_done))) {
+        !(f->sync_done = calloc(len + 1, sizeof *f->sync_done)) ||
+        !(f->sync_ids = calloc(len + 1, sizeof *f->sync_ids))) {
         snprintf(err, cap, "faults: out of memory");
         fl_faults_free(f);
         return NULL;
@@ -381,6 +382,7 @@ void fl_faults_free(fl_faults *f)
     free(f->built);
     free(f->target);
     free(f->sync_done);
+    free(f->sync_ids);
     free(f->sync_entries);
     free(f->sync_state);
     free(f->timer);
@@ -420,7 +422,8 @@ int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx)
     for (size_t i = 0; i < f->len; i++) {
         const fl_fault *e = fl_schedule_entry(f->s, i);
         fl_sbuf b = {0};
-        fl_sbuf_entry_resolved(&b, e, f->target[i], f->built[i]); /* as the run bound it */
+        fl_sbuf_entry_resolved(&b, e, f->target[i], f->built[i],
+                               f->sync_ids[i]); /* as the run bound it */
         char *spec = b.oom ? NULL : b.buf;
         if (!spec) {
             free(b.buf);

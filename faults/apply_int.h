@@ -82,6 +82,7 @@ struct fl_faults {
     int32_t *target;      /* per entry: the node it acted on (resolved), 0: none */
     fl_partition **built; /* per entry: an isolate partition as it was built, or NULL */
     int64_t *sync_done;   /* per entry: a sync crash's sync completion time */
+    uint64_t *sync_ids;   /* per entry: the id of the sync it struck (0: none yet) */
     size_t nsync;         /* sync crashes, in schedule order: */
     size_t *sync_entries; /*   their entry indexes */
     uint8_t *sync_state;  /*   FL_SYNC_ARMED, _TRIGGERED, _EXPIRED */

@@ -122,6 +122,7 @@ typedef struct fl_fault {
                                   * the node is plain, but the entry skips the up/down checks */
     int sync;                    /* crash: FL_SYNC_*; it waits for a sync of its node */
     int64_t within_ns;           /* sync crash: the sync must complete within (at_ns, +within] */
+    uint64_t sync_id;            /* sync crash: only the node's sync with this id (0: any) */
     int isolate;                 /* partition: built when it fires around node / select */
     int with;                    /* isolate: this many other nodes share the target's group */
     char tag[FL_FAULT_NAME_MAX]; /* the generated kind it belongs to ("leader_crash"), or "" */

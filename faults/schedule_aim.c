@@ -125,7 +125,7 @@ static int parse_sync(const cJSON *entry, int64_t until_ns, fl_fault *f, fl_aim_
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(entry, "sync");
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(entry, "within_ns");
     char buf[64];
-    if (!s && !w)
+    if (!s && !w && !cJSON_GetObjectItemCaseSensitive(entry, "sync_id"))
         return 0;
     if (!s)
         return aim_fail(e, "within_ns", "only a sync crash (\"sync\") waits within a time");
@@ -134,6 +134,12 @@ static int parse_sync(const cJSON *entry, int64_t until_ns, fl_fault *f, fl_aim_
                         fl_json_brief(s, buf, sizeof buf));
     f->sync = strcmp(s->valuestring, "before") == 0 ? FL_SYNC_BEFORE : FL_SYNC_AFTER;
     f->within_ns = FL_AIM_WITHIN_DEFAULT_NS;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(entry, "sync_id");
+    int64_t v = 0;
+    if (id && !int_in(id, 1, INT64_C(1) << 53, &v))
+        return aim_fail(e, "sync_id", "expected the node's sync number, an integer >= 1, got %s",
+                        fl_json_brief(id, buf, sizeof buf));
+    f->sync_id = (uint64_t)v;
     if (w && !int_in(w, 1, until_ns > 0 ? until_ns : 1, &f->within_ns))
         return aim_fail(e, "within_ns", "expected a time in [1,%lld] ns, got %s",
                         (long long)(until_ns > 0 ? until_ns : 1),
@@ -192,15 +198,20 @@ void fl_aim_put_tail(fl_sbuf *b, const fl_fault *f)
     if (f->sync)
         fl_sbuf_putf(b, ",\"sync\":\"%s\",\"within_ns\":%lld",
                      f->sync == FL_SYNC_BEFORE ? "before" : "after", (long long)f->within_ns);
+    if (f->sync && f->sync_id)
+        fl_sbuf_putf(b, ",\"sync_id\":%llu", (unsigned long long)f->sync_id);
     if (f->selected)
         fl_sbuf_putf(b, ",\"selected\":\"%s\"", fl_select_name(f->selected));
     if (f->tag[0]) /* tags are plain names: no escaping */
         fl_sbuf_putf(b, ",\"tag\":\"%s\"", f->tag);
 }
 
-void fl_sbuf_entry_resolved(fl_sbuf *b, const fl_fault *f, int node, const fl_partition *part)
+void fl_sbuf_entry_resolved(fl_sbuf *b, const fl_fault *f, int node, const fl_partition *part,
+                            uint64_t sync_id)
 {
     fl_fault r = *f;
+    if (f->sync && sync_id) /* the very sync it struck, so that a replay strikes it again */
+        r.sync_id = sync_id;
     if (f->kind == FL_FAULT_PARTITION && f->isolate && part) {
         r.selected = f->select ? f->select : FL_SELECT_NONE;
         r.isolate = 0;

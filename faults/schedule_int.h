@@ -84,7 +84,13 @@ void fl_aim_put_node(fl_sbuf *b, const char *key, const fl_fault *f);
 void fl_aim_put_tail(fl_sbuf *b, const fl_fault *f);
 /* Append f as it was resolved by a run: node (> 0) in place of its selector, part in
  * place of its isolate form (NULL / 0: unresolved, written as planned). */
-void fl_sbuf_entry_resolved(fl_sbuf *b, const fl_fault *f, int node, const fl_partition *part);
+void fl_sbuf_entry_resolved(fl_sbuf *b, const fl_fault *f, int node, const fl_partition *part,
+                            uint64_t sync_id);
+
+/* nemesis_aim.c: generate cfg's aimed kinds over [from_ns, to_ns) and merge them into
+ * base (the plain kinds' schedule, window closed), in time order.  0 or an FL_E code. */
+int fl_nemesis_aim(const fl_faults_config *cfg, int nodes, uint64_t seed, int64_t from_ns,
+                   int64_t to_ns, fl_schedule *base);
 
 /* Nonzero when s is a plain name: 1..31 of [A-Za-z0-9_.-]. */
 int fl_fault_name_ok(const char *s);
