@@ -59,7 +59,7 @@ static int leader_now(fl_faults *f)
 
 void fl_aim_look(fl_faults *f)
 {
-    if (f->aimed)
+    if (f->wants_last_leader) /* a snapshot of every node: only when someone asks */
         (void)leader_now(f);
 }
 
@@ -152,31 +152,28 @@ fl_partition *fl_aim_build_partition(fl_faults *f, size_t i, const fl_fault *e, 
 
 /* ---- sync crashes ---- */
 
-/* Does node, which just asked for a sync, match sync crash e? */
-static int sync_target(fl_faults *f, size_t i, const fl_fault *e, int node)
+/* Does node, which just asked for a sync, match sync crash e?  The selector binds
+ * once, at the first sync after the entry's time (a snapshot of every node then, not
+ * at every sync): the leader then, a follower then; "random-up" is whichever node
+ * syncs first. */
+static int sync_target(fl_faults *f, size_t k, size_t i, const fl_fault *e, int node)
 {
-    double term;
-    switch (e->select) {
-    case FL_SELECT_NONE:
+    if (e->select == FL_SELECT_NONE)
         return node == e->node;
-    case FL_SELECT_LEADER:
-        return role_of(f->w, node, &term) == FL_RAFT_LEADER;
-    case FL_SELECT_FOLLOWER:
-        return role_of(f->w, node, &term) == FL_RAFT_FOLLOWER;
-    case FL_SELECT_RANDOM_UP:
-        return 1; /* the first node that syncs */
-    case FL_SELECT_LAST_LEADER:
-        return node == f->last_leader;
-    default:
-        return node == fl_aim_resolve(f, i, e);
-    }
+    if (e->select == FL_SELECT_RANDOM_UP)
+        return 1;
+    if (f->sync_bound[k] == 0)
+        f->sync_bound[k] = fl_aim_resolve(f, i, e); /* 0 again: no target yet, try later */
+    return node == f->sync_bound[k];
 }
 
 static void on_sync(void *ctx, fl_world *w, int node, uint64_t sync_id, int64_t done_ns)
 {
     fl_faults *f = ctx;
     int64_t now = fl_world_now(w);
-    for (size_t k = 0; k < f->nsync; k++) {
+    while (f->sync_lo < f->nsync && f->sync_state[f->sync_lo] != FL_SYNC_ARMED)
+        f->sync_lo++; /* the done ones, in time order, never count again */
+    for (size_t k = f->sync_lo; k < f->nsync; k++) {
         size_t i = f->sync_entries[k];
         const fl_fault *e = fl_schedule_entry(f->s, i);
         if (e->at_ns > now)
@@ -184,7 +181,7 @@ static void on_sync(void *ctx, fl_world *w, int node, uint64_t sync_id, int64_t 
         if (f->sync_state[k] != FL_SYNC_ARMED || done_ns > e->at_ns + e->within_ns)
             continue;
         int64_t at = e->sync == FL_SYNC_BEFORE ? done_ns - 1 : done_ns;
-        if (at < now || (e->sync_id && e->sync_id != sync_id) || !sync_target(f, i, e, node))
+        if (at < now || (e->sync_id && e->sync_id != sync_id) || !sync_target(f, k, i, e, node))
             continue;
         if (fl_world_at(w, at, FL_STEP_CRASH, node, fl_faults_act, f, i) != 0)
             continue;
@@ -223,7 +220,8 @@ int fl_aim_attach_syncs(fl_faults *f)
         return 0;
     f->sync_entries = calloc(f->nsync, sizeof *f->sync_entries);
     f->sync_state = calloc(f->nsync, 1);
-    if (!f->sync_entries || !f->sync_state)
+    f->sync_bound = calloc(f->nsync, sizeof *f->sync_bound);
+    if (!f->sync_entries || !f->sync_state || !f->sync_bound)
         return FL_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < f->len; i++) {

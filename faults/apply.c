@@ -279,6 +279,8 @@ static int schedule_entries(fl_faults *f, char *err, size_t cap)
         }
         if (e->select || e->isolate || e->sync)
             f->aimed = 1;
+        if (e->select == FL_SELECT_LAST_LEADER)
+            f->wants_last_leader = 1;
         if (e->sync)
             continue; /* scheduled when a sync of its node comes (aim.c) */
         int node = e->kind == FL_FAULT_PARTITION || e->kind == FL_FAULT_HEAL ? 0 : e->node;
@@ -385,6 +387,7 @@ void fl_faults_free(fl_faults *f)
     free(f->sync_ids);
     free(f->sync_entries);
     free(f->sync_state);
+    free(f->sync_bound);
     free(f->timer);
     free(f->mark);
     free(f->past);

@@ -77,15 +77,18 @@ struct fl_faults {
     size_t nhappened, happened_cap;
 
     /* Aimed entries (issue 16, aim.c). */
-    int aimed;            /* the schedule has selectors: look at the roles at every entry */
-    int last_leader;      /* the leader seen last (0: none yet) */
-    int32_t *target;      /* per entry: the node it acted on (resolved), 0: none */
-    fl_partition **built; /* per entry: an isolate partition as it was built, or NULL */
-    int64_t *sync_done;   /* per entry: a sync crash's sync completion time */
-    uint64_t *sync_ids;   /* per entry: the id of the sync it struck (0: none yet) */
-    size_t nsync;         /* sync crashes, in schedule order: */
-    size_t *sync_entries; /*   their entry indexes */
-    uint8_t *sync_state;  /*   FL_SYNC_ARMED, _TRIGGERED, _EXPIRED */
+    int aimed;             /* the schedule has selectors: look at the roles at every entry */
+    int wants_last_leader; /* a "last-leader" selector: look at the roles at every entry */
+    size_t sync_lo;        /* sync crashes before it are triggered or expired */
+    int last_leader;       /* the leader seen last (0: none yet) */
+    int32_t *target;       /* per entry: the node it acted on (resolved), 0: none */
+    fl_partition **built;  /* per entry: an isolate partition as it was built, or NULL */
+    int64_t *sync_done;    /* per entry: a sync crash's sync completion time */
+    uint64_t *sync_ids;    /* per entry: the id of the sync it struck (0: none yet) */
+    size_t nsync;          /* sync crashes, in schedule order: */
+    size_t *sync_entries;  /*   their entry indexes */
+    int32_t *sync_bound;   /*   the node its selector bound (0: not yet) */
+    uint8_t *sync_state;   /*   FL_SYNC_ARMED, _TRIGGERED, _EXPIRED */
     int mid_tag[FL_AIM_TAG_COUNT][FL_STAT_COUNT]; /* faults.<tag>.*; -1: not registered */
 };
 

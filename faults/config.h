@@ -32,6 +32,7 @@ typedef struct fl_net_faults {
 typedef struct fl_faults_config {
     int64_t window_from_ns, window_to_ns; /* to == 0: no window, faults for the whole run */
     int swarm;
+    int swarm_params; /* draw params from the protocol's ranges per seed (sim/run/) */
     /* partitions */
     int64_t partition_every_ns, partition_duration_ns;
     unsigned partition_kinds; /* bit mask of 1u << enum fl_partition_kind */

@@ -500,17 +500,20 @@ static int parse_faults(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON 
                                        "sync_crash",
                                        "leader_partition",
                                        "restart_partitioned",
-                                       "storm"};
+                                       "storm",
+                                       "swarm_params"};
     const cJSON *faults;
     cJSON *o;
     size_t old;
     sc->faults.unsynced = FL_UNSYNCED_LOSE; /* also when there is no crash section */
     sc->faults.clock_max_ppm = 50000;
-    int rc = fl_sc_open_section(c, root, "faults", keys, 12, &faults, out, &o, &old);
+    int rc = fl_sc_open_section(c, root, "faults", keys, 13, &faults, out, &o, &old);
     if (rc == 0)
         rc = parse_window(c, faults, sc, o);
     if (rc == 0)
         rc = fl_sc_get_bool(c, faults, "swarm", &sc->faults.swarm, o);
+    if (rc == 0 && fl_sc_member(faults, "swarm_params")) /* absent: left out of the text */
+        rc = fl_sc_get_bool(c, faults, "swarm_params", &sc->faults.swarm_params, o);
     if (rc == 0)
         rc = parse_fault_kinds(c, faults, sc, o);
     if (rc == 0)
