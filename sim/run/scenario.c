@@ -513,7 +513,7 @@ static int parse_faults(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON 
     if (rc == 0)
         rc = fl_sc_get_bool(c, faults, "swarm", &sc->faults.swarm, o);
     if (rc == 0 && fl_sc_member(faults, "swarm_params")) /* absent: left out of the text */
-        rc = fl_sc_get_bool(c, faults, "swarm_params", &sc->faults.swarm_params, o);
+        rc = fl_sc_parse_swarm_params(c, faults, sc, o);
     if (rc == 0)
         rc = parse_fault_kinds(c, faults, sc, o);
     if (rc == 0)
