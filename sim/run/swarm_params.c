@@ -20,11 +20,15 @@
 #include "core/world.h"
 #include "sim/run/scenario_impl.h"
 
-/* One value of range r, keyed by its index k. */
+/* One value of range r, keyed by its index k.  A duration range whose bounds are whole
+ * milliseconds draws whole milliseconds (protocols that take milliseconds accept it). */
 static int64_t draw(const struct fl_param_range *r, uint64_t seed, uint64_t k)
 {
     fl_rng g;
     fl_rng_keyed(&g, seed, "swarm-params", k, 0, 0);
+    if ((r->kind & ~FL_PARAM_LOG) == FL_PARAM_DURATION && r->lo % FL_MS == 0 &&
+        r->hi % FL_MS == 0 && !(r->kind & FL_PARAM_LOG))
+        return fl_rng_range(&g, r->lo / FL_MS, r->hi / FL_MS) * FL_MS;
     if (!(r->kind & FL_PARAM_LOG) || r->lo < 1)
         return fl_rng_range(&g, r->lo, r->hi);
     /* log-uniform: a power-of-two band [2^b, 2^(b+1)) cut to the range, then uniform */
@@ -129,7 +133,10 @@ int fl_swarm_params(const fl_scenario *sc, const struct fl_protocol *p, uint64_t
         cJSON *val;
         if ((r.kind & ~FL_PARAM_LOG) == FL_PARAM_DURATION) {
             char buf[32];
-            snprintf(buf, sizeof buf, "%lldns", (long long)v);
+            if (v % FL_MS == 0)
+                snprintf(buf, sizeof buf, "%lldms", (long long)(v / FL_MS));
+            else
+                snprintf(buf, sizeof buf, "%lldns", (long long)v);
             val = cJSON_CreateString(buf);
         } else {
             val = cJSON_CreateNumber((double)v);
