@@ -297,8 +297,12 @@ static int parse_any_partition(pctx *c, const cJSON *e, fl_fault *f)
  * another fault already took down, which a run reports as taking no effect. */
 static int check_up_down(pctx *c, fl_fault *f)
 {
-    if (f->select != FL_SELECT_NONE || f->selected != FL_SELECT_NONE || f->sync)
+    if (f->select != FL_SELECT_NONE || f->selected != FL_SELECT_NONE)
         return 0;
+    if (f->sync) { /* it may not happen, but its node may be restarted after it */
+        c->crashed[f->node] = (uint32_t)c->idx;
+        return 0;
+    }
     if (f->kind == FL_FAULT_CRASH && c->crashed[f->node])
         return fail(c, "node", "node %d is already down (crashed by schedule[%u])", f->node,
                     c->crashed[f->node]);
