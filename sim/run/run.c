@@ -156,6 +156,7 @@ static int run_job(const fl_run_job *job, const fl_swarm_draw *drawn, fl_run_res
         int64_t t0 = wall_us();
         d.ops->run(&d, w);
         fill_result(w, &d, wall_us() - t0, res);
+        res->nodes = fl_world_nodes(w); /* swarm_params may have drawn it */
         if (d.ops->finish)
             d.ops->finish(&d, w, res);
         emit_end(s, w, &d, res);
@@ -180,7 +181,7 @@ void fl_run_print_summary(FILE *out, const fl_scenario *sc, const char *protocol
                           uint64_t seed, const fl_run_result *res)
 {
     fprintf(out, "scenario: %s (%s, %d nodes)\n", sc->name[0] ? sc->name : "(unnamed)",
-            protocol_name, sc->nodes);
+            protocol_name, res->nodes > 0 ? res->nodes : sc->nodes);
     fprintf(out, "seed:     %" PRIu64 "\n", seed);
     fprintf(out, "outcome:  %s", fl_outcome_name(res->outcome));
     if (res->outcome != FL_OUTCOME_OK)

@@ -66,6 +66,13 @@ expect_exit 0 "param swarm, 8 seeds" -- "$FL" sweep "$SW" --seeds 1..8 -j 2 --db
 [ "$(sqlite3 p.db "SELECT count(*) FROM metrics WHERE name = 'swarm.election_timeout' AND value BETWEEN 100000000 AND 300000000 AND value % 1000000 = 0")" = 8 ] &&
   pass || fail "election timeouts in whole ms of [100ms,300ms]"
 
+expect_exit 0 "a param-swarm run" -- "$FL" run "$SW" --seed 3 --db one.db
+n=$(sqlite3 one.db "SELECT value FROM metrics WHERE name = 'swarm.nodes'")
+grep -q "^scenario: raft-swarm (raft, $n nodes)\$" out && pass ||
+  fail "the summary names the $n nodes drawn: $(head -1 out)"
+[ "$(sqlite3 one.db "SELECT count(DISTINCT node) FROM events WHERE node > 0")" = "$n" ] && pass ||
+  fail "the run had the $n nodes drawn"
+
 # bad input: one line, exit 2
 bad_schedule() { # description pattern json
   printf '%s\n' "$3" >bad.json
