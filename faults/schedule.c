@@ -269,6 +269,11 @@ int fl_schedule_liveness_gap(const fl_schedule *s, int64_t window_to_ns, char *w
     int ndown = 0, n = 0;
     for (int id = 1; id <= s->nodes; id++)
         ndown += down[id];
+    if (ndown == 0 && !partitioned) { /* only selectors' crashes and restarts are unpaired */
+        free(down);
+        snprintf(why, cap, "the crashes and restarts its selectors aim do not pair up");
+        return 1;
+    }
     int w0 = snprintf(why, cap, "the schedule leaves %s",
                       ndown > 1 ? "nodes "
                       : ndown   ? "node "

@@ -73,6 +73,13 @@ grep -q "^scenario: raft-swarm (raft, $n nodes)\$" out && pass ||
 [ "$(sqlite3 one.db "SELECT count(DISTINCT node) FROM events WHERE node > 0")" = "$n" ] && pass ||
   fail "the run had the $n nodes drawn"
 
+# a selector crash with no restart: nobody can say who is up at the end
+printf '[{"at":"1s","kind":"crash","node":{"select":"leader"}}]\n' >unpaired.json
+expect_exit 0 "an unpaired selector crash" -- "$FL" run "$SRC/sim/scenarios/raft-chaos.json" \
+  --schedule unpaired.json
+grep -qx 'liveness: not checked: the crashes and restarts its selectors aim do not pair up' out &&
+  pass || fail "the summary says liveness was not checked: $(grep liveness out)"
+
 # bad input: one line, exit 2
 bad_schedule() { # description pattern json
   printf '%s\n' "$3" >bad.json
