@@ -7,7 +7,8 @@
  * is the leader, the lowest id among equals.  Random choices (follower, random-up, the
  * companions of an isolated node) are keyed by (seed, entry), never drawn from a stream,
  * so they move nothing else.  "last-leader" is the leader the fault layer saw last: each
- * entry of a schedule that has aimed entries looks at the roles before it acts.
+ * entry of a schedule that has a "last-leader" selector looks at the roles before it
+ * acts, and so does every selector that looks for the leader.
  *
  * A sync crash arms at its time and waits for a sync of a matching node whose
  * completion falls within its window: the world's sync hook tells of each sync as it is

@@ -277,8 +277,6 @@ static int schedule_entries(fl_faults *f, char *err, size_t cap)
             }
             f->timer[i] = (int16_t)t;
         }
-        if (e->select || e->isolate || e->sync)
-            f->aimed = 1;
         if (e->select == FL_SELECT_LAST_LEADER)
             f->wants_last_leader = 1;
         if (e->sync)

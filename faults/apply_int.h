@@ -77,7 +77,6 @@ struct fl_faults {
     size_t nhappened, happened_cap;
 
     /* Aimed entries (issue 16, aim.c). */
-    int aimed;             /* the schedule has selectors: look at the roles at every entry */
     int wants_last_leader; /* a "last-leader" selector: look at the roles at every entry */
     size_t sync_lo;        /* sync crashes before it are triggered or expired */
     int last_leader;       /* the leader seen last (0: none yet) */
@@ -100,7 +99,7 @@ void fl_faults_act(fl_world *w, void *ctx, uint64_t arg);
 void fl_faults_mark_reached(fl_faults *f, size_t i);
 
 /* aim.c */
-/* Look at the roles (remembering the last leader) when the schedule has aimed entries. */
+/* Look at the roles (remembering the last leader) when a "last-leader" selector needs it. */
 void fl_aim_look(fl_faults *f);
 /* Entry i's target now: its node, or its selector's choice; 0 when it finds none. */
 int fl_aim_resolve(fl_faults *f, size_t i, const fl_fault *e);
