@@ -132,6 +132,19 @@ void fl_world_set_client_hook(fl_world *w, fl_client_reply_fn fn, void *ctx)
     w->client_ctx = ctx;
 }
 
+void fl_world_set_step_node(fl_world *w, int node)
+{
+    FL_ASSERT(w->in_step && !w->step_begun); /* no record of the step was made yet */
+    FL_ASSERT(node >= 0 && node <= w->cfg.nodes);
+    w->cur_node = node;
+}
+
+void fl_world_set_sync_hook(fl_world *w, fl_sync_hook_fn fn, void *ctx)
+{
+    w->sync_hook = fn;
+    w->sync_ctx = ctx;
+}
+
 int fl_client_reply(fl_node *n, uint64_t op_id, const void *result, size_t len)
 {
     fl_world *w = n->w;

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* The newest API version; bumped when a block of members is appended below. */
-#define FL_API_VERSION 3
+#define FL_API_VERSION 4
 
 #define FL_MAX_TIMERS 8     /* timers a protocol may declare */
 #define FL_MAX_DISK_FILES 4 /* simulated files per node, numbered 0..3 */
@@ -60,6 +60,18 @@ typedef struct fl_violation {
 
 /* Log levels of fl_log(). */
 enum { FL_LOG_DEBUG = 0, FL_LOG_INFO = 1, FL_LOG_WARN = 2 };
+
+/* A param the swarm nemesis may draw, per seed, from a range the protocol declares
+ * (API version 4; docs/writing-a-protocol.md "Param ranges").  Scenarios switch it on
+ * with "faults": {"swarm_params": true}. */
+enum { FL_PARAM_INT = 0, FL_PARAM_DURATION = 1 };
+#define FL_PARAM_LOG 0x100 /* or-ed into kind: draw log-uniformly (1..64: 1 as likely as 33..64)   \
+                            */
+struct fl_param_range {
+    const char *name; /* a key of params, or "nodes" (the cluster size); NULL ends the list */
+    int kind;         /* FL_PARAM_INT or FL_PARAM_DURATION, maybe | FL_PARAM_LOG */
+    int64_t lo, hi;   /* inclusive, lo >= 1 with FL_PARAM_LOG; durations in nanoseconds */
+};
 
 struct fl_protocol {
     int api_version; /* FL_API_VERSION */
@@ -138,13 +150,21 @@ struct fl_protocol {
      * operation it never answers times out at the client as indeterminate.  May be
      * NULL: every operation times out. */
     void (*on_client_op)(fl_node *n, uint64_t op_id, const void *op, size_t len);
+
+    /* ---- API version 4, param swarm: present when api_version >= 4 ---- */
+
+    /* The ranges its params may be drawn from per seed ("faults": {"swarm_params": true}),
+     * terminated by an entry whose name is NULL.  Every value of a range must be one
+     * that configure() accepts.  May be NULL: the protocol has no ranges. */
+    const struct fl_param_range *param_ranges;
 };
 
 /* The size of struct fl_protocol as a protocol of api_version v has it (the members
  * through v's block), or 0 for a version this header does not know. */
 #define FL_PROTOCOL_SIZE_V1 offsetof(struct fl_protocol, process_init)
 #define FL_PROTOCOL_SIZE_V2 offsetof(struct fl_protocol, on_client_op)
-#define FL_PROTOCOL_SIZE_V3 sizeof(struct fl_protocol)
+#define FL_PROTOCOL_SIZE_V3 offsetof(struct fl_protocol, param_ranges)
+#define FL_PROTOCOL_SIZE_V4 sizeof(struct fl_protocol)
 
 /* ---- services for protocol code (the node is the one whose callback is running) ---- */
 

@@ -297,6 +297,8 @@ uint64_t fl_disk_sync(fl_node *n, int file)
     int rc = fl_evq_push(w->q, at, EV_TAG(EV_SYNCED, n->id), NULL);
     FL_ASSERT(rc == 0);
     n->queued_syncs++;
+    if (w->sync_hook) /* after the push: an action at `at` then runs after the synced step */
+        w->sync_hook(w->sync_ctx, w, n->id, (uint64_t)id, at);
     return (uint64_t)id;
 }
 

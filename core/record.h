@@ -76,6 +76,7 @@ typedef struct fl_run_result {
     /* One line of fault accounting for summaries: "partition 3/4, crash 1/2" (took
      * effect / scheduled), or "". */
     char faults_text[512];
+    int nodes; /* the run's node count (faults.swarm_params may draw it); 0: the scenario's */
 } fl_run_result;
 
 typedef struct fl_rec_run_begin {

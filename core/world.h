@@ -219,6 +219,14 @@ int fl_world_client_op(fl_world *w, int node, uint64_t op_id, const void *op, si
 typedef int (*fl_client_reply_fn)(void *ctx, fl_world *w, int node, uint64_t op_id,
                                   const void *result, size_t len);
 void fl_world_set_client_hook(fl_world *w, fl_client_reply_fn fn, void *ctx);
+/* Told of every sync a node requests whose completion the world schedules itself (not
+ * one a driver took), after its completion event is queued: sync sync_id of node
+ * completes as a `synced` step at done_ns.  An action the hook schedules at done_ns
+ * runs just after that step (it is queued later); one at done_ns - 1 just before it,
+ * while the sync is still pending.  The fault layer's sync crashes use it. */
+typedef void (*fl_sync_hook_fn)(void *ctx, fl_world *w, int node, uint64_t sync_id,
+                                int64_t done_ns);
+void fl_world_set_sync_hook(fl_world *w, fl_sync_hook_fn fn, void *ctx);
 /* Emit a record of the run layer inside the current step (after the step's beginning
  * was heard) or, outside a step, as it is. */
 void fl_world_emit(fl_world *w, const fl_record *r);
@@ -228,6 +236,9 @@ void fl_world_fold(fl_world *w, uint64_t v);
 int fl_world_set_drift(fl_world *w, int node, int32_t ppm);
 /* Mark the start of the liveness phase (every fault healed, every node up). */
 void fl_world_set_quiet_since(fl_world *w, int64_t t);
+/* Within an action, before it does anything else: the node the step acts on, when the
+ * action only learns it as it runs (a fault aimed by a selector at the leader). */
+void fl_world_set_step_node(fl_world *w, int node);
 /* Set the current step's events.detail text. */
 void fl_world_set_detail(fl_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Metrics for the `metrics` table: one registry per run.  A name is interned once

@@ -147,6 +147,10 @@ struct fl_world {
     /* clients: where fl_client_reply goes (fl_world_set_client_hook) */
     fl_client_reply_fn client_reply;
     void *client_ctx;
+
+    /* syncs: told of every sync the automatic path schedules (fl_world_set_sync_hook) */
+    fl_sync_hook_fn sync_hook;
+    void *sync_ctx;
 };
 
 /* soup.c */

@@ -57,19 +57,45 @@ void fl_faults_count_message(fl_faults *f, const fl_msg *m, int kind, int64_t ex
         .m = {.from = m->src, .to = m->dst, .nth = m->nth, .kind = kind, .extra_ns = extra_ns}};
 }
 
+const char *const fl_aim_tag_names[FL_AIM_TAG_COUNT] = {
+    "leader_crash", "sync_crash", "leader_partition", "restart_partitioned", "storm"};
+
+/* The aimed kind entry i is counted under (its tag), or -1. */
+static int tag_of(const fl_faults *f, size_t i)
+{
+    const char *tag = fl_schedule_entry(f->s, i)->tag;
+    for (int t = 0; tag[0] && t < FL_AIM_TAG_COUNT; t++)
+        if (f->mid_tag[t][0] >= 0 && strcmp(tag, fl_aim_tag_names[t]) == 0)
+            return t;
+    return -1;
+}
+
+static void count(fl_faults *f, size_t i, int stat)
+{
+    metric(f, fl_schedule_entry(f->s, i)->kind, stat, 1);
+    int t = tag_of(f, i);
+    if (t >= 0)
+        fl_world_metric_add_id(f->w, f->mid_tag[t][stat], 1);
+}
+
 /* Entry i's action ran: the run reached its time. */
 static void reached(fl_faults *f, size_t i)
 {
     FL_ASSERT(!(f->mark[i] & FL_MARK_REACHED)); /* one action per entry */
     f->mark[i] |= FL_MARK_REACHED;
-    metric(f, fl_schedule_entry(f->s, i)->kind, FL_STAT_REACHED, 1);
+    count(f, i, FL_STAT_REACHED);
+}
+
+void fl_faults_mark_reached(fl_faults *f, size_t i)
+{
+    reached(f, i);
 }
 
 static void took_effect(fl_faults *f, size_t i)
 {
     FL_ASSERT(!(f->mark[i] & FL_MARK_EFFECTIVE));
     f->mark[i] |= FL_MARK_EFFECTIVE;
-    metric(f, fl_schedule_entry(f->s, i)->kind, FL_STAT_EFFECTIVE, 1);
+    count(f, i, FL_STAT_EFFECTIVE);
 }
 
 /* The "did it bite" figure of entry i, counted once per entry. */
@@ -116,40 +142,85 @@ static void set_partition_detail(fl_faults *f, const fl_partition *p)
     free(b.buf);
 }
 
-static void act_crash(fl_faults *f, const fl_fault *e, size_t i)
+static void act_crash(fl_faults *f, const fl_fault *e, size_t i, int node)
 {
     fl_world_counts before, after;
     fl_world_counts_get(f->w, &before);
-    if (fl_world_crash(f->w, e->node) != 0) {
-        fl_world_set_detail(f->w, "crash %d: already down", e->node);
+    if (fl_world_crash(f->w, node) != 0) {
+        fl_world_set_detail(f->w, "crash %d: already down", node);
+        return;
+    }
+    if (e->sync) {
+        took_effect(f, i);
+        fl_world_counts_get(f->w, &after);
+        uint64_t lost = after.unsynced_bytes_lost - before.unsynced_bytes_lost;
+        fl_world_set_detail(f->w, "crash %d %s its sync at %lld ns: lost %llu unsynced bytes", node,
+                            e->sync == FL_SYNC_BEFORE ? "just before" : "just after",
+                            (long long)f->sync_done[i], (unsigned long long)lost);
+        if (lost) {
+            fl_world_metric_add_id(f->w, f->mid_lost, (int64_t)lost);
+            bit(f, i, f->mid_lost_writes);
+        }
         return;
     }
     took_effect(f, i);
     fl_world_counts_get(f->w, &after);
     uint64_t lost = after.unsynced_bytes_lost - before.unsynced_bytes_lost;
     if (lost == 0) {
-        fl_world_set_detail(f->w, "crash %d", e->node);
+        fl_world_set_detail(f->w, "crash %d", node);
         return;
     }
-    fl_world_set_detail(f->w, "crash %d: lost %llu unsynced bytes", e->node,
-                        (unsigned long long)lost);
+    fl_world_set_detail(f->w, "crash %d: lost %llu unsynced bytes", node, (unsigned long long)lost);
     fl_world_metric_add_id(f->w, f->mid_lost, (int64_t)lost);
     bit(f, i, f->mid_lost_writes);
 }
 
-static void act(fl_world *w, void *ctx, uint64_t arg)
+/* Put partition entry i in place: as written, or built around its target now. */
+static void act_partition(fl_faults *f, const fl_fault *e, size_t i)
+{
+    const fl_partition *p = e->part;
+    if (e->isolate) {
+        int node = fl_aim_resolve(f, i, e);
+        if (node == 0) {
+            fl_world_set_detail(f->w, "partition(%s): no %s node to isolate", e->timer,
+                                fl_select_name(e->select));
+            return;
+        }
+        f->target[i] = node;
+        f->built[i] = fl_aim_build_partition(f, i, e, node);
+        FL_ASSERT(f->built[i] != NULL); /* O(N) once per entry */
+        p = f->built[i];
+    }
+    retire_partition(f, fl_world_now(f->w));
+    f->cur = (int64_t)i;
+    set_partition_detail(f, p);
+    took_effect(f, i);
+}
+
+void fl_faults_act(fl_world *w, void *ctx, uint64_t arg)
 {
     fl_faults *f = ctx;
     size_t i = (size_t)arg;
     const fl_fault *e = fl_schedule_entry(f->s, i);
     FL_ASSERT(f->w == w);
     reached(f, i);
+    fl_aim_look(f);
+    int node = 0;
+    if (e->kind != FL_FAULT_PARTITION && e->kind != FL_FAULT_HEAL) {
+        /* a sync crash's node was bound when its sync was asked for */
+        node = e->sync ? f->target[i] : fl_aim_resolve(f, i, e);
+        f->target[i] = node;
+        if (e->select != FL_SELECT_NONE)
+            fl_world_set_step_node(w, node);
+        if (node == 0) {
+            fl_world_set_detail(w, "%s: no %s node", fl_fault_kind_name(e->kind),
+                                fl_select_name(e->select));
+            return;
+        }
+    }
     switch (e->kind) {
     case FL_FAULT_PARTITION:
-        retire_partition(f, fl_world_now(w));
-        f->cur = (int64_t)i;
-        set_partition_detail(f, e->part);
-        took_effect(f, i);
+        act_partition(f, e, i);
         break;
     case FL_FAULT_HEAL:
         fl_world_set_detail(w, f->cur >= 0 ? "heal" : "heal (no partition in place)");
@@ -158,25 +229,25 @@ static void act(fl_world *w, void *ctx, uint64_t arg)
         retire_partition(f, fl_world_now(w));
         break;
     case FL_FAULT_CRASH:
-        act_crash(f, e, i);
+        act_crash(f, e, i, node);
         break;
     case FL_FAULT_RESTART:
         fl_world_set_detail(w, "restart");
-        if (fl_world_restart(w, e->node) == 0)
+        if (fl_world_restart(w, node) == 0)
             took_effect(f, i);
         else
             fl_world_set_detail(w, "restart: already up");
         break;
     case FL_FAULT_TIMEOUT:
         /* fl_world_fire_timer sets the detail to the timer's name. */
-        if (fl_world_fire_timer(w, e->node, f->timer[i]) == 0)
+        if (fl_world_fire_timer(w, node, f->timer[i]) == 0)
             took_effect(f, i);
         else
-            fl_world_set_detail(w, "timeout %d: node is down", e->node);
+            fl_world_set_detail(w, "timeout %d: node is down", node);
         break;
     case FL_FAULT_CLOCK:
-        fl_world_set_detail(w, "clock %d drift %+dppm", e->node, (int)e->ppm);
-        if (fl_world_set_drift(w, e->node, e->ppm) == 0)
+        fl_world_set_detail(w, "clock %d drift %+dppm", node, (int)e->ppm);
+        if (fl_world_set_drift(w, node, e->ppm) == 0)
             took_effect(f, i);
         break;
     default:
@@ -206,8 +277,12 @@ static int schedule_entries(fl_faults *f, char *err, size_t cap)
             }
             f->timer[i] = (int16_t)t;
         }
+        if (e->select == FL_SELECT_LAST_LEADER)
+            f->wants_last_leader = 1;
+        if (e->sync)
+            continue; /* scheduled when a sync of its node comes (aim.c) */
         int node = e->kind == FL_FAULT_PARTITION || e->kind == FL_FAULT_HEAL ? 0 : e->node;
-        int rc = fl_world_at(f->w, e->at_ns, step_kind[e->kind], node, act, f, i);
+        int rc = fl_world_at(f->w, e->at_ns, step_kind[e->kind], node, fl_faults_act, f, i);
         if (rc != 0) {
             snprintf(err, cap, "schedule[%zu]: cannot schedule at %lld ns: %s", i + 1,
                      (long long)e->at_ns, fl_strerror(rc));
@@ -215,6 +290,22 @@ static int schedule_entries(fl_faults *f, char *err, size_t cap)
         }
     }
     return 0;
+}
+
+/* The metrics of the aimed kinds exist, zeros included, when the scenario switches one
+ * on or the schedule has a tagged entry; otherwise a run's metrics are as before. */
+static void register_tags(fl_faults *f, const fl_schedule *s, const fl_faults_config *cfg)
+{
+    static const char *const stat[FL_STAT_COUNT] = {"scheduled", "reached", "effective"};
+    int any = cfg && fl_faults_config_aimed(cfg);
+    for (size_t i = 0; s && !any && i < fl_schedule_len(s); i++)
+        any = fl_schedule_entry(s, i)->tag[0] != '\0';
+    for (int t = 0; t < FL_AIM_TAG_COUNT; t++)
+        for (int k = 0; k < FL_STAT_COUNT; k++) {
+            char name[64];
+            snprintf(name, sizeof name, "faults.%s.%s", fl_aim_tag_names[t], stat[k]);
+            f->mid_tag[t][k] = any ? fl_world_metric_id(f->w, name) : -1;
+        }
 }
 
 fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_config *cfg,
@@ -227,7 +318,11 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
     }
     fl_faults *f = calloc(1, sizeof *f);
     size_t len = s ? fl_schedule_len(s) : 0;
-    if (!f || !(f->timer = calloc(len + 1, sizeof *f->timer)) || !(f->mark = calloc(len + 1, 1))) {
+    if (!f || !(f->timer = calloc(len + 1, sizeof *f->timer)) || !(f->mark = calloc(len + 1, 1)) ||
+        !(f->target = calloc(len + 1, sizeof *f->target)) ||
+        !(f->built = calloc(len + 1, sizeof *f->built)) ||
+        !(f->sync_done = calloc(len + 1, sizeof *f->sync_done)) ||
+        !(f->sync_ids = calloc(len + 1, sizeof *f->sync_ids))) {
         snprintf(err, cap, "faults: out of memory");
         fl_faults_free(f);
         return NULL;
@@ -249,7 +344,14 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
         c = *cfg; /* swarm mode was applied by the caller, once */
     f->win_from_ns = c.window_to_ns > 0 ? c.window_from_ns : 0;
     f->win_to_ns = c.window_to_ns > 0 ? c.window_to_ns : INT64_MAX;
+    register_tags(f, s, cfg);
     if (schedule_entries(f, err, cap) != 0) {
+        fl_faults_free(f);
+        return NULL;
+    }
+    int arc = fl_aim_attach_syncs(f);
+    if (arc != 0) {
+        snprintf(err, cap, "schedule: cannot arm its sync crashes: %s", fl_strerror(arc));
         fl_faults_free(f);
         return NULL;
     }
@@ -258,6 +360,11 @@ fl_faults *fl_faults_attach(fl_world *w, const fl_schedule *s, const fl_faults_c
         fl_schedule_count(s, counts);
     for (int k = 0; k < FL_FAULT_STAT_COUNT; k++)
         metric(f, k, FL_STAT_SCHEDULED, k < FL_FAULT_KIND_COUNT ? (int64_t)counts[k] : 0);
+    for (size_t i = 0; i < len; i++) {
+        int t = tag_of(f, i);
+        if (t >= 0)
+            fl_world_metric_add_id(w, f->mid_tag[t][FL_STAT_SCHEDULED], 1);
+    }
     int64_t quiet =
         s ? fl_schedule_quiet_since(s, c.window_to_ns) : (c.window_to_ns > 0 ? c.window_to_ns : -1);
     if (quiet >= 0)
@@ -270,6 +377,15 @@ void fl_faults_free(fl_faults *f)
 {
     if (!f)
         return;
+    for (size_t i = 0; f->built && i < f->len; i++)
+        fl_partition_free(f->built[i]);
+    free(f->built);
+    free(f->target);
+    free(f->sync_done);
+    free(f->sync_ids);
+    free(f->sync_entries);
+    free(f->sync_state);
+    free(f->sync_bound);
     free(f->timer);
     free(f->mark);
     free(f->past);
@@ -306,9 +422,14 @@ int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx)
 {
     for (size_t i = 0; i < f->len; i++) {
         const fl_fault *e = fl_schedule_entry(f->s, i);
-        char *spec = fl_schedule_entry_text(f->s, i);
-        if (!spec)
+        fl_sbuf b = {0};
+        fl_sbuf_entry_resolved(&b, e, f->target[i], f->built[i],
+                               f->sync_ids[i]); /* as the run bound it */
+        char *spec = b.oom ? NULL : b.buf;
+        if (!spec) {
+            free(b.buf);
             return FL_ENOMEM;
+        }
         fl_faults_row row = {.seq = (uint64_t)i + 1,
                              .at_ns = e->at_ns,
                              .kind = fl_fault_kind_name(e->kind),
@@ -338,5 +459,8 @@ int fl_faults_each(const fl_faults *f, fl_faults_each_fn fn, void *ctx)
 
 const fl_partition *fl_faults_partition_now(const fl_faults *f)
 {
-    return f->cur >= 0 ? fl_schedule_entry(f->s, (size_t)f->cur)->part : NULL;
+    if (f->cur < 0)
+        return NULL;
+    size_t i = (size_t)f->cur;
+    return f->built[i] ? f->built[i] : fl_schedule_entry(f->s, i)->part;
 }

@@ -37,6 +37,18 @@ enum {
 /* The per-kind figures, in the order of the metric names. */
 enum { FL_STAT_SCHEDULED, FL_STAT_REACHED, FL_STAT_EFFECTIVE, FL_STAT_COUNT };
 
+/* The aimed kinds of the nemesis (their entries' tags), counted as metrics
+ * faults.<tag>.scheduled / .reached / .effective when the scenario has any. */
+enum {
+    FL_AIM_TAG_LEADER_CRASH = 0,
+    FL_AIM_TAG_SYNC_CRASH,
+    FL_AIM_TAG_LEADER_PARTITION,
+    FL_AIM_TAG_RESTART_PARTITIONED,
+    FL_AIM_TAG_STORM,
+    FL_AIM_TAG_COUNT
+};
+extern const char *const fl_aim_tag_names[FL_AIM_TAG_COUNT];
+
 struct fl_faults {
     fl_world *w;
     const fl_schedule *s;
@@ -63,7 +75,38 @@ struct fl_faults {
      * `run --write-schedule` writes. */
     fl_msg_happened *happened;
     size_t nhappened, happened_cap;
+
+    /* Aimed entries (issue 16, aim.c). */
+    int wants_last_leader; /* a "last-leader" selector: look at the roles at every entry */
+    size_t sync_lo;        /* sync crashes before it are triggered or expired */
+    int last_leader;       /* the leader seen last (0: none yet) */
+    int32_t *target;       /* per entry: the node it acted on (resolved), 0: none */
+    fl_partition **built;  /* per entry: an isolate partition as it was built, or NULL */
+    int64_t *sync_done;    /* per entry: a sync crash's sync completion time */
+    uint64_t *sync_ids;    /* per entry: the id of the sync it struck (0: none yet) */
+    size_t nsync;          /* sync crashes, in schedule order: */
+    size_t *sync_entries;  /*   their entry indexes */
+    int32_t *sync_bound;   /*   the node its selector bound (0: not yet) */
+    uint8_t *sync_state;   /*   FL_SYNC_ARMED, _TRIGGERED, _EXPIRED */
+    int mid_tag[FL_AIM_TAG_COUNT][FL_STAT_COUNT]; /* faults.<tag>.*; -1: not registered */
 };
+
+/* The state of a sync crash. */
+enum { FL_SYNC_ARMED = 0, FL_SYNC_TRIGGERED, FL_SYNC_EXPIRED };
+
+/* apply.c: the action of entry i (arg), and marking an entry reached without a step. */
+void fl_faults_act(fl_world *w, void *ctx, uint64_t arg);
+void fl_faults_mark_reached(fl_faults *f, size_t i);
+
+/* aim.c */
+/* Look at the roles (remembering the last leader) when a "last-leader" selector needs it. */
+void fl_aim_look(fl_faults *f);
+/* Entry i's target now: its node, or its selector's choice; 0 when it finds none. */
+int fl_aim_resolve(fl_faults *f, size_t i, const fl_fault *e);
+/* The partition isolate entry i puts in place around target, or NULL (out of memory). */
+fl_partition *fl_aim_build_partition(fl_faults *f, size_t i, const fl_fault *e, int target);
+/* Arm the schedule's sync crashes (the world's sync hook); 0 or an FL_E code. */
+int fl_aim_attach_syncs(fl_faults *f);
 
 /* policy.c */
 void fl_faults_policy_install(fl_faults *f);

@@ -32,6 +32,7 @@ typedef struct fl_net_faults {
 typedef struct fl_faults_config {
     int64_t window_from_ns, window_to_ns; /* to == 0: no window, faults for the whole run */
     int swarm;
+    int swarm_params; /* draw params from the protocol's ranges per seed (sim/run/) */
     /* partitions */
     int64_t partition_every_ns, partition_duration_ns;
     unsigned partition_kinds; /* bit mask of 1u << enum fl_partition_kind */
@@ -46,6 +47,23 @@ typedef struct fl_faults_config {
     int32_t clock_max_ppm;
     /* disk read corruption of synced blocks (off by default) */
     double corrupt;
+    /* Aimed kinds (issue 16, docs/faults.md "Aimed faults"), each off at every_ns 0 and
+     * drawn from its own stream, so that they move none of the kinds above. */
+    int64_t leader_crash_every_ns, leader_crash_down_ns;
+    int64_t sync_crash_every_ns, sync_crash_down_ns, sync_crash_within_ns;
+    int64_t leader_partition_every_ns, leader_partition_duration_ns;
+    int64_t restart_partitioned_every_ns, restart_partitioned_down_ns,
+        restart_partitioned_duration_ns;
+    int64_t storm_every_ns, storm_spread_ns;
+    char storm_timer[32]; /* "" = the protocol's first timer */
 } fl_faults_config;
+
+/* Nonzero when cfg switches on an aimed kind. */
+static inline int fl_faults_config_aimed(const fl_faults_config *cfg)
+{
+    return cfg->leader_crash_every_ns > 0 || cfg->sync_crash_every_ns > 0 ||
+           cfg->leader_partition_every_ns > 0 || cfg->restart_partitioned_every_ns > 0 ||
+           cfg->storm_every_ns > 0;
+}
 
 #endif /* FL_FAULTS_CONFIG_H */

@@ -414,6 +414,8 @@ int fl_schedule_generate(const fl_faults_config *cfg_in, int nodes, uint64_t see
         rc = walk(&g);
     if (rc == 0 && cfg.window_to_ns > 0)
         rc = close_window(&g);
+    if (rc == 0 && fl_faults_config_aimed(&cfg)) /* the aimed kinds: merged in, apart */
+        rc = fl_nemesis_aim(&cfg, nodes, seed, g.from_ns, g.to_ns, g.s);
     gen_close(&g);
     if (rc != 0) {
         fl_schedule_free(g.s);
@@ -478,5 +480,11 @@ void fl_faults_swarm(fl_faults_config *cfg, fl_net_faults *net, uint64_t seed)
     swarm_prob(&r, &n->drop);
     swarm_prob(&r, &n->duplicate);
     swarm_prob(&r, &n->spike);
+    /* The aimed kinds draw after every plain kind, so they shift none of their draws. */
+    swarm_every(&r, &cfg->leader_crash_every_ns);
+    swarm_every(&r, &cfg->sync_crash_every_ns);
+    swarm_every(&r, &cfg->leader_partition_every_ns);
+    swarm_every(&r, &cfg->restart_partitioned_every_ns);
+    swarm_every(&r, &cfg->storm_every_ns);
     cfg->swarm = 0;
 }

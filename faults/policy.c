@@ -25,7 +25,7 @@ static const fl_partition *part_of(const fl_faults *f, size_t i)
 {
     const fl_fault *e = fl_schedule_entry(f->s, i);
     FL_ASSERT(e->kind == FL_FAULT_PARTITION);
-    return e->part;
+    return f->built[i] ? f->built[i] : e->part; /* an isolate partition: as it was built */
 }
 
 /* ---- fifo links ---- */

@@ -87,14 +87,45 @@ int fl_partition_cuts_client(const fl_partition *p, int process, int node);
 /* Nonzero when p stops a message from src to dst (both 1..nodes).  O(log allow). */
 int fl_partition_cuts(const fl_partition *p, int src, int dst);
 
+/* Targets bound when an entry fires (docs/faults.md "Selectors"): "node":
+ * {"select": "leader"} and the others.  FL_SELECT_ENTRY names the node another entry
+ * acted on ({"select": "entry", "entry": 3}), so that a crash of the leader has its
+ * own restart. */
+enum fl_select {
+    FL_SELECT_NONE = 0, /* the entry names its node */
+    FL_SELECT_LEADER,
+    FL_SELECT_FOLLOWER,
+    FL_SELECT_RANDOM_UP,
+    FL_SELECT_LAST_LEADER,
+    FL_SELECT_ENTRY,
+    FL_SELECT_COUNT
+};
+/* "leader", "follower", "random-up", "last-leader", "entry"; NULL for NONE. */
+const char *fl_select_name(int select);
+int fl_select_parse(const char *name); /* -1 if unknown */
+
+/* A crash at a sync: just before or just after one of the node's syncs completes. */
+enum { FL_SYNC_NONE = 0, FL_SYNC_BEFORE, FL_SYNC_AFTER };
+
 /* One entry.  Only the fields of its kind are meaningful. */
 typedef struct fl_fault {
     int64_t at_ns;
     int kind;                      /* enum fl_fault_kind, < FL_FAULT_KIND_COUNT */
-    int node;                      /* crash, restart, timeout, clock */
+    int node;                      /* crash, restart, timeout, clock; 0 with a selector */
     int32_t ppm;                   /* clock: timer drift in parts per million */
     char timer[FL_FAULT_NAME_MAX]; /* timeout: "" means the protocol's first timer */
-    fl_partition *part;            /* partition: owned by the schedule */
+    fl_partition *part;            /* partition: owned by the schedule; NULL when isolate */
+    /* Issue 16: aimed faults. */
+    int select;                  /* enum fl_select: crash, restart, timeout, partition's isolate */
+    uint32_t select_entry;       /* FL_SELECT_ENTRY: the earlier entry (1-based) it follows */
+    int selected;                /* a resolved selector written back ("selected"): enum fl_select;
+                                  * the node is plain, but the entry skips the up/down checks */
+    int sync;                    /* crash: FL_SYNC_*; it waits for a sync of its node */
+    int64_t within_ns;           /* sync crash: the sync must complete within (at_ns, +within] */
+    uint64_t sync_id;            /* sync crash: only the node's sync with this id (0: any) */
+    int isolate;                 /* partition: built when it fires around node / select */
+    int with;                    /* isolate: this many other nodes share the target's group */
+    char tag[FL_FAULT_NAME_MAX]; /* the generated kind it belongs to ("leader_crash"), or "" */
 } fl_fault;
 
 typedef struct fl_schedule fl_schedule;

@@ -66,6 +66,37 @@ void fl_sbuf_entry(fl_sbuf *b, const fl_fault *f);
 /* Append message entry m as compact JSON. */
 void fl_sbuf_msg_entry(fl_sbuf *b, const fl_msg_fault *m);
 
+/* ---- aimed entries (schedule_aim.c) ---- */
+
+/* What is wrong with an aimed field: the field ("node.select") and why. */
+typedef struct fl_aim_err {
+    char field[48];
+    char msg[200];
+} fl_aim_err;
+
+#define FL_AIM_WITHIN_DEFAULT_NS 1000000000 /* a sync crash waits 1 s for a sync */
+
+/* entry[key]: a node id 1..nodes or a selector object; sets f->node or f->select.
+ * idx is the entry's 1-based number (an "entry" selector names an earlier one). */
+int fl_aim_parse_node(const cJSON *entry, const char *key, int nodes, size_t idx, fl_fault *f,
+                      fl_aim_err *e);
+/* The aimed fields of an entry whose kind, node and (for isolate partitions) name are
+ * read: tag, isolate + with, selected, sync + within_ns.  0 or FL_EINVAL with e set. */
+int fl_aim_parse_fields(const cJSON *entry, int nodes, int64_t until_ns, size_t idx, fl_fault *f,
+                        fl_aim_err *e);
+/* Append ,"key":<node or selector> and the aimed fields after the kind's own. */
+void fl_aim_put_node(fl_sbuf *b, const char *key, const fl_fault *f);
+void fl_aim_put_tail(fl_sbuf *b, const fl_fault *f);
+/* Append f as it was resolved by a run: node (> 0) in place of its selector, part in
+ * place of its isolate form (NULL / 0: unresolved, written as planned). */
+void fl_sbuf_entry_resolved(fl_sbuf *b, const fl_fault *f, int node, const fl_partition *part,
+                            uint64_t sync_id);
+
+/* nemesis_aim.c: generate cfg's aimed kinds over [from_ns, to_ns) and merge them into
+ * base (the plain kinds' schedule, window closed), in time order.  0 or an FL_E code. */
+int fl_nemesis_aim(const fl_faults_config *cfg, int nodes, uint64_t seed, int64_t from_ns,
+                   int64_t to_ns, fl_schedule *base);
+
 /* Nonzero when s is a plain name: 1..31 of [A-Za-z0-9_.-]. */
 int fl_fault_name_ok(const char *s);
 

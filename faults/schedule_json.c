@@ -105,18 +105,6 @@ static int parse_time(pctx *c, const cJSON *e, int64_t *at)
     return 0;
 }
 
-static int parse_node(pctx *c, const cJSON *e, int *node)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "node");
-    int64_t id;
-    char buf[64];
-    if (!get_int(v, 1, c->nodes, &id))
-        return fail(c, "node", "expected a node id in [1,%d], got %s", c->nodes,
-                    fl_json_brief(v, buf, sizeof buf));
-    *node = (int)id;
-    return 0;
-}
-
 static int parse_name(pctx *c, const cJSON *e, const char *key, char *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, key);
@@ -261,25 +249,60 @@ static int parse_partition(pctx *c, const cJSON *e, fl_fault *f)
     return rc;
 }
 
-static int parse_kind_fields(pctx *c, const cJSON *e, fl_fault *f)
+/* An aimed field's error, prefixed with the entry. */
+static int aim_failed(pctx *c, const fl_aim_err *ae)
 {
-    static const char *const keys[FL_FAULT_KIND_COUNT][8] = {
-        [FL_FAULT_PARTITION] = {"at_ns", "at", "kind", "name", "groups", "allow", "clients", NULL},
-        [FL_FAULT_HEAL] = {"at_ns", "at", "kind", NULL},
-        [FL_FAULT_CRASH] = {"at_ns", "at", "kind", "node", NULL},
-        [FL_FAULT_RESTART] = {"at_ns", "at", "kind", "node", NULL},
-        [FL_FAULT_TIMEOUT] = {"at_ns", "at", "kind", "node", "timer", NULL},
-        [FL_FAULT_CLOCK] = {"at_ns", "at", "kind", "node", "ppm", NULL},
-    };
-    int rc = check_keys(c, e, keys[f->kind], fl_fault_kind_name(f->kind));
-    if (rc == 0)
-        rc = parse_time(c, e, &f->at_ns);
-    if (rc != 0 || f->kind == FL_FAULT_HEAL)
+    return fail(c, ae->field, "%s", ae->msg);
+}
+
+/* {"select": "entry", "entry": K}: entry K must act on a node (not a heal or a
+ * partition), so that "the node it acted on" means something. */
+static int check_entry_ref(pctx *c, const fl_fault *f, const char *field)
+{
+    if (f->select != FL_SELECT_ENTRY)
+        return 0;
+    const fl_fault *t = fl_schedule_entry(c->s, f->select_entry - 1);
+    if (t->kind == FL_FAULT_PARTITION || t->kind == FL_FAULT_HEAL)
+        return fail(c, field, "entry %u is a %s: it acts on no node", (unsigned)f->select_entry,
+                    fl_fault_kind_name(t->kind));
+    return 0;
+}
+
+/* A partition: groups as written, or built when it fires around "isolate". */
+static int parse_any_partition(pctx *c, const cJSON *e, fl_fault *f)
+{
+    fl_aim_err ae;
+    if (!cJSON_GetObjectItemCaseSensitive(e, "isolate")) {
+        if (cJSON_GetObjectItemCaseSensitive(e, "with"))
+            return fail(c, "with", "only an \"isolate\" partition takes \"with\"");
+        int rc = parse_partition(c, e, f);
+        if (rc == 0 && fl_aim_parse_fields(e, c->nodes, c->until_ns, c->idx, f, &ae))
+            return aim_failed(c, &ae);
         return rc;
-    if (f->kind == FL_FAULT_PARTITION)
-        return parse_partition(c, e, f);
-    if ((rc = parse_node(c, e, &f->node)) != 0)
-        return rc;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(e, "groups") ||
+        cJSON_GetObjectItemCaseSensitive(e, "allow") ||
+        cJSON_GetObjectItemCaseSensitive(e, "clients"))
+        return fail(c, "isolate", "give either \"isolate\" or \"groups\", not both");
+    f->isolate = 1;
+    memcpy(f->timer, "isolate", sizeof "isolate"); /* an isolate partition's name */
+    int rc = parse_name(c, e, "name", f->timer);
+    if (rc == 0 && fl_aim_parse_fields(e, c->nodes, c->until_ns, c->idx, f, &ae))
+        return aim_failed(c, &ae);
+    return rc ? rc : check_entry_ref(c, f, "isolate");
+}
+
+/* Crash and restart follow the up/down state of plain entries only: a selector's
+ * target is known when it fires, and a resolved one ("selected") may meet a node that
+ * another fault already took down, which a run reports as taking no effect. */
+static int check_up_down(pctx *c, fl_fault *f)
+{
+    if (f->select != FL_SELECT_NONE || f->selected != FL_SELECT_NONE)
+        return 0;
+    if (f->sync) { /* it may not happen, but its node may be restarted after it */
+        c->crashed[f->node] = (uint32_t)c->idx;
+        return 0;
+    }
     if (f->kind == FL_FAULT_CRASH && c->crashed[f->node])
         return fail(c, "node", "node %d is already down (crashed by schedule[%u])", f->node,
                     c->crashed[f->node]);
@@ -289,6 +312,37 @@ static int parse_kind_fields(pctx *c, const cJSON *e, fl_fault *f)
         c->crashed[f->node] = (uint32_t)c->idx;
     if (f->kind == FL_FAULT_RESTART)
         c->crashed[f->node] = 0;
+    return 0;
+}
+
+static int parse_kind_fields(pctx *c, const cJSON *e, fl_fault *f)
+{
+    static const char *const keys[FL_FAULT_KIND_COUNT][14] = {
+        [FL_FAULT_PARTITION] = {"at_ns", "at", "kind", "name", "groups", "allow", "clients",
+                                "isolate", "with", "selected", "tag", NULL},
+        [FL_FAULT_HEAL] = {"at_ns", "at", "kind", "tag", NULL},
+        [FL_FAULT_CRASH] = {"at_ns", "at", "kind", "node", "sync", "within_ns", "sync_id",
+                            "selected", "tag", NULL},
+        [FL_FAULT_RESTART] = {"at_ns", "at", "kind", "node", "selected", "tag", NULL},
+        [FL_FAULT_TIMEOUT] = {"at_ns", "at", "kind", "node", "timer", "selected", "tag", NULL},
+        [FL_FAULT_CLOCK] = {"at_ns", "at", "kind", "node", "ppm", "selected", "tag", NULL},
+    };
+    fl_aim_err ae;
+    int rc = check_keys(c, e, keys[f->kind], fl_fault_kind_name(f->kind));
+    if (rc == 0)
+        rc = parse_time(c, e, &f->at_ns);
+    if (rc == 0 && f->kind == FL_FAULT_HEAL &&
+        fl_aim_parse_fields(e, c->nodes, c->until_ns, c->idx, f, &ae))
+        return aim_failed(c, &ae);
+    if (rc != 0 || f->kind == FL_FAULT_HEAL)
+        return rc;
+    if (f->kind == FL_FAULT_PARTITION)
+        return parse_any_partition(c, e, f);
+    if (fl_aim_parse_node(e, "node", c->nodes, c->idx, f, &ae) ||
+        fl_aim_parse_fields(e, c->nodes, c->until_ns, c->idx, f, &ae))
+        return aim_failed(c, &ae);
+    if ((rc = check_entry_ref(c, f, "node")) != 0 || (rc = check_up_down(c, f)) != 0)
+        return rc;
     if (f->kind == FL_FAULT_TIMEOUT)
         return parse_name(c, e, "timer", f->timer);
     if (f->kind == FL_FAULT_CLOCK) {

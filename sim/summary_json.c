@@ -80,7 +80,7 @@ int fl_summary_json_print(fl_summary_json *sj, FILE *out, const fl_scenario *sc,
     int failed = res->outcome != FL_OUTCOME_OK;
     add_str_or_null(o, "scenario", sc->name);
     cJSON_AddStringToObject(o, "protocol", protocol_name);
-    cJSON_AddNumberToObject(o, "nodes", sc->nodes);
+    cJSON_AddNumberToObject(o, "nodes", res->nodes > 0 ? res->nodes : sc->nodes);
     cJSON_AddNumberToObject(o, "seed", (double)seed);
     cJSON_AddStringToObject(o, "outcome", fl_outcome_name(res->outcome));
     add_str_or_null(o, "check", failed ? res->check : NULL);

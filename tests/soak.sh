@@ -13,6 +13,12 @@ FL_FAULT_SHARE_SEEDS=1000 bash tests/cli/cli_fault_shares.sh "$FL" . "$BUILD" ||
 echo "== raft: correct protocol and every known bug"
 bash tests/scripts/raft_soak.sh "$FL" || status=1
 
+# ---- nemesis (issue 16) ----
+echo "== nemesis: raft-swarm vs the old scenarios, uniform vs swarm, per known bug (2000 seeds),"
+echo "   correct Raft over 10000 raft-swarm seeds, aimed kinds' took-effect shares"
+bash tests/scripts/nemesis_soak.sh "$FL" 2000 10000 || status=1
+# ---- end nemesis ----
+
 echo "== kill -9 twenty times: raft-crash with accept_stale_term, 3000 seeds, each resumed"
 FL_KEEP_SEEDS=3000 FL_KEEP_KILLS=20 bash tests/cli/cli_sweep_keep.sh "$FL" . "$BUILD" || status=1
 

@@ -48,6 +48,8 @@ static size_t protocol_size(int version)
         return FL_PROTOCOL_SIZE_V2;
     case 3:
         return FL_PROTOCOL_SIZE_V3;
+    case 4:
+        return FL_PROTOCOL_SIZE_V4;
     default:
         return 0;
     }

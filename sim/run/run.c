@@ -15,6 +15,7 @@
 #include "core/digest.h"
 #include "core/error.h"
 #include "sim/run/driver.h"
+#include "sim/run/swarm_params.h"
 
 static int64_t wall_us(void)
 {
@@ -111,11 +112,39 @@ static int add_sinks(fl_world *w, const fl_run_job *job, char *err, size_t cap)
     return 0;
 }
 
+static int run_job(const fl_run_job *job, const fl_swarm_draw *drawn, fl_run_result *res, char *err,
+                   size_t cap);
+
+/* With "faults": {"swarm_params": true} the run is the scenario with this seed's params
+ * and node count (sim/run/swarm_params.h); otherwise the scenario as it is. */
 int fl_run(const fl_run_job *job, fl_run_result *res, char *err, size_t cap)
+{
+    fl_swarm_draw drawn;
+    int rc = fl_swarm_params(job->sc, job->protocol, job->seed, &drawn, err, cap);
+    if (rc == 0 && drawn.params) {
+        fl_scenario sc = *job->sc; /* shallow: only nodes and params differ */
+        fl_run_job j = *job;
+        sc.nodes = drawn.nodes;
+        sc.params = drawn.params;
+        j.sc = &sc;
+        rc = run_job(&j, &drawn, res, err, cap);
+    } else if (rc == 0) {
+        rc = run_job(job, &drawn, res, err, cap);
+    } else if (rc == FL_ENOMEM) {
+        snprintf(err, cap, "run: out of memory");
+    }
+    fl_swarm_draw_close(&drawn);
+    return rc;
+}
+
+static int run_job(const fl_run_job *job, const fl_swarm_draw *drawn, fl_run_result *res, char *err,
+                   size_t cap)
 {
     fl_world *w = make_world(job, err, cap);
     if (!w)
         return FL_EINVAL;
+    for (size_t k = 0; k < drawn->n; k++) /* what this seed drew, for SQL */
+        fl_world_metric_add(w, drawn->names[k], drawn->values[k]);
     fl_driver d = {.ops = job->sc->scripted ? &fl_driver_script : &fl_driver_automatic};
     int rc =
         d.ops->init(&d, job->sc, w, job->seed, job->schedule_text, job->schedule_len, err, cap);
@@ -127,6 +156,7 @@ int fl_run(const fl_run_job *job, fl_run_result *res, char *err, size_t cap)
         int64_t t0 = wall_us();
         d.ops->run(&d, w);
         fill_result(w, &d, wall_us() - t0, res);
+        res->nodes = fl_world_nodes(w); /* swarm_params may have drawn it */
         if (d.ops->finish)
             d.ops->finish(&d, w, res);
         emit_end(s, w, &d, res);
@@ -151,7 +181,7 @@ void fl_run_print_summary(FILE *out, const fl_scenario *sc, const char *protocol
                           uint64_t seed, const fl_run_result *res)
 {
     fprintf(out, "scenario: %s (%s, %d nodes)\n", sc->name[0] ? sc->name : "(unnamed)",
-            protocol_name, sc->nodes);
+            protocol_name, res->nodes > 0 ? res->nodes : sc->nodes);
     fprintf(out, "seed:     %" PRIu64 "\n", seed);
     fprintf(out, "outcome:  %s", fl_outcome_name(res->outcome));
     if (res->outcome != FL_OUTCOME_OK)

@@ -429,22 +429,95 @@ static int parse_fault_kinds(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc,
     return rc;
 }
 
+/* One aimed kind's section (issue 16): every, then up to two durations, each with its
+ * default; absent means off. */
+typedef struct aimed_section {
+    const char *name;
+    const char *const keys[4]; /* "every" first; NULL-padded */
+    int64_t defs[4];
+    int64_t *dst[4];
+} aimed_section;
+
+static int parse_aimed(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc, cJSON *out)
+{
+    fl_faults_config *f = &sc->faults;
+    const aimed_section secs[] = {
+        {"leader_crash",
+         {"every", "down"},
+         {3 * SEC, 300 * MS},
+         {&f->leader_crash_every_ns, &f->leader_crash_down_ns}},
+        {"sync_crash",
+         {"every", "down", "within"},
+         {3 * SEC, 300 * MS, 1 * SEC},
+         {&f->sync_crash_every_ns, &f->sync_crash_down_ns, &f->sync_crash_within_ns}},
+        {"leader_partition",
+         {"every", "duration"},
+         {3 * SEC, 1 * SEC},
+         {&f->leader_partition_every_ns, &f->leader_partition_duration_ns}},
+        {"restart_partitioned",
+         {"every", "down", "duration"},
+         {5 * SEC, 300 * MS, 1 * SEC},
+         {&f->restart_partitioned_every_ns, &f->restart_partitioned_down_ns,
+          &f->restart_partitioned_duration_ns}},
+        {"storm",
+         {"every", "spread", "timer"},
+         {3 * SEC, 50 * MS},
+         {&f->storm_every_ns, &f->storm_spread_ns}},
+    };
+    const cJSON *s;
+    cJSON *o;
+    size_t old;
+    int rc = 0;
+    for (size_t k = 0; k < sizeof secs / sizeof secs[0] && rc == 0; k++) {
+        const aimed_section *a = &secs[k];
+        if (fl_sc_member(faults, a->name) == NULL)
+            continue;
+        int nkeys = a->keys[2] ? 3 : 2;
+        rc = fl_sc_open_section(c, faults, a->name, a->keys, nkeys, &s, out, &o, &old);
+        for (int i = 0; i < nkeys && rc == 0; i++) {
+            if (!a->dst[i]) /* storm.timer */
+                rc = fl_sc_get_string(c, s, "timer", "", f->storm_timer, sizeof f->storm_timer, o);
+            else
+                rc = fl_sc_get_duration(c, s, a->keys[i], a->defs[i], i == 0 ? 0 : 1, a->dst[i], o);
+            if (rc == 0 && i == 0)
+                rc = check_rate(c, sc, *a->dst[0]);
+        }
+        fl_sc_pop(c, old);
+    }
+    return rc;
+}
+
 static int parse_faults(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out)
 {
-    static const char *const keys[] = {"window",  "swarm", "partition", "crash",
-                                       "timeout", "clock", "corrupt"};
+    static const char *const keys[] = {"window",
+                                       "swarm",
+                                       "partition",
+                                       "crash",
+                                       "timeout",
+                                       "clock",
+                                       "corrupt",
+                                       "leader_crash",
+                                       "sync_crash",
+                                       "leader_partition",
+                                       "restart_partitioned",
+                                       "storm",
+                                       "swarm_params"};
     const cJSON *faults;
     cJSON *o;
     size_t old;
     sc->faults.unsynced = FL_UNSYNCED_LOSE; /* also when there is no crash section */
     sc->faults.clock_max_ppm = 50000;
-    int rc = fl_sc_open_section(c, root, "faults", keys, 7, &faults, out, &o, &old);
+    int rc = fl_sc_open_section(c, root, "faults", keys, 13, &faults, out, &o, &old);
     if (rc == 0)
         rc = parse_window(c, faults, sc, o);
     if (rc == 0)
         rc = fl_sc_get_bool(c, faults, "swarm", &sc->faults.swarm, o);
+    if (rc == 0 && fl_sc_member(faults, "swarm_params")) /* absent: left out of the text */
+        rc = fl_sc_parse_swarm_params(c, faults, sc, o);
     if (rc == 0)
         rc = parse_fault_kinds(c, faults, sc, o);
+    if (rc == 0)
+        rc = parse_aimed(c, faults, sc, o);
     if (rc == 0)
         rc = fl_sc_get_probability(c, faults, "corrupt", &sc->faults.corrupt, o);
     fl_sc_pop(c, old);

@@ -38,6 +38,14 @@ typedef struct fl_clients_config {
     uint64_t max_states; /* checks.max_states: the checker's budget */
 } fl_clients_config;
 
+/* faults.swarm_params as an object: the ranges to draw, each narrowed to [lo, hi]
+ * (sim/run/swarm_params.h); with `true`, every range the protocol declares. */
+#define FL_SWARM_NARROW_MAX 16
+typedef struct fl_swarm_narrow {
+    char name[48];
+    int64_t lo, hi; /* durations in ns */
+} fl_swarm_narrow;
+
 typedef struct fl_scenario {
     char name[128];
     char protocol[128]; /* a built-in name, or "" when --protocol gives a plugin */
@@ -59,6 +67,8 @@ typedef struct fl_scenario {
     int64_t watchdog_ms; /* wall-clock limit of one run (run.watchdog) */
     cJSON *script;       /* owned; NULL unless the scenario has "script" */
     cJSON *json;         /* owned: the whole scenario with every default filled in */
+    fl_swarm_narrow swarm_narrow[FL_SWARM_NARROW_MAX]; /* faults.swarm_params object */
+    size_t nswarm_narrow;                              /* 0: all ranges (or swarm off) */
 } fl_scenario;
 
 /* Parse and validate scenario text.  sets[] are "path=value" overrides applied

@@ -74,6 +74,9 @@ int fl_sc_get_choice(fl_sc_ctx *c, const cJSON *obj, const char *key, const char
 int fl_sc_open_section(fl_sc_ctx *c, const cJSON *obj, const char *key, const char *const *keys,
                        size_t nkeys, const cJSON **sub, cJSON *out, cJSON **o, size_t *old);
 
+/* faults.swarm_params: true, false, or {"name": [lo, hi], ...} (sim/run/swarm_params.c). */
+int fl_sc_parse_swarm_params(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc, cJSON *out);
+
 /* Validate the whole document (after --set) into sc, building sc->json. */
 int fl_sc_parse_root(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, const char *default_name);
 

@@ -203,8 +203,8 @@ void fl_trace_sink(fl_trace *t, FILE *out, const char *proto_name, fl_sink *k)
     *k = (fl_sink){.name = "trace",
                    .wants = FL_REC_BIT(FL_REC_STEP_BEGIN) | FL_REC_BIT(FL_REC_SEND) |
                             FL_REC_BIT(FL_REC_FATE) | FL_REC_BIT(FL_REC_LOG) |
-                            FL_REC_BIT(FL_REC_STATE) | FL_REC_BIT(FL_REC_CLIENT) | FL_REC_WANT_DESC |
-                            FL_REC_WANT_STATE_TEXT,
+                            FL_REC_BIT(FL_REC_STATE) | FL_REC_BIT(FL_REC_CLIENT) |
+                            FL_REC_WANT_DESC | FL_REC_WANT_STATE_TEXT,
                    .ctx = t,
                    .consume = consume};
 }

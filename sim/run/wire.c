@@ -130,6 +130,7 @@ static void put_result(fl_wire_buf *b, const fl_run_result *res)
     put_u64(b, res->msgs_dropped);
     put_u64(b, res->faults);
     put_u64(b, (uint64_t)res->wall_us);
+    put_u64(b, (uint64_t)res->nodes);
     put_str(b, res->check);
     put_str(b, res->detail);
     put_str(b, res->digest);
@@ -332,6 +333,7 @@ static void get_result(cursor *c, fl_run_result *res)
     res->msgs_dropped = get_u64(c);
     res->faults = get_u64(c);
     res->wall_us = (int64_t)get_u64(c);
+    res->nodes = (int)get_u64(c);
     get_copy(c, res->check, sizeof res->check);
     get_copy(c, res->detail, sizeof res->detail);
     get_copy(c, res->digest, sizeof res->digest);

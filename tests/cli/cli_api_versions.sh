@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib/common.bash" "$@"
 P=$BUILD/plugins
 
 expect_exit 0 "--version" -- "$FL" --version
-grep -qE '^faultline [0-9.]+ \(protocol API 3, database schema 4, digest epoch 2\)$' out && pass ||
+grep -qE '^faultline [0-9.]+ \(protocol API 4, database schema 4, digest epoch 2\)$' out && pass ||
   fail "--version names the API, schema and digest epoch: $(cat out)"
 
 expect_exit 0 "a version-1 plugin runs" -- "$FL" run --protocol "$P/libv1proto.so" \
@@ -24,5 +24,5 @@ expect_error_line 'protocol initproto: process_init failed: the runtime did not 
   "a failed process_init is one line"
 
 expect_exit 2 "a newer API is refused" -- "$FL" run --protocol "$P/libv99proto.so"
-expect_error_line 'built for API version 99, this faultline loads 1\.\.3' "the versions are named"
+expect_error_line 'built for API version 99, this faultline loads 1\.\.4' "the versions are named"
 finish

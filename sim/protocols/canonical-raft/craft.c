@@ -274,6 +274,14 @@ static int cr_process_init(char *err, size_t cap)
     return 0;
 }
 
+/* The ranges the swarm nemesis may draw per seed (API version 4), as our Raft's. */
+static const struct fl_param_range cr_param_ranges[] = {
+    {"nodes", FL_PARAM_INT, 3, 7},
+    {"max_entries_per_msg", FL_PARAM_INT | FL_PARAM_LOG, 1, 64},
+    {"election_timeout", FL_PARAM_DURATION, 100 * FL_MS, 300 * FL_MS},
+    {NULL, 0, 0, 0},
+};
+
 const struct fl_protocol fl_proto_canonical_raft = {
     .api_version = FL_API_VERSION,
     .name = "canonical-raft",
@@ -295,4 +303,5 @@ const struct fl_protocol fl_proto_canonical_raft = {
     .report = cr_report,
     .observer_free = cr_observer_free,
     .process_init = cr_process_init,
+    .param_ranges = cr_param_ranges,
 };

@@ -282,6 +282,17 @@ static void fr_on_client(fl_node *n, const void *op, size_t len)
     fr_flush(n, s);
 }
 
+/* What the swarm nemesis may draw per seed ("faults": {"swarm_params": true}): the
+ * cluster size, how many entries an append carries (1 is the Figure 8 setting, so it is
+ * drawn log-uniformly: as likely as 33..64) and the election timeout (the heartbeat
+ * stays the scenario's, below the shortest of them). */
+static const struct fl_param_range fr_param_ranges[] = {
+    {"nodes", FL_PARAM_INT, 3, 7},
+    {"max_entries_per_msg", FL_PARAM_INT | FL_PARAM_LOG, 1, 64},
+    {"election_timeout", FL_PARAM_DURATION, 100 * FL_MS, 300 * FL_MS},
+    {NULL, 0, 0, 0},
+};
+
 const struct fl_protocol fl_proto_raft = {
     .api_version = FL_API_VERSION,
     .name = "raft",
@@ -304,4 +315,5 @@ const struct fl_protocol fl_proto_raft = {
     .check_end = fr_check_end,
     .report = fl_raft_report,
     .observer_free = fl_raft_observer_free,
+    .param_ranges = fr_param_ranges,
 };
