@@ -42,11 +42,10 @@ type lockedRand struct { // the layout of raft.lockedRand (raft.go, etcd 3.4.23)
 var etcdGlobalRand unsafe.Pointer
 
 var (
-	bridge  *C.struct_etcd_bridge
-	cur     unsafe.Pointer // the fl_node whose callback runs
-	nodes   = map[int]*enode{}
-	nextID  = 1
-	initErr error
+	bridge *C.struct_etcd_bridge
+	cur    unsafe.Pointer // the fl_node whose callback runs
+	nodes  = map[int]*enode{}
+	nextID = 1
 )
 
 type enode struct {
@@ -222,12 +221,16 @@ func EtcdGoCampaign(h C.int, node unsafe.Pointer) C.int {
 	return call(h, node, func(e *enode) { _ = e.rn.Campaign() })
 }
 
-// EtcdGoBeat is a forced heartbeat timeout: MsgBeat, which only a leader acts on.
+// EtcdGoBeat is a forced heartbeat timeout.  RawNode.Step refuses local messages
+// (MsgBeat among them), so a leader ticks once: with HeartbeatTick 1 every tick of a
+// leader broadcasts heartbeats.  Other nodes ignore it, as our Raft does.
 //
 //export EtcdGoBeat
 func EtcdGoBeat(h C.int, node unsafe.Pointer) C.int {
 	return call(h, node, func(e *enode) {
-		_ = e.rn.Step(pb.Message{From: e.id, Type: pb.MsgBeat})
+		if e.rn.BasicStatus().RaftState == raft.StateLeader {
+			e.rn.Tick()
+		}
 	})
 }
 
