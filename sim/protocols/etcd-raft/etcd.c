@@ -4,10 +4,13 @@
  * Ready (go/bridge.h).
  *
  * Persistence and promises: a Ready's hard state and entries are appended to the WAL;
- * when etcd says Ready.MustSync, a sync starts and every message of that Ready is sent
- * with fl_send_after_sync, so a vote or an append acknowledgement leaves only once what
- * it promises is durable (raftexample saves to its WAL before it sends).  The bug
- * switch send_before_sync sends at once: the negative control.
+ * when etcd says Ready.MustSync, a sync starts and the Ready waits for it: its messages
+ * leave, its committed entries are applied and it is Advanced only in on_synced, and no
+ * later Ready is taken before (go/etcdraft.go, drain) -- raftexample's loop, which saves
+ * (fsync) before it sends and handles one Ready after another.  So a vote or an append
+ * acknowledgement leaves only once what it promises is durable, and a leader's commit
+ * index reaches its followers only after its own entries are on its disk.  The bug
+ * switch send_before_sync goes on at once: the negative control.
  *
  * A panic in etcd (its logger's Panicf, an out-of-range commit) is recovered at the Go
  * boundary and logged; the node then aborts, and the run ends as a crash.
@@ -33,7 +36,9 @@ static void b_log(void *node, int level, const char *text, int len)
 
 static void b_hard_state(void *node, uint64_t term, uint64_t vote, uint64_t commit)
 {
-    et_wal_hard_state(node, fl_state(node), term, vote, commit);
+    struct et_state *s = fl_state(node);
+    et_wal_hard_state(node, s, term, vote, commit);
+    s->commit = commit;
 }
 
 static void b_entry(void *node, uint64_t index, uint64_t term, int type, const void *data, int len)
@@ -56,17 +61,22 @@ static void sync_push(struct et_state *s, uint64_t id)
     s->syncs[s->nsyncs++] = (struct et_sync){.id = id, .last = s->last};
 }
 
-static void b_persisted(void *node, int must_sync)
+/* The Ready waits for its sync (etcd.h: ready_sync), except with send_before_sync: the
+ * negative control sends and applies at once, as if the fsync were done. */
+static int b_persisted(void *node, int must_sync)
 {
     struct et_state *s = fl_state(node);
-    s->ready_sync = 0;
+    int wait = 0;
     if (s->wrote && must_sync) {
-        s->ready_sync = fl_disk_sync(node, ET_WAL_FILE);
-        sync_push(s, s->ready_sync);
+        uint64_t id = fl_disk_sync(node, ET_WAL_FILE);
+        sync_push(s, id);
+        if (!(s->p.bugs & ET_BUG_SEND_BEFORE_SYNC)) {
+            s->ready_sync = id;
+            wait = 1;
+        }
     }
-    if (s->wrote && !must_sync)
-        s->ready_sync = 0; /* a commit index only: losing it is harmless */
-    s->wrote = 0;
+    s->wrote = 0; /* a commit index alone is not synced (MustSync false): losing it is harmless */
+    return wait;
 }
 
 static void b_send(void *node, uint64_t to, const void *msg, int len)
@@ -74,10 +84,7 @@ static void b_send(void *node, uint64_t to, const void *msg, int len)
     struct et_state *s = fl_state(node);
     if (to == 0 || to > (uint64_t)s->n)
         return;
-    if (s->p.bugs & ET_BUG_SEND_BEFORE_SYNC)
-        fl_send(node, (int)to, msg, (size_t)len);
-    else
-        fl_send_after_sync(node, (int)to, msg, (size_t)len, s->ready_sync);
+    fl_send(node, (int)to, msg, (size_t)len);
 }
 
 static void b_apply(void *node, uint64_t index, uint64_t term, int type, const void *data, int len)
@@ -94,7 +101,10 @@ static void b_status(void *node, int role, uint64_t term, uint64_t vote, uint64_
     s->term = term;
     s->vote = vote;
     s->lead = lead;
-    s->commit = commit;
+    /* not etcd's commit index (raft's own, which runs ahead while a Ready waits for its
+     * sync, even past the entries saved): the commit of the last hard state handed out in
+     * a Ready, which is what the application -- and the observer -- may rely on */
+    (void)commit;
 }
 
 static struct etcd_bridge bridge = {
@@ -163,6 +173,7 @@ static void et_start(fl_node *n, const cJSON *params)
         et_params_parse(NULL, &s->p, err, sizeof err); /* configure() refused it already */
     uint64_t hs[3];
     et_wal_recover(n, s, params, hs);
+    s->commit = hs[2];
     if (s->wrote) { /* the bootstrap WAL */
         sync_push(s, fl_disk_sync(n, ET_WAL_FILE));
         s->wrote = 0;
@@ -231,6 +242,11 @@ static void et_on_synced(fl_node *n, uint64_t sync_id)
     }
     memmove(s->syncs, s->syncs + done, (size_t)(s->nsyncs - done) * sizeof s->syncs[0]);
     s->nsyncs -= done;
+    if (s->ready_sync && sync_id >= s->ready_sync) { /* the waiting Ready goes on */
+        s->ready_sync = 0;
+        if (EtcdGoSynced(s->handle, n) != 0)
+            go_failed(n, "a Ready after its sync");
+    }
 }
 
 static void et_on_client(fl_node *n, const void *op, size_t len)

@@ -50,7 +50,8 @@ struct et_state {
     int id, n;
     int handle; /* the Go half's node, 0 before start succeeded */
     struct et_params p;
-    /* what etcd reports after every call (BasicStatus) */
+    /* what etcd reports after every call (BasicStatus), but commit: the commit of the
+     * last hard state a Ready handed out (etcd.c, b_status) */
     int role;
     uint64_t term, vote, lead, commit, applied;
     /* the mirror of etcd's storage: entries 1..last as the WAL holds them */
@@ -59,9 +60,9 @@ struct et_state {
     uint64_t stable; /* entries 1..stable are covered by a completed sync */
     uint64_t append_seq;
     int64_t started_ns;
-    uint32_t wal_crc; /* the chained crc of the last record */
-    int wrote;        /* something was written in the Ready being handled */
-    uint64_t ready_sync;
+    uint32_t wal_crc;    /* the chained crc of the last record */
+    int wrote;           /* something was written in the Ready being handled */
+    uint64_t ready_sync; /* the sync the Go half's pending Ready waits for, or 0 */
     struct et_sync syncs[ET_SYNC_QUEUE];
     int nsyncs;
     char *logtext; /* the snapshot's "log", rebuilt when stale */

@@ -19,8 +19,10 @@ struct etcd_bridge {
     void (*hard_state)(void *node, uint64_t term, uint64_t vote, uint64_t commit);
     /* Ready: persist entry `index` (cutting the log there when it already holds it) */
     void (*entry)(void *node, uint64_t index, uint64_t term, int type, const void *data, int len);
-    /* Ready: everything of this Ready is written; must_sync is etcd's Ready.MustSync */
-    void (*persisted)(void *node, int must_sync);
+    /* Ready: everything of this Ready is written; must_sync is etcd's Ready.MustSync.
+     * Returns nonzero when a sync started that the Ready must wait for (the C half then
+     * calls EtcdGoSynced when it completes), 0 to go on at once. */
+    int (*persisted)(void *node, int must_sync);
     void (*send)(void *node, uint64_t to, const void *msg, int len);
     /* Ready: a committed entry is applied */
     void (*apply)(void *node, uint64_t index, uint64_t term, int type, const void *data, int len);
@@ -49,9 +51,9 @@ static inline void etcd_bridge_entry(const struct etcd_bridge *b, void *n, uint6
 {
     b->entry(n, index, term, type, data, len);
 }
-static inline void etcd_bridge_persisted(const struct etcd_bridge *b, void *n, int must_sync)
+static inline int etcd_bridge_persisted(const struct etcd_bridge *b, void *n, int must_sync)
 {
-    b->persisted(n, must_sync);
+    return b->persisted(n, must_sync);
 }
 static inline void etcd_bridge_send(const struct etcd_bridge *b, void *n, uint64_t to,
                                     const void *msg, int len)

@@ -53,6 +53,8 @@ type enode struct {
 	ms   *raft.MemoryStorage
 	id   uint64
 	lead uint64 // as raft.Node's loop tracks it, for its "elected leader" lines
+	// the Ready whose fsync is in progress: nothing more is handled until it completes
+	pending *raft.Ready
 }
 
 // flSource draws from the running node's own stream.
@@ -252,10 +254,16 @@ func EtcdGoPropose(h C.int, node unsafe.Pointer, data unsafe.Pointer, l C.int) C
 	return call(h, node, func(e *enode) { _ = e.rn.Propose(d) })
 }
 
-// drain handles every Ready, as raftexample's serveChannels does, and reports the
-// state: the C half mirrors what the observer and the snapshot need.
+// drain handles every Ready in turn, as raftexample's serveChannels does: save the hard
+// state and entries (the C half appends them to the WAL), fsync when MustSync, then
+// send the messages, apply the committed entries and Advance.  The fsync is a simulated
+// disk sync that completes later: until it does, the Ready waits in e.pending, and so
+// does every later Ready -- raftexample handles one Ready after another, each after the
+// previous one's fsync -- while etcd keeps stepping messages and ticks, as raft.Node
+// does while it waits for Advance.  Then it reports the state: the C half mirrors what
+// the observer and the snapshot need.
 func (e *enode) drain() {
-	for e.rn.HasReady() {
+	for e.pending == nil && e.rn.HasReady() {
 		rd := e.rn.Ready()
 		e.leaderLines(rd)
 		if !raft.IsEmptyHardState(rd.HardState) {
@@ -278,22 +286,42 @@ func (e *enode) drain() {
 		if rd.MustSync {
 			must = 1
 		}
-		C.etcd_bridge_persisted(bridge, cur, C.int(must))
-		for i := range rd.Messages {
-			b, err := rd.Messages[i].Marshal()
-			if err != nil {
-				die(err.Error())
-			}
-			C.etcd_bridge_send(bridge, cur, C.uint64_t(rd.Messages[i].To), bytesPtr(b), C.int(len(b)))
+		if C.etcd_bridge_persisted(bridge, cur, C.int(must)) != 0 {
+			e.pending = &rd // the C half calls EtcdGoSynced when the sync completes
+			break
 		}
-		for i := range rd.CommittedEntries {
-			e.apply(&rd.CommittedEntries[i])
-		}
-		e.rn.Advance(rd)
+		e.finish(&rd)
 	}
 	st := e.rn.BasicStatus()
 	C.etcd_bridge_status(bridge, cur, C.int(st.RaftState), C.uint64_t(st.Term),
 		C.uint64_t(st.Vote), C.uint64_t(st.Lead), C.uint64_t(st.Commit))
+}
+
+// finish is the rest of a Ready once what it saved is durable.
+func (e *enode) finish(rd *raft.Ready) {
+	for i := range rd.Messages {
+		b, err := rd.Messages[i].Marshal()
+		if err != nil {
+			die(err.Error())
+		}
+		C.etcd_bridge_send(bridge, cur, C.uint64_t(rd.Messages[i].To), bytesPtr(b), C.int(len(b)))
+	}
+	for i := range rd.CommittedEntries {
+		e.apply(&rd.CommittedEntries[i])
+	}
+	e.rn.Advance(*rd)
+}
+
+// EtcdGoSynced: the sync the pending Ready waits for has completed.
+//
+//export EtcdGoSynced
+func EtcdGoSynced(h C.int, node unsafe.Pointer) C.int {
+	return call(h, node, func(e *enode) {
+		if rd := e.pending; rd != nil {
+			e.pending = nil
+			e.finish(rd)
+		}
+	})
 }
 
 // leaderLines are raft.Node's (node.go), which a RawNode does not log.
