@@ -5,6 +5,9 @@
 
 DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 libraft-dev \
                 procps diffutils
+# etcd-raft (issue 17): Go and etcd's Raft source, for the etcd-raft module; `make test`
+# installs them, a build without them skips etcd-raft's tests and says why.
+ETCD_DEB_PACKAGES := golang-go golang-etcd-server-dev
 # `make fuzz` only: clang and the compiler-rt runtimes that hold libFuzzer and the sanitizers.
 FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
 FUZZ_CC ?= clang-14
@@ -17,7 +20,7 @@ ifdef CI
 CMAKE_FLAGS += -DFL_WERROR=ON
 endif
 
-.PHONY: all build deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format install
+.PHONY: all build deps etcd-deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format install
 
 all: build
 
@@ -44,6 +47,9 @@ deps:
 fuzz-deps:
 	$(call install_debs,$(FUZZ_DEB_PACKAGES))
 
+etcd-deps:
+	$(call install_debs,$(ETCD_DEB_PACKAGES))
+
 build: deps
 	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build -j $(JOBS)
@@ -56,16 +62,19 @@ demo: build
 	@bash sim/demo.sh build/faultline
 
 # Every test, normally and under the sanitizers.
-test: build build-asan/.configured
+test: etcd-deps build build-asan/.configured
 	@cmake --build build-asan -j $(JOBS)
 	cd build && ctest --output-on-failure -j $(JOBS)
 	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
+	@cat build/etcd-raft-skipped.txt 2>/dev/null || true
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 FL_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
 	@cat build-asan/canonical-raft-skipped.txt 2>/dev/null || true
+	@cat build-asan/etcd-raft-skipped.txt 2>/dev/null || true
 
 test-fast: build
 	cd build && ctest --output-on-failure -j $(JOBS)
 	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
+	@cat build/etcd-raft-skipped.txt 2>/dev/null || true
 
 build-release/.configured: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null

@@ -1,5 +1,5 @@
 # The etcd-raft module (sim/protocols/etcd-raft/): a Go c-shared library wrapping etcd's
-# raft.RawNode (libfl_etcd_go.so) and the C protocol around it (libfl_etcd_raft.so,
+# raft.RawNode (libfl_etcd_go.so) and the C protocol around it (libetcd-raft.so,
 # which needs the Go library: DT_NEEDED, found through RUNPATH $ORIGIN), both in
 # <build>/etcd-raft/.  Go builds offline in GOPATH mode against Debian's sources, with
 # its cache under the build tree.  The Go library gets a SONAME, so that the module's
@@ -29,7 +29,7 @@ target_include_directories(fl_etcd_raft PRIVATE ${CMAKE_SOURCE_DIR} ${FL_ETCD_DI
 target_compile_definitions(fl_etcd_raft PRIVATE _GNU_SOURCE)
 target_link_libraries(fl_etcd_raft PRIVATE ${FL_ETCD_DIR}/libfl_etcd_go.so PkgConfig::CJSON)
 set_target_properties(fl_etcd_raft PROPERTIES
-  PREFIX "lib" OUTPUT_NAME fl_etcd_raft
+  PREFIX "lib" OUTPUT_NAME etcd-raft
   LIBRARY_OUTPUT_DIRECTORY ${FL_ETCD_DIR}
   BUILD_RPATH "\$ORIGIN" INSTALL_RPATH "\$ORIGIN"
   LINK_OPTIONS "-Wl,--enable-new-dtags")

@@ -8,8 +8,8 @@ source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/etcd_raft.bash"
 
 mkdir mod
-cp "$BUILD"/etcd-raft/libfl_etcd_raft.so "$BUILD"/etcd-raft/libfl_etcd_go.so mod/
-M=$T/mod/libfl_etcd_raft.so
+cp "$BUILD"/etcd-raft/libetcd-raft.so "$BUILD"/etcd-raft/libfl_etcd_go.so mod/
+M=$T/mod/libetcd-raft.so
 sweep() { "$FL" sweep "$ETCD_CHAOS" --protocol "$M" --seeds 3 -j1 --db s.db --set run.until=2s --set "faults.window=[\"100ms\", \"1s\"]" --set run.liveness=1s "$@"; }
 
 expect_exit 0 "a sweep of the module copy" -- sweep

@@ -8,7 +8,7 @@
  * The mirror is exact after every callback: etcd's log is its MemoryStorage, and every
  * Ready's entries are appended to both in the same call (go/etcdraft.go, drain).
  *
- * Built as a module (libfl_etcd_raft.so) that faultline loads by name in its workers,
+ * Built as a module (libetcd-raft.so) that faultline loads by name in its workers,
  * never linked into faultline: a Go runtime starts threads in the process that loads it.
  */
 #ifndef FL_ETCD_RAFT_H

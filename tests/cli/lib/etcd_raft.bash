@@ -8,4 +8,4 @@ if [ -n "${FL_SANITIZED:-}" ] || "$FL" protocols 2>/dev/null | grep -A1 -x etcd-
 fi
 ETCD_SEED=$SRC/sim/scenarios/etcd-raft-seed.json
 ETCD_CHAOS=$SRC/sim/scenarios/etcd-raft-chaos.json
-ETCD_MODULE=$BUILD/etcd-raft/libfl_etcd_raft.so
+ETCD_MODULE=$BUILD/etcd-raft/libetcd-raft.so
