@@ -3,7 +3,8 @@
 # traced, untraced and recorded; replay reproduces it; a sweep gives the same digests at
 # -j1 and -j2 (workers exec faultline, so none inherits a started Go runtime: no hang);
 # the negative control (bugs: send_before_sync) is caught by the observer; bad params are
-# one line and exit 2; `faultline protocols` lists the module.
+# one line and exit 2; kv clients are served and linearizable; `faultline protocols` lists
+# the module.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/etcd_raft.bash"
 
@@ -44,6 +45,16 @@ grep -c ',ok,' j1.csv | grep -qx $N && pass || fail "not every seed ok: $(grep -
 [ $? = 1 ] && pass || fail "the send_before_sync sweep did not fail"
 v=$("$FL" query ctl.db "SELECT count(*) FROM runs WHERE outcome = 'violation'" --format csv | tail -1)
 [ "$v" -ge 5 ] && pass || fail "send_before_sync: only $v of 10 seeds violated"
+
+# Clients (API 3): raft-kv's kv clients on etcd-raft, checked for linearizability.
+expect_exit 0 "kv clients on etcd-raft" -- "$FL" run "$SRC/sim/scenarios/raft-kv.json" \
+  --set protocol=etcd-raft --seed 2 --db kv.db
+ok=$("$FL" query kv.db "SELECT value FROM metrics WHERE name = 'clients.ok'" --format csv | tail -1)
+[ "${ok:-0}" -gt 100 ] && pass || fail "kv clients: only ${ok:-0} operations answered ok"
+"$FL" run "$SRC/sim/scenarios/raft-kv.json" --set protocol=etcd-raft --seed 2 --set run.until=2s \
+  --set 'faults.window=["100ms","1s"]' --set run.liveness=1s --records kv.jsonl >/dev/null 2>&1
+grep -qE '"type":"client","data":"op [0-9]+ from [0-9]: (put|get|append)' kv.jsonl && pass ||
+  fail "no client entry in the states' logs"
 
 # Bad params: one line, exit 2, nothing recorded.
 if expect_exit 2 "unknown bug" -- "$FL" run "$ETCD_CHAOS" --set 'params.bugs=["nope"]' --db bad.db; then

@@ -91,6 +91,8 @@ static void b_apply(void *node, uint64_t index, uint64_t term, int type, const v
 {
     struct et_state *s = fl_state(node);
     s->applied = index;
+    if (type == ET_ENTRY_NORMAL)
+        et_client_apply(node, s, data, (uint32_t)len);
 }
 
 static void b_status(void *node, int role, uint64_t term, uint64_t vote, uint64_t lead,
@@ -200,6 +202,7 @@ static void et_stop(fl_node *n)
         EtcdGoStop(s->handle);
     s->handle = 0;
     et_log_free(s);
+    et_client_free(s);
     free(s->logtext);
     s->logtext = NULL;
 }
@@ -256,11 +259,29 @@ static void et_on_client(fl_node *n, const void *op, size_t len)
         go_failed(n, "Propose");
 }
 
+/* A client operation: proposed as a client entry (etcd_client.c); etcd drops it when
+ * there is no leader, and the client times out. */
+static void et_on_client_op(fl_node *n, uint64_t op_id, const void *op, size_t len)
+{
+    struct et_state *s = fl_state(n);
+    unsigned char *data;
+    size_t dlen;
+    if (et_client_entry(s, op_id, op, len, &data, &dlen) != 0) {
+        fl_log(n, FL_LOG_WARN, "%d dropping client op %llu: malformed or too large", s->id,
+               (unsigned long long)op_id);
+        return;
+    }
+    int rc = EtcdGoPropose(s->handle, n, data, (int)dlen);
+    free(data);
+    if (rc != 0)
+        go_failed(n, "Propose");
+}
+
 static const char *const et_timers[] = {"election", "heartbeat", "tick", NULL};
 static const char *const et_bugs[] = {"send_before_sync", NULL};
 
 const struct fl_protocol faultline_protocol = {
-    .api_version = 2,
+    .api_version = 3,
     .name = "etcd-raft",
     .timers = et_timers,
     .bugs = et_bugs,
@@ -281,4 +302,5 @@ const struct fl_protocol faultline_protocol = {
     .report = fl_raft_report,
     .observer_free = fl_raft_observer_free,
     .process_init = et_process_init,
+    .on_client_op = et_on_client_op,
 };

@@ -46,6 +46,12 @@ struct et_sync {
     uint64_t last; /* the log's last index when it was requested */
 };
 
+struct et_kv {
+    char *key; /* NUL-terminated */
+    char *val;
+    size_t len;
+};
+
 struct et_state {
     int id, n;
     int handle; /* the Go half's node, 0 before start succeeded */
@@ -65,8 +71,16 @@ struct et_state {
     uint64_t ready_sync; /* the sync the Go half's pending Ready waits for, or 0 */
     struct et_sync syncs[ET_SYNC_QUEUE];
     int nsyncs;
-    char *logtext; /* the snapshot's "log", rebuilt when stale */
+    char *logtext; /* the snapshot's "log", rebuilt at every snapshot */
     size_t logtext_cap;
+    /* the clients' state machine (etcd_client.c) */
+    int reg_set;
+    int64_t reg;
+    struct et_kv *kv; /* sorted by key */
+    size_t nkv, kv_cap;
+    uint64_t *seen; /* the op ids applied, sorted */
+    size_t nseen, seen_cap;
+    uint64_t client_ops;
 };
 
 /* etcd_params.c */
@@ -83,6 +97,14 @@ void et_wal_entry(fl_node *n, struct et_state *s, uint64_t index, const struct e
 int et_log_put(struct et_state *s, uint64_t index, uint64_t term, int type, const void *data,
                uint32_t len);
 void et_log_free(struct et_state *s);
+
+/* etcd_client.c: client operations (API version 3) */
+int et_client_decode(const char *data, uint32_t len, uint64_t *op_id, int *origin,
+                     fl_client_op *op);
+void et_client_apply(fl_node *n, struct et_state *s, const char *data, uint32_t len);
+int et_client_entry(const struct et_state *s, uint64_t op_id, const void *op, size_t len,
+                    unsigned char **out, size_t *out_len);
+void et_client_free(struct et_state *s);
 
 /* etcd_msg.c */
 const char *et_describe(const void *msg, size_t len, char *buf, size_t cap);

@@ -57,6 +57,45 @@ static void conf_text(const struct et_entry *e, char *out, size_t cap)
     snprintf(out, cap, "%s %llu", f[2] < 4 ? kinds[f[2]] : "change", (unsigned long long)f[3]);
 }
 
+/* A client entry as our Raft shows it: "op 7 from 2: write 3" (the key and value cut at
+ * 64 and 200 bytes; backslashes and bytes outside printable ASCII as \xNN, as our Raft does). */
+static int client_text(struct et_state *s, size_t *len, uint64_t op_id, int origin,
+                       const fl_client_op *op)
+{
+    static const char *const f_names[] = {"?", "read", "write", "cas", "get", "put", "append"};
+    char raw[400], esc[1600];
+    int k = (int)(op->key_len < 64 ? op->key_len : 64),
+        v = (int)(op->value_len < 200 ? op->value_len : 200);
+    if (op->f == FL_CLIENT_WRITE)
+        snprintf(raw, sizeof raw, "op %llu from %d: write %lld", (unsigned long long)op_id, origin,
+                 (long long)op->a);
+    else if (op->f == FL_CLIENT_CAS)
+        snprintf(raw, sizeof raw, "op %llu from %d: cas %lld -> %lld", (unsigned long long)op_id,
+                 origin, (long long)op->a, (long long)op->b);
+    else
+        snprintf(raw, sizeof raw, "op %llu from %d: %s%s%.*s%s%.*s", (unsigned long long)op_id,
+                 origin, f_names[op->f], k ? " " : "", k, op->key, v ? " " : "", v, op->value);
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)raw; *p && o + 6 < sizeof esc; p++)
+        if (*p == '"')
+            esc[o++] = '\\', esc[o++] = '"';
+        else if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+            esc[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(esc + o, sizeof esc - o, "\\\\x%02x", *p);
+    return put(s, len, esc, o);
+}
+
+static const char *type_name(const struct et_entry *e)
+{
+    uint64_t op_id;
+    int origin;
+    fl_client_op op;
+    if (e->type != ET_ENTRY_NORMAL)
+        return "conf";
+    return et_client_decode(e->data, e->len, &op_id, &origin, &op) == 0 ? "client" : "normal";
+}
+
 static int entry_text(struct et_state *s, size_t *len, uint64_t index)
 {
     const struct et_entry *e = &s->ents[index - 1];
@@ -66,11 +105,15 @@ static int entry_text(struct et_state *s, size_t *len, uint64_t index)
                                   "%s{\"term\":%llu,\"index\":%llu,\"type\":\"%s\","
                                   "\"data\":\"",
                                   index > 1 ? "," : "", (unsigned long long)e->term,
-                                  (unsigned long long)index,
-                                  e->type == ET_ENTRY_NORMAL ? "normal" : "conf"));
+                                  (unsigned long long)index, type_name(e)));
+    uint64_t op_id;
+    int origin;
+    fl_client_op op;
     if (e->type != ET_ENTRY_NORMAL) {
         conf_text(e, conf, sizeof conf);
         rc |= put(s, len, conf, strlen(conf));
+    } else if (et_client_decode(e->data, e->len, &op_id, &origin, &op) == 0) {
+        rc |= client_text(s, len, op_id, origin, &op);
     } else {
         for (uint32_t i = 0; i < e->len && rc == 0; i++) {
             unsigned char c = (unsigned char)e->data[i];
@@ -111,6 +154,11 @@ cJSON *et_snapshot(const fl_node *n)
         rc = entry_text(s, &len, i);
     if (rc == 0 && put(s, &len, "]", 1) == 0)
         cJSON_AddRawToObject(o, "log", s->logtext);
+    if (s->client_ops) { /* only with clients, as our Raft shows them */
+        add_number(o, "client_ops", (double)s->client_ops);
+        if (s->reg_set)
+            add_number(o, "register", (double)s->reg);
+    }
     return o;
 }
 
