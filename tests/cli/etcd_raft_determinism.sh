@@ -29,7 +29,7 @@ expect_exit 0 "replay reproduces the recorded run" -- "$FL" replay rec.db 1
 "$FL" query rec.db "SELECT json FROM scenarios" --format csv >sc.csv
 grep -q 'libfl_etcd_go.so' sc.csv && pass || fail "the scenario identity does not name the Go library"
 
-N=30
+N=20
 "$FL" sweep "$ETCD_CHAOS" --seeds $N -j1 --db j1.db --record none --quiet >/dev/null 2>&1
 "$FL" sweep "$ETCD_CHAOS" --seeds $N -j2 --db j2.db --record none --quiet >/dev/null 2>&1
 Q="SELECT seed, outcome, digest FROM runs ORDER BY seed"
