@@ -2,8 +2,8 @@
  * etcd.h -- the C half of the etcd-raft protocol: etcd's Raft (Go, unmodified) run by
  * faultline.  The Go half (go/etcdraft.go, a c-shared library) owns one raft.RawNode
  * per node; this half is the faultline protocol around it: the WAL on the simulated
- * disk, timers, sends held behind syncs, and a mirror of what etcd persisted (hard
- * state and log), which the snapshot and the Raft observer read.
+ * disk, timers, Readies that wait for their syncs, and a mirror of what etcd persisted
+ * (hard state and log), which the snapshot and the Raft observer read.
  *
  * The mirror is exact after every callback: etcd's log is its MemoryStorage, and every
  * Ready's entries are appended to both in the same call (go/etcdraft.go, drain).
