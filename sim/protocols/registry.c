@@ -168,7 +168,7 @@ int fl_registry_module(const char *name, char *path, size_t cap, char *err, size
         if (strcmp(m->name, name) != 0)
             continue;
         if (!m->file) {
-            snprintf(err, errcap, "protocol: %s is not built in this faultline (%s)", name, m->why);
+            snprintf(err, errcap, "protocol: %s: not built in this faultline (%s)", name, m->why);
             return -1;
         }
         char exe[PATH_MAX];

@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib/common.bash" "$@"
 mkdir bin && cp "$FL" bin/faultline
 for cmd in "run" "sweep --seeds 2 --db s.db --quiet"; do
   if expect_exit 2 "$cmd without the module" -- bin/faultline $cmd --set protocol=etcd-raft; then
-    expect_error_line 'protocol: etcd-raft: (its module .*libetcd-raft.so is missing \(rebuild faultline\)|is not built in this faultline \(.*\))' \
+    expect_error_line 'protocol: etcd-raft: (its module .*libetcd-raft.so is missing \(rebuild faultline\)|not built in this faultline \(.*\))' \
       "$cmd without the module"
   fi
 done
