@@ -3,12 +3,14 @@
 # runs.  Build trees: build/ (normal), build-asan/ (AddressSanitizer + UBSan),
 # build-release/ (CMake Release, for make bench).
 
-DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 libraft-dev \
+DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 \
                 procps diffutils
-# serve (issue 18): the web UI's tests -- curl and jq for the API (cli_serve.sh), Debian's
-# chromium and node for the pages in a real browser (cli_serve_browser.sh, which says it
-# is skipped when they are missing).
-SERVE_DEB_PACKAGES := curl jq chromium nodejs
+# What the tests need beyond the build (`make demo` installs only DEB_PACKAGES):
+# libraft-dev for the canonical-raft protocol; Go and etcd's Raft source for the etcd-raft
+# module (issue 17); curl and jq for the web UI's API tests, Debian's chromium and node for
+# its pages in a real browser (issue 18).  A build without one of them skips the tests
+# that need it and says why (build/*-skipped.txt, printed by `make test`).
+TEST_DEB_PACKAGES := libraft-dev golang-go golang-etcd-server-dev curl jq chromium nodejs
 # `make fuzz` only: clang and the compiler-rt runtimes that hold libFuzzer and the sanitizers.
 FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
 FUZZ_CC ?= clang-14
@@ -21,7 +23,7 @@ ifdef CI
 CMAKE_FLAGS += -DFL_WERROR=ON
 endif
 
-.PHONY: all build deps serve-deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format install
+.PHONY: all build deps test-deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format install
 
 all: build
 
@@ -48,8 +50,8 @@ deps:
 fuzz-deps:
 	$(call install_debs,$(FUZZ_DEB_PACKAGES))
 
-serve-deps:
-	$(call install_debs,$(SERVE_DEB_PACKAGES))
+test-deps:
+	$(call install_debs,$(TEST_DEB_PACKAGES))
 
 build: deps
 	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
@@ -63,19 +65,16 @@ demo: build
 	@bash sim/demo.sh build/faultline
 
 # Every test, normally and under the sanitizers.
-test: build build-asan/.configured serve-deps
+test: test-deps build build-asan/.configured
 	@cmake --build build-asan -j $(JOBS)
 	cd build && ctest --output-on-failure -j $(JOBS)
-	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
-	@cat build/serve-browser-skipped.txt 2>/dev/null || true
+	@cat build/*-skipped.txt 2>/dev/null || true
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 FL_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
-	@cat build-asan/canonical-raft-skipped.txt 2>/dev/null || true
-	@cat build-asan/serve-browser-skipped.txt 2>/dev/null || true
+	@cat build-asan/*-skipped.txt 2>/dev/null || true
 
-test-fast: build serve-deps
+test-fast: test-deps build
 	cd build && ctest --output-on-failure -j $(JOBS)
-	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
-	@cat build/serve-browser-skipped.txt 2>/dev/null || true
+	@cat build/*-skipped.txt 2>/dev/null || true
 
 build-release/.configured: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
@@ -86,7 +85,7 @@ bench: build build-release/.configured
 	@cmake --build build-release -j $(JOBS) --target bench_evq
 	@bash tests/bench/run.sh build build-release
 
-soak: build
+soak: test-deps build
 	@bash tests/soak.sh build
 
 # libFuzzer runs (docs/fuzzing.md): build-fuzz/ is a clang tree with -DFL_FUZZ=ON; each target

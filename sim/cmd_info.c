@@ -113,6 +113,42 @@ static void print_list(const char *label, const char *const *names)
     fputc('\n', stdout);
 }
 
+static void print_protocol(const struct fl_protocol *p)
+{
+    printf("%s\n", p->name);
+    print_list("timers:", p->timers);
+    print_bugs(p);
+    if (p->params_doc) {
+        printf("  params:\n");
+        const char *s = p->params_doc;
+        while (*s) {
+            const char *nl = strchr(s, '\n');
+            int n = nl ? (int)(nl - s) : (int)strlen(s);
+            if (strncmp(s, "bugs.", 5) != 0) /* printed under bugs */
+                printf("    %.*s\n", n, s);
+            s += n + (nl ? 1 : 0);
+        }
+    }
+}
+
+/* A module protocol (etcd-raft): loaded here to list it, the one command that loads
+ * one in its own process (to print what the module itself declares). */
+static void print_module(const char *name)
+{
+    char path[4096], err[1024];
+    void *handle = NULL;
+    const struct fl_protocol *p = NULL;
+    if (fl_registry_module(name, path, sizeof path, err, sizeof err) == 1)
+        p = fl_registry_load(path, &handle, err, sizeof err);
+    if (!p) {
+        printf("%s\n  not built: %s\n", name, err);
+        return;
+    }
+    print_protocol(p);
+    printf("  module: %s (loaded by the worker that runs it)\n", path);
+    fl_registry_unload(handle);
+}
+
 int fl_cmd_protocols(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -126,21 +162,14 @@ int fl_cmd_protocols(int argc, char **argv)
         return FL_EXIT_USAGE;
     }
     const struct fl_protocol *p;
+    size_t m = 0;
     for (size_t i = 0; (p = fl_registry_at(i)); i++) {
-        printf("%s\n", p->name);
-        print_list("timers:", p->timers);
-        print_bugs(p);
-        if (p->params_doc) {
-            printf("  params:\n");
-            const char *s = p->params_doc;
-            while (*s) {
-                const char *nl = strchr(s, '\n');
-                int n = nl ? (int)(nl - s) : (int)strlen(s);
-                if (strncmp(s, "bugs.", 5) != 0) /* printed under bugs */
-                    printf("    %.*s\n", n, s);
-                s += n + (nl ? 1 : 0);
-            }
-        }
+        /* modules in their place in the name order */
+        for (; fl_registry_module_at(m) && strcmp(fl_registry_module_at(m), p->name) < 0; m++)
+            print_module(fl_registry_module_at(m));
+        print_protocol(p);
     }
+    for (; fl_registry_module_at(m); m++)
+        print_module(fl_registry_module_at(m));
     return FL_EXIT_OK;
 }

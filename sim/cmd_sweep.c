@@ -547,11 +547,9 @@ int fl_cmd_sweep(int argc, char **argv)
     cfg.sc = &L.sc;
     cfg.proto = L.proto;
     char *scenario_text = cJSON_PrintUnformatted(L.sc.json);
-    char plugin_path[PATH_MAX];
-    if (a.lo.plugin_path && !realpath(a.lo.plugin_path, plugin_path))
-        snprintf(plugin_path, sizeof plugin_path, "%s", a.lo.plugin_path);
     cfg.scenario_text = scenario_text ? scenario_text : "{}";
-    cfg.plugin_path = a.lo.plugin_path ? plugin_path : NULL;
+    /* the plugin's absolute path: --protocol's, or a module protocol's (etcd-raft) */
+    cfg.plugin_path = L.plugin_abs[0] ? L.plugin_abs : NULL;
     cfg.db = L.db;
     cfg.done = d.bits;
     take_args(&cfg, &a);

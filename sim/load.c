@@ -107,10 +107,19 @@ static int find_protocol(const fl_load_opts *o, fl_loaded *L, char *err, size_t 
         snprintf(L->proto_name, sizeof L->proto_name, "%s", L->proto->name);
         return plugin_identity(L, o->plugin_path, err, cap);
     }
+    char module[4096];
+    int is_module = fl_registry_module(L->sc.protocol, module, sizeof module, err, cap);
+    if (is_module < 0)
+        return FL_EINVAL;
+    if (is_module) { /* a plugin that the registry knows by name */
+        fl_load_opts mo = *o;
+        mo.plugin_path = module;
+        return find_protocol(&mo, L, err, cap);
+    }
     L->proto = fl_registry_find(L->sc.protocol);
     if (!L->proto) {
         snprintf(err, cap,
-                 "protocol: unknown protocol \"%s\" (built in: echo, raft; or use "
+                 "protocol: unknown protocol \"%s\" (built in: echo, raft, etcd-raft; or use "
                  "--protocol ./libmine.so)",
                  L->sc.protocol);
         return FL_EINVAL;

@@ -36,4 +36,11 @@ for j in 1 2; do
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" -v j=$j 'BEGIN { printf "  -j%d: %.1f seeds/s\n", j, 400 / (b - a) }'
 done
+# etcd-raft (issue 17): etcd's Raft under the raft-chaos faults, and its determinism
+if "$FL" protocols 2>/dev/null | grep -A1 -x etcd-raft | grep -q 'timers:'; then
+  echo "== etcd-raft: etcd-raft-chaos, 2000 seeds (0 violations expected)"
+  bash tests/scripts/etcd_raft_soak.sh "$FL" || status=1
+else
+  echo "== etcd-raft: not built ($(cat "$BUILD/etcd-raft-skipped.txt" 2>/dev/null))"
+fi
 exit $status

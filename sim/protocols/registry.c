@@ -2,9 +2,11 @@
 #include "sim/protocols/registry.h"
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern const struct fl_protocol fl_proto_echo;
 extern const struct fl_protocol fl_proto_raft;
@@ -129,4 +131,63 @@ int fl_registry_process_init(const struct fl_protocol *p, char *err, size_t cap)
     snprintf(err, cap, "protocol %s: process_init failed: %s", p->name,
              msg[0] ? msg : "(no message)");
     return -1;
+}
+
+/* ---- protocols that are modules (etcd-raft) ----
+ *
+ * A protocol whose code brings a runtime (etcd's Raft is Go) is not linked into
+ * faultline: it is a plugin built beside the executable, which the registry knows by
+ * name.  Commands treat it as a plugin given with --protocol (loaded in the worker
+ * that runs it, identified by its hash and its libraries'). */
+
+#ifndef FL_ETCD_RAFT_WHY
+#define FL_ETCD_RAFT_WHY "not configured"
+#endif
+
+typedef struct module {
+    const char *name;
+    const char *file; /* relative to the executable's directory; NULL: not built */
+    const char *why;  /* what CMake found */
+} module;
+
+static const module modules[] = {
+#ifdef FL_ETCD_RAFT_MODULE
+    {"etcd-raft", FL_ETCD_RAFT_MODULE, FL_ETCD_RAFT_WHY},
+#else
+    {"etcd-raft", NULL, FL_ETCD_RAFT_WHY},
+#endif
+};
+
+const char *fl_registry_module_at(size_t i)
+{
+    return i < sizeof modules / sizeof modules[0] ? modules[i].name : NULL;
+}
+
+int fl_registry_module(const char *name, char *path, size_t cap, char *err, size_t errcap)
+{
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
+        const module *m = &modules[i];
+        if (strcmp(m->name, name) != 0)
+            continue;
+        if (!m->file) {
+            snprintf(err, errcap, "protocol: %s: not built in this faultline (%s)", name, m->why);
+            return -1;
+        }
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+        if (!slash) {
+            snprintf(err, errcap, "protocol: %s: cannot find faultline's own directory", name);
+            return -1;
+        }
+        *slash = '\0';
+        snprintf(path, cap, "%s/%s", exe, m->file);
+        if (access(path, R_OK) != 0) {
+            snprintf(err, errcap, "protocol: %s: its module %s is missing (rebuild faultline)",
+                     name, path);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
 }

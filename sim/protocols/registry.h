@@ -25,4 +25,12 @@ void fl_registry_unload(void *handle);
  * run.  Returns 0, or -1 with "protocol NAME: process_init failed: ..." in err. */
 int fl_registry_process_init(const struct fl_protocol *p, char *err, size_t cap);
 
+/* Protocols that are modules: built as plugins beside the executable and known by
+ * name (etcd-raft).  fl_registry_module returns 1 with the module's path in path when
+ * name is one and it is built, -1 with a one-line reason in err when it is one but not
+ * built (or missing), and 0 when name is not a module. */
+int fl_registry_module(const char *name, char *path, size_t cap, char *err, size_t errcap);
+/* The i-th module's name, or NULL past the end. */
+const char *fl_registry_module_at(size_t i);
+
 #endif /* FL_SIM_PROTOCOLS_REGISTRY_H */
