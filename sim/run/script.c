@@ -163,33 +163,69 @@ static int ignored(srun *r, int from, int to, const char *type)
     return step(r, FL_STEP_IGNORED, to, from, act_misc, A_COUNT);
 }
 
-static int run_match(srun *r, const cJSON *m, int drop)
+static void act_duplicate(fl_world *w, void *ctx, uint64_t id)
+{
+    srun *r = ctx;
+    fl_world_set_detail(w, "%s", r->detail);
+    fl_world_duplicate(w, id, r->timer); /* found just before: cannot fail */
+}
+
+/* A duplicate's copy number: one more than the copies of that message in flight (the
+ * converter duplicates a message right after its send, as the network does). */
+static int next_copy(srun *r, const fl_msg *m)
+{
+    int copy = 1;
+    while (copy <= 3 && fl_world_find_msg_nth(r->w, m->src, m->dst, NULL, m->nth, copy))
+        copy++;
+    return copy;
+}
+
+static int no_match(srun *r, int act, int from, int to, const char *type, uint32_t nth, int copy)
+{
+    char fs[16] = "any node", ts[16] = "any node", id[48] = "";
+    if (from)
+        snprintf(fs, sizeof fs, "%d", from);
+    if (to)
+        snprintf(ts, sizeof ts, "%d", to);
+    if (nth)
+        snprintf(id, sizeof id, " (send %u on the link%s)", nth, copy > 0 ? ", a copy" : "");
+    return diverge(r, "%s: no in-flight message from %s to %s%s%s%s", action_names[act], fs, ts,
+                   type ? " of type " : "", type ? type : "", id);
+}
+
+static int run_match(srun *r, const cJSON *m, int act)
 {
     const cJSON *jf = cJSON_GetObjectItemCaseSensitive(m, "from");
     const cJSON *jt = cJSON_GetObjectItemCaseSensitive(m, "to");
     const cJSON *jy = cJSON_GetObjectItemCaseSensitive(m, "type");
+    const cJSON *jn = cJSON_GetObjectItemCaseSensitive(m, "nth");
+    const cJSON *jc = cJSON_GetObjectItemCaseSensitive(m, "copy");
     int from = jf ? jf->valueint : 0, to = jt ? jt->valueint : 0;
     const char *type = jy ? jy->valuestring : NULL;
+    uint32_t nth = jn ? (uint32_t)jn->valuedouble : 0;
+    int copy = jc ? jc->valueint : act == A_DUPLICATE ? 0 : -1;
     if (from && from == to)
         return ignored(r, from, to, type);
-    const fl_msg *msg = fl_world_find_msg(r->w, from, to, type);
-    if (!msg) {
-        char fs[16] = "any node", ts[16] = "any node";
-        if (from)
-            snprintf(fs, sizeof fs, "%d", from);
-        if (to)
-            snprintf(ts, sizeof ts, "%d", to);
-        return diverge(r, "%s: no in-flight message from %s to %s%s%s", drop ? "drop" : "deliver",
-                       fs, ts, type ? " of type " : "", type ? type : "");
-    }
+    const fl_msg *msg = fl_world_find_msg_nth(r->w, from, to, type, nth, copy);
+    if (!msg)
+        return no_match(r, act, from, to, type, nth, copy);
     if (msg->src == msg->dst)
         return ignored(r, msg->src, msg->dst, type);
     int src = msg->src, dst = msg->dst;
     uint64_t id = msg->id;
-    if (!drop)
+    if (act == A_DELIVER)
         return step(r, FL_STEP_DELIVER, dst, src, act_deliver, id);
     char desc[256];
     fl_world_describe(r->w, msg, desc, sizeof desc);
+    if (act == A_DUPLICATE) {
+        r->timer = next_copy(r, msg);
+        if (r->timer > 3)
+            return diverge(r, "duplicate: message %llu has 3 copies in flight already",
+                           (unsigned long long)id);
+        snprintf(r->detail, sizeof r->detail, "duplicate %d -> %d %s (msg %llu, copy %d)", src,
+                 dst, desc, (unsigned long long)id, r->timer);
+        return step(r, FL_STEP_SCRIPT, src, dst, act_duplicate, id);
+    }
     snprintf(r->detail, sizeof r->detail, "drop %d -> %d %s (msg %llu)", src, dst, desc,
              (unsigned long long)id);
     return step(r, FL_STEP_SCRIPT, dst, src, act_drop, id);
@@ -342,7 +378,8 @@ static int run_entry(srun *r, const cJSON *e)
         return run_timeout(r, e);
     case A_DELIVER:
     case A_DROP:
-        return run_match(r, v, act == A_DROP);
+    case A_DUPLICATE:
+        return run_match(r, v, act);
     case A_CRASH:
     case A_RESTART:
     case A_CLIENT:

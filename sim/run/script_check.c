@@ -14,7 +14,7 @@
 
 const char *const fl_script_action_names[A_COUNT] = {"timeout", "deliver", "drop",      "crash",
                                                      "restart", "client",  "stabilize", "expect",
-                                                     "sync",    "syncs"};
+                                                     "sync",    "syncs",   "duplicate"};
 #define action_names fl_script_action_names
 
 /* ---- validation ---- */
@@ -68,6 +68,15 @@ static int check_string(vctx *c, const cJSON *v, const char *field)
     return 0;
 }
 
+/* An integer in [lo, hi]. */
+static int in_range(const cJSON *v, double lo, double hi)
+{
+    return cJSON_IsNumber(v) && v->valuedouble >= lo && v->valuedouble <= hi &&
+           v->valuedouble == (double)(int64_t)v->valuedouble;
+}
+
+/* Matchers: from, to, type, and a message's identity on its link: nth (its index among
+ * the original sends from `from` to `to`, so it needs both) and copy (0: the original). */
 static int check_matcher(vctx *c, const cJSON *m, const char *name)
 {
     char field[64], buf[64];
@@ -84,11 +93,20 @@ static int check_matcher(vctx *c, const cJSON *m, const char *name)
             rc = check_node(c, k, field);
         else if (strcmp(k->string, "type") == 0)
             rc = check_string(c, k, field);
-        else
-            rc = vfail(c, field, "unknown key (expected from, to or type)");
+        else if (strcmp(k->string, "nth") == 0 && !in_range(k, 1, 4294967295.0))
+            rc = vfail(c, field, "expected a send count in [1, 4294967295], got %s",
+                       fl_json_brief(k, buf, sizeof buf));
+        else if (strcmp(k->string, "copy") == 0 && !in_range(k, 0, 3))
+            rc = vfail(c, field, "expected a copy number in [0, 3], got %s",
+                       fl_json_brief(k, buf, sizeof buf));
+        else if (strcmp(k->string, "nth") != 0 && strcmp(k->string, "copy") != 0)
+            rc = vfail(c, field, "unknown key (expected from, to, type, nth or copy)");
         if (rc)
             return rc;
     }
+    if (cJSON_GetObjectItemCaseSensitive(m, "nth") &&
+        (!cJSON_GetObjectItemCaseSensitive(m, "from") || !cJSON_GetObjectItemCaseSensitive(m, "to")))
+        return vfail(c, name, "nth counts sends on one link: it needs from and to");
     return 0;
 }
 
@@ -162,7 +180,7 @@ static int entry_action(vctx *c, const cJSON *e, int *act)
     if (*act < 0)
         return vfail(c, NULL,
                      "expected one action: timeout, deliver, drop, crash, restart, "
-                     "client, stabilize, expect, sync or syncs");
+                     "client, stabilize, expect, sync, syncs or duplicate");
     for (const cJSON *k = e->child; k; k = k->next) {
         int ok = strcmp(k->string, action_names[*act]) == 0 || strcmp(k->string, "comment") == 0 ||
                  (*act == A_TIMEOUT && strcmp(k->string, "timer") == 0) ||
@@ -196,6 +214,7 @@ static int check_entry(vctx *c, const cJSON *e)
         return rc;
     case A_DELIVER:
     case A_DROP:
+    case A_DUPLICATE:
         return check_matcher(c, v, action_names[act]);
     case A_CRASH:
     case A_RESTART:
