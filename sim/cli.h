@@ -52,5 +52,8 @@ int fl_signals_caught(void);
 void fl_signals_release(void);
 int fl_cmd_worker(int argc, char **argv); /* `__worker`: started by sweep, not listed */
 int fl_cmd_check_history(int argc, char **argv);
+/* issue 13: run -> script, and two runs side by side */
+int fl_cmd_script(int argc, char **argv);
+int fl_cmd_diff(int argc, char **argv);
 
 #endif /* FL_SIM_CLI_H */

@@ -27,6 +27,9 @@ static const struct command {
     {"migrate", fl_cmd_migrate, "upgrade a database of an older schema to this faultline's"},
     {"prune", fl_cmd_prune, "drop the full recordings of runs not kept, and vacuum"},
     {"check-history", fl_cmd_check_history, "is a history of client operations linearizable?"},
+    /* issue 13: run -> script, and two runs side by side */
+    {"script", fl_cmd_script, "a recorded run as a scenario with a script: no seed, no timing"},
+    {"diff", fl_cmd_diff, "two recorded runs side by side: first divergent step, faults, states"},
 };
 
 static void usage(FILE *out)

@@ -222,8 +222,8 @@ static int run_match(srun *r, const cJSON *m, int act)
         if (r->timer > 3)
             return diverge(r, "duplicate: message %llu has 3 copies in flight already",
                            (unsigned long long)id);
-        snprintf(r->detail, sizeof r->detail, "duplicate %d -> %d %s (msg %llu, copy %d)", src,
-                 dst, desc, (unsigned long long)id, r->timer);
+        snprintf(r->detail, sizeof r->detail, "duplicate %d -> %d %s (msg %llu, copy %d)", src, dst,
+                 desc, (unsigned long long)id, r->timer);
         return step(r, FL_STEP_SCRIPT, src, dst, act_duplicate, id);
     }
     snprintf(r->detail, sizeof r->detail, "drop %d -> %d %s (msg %llu)", src, dst, desc,
@@ -413,8 +413,12 @@ int fl_script_run(fl_world *w, const cJSON *script, fl_script_syncs *syncs, fl_c
         fl_world_finish(w, FL_OUTCOME_ERROR, err);
         return fl_world_outcome(w);
     }
-    if (fl_world_steps(w) == 0)
+    if (fl_world_steps(w) == 0) {
+        const cJSON *first = script->child;
+        if (first && cJSON_GetObjectItemCaseSensitive(first, "from")) /* validated: boot */
+            syncs->hold = 1;
         boot(w);
+    }
     srun r = {.w = w, .syncs = syncs, .clients = clients};
     for (const cJSON *e = script->child; e; e = e->next) {
         r.idx++;

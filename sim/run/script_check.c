@@ -105,7 +105,8 @@ static int check_matcher(vctx *c, const cJSON *m, const char *name)
             return rc;
     }
     if (cJSON_GetObjectItemCaseSensitive(m, "nth") &&
-        (!cJSON_GetObjectItemCaseSensitive(m, "from") || !cJSON_GetObjectItemCaseSensitive(m, "to")))
+        (!cJSON_GetObjectItemCaseSensitive(m, "from") ||
+         !cJSON_GetObjectItemCaseSensitive(m, "to")))
         return vfail(c, name, "nth counts sends on one link: it needs from and to");
     return 0;
 }
@@ -184,6 +185,7 @@ static int entry_action(vctx *c, const cJSON *e, int *act)
     for (const cJSON *k = e->child; k; k = k->next) {
         int ok = strcmp(k->string, action_names[*act]) == 0 || strcmp(k->string, "comment") == 0 ||
                  (*act == A_TIMEOUT && strcmp(k->string, "timer") == 0) ||
+                 (*act == A_SYNCS && strcmp(k->string, "from") == 0) ||
                  (*act == A_CLIENT &&
                   (strcmp(k->string, "op") == 0 || strcmp(k->string, "process") == 0 ||
                    strcmp(k->string, "f") == 0 || strcmp(k->string, "key") == 0 ||
@@ -191,6 +193,25 @@ static int entry_action(vctx *c, const cJSON *e, int *act)
         if (!ok)
             return vfail(c, k->string, "unknown key for a %s entry", action_names[*act]);
     }
+    return 0;
+}
+
+/* {"syncs": "hold", "from": "boot"}: the nodes' boot syncs are held too, which only the
+ * first entry can ask, since the nodes boot before it. */
+static int check_syncs_from(vctx *c, const cJSON *e, const cJSON *v)
+{
+    char buf[64];
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(e, "from");
+    if (!from)
+        return 0;
+    if (!cJSON_IsString(from) || strcmp(from->valuestring, "boot") != 0)
+        return vfail(c, "from", "expected \"boot\", got %s", fl_json_brief(from, buf, sizeof buf));
+    if (strcmp(v->valuestring, "hold") != 0)
+        return vfail(c, "from", "only \"hold\" goes with \"from\": \"boot\"");
+    if (c->idx != 1)
+        return vfail(c, "from",
+                     "only the first entry can hold syncs from boot (the nodes boot "
+                     "before it)");
     return 0;
 }
 
@@ -234,7 +255,7 @@ static int check_entry(vctx *c, const cJSON *e)
             (strcmp(v->valuestring, "hold") != 0 && strcmp(v->valuestring, "immediate") != 0))
             return vfail(c, "syncs", "expected \"hold\" or \"immediate\", got %s",
                          fl_json_brief(v, buf, sizeof buf));
-        return 0;
+        return check_syncs_from(c, e, v);
     default:
         return check_expect(c, v);
     }
