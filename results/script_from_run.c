@@ -381,10 +381,28 @@ static cJSON *node_expect(const char *json, int node)
     return x;
 }
 
+/* The expects go right before the failing step's entry (or at the end); the script is
+ * rebuilt around them, because cJSON's insertion has failed us at the last position. */
+static void place_expects(conv *c, cJSON *expects, int where)
+{
+    cJSON *script = cJSON_CreateArray();
+    for (int i = 0; c->script->child || expects->child; i++) {
+        if (i == where || !c->script->child)
+            while (expects->child)
+                cJSON_AddItemToArray(script, cJSON_DetachItemFromArray(expects, 0));
+        if (c->script->child)
+            cJSON_AddItemToArray(script, cJSON_DetachItemFromArray(c->script, 0));
+    }
+    cJSON_Delete(c->script);
+    cJSON_Delete(expects);
+    c->script = script;
+}
+
 static int add_expects(conv *c)
 {
     int64_t at = c->fail_entry >= 0 ? c->fail_step - 1 : c->cut;
     int where = c->fail_entry >= 0 ? c->fail_entry : cJSON_GetArraySize(c->script);
+    cJSON *expects = cJSON_CreateArray();
     fl_state_reader *r;
     int rc = fl_state_reader_open(c->db, c->run, &r, c->err, c->cap);
     for (int node = 1; rc == 0 && node <= c->nodes && at >= 0; node++) {
@@ -400,10 +418,11 @@ static int add_expects(conv *c)
         }
         cJSON *e = cJSON_CreateObject();
         cJSON_AddItemToObject(e, "expect", x);
-        cJSON_InsertItemInArray(c->script, where++, e);
+        cJSON_AddItemToArray(expects, e);
         c->info->expects++;
     }
     fl_state_reader_close(r);
+    place_expects(c, expects, where);
     return rc;
 }
 
