@@ -46,7 +46,9 @@ typedef struct conv {
     cJSON *scenario; /* scenarios.json */
     int nodes, clients_model;
     int64_t cut, fail_step; /* the last step followed; the failing step or -1 */
-    conv_msg *msgs;         /* by msg_id - 1 */
+    uint64_t seed;
+    char outcome[32], check[128];
+    conv_msg *msgs; /* by msg_id - 1 */
     size_t nmsgs, next_copy;
     conv_op *ops; /* by op_id - 1 */
     size_t nops;
@@ -72,8 +74,8 @@ static int read_run(conv *c)
     fl_db_cursor *cur;
     int rc = fl_db_cursor_open(c->db,
                                "SELECT s.json, r.recorded, r.steps, coalesce(r.fail_step, -1), "
-                               "r.outcome FROM runs r JOIN scenarios s ON s.id = r.scenario_id "
-                               "WHERE r.id = ?1",
+                               "r.outcome, r.seed, coalesce(r.check_name, '') FROM runs r JOIN "
+                               "scenarios s ON s.id = r.scenario_id WHERE r.id = ?1",
                                &cur, c->err, c->cap);
     if (rc)
         return rc;
@@ -87,6 +89,10 @@ static int read_run(conv *c)
         c->scenario = cJSON_Parse(fl_db_cursor_text(cur, 0) ? fl_db_cursor_text(cur, 0) : "");
         c->fail_step = fl_db_cursor_int(cur, 3);
         c->cut = c->fail_step >= 0 ? c->fail_step : fl_db_cursor_int(cur, 2) - 1;
+        c->seed = (uint64_t)fl_db_cursor_int(cur, 5);
+        snprintf(c->outcome, sizeof c->outcome, "%s",
+                 fl_db_cursor_text(cur, 4) ? fl_db_cursor_text(cur, 4) : "");
+        snprintf(c->check, sizeof c->check, "%s", fl_db_cursor_text(cur, 6));
         rc = 0;
         if (!rec || strcmp(rec, "all") != 0) {
             snprintf(c->err, c->cap,
@@ -351,6 +357,14 @@ static int read_events(conv *c)
     cJSON *hold = add_entry(c);
     cJSON_AddStringToObject(hold, "syncs", "hold");
     cJSON_AddStringToObject(hold, "from", "boot");
+    char why[400];
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(c->scenario, "name");
+    snprintf(why, sizeof why,
+             "run %" PRId64 " (%s, seed %" PRIu64 "), steps 0..%" PRId64 "%s%s%s%s", c->run,
+             cJSON_IsString(name) ? name->valuestring : "?", c->seed, c->cut,
+             c->fail_step >= 0 ? ": " : "", c->fail_step >= 0 ? c->outcome : "",
+             c->check[0] ? " of " : "", c->check);
+    cJSON_AddStringToObject(hold, "comment", why);
     while ((rc = fl_db_cursor_next(cur, c->err, c->cap)) == 1) {
         int64_t step = fl_db_cursor_int(cur, 0);
         const char *kind = fl_db_cursor_text(cur, 1);

@@ -7,6 +7,7 @@
  * written whole or not at all: the text goes to FILE.tmp, renamed over FILE once it is
  * complete.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,27 +68,32 @@ static int parse_args(int argc, char **argv, const char **db, int64_t *run, cons
     return -1;
 }
 
-/* Write text to path through path.tmp; 0 or -1 with the message printed. */
+/* Write text to path through path.tmp: the exit code, with the message printed.  A path
+ * that cannot be opened is the user's (2); a failed write is an I/O failure (3). */
 static int write_file(const char *path, const char *text)
 {
     size_t n = strlen(path) + 8;
     char *tmp = malloc(n);
     if (!tmp) {
         fl_cli_error("script: out of memory");
-        return -1;
+        return FL_EXIT_INTERNAL;
     }
     snprintf(tmp, n, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
-    int ok = f && fputs(text, f) >= 0;
-    ok = f && fclose(f) == 0 && ok;
-    if (ok && rename(tmp, path) != 0)
-        ok = 0;
+    if (!f) {
+        fl_cli_error("script: --out %s: cannot create the file: %s", path, strerror(errno));
+        free(tmp);
+        return FL_EXIT_USAGE;
+    }
+    int ok = fputs(text, f) >= 0;
+    ok = fclose(f) == 0 && ok;
+    ok = ok && rename(tmp, path) == 0;
     if (!ok) {
-        fl_cli_error("script: %s: cannot write the file", path);
+        fl_cli_error("script: --out %s: writing the file failed: %s", path, strerror(errno));
         remove(tmp);
     }
     free(tmp);
-    return ok ? 0 : -1;
+    return ok ? FL_EXIT_OK : FL_EXIT_INTERNAL;
 }
 
 int fl_cmd_script(int argc, char **argv)
@@ -115,9 +121,7 @@ int fl_cmd_script(int argc, char **argv)
     if (!out) {
         fputs(text, stdout);
         ex = fflush(stdout) == 0 ? FL_EXIT_OK : FL_EXIT_INTERNAL;
-    } else if (write_file(out, text) != 0) {
-        ex = FL_EXIT_INTERNAL;
-    } else {
+    } else if ((ex = write_file(out, text)) == FL_EXIT_OK) {
         printf("script: run %" PRId64 " steps 0..%" PRId64 " as %zu entries (%zu expects) in %s\n",
                run, info.last_step, info.entries, info.expects, out);
     }
