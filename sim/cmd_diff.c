@@ -24,6 +24,7 @@
 #include "storage/db.h"
 
 #define DIFF_MAX_NODES 10000 /* the scenario's limit */
+#define DIFF_FAULTS_SHOWN 20 /* in text: the rest are counted (--json has them all) */
 
 static const char diff_usage[] =
     "usage: faultline diff DB A B [--json]\n\n"
@@ -127,7 +128,7 @@ static int read_event(fl_db *db, side *s, int64_t step, char *err, size_t cap)
     fl_db_cursor *c;
     int rc = fl_db_cursor_open(
         db,
-        "SELECT e.kind, e.node, e.peer, coalesce(e.detail, ''), coalesce(m.body, '') "
+        "SELECT e.kind, e.node, e.peer, coalesce(e.detail, ''), coalesce(m.body, ''), e.time_ns "
         "FROM events e LEFT JOIN messages m ON m.run_id = e.run_id AND m.msg_id = e.msg_id "
         "WHERE e.run_id = ?1 AND e.step = ?2",
         &c, err, cap);
@@ -145,7 +146,9 @@ static int read_event(fl_db *db, side *s, int64_t step, char *err, size_t cap)
                      fl_db_cursor_text(c, 2));
         const char *detail = fl_db_cursor_text(c, 3), *body = fl_db_cursor_text(c, 4);
         int whole = strchr(detail, ' ') != NULL; /* schema 1 and 2 keep the body in detail */
-        snprintf(s->event, sizeof s->event, "%s%s: %s%s%s", fl_db_cursor_text(c, 0), who, detail,
+        int64_t t = fl_db_cursor_int(c, 5);
+        snprintf(s->event, sizeof s->event, "t=%" PRId64 ".%06" PRId64 "s %s%s: %s%s%s",
+                 t / 1000000000, t % 1000000000 / 1000, fl_db_cursor_text(c, 0), who, detail,
                  body[0] && !whole ? " " : "", whole ? "" : body);
     } else if (rc == 0) {
         snprintf(s->event, sizeof s->event, "(no such step: the run ended after %" PRIu64 ")",
@@ -278,17 +281,19 @@ static void print_run(const side *s)
     printf(", digest %s\n", s->rr.digest);
 }
 
-static void print_faults(const side *s, const side *other)
+static void print_faults(const side *s)
 {
     size_t n = 0;
     for (size_t i = 0; i < s->nfaults; i++)
         n += !s->matched[i];
     printf("faults only in run %" PRId64 " (%zu of %zu):%s\n", s->rr.run_id, n, s->nfaults,
            n ? "" : " none");
-    for (size_t i = 0; i < s->nfaults; i++)
-        if (!s->matched[i])
+    size_t shown = 0;
+    for (size_t i = 0; i < s->nfaults && shown < DIFF_FAULTS_SHOWN; i++)
+        if (!s->matched[i] && ++shown)
             printf("  %s\n", s->faults[i]);
-    (void)other;
+    if (n > shown)
+        printf("  ... and %zu more (--json lists them all)\n", n - shown);
 }
 
 static void print_states(const diff *d)
@@ -326,8 +331,8 @@ static void print_text(const diff *d)
         printf("  run %" PRId64 " #%" PRId64 ": %s\n", a->rr.run_id, d->step, a->event);
         printf("  run %" PRId64 " #%" PRId64 ": %s\n", b->rr.run_id, d->step, b->event);
     }
-    print_faults(a, b);
-    print_faults(b, a);
+    print_faults(a);
+    print_faults(b);
     if (d->step >= 0)
         print_states(d);
 }
