@@ -5,6 +5,8 @@
 
 DEB_PACKAGES := cmake gcc make pkg-config libevent-dev libsqlite3-dev libcjson-dev check sqlite3 libraft-dev \
                 procps diffutils
+# issue 13 (script, diff): the CLI tests of `faultline script` and `diff` read JSON with jq.
+SCRIPT_DEB_PACKAGES := jq
 # `make fuzz` only: clang and the compiler-rt runtimes that hold libFuzzer and the sanitizers.
 FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
 FUZZ_CC ?= clang-14
@@ -17,7 +19,7 @@ ifdef CI
 CMAKE_FLAGS += -DFL_WERROR=ON
 endif
 
-.PHONY: all build deps fuzz-deps demo test test-fast test-asan bench soak fuzz clean format install
+.PHONY: all build deps fuzz-deps script-deps demo test test-fast test-asan bench soak fuzz clean format install
 
 all: build
 
@@ -44,6 +46,10 @@ deps:
 fuzz-deps:
 	$(call install_debs,$(FUZZ_DEB_PACKAGES))
 
+# issue 13 (script, diff)
+script-deps:
+	$(call install_debs,$(SCRIPT_DEB_PACKAGES))
+
 build: deps
 	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build -j $(JOBS)
@@ -56,14 +62,14 @@ demo: build
 	@bash sim/demo.sh build/faultline
 
 # Every test, normally and under the sanitizers.
-test: build build-asan/.configured
+test: build build-asan/.configured script-deps
 	@cmake --build build-asan -j $(JOBS)
 	cd build && ctest --output-on-failure -j $(JOBS)
 	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 FL_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
 	@cat build-asan/canonical-raft-skipped.txt 2>/dev/null || true
 
-test-fast: build
+test-fast: build script-deps
 	cd build && ctest --output-on-failure -j $(JOBS)
 	@cat build/canonical-raft-skipped.txt 2>/dev/null || true
 
