@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/error.h"
+#include "results/script_scenario.h"
 #include "results/state.h"
 
 #define CONV_MAX_PROCESSES 1000 /* workload.clients' limit */
@@ -478,103 +479,6 @@ static void notes(conv *c)
         n[len - 2] = '\0';
 }
 
-/* ---- the scenario ---- */
-
-static void copy_member(cJSON *to, const cJSON *from, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, key);
-    if (v)
-        cJSON_AddItemToObject(to, key, cJSON_Duplicate(v, 1));
-}
-
-/* The run's scenario in scripted mode: its protocol, nodes, params (bugs, initial state),
- * crash policy, workload model and checks; nothing random or timed. */
-static cJSON *script_scenario(conv *c)
-{
-    const cJSON *s = c->scenario;
-    cJSON *o = cJSON_CreateObject();
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "name");
-    char buf[200];
-    snprintf(buf, sizeof buf, "%s-run%" PRId64 "-script",
-             cJSON_IsString(name) && name->valuestring[0] ? name->valuestring : "scenario", c->run);
-    cJSON_AddStringToObject(o, "name", buf);
-    copy_member(o, s, "protocol");
-    copy_member(o, s, "nodes");
-    copy_member(o, s, "params");
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "network"), "mode", "scripted");
-    const cJSON *cr =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "faults"), "crash");
-    if (cr) {
-        cJSON *crash = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "faults"), "crash");
-        cJSON_AddStringToObject(crash, "every", "0");
-        copy_member(crash, cr, "unsynced");
-    }
-    if (c->clients_model) {
-        const cJSON *w = cJSON_GetObjectItemCaseSensitive(s, "workload");
-        cJSON *wl = cJSON_AddObjectToObject(o, "workload");
-        copy_member(wl, w, "model");
-        cJSON_AddNumberToObject(wl, "clients", c->nprocs > 0 ? c->nprocs : 1);
-        copy_member(wl, w, "keys");
-    }
-    copy_member(o, s, "checks");
-    return o;
-}
-
-/* The scenario's text: its sections on a line each, then the script, an entry a line. */
-static char *print_scenario(cJSON *sc, const cJSON *script)
-{
-    size_t len = 0, cap = 4096;
-    char *out = malloc(cap);
-    int ok = out != NULL;
-    const char *sep = "{\n";
-    for (const cJSON *k = sc->child; ok; k = k->next) {
-        char *v = k ? cJSON_PrintUnformatted(k) : NULL;
-        const char *text = k ? v : "";
-        size_t need = strlen(sep) + (k ? strlen(k->string) : 0) + strlen(text ? text : "") + 64;
-        if (len + need > cap) {
-            char *n = realloc(out, cap = 2 * (len + need));
-            ok = n != NULL;
-            out = ok ? n : out;
-        }
-        if (ok && k)
-            len +=
-                (size_t)sprintf(out + len, "%s  \"%s\": %s", sep, k->string, text ? text : "null");
-        else if (ok)
-            len += (size_t)sprintf(out + len, "%s  \"script\": [", sep);
-        free(v);
-        sep = ",\n";
-        if (!k)
-            break;
-    }
-    sep = "\n    ";
-    for (const cJSON *e = script->child; ok && e; e = e->next) {
-        char *v = cJSON_PrintUnformatted(e);
-        size_t need = (v ? strlen(v) : 0) + 16;
-        if (v && len + need > cap) {
-            char *n = realloc(out, cap = 2 * (len + need));
-            ok = n != NULL;
-            out = ok ? n : out;
-        }
-        if (ok && v)
-            len += (size_t)sprintf(out + len, "%s%s", sep, v);
-        ok = ok && v;
-        free(v);
-        sep = ",\n    ";
-    }
-    if (ok && len + 16 > cap) {
-        char *n = realloc(out, cap = len + 16);
-        ok = n != NULL;
-        out = ok ? n : out;
-    }
-    if (ok)
-        sprintf(out + len, "\n  ]\n}\n");
-    if (!ok) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
 static void conv_close(conv *c)
 {
     cJSON_Delete(c->scenario);
@@ -615,8 +519,8 @@ int fl_script_from_run(fl_db *db, int64_t run_id, char **out, fl_script_info *in
         rc = add_expects(&c);
     if (rc == 0) {
         notes(&c);
-        cJSON *sc = script_scenario(&c);
-        *out = sc ? print_scenario(sc, c.script) : NULL;
+        cJSON *sc = fl_script_scenario(c.scenario, c.run, c.clients_model, c.nprocs);
+        *out = sc ? fl_script_print(sc, c.script) : NULL;
         cJSON_Delete(sc);
         if (!*out)
             rc = FL_ENOMEM;
