@@ -59,6 +59,7 @@ typedef struct conv {
     cJSON *script;
     int fail_entry; /* the failing step's entry, or -1 */
     fl_script_info *info;
+    int timed; /* entries carry their step's virtual time (fl_script_opts.timed) */
     char *err;
     size_t cap;
 } conv;
@@ -236,6 +237,17 @@ static cJSON *add_entry(conv *c)
     return e;
 }
 
+/* The entries made for one step get its time, when the script is timed. */
+static void time_entries(conv *c, int from, int64_t time_ns)
+{
+    if (!c->timed)
+        return;
+    int i = 0;
+    for (cJSON *e = c->script->child; e; e = e->next, i++)
+        if (i >= from)
+            cJSON_AddNumberToObject(e, "at_ns", (double)time_ns);
+}
+
 static cJSON *add_matcher(conv *c, const char *action, const conv_msg *m, int copy)
 {
     cJSON *x = cJSON_AddObjectToObject(add_entry(c), action);
@@ -307,7 +319,7 @@ static void add_client_op(conv *c, int node, const char *detail)
 
 /* One step of the run: its entry, if a node saw it. */
 static void add_step(conv *c, int64_t step, const char *kind, int node, int peer, int64_t msg_id,
-                     const char *detail)
+                     const char *detail, int64_t time_ns)
 {
     int valid = node >= 1 && node <= c->nodes, before = cJSON_GetArraySize(c->script);
     if (strcmp(kind, "start") == 0 && valid) {
@@ -341,6 +353,8 @@ static void add_step(conv *c, int64_t step, const char *kind, int node, int peer
     if (step == c->fail_step && cJSON_GetArraySize(c->script) > before)
         c->fail_entry = before;
     add_copies(c, step);
+    if (cJSON_GetArraySize(c->script) > before)
+        time_entries(c, before, time_ns);
 }
 
 static int read_events(conv *c)
@@ -349,7 +363,8 @@ static int read_events(conv *c)
     int rc = fl_db_cursor_open(
         c->db,
         "SELECT step, kind, coalesce(node, 0), coalesce(peer, 0), coalesce(msg_id, 0), "
-        "coalesce(detail, '') FROM events WHERE run_id = ?1 AND step <= ?2 ORDER BY step",
+        "coalesce(detail, ''), time_ns FROM events WHERE run_id = ?1 AND step <= ?2 "
+        "ORDER BY step",
         &cur, c->err, c->cap);
     if (rc)
         return rc;
@@ -370,8 +385,8 @@ static int read_events(conv *c)
         int64_t step = fl_db_cursor_int(cur, 0);
         const char *kind = fl_db_cursor_text(cur, 1);
         add_step(c, step, kind ? kind : "", (int)fl_db_cursor_int(cur, 2),
-                 (int)fl_db_cursor_int(cur, 3), fl_db_cursor_int(cur, 4),
-                 fl_db_cursor_text(cur, 5));
+                 (int)fl_db_cursor_int(cur, 3), fl_db_cursor_int(cur, 4), fl_db_cursor_text(cur, 5),
+                 fl_db_cursor_int(cur, 6));
         c->info->last_step = step;
     }
     fl_db_cursor_close(cur);
@@ -494,12 +509,18 @@ static void conv_close(conv *c)
     free(c->proc_map);
 }
 
-int fl_script_from_run(fl_db *db, int64_t run_id, char **out, fl_script_info *info, char *err,
-                       size_t cap)
+int fl_script_from_run(fl_db *db, int64_t run_id, const fl_script_opts *opts, char **out,
+                       fl_script_info *info, char *err, size_t cap)
 {
     memset(info, 0, sizeof *info);
     *out = NULL;
-    conv c = {.db = db, .run = run_id, .fail_entry = -1, .info = info, .err = err, .cap = cap};
+    conv c = {.db = db,
+              .run = run_id,
+              .fail_entry = -1,
+              .info = info,
+              .timed = opts && opts->timed,
+              .err = err,
+              .cap = cap};
     c.script = cJSON_CreateArray();
     c.proc_map = malloc(CONV_MAX_PROCESSES * sizeof *c.proc_map);
     int rc = c.script && c.proc_map ? 0 : FL_ENOMEM;

@@ -30,11 +30,17 @@ typedef struct fl_script_info {
     char note[256];
 } fl_script_info;
 
-/* Convert run run_id of db.  The run must be recorded in full, in automatic mode.  On
- * success *out is the scenario's JSON text (caller frees with free()), one script entry
- * per line.  FL_ENOTFOUND (no such run), FL_EINVAL (not recorded in full, a scripted
+/* How to convert: timed = 1 gives every acting entry the virtual time of the run's step
+ * it repeats ("at_ns"), for protocols that read the clock (canonical-raft's ticks). */
+typedef struct fl_script_opts {
+    int timed;
+} fl_script_opts;
+
+/* Convert run run_id of db (opts NULL: the defaults, untimed).  The run must be recorded in full,
+ * in automatic mode.  On success *out is the scenario's JSON text (caller frees with free()), one
+ * script entry per line.  FL_ENOTFOUND (no such run), FL_EINVAL (not recorded in full, a scripted
  * run), FL_ENOMEM, or a storage error, with a message in err.  Borrows db. */
-int fl_script_from_run(fl_db *db, int64_t run_id, char **out, fl_script_info *info, char *err,
-                       size_t cap);
+int fl_script_from_run(fl_db *db, int64_t run_id, const fl_script_opts *opts, char **out,
+                       fl_script_info *info, char *err, size_t cap);
 
 #endif /* FL_RESULTS_SCRIPT_FROM_RUN_H */

@@ -19,17 +19,20 @@
 #include "storage/db.h"
 
 static const char script_usage[] =
-    "usage: faultline script DB RUN [--out FILE]\n\n"
+    "usage: faultline script DB RUN [--out FILE] [--timed]\n\n"
     "Turn run RUN of database DB (recorded in full) into a scenario file whose inline\n"
     "script (\"network\": {\"mode\": \"scripted\"}) repeats what the run's nodes saw, step by\n"
     "step: deliveries by each message's identity on its link, timeouts, crashes,\n"
     "restarts, client requests and held syncs.  It needs no seed and no timing.  A\n"
     "failing run is cut at its failing step, with expects of every up node's state just\n"
     "before it; `faultline run FILE` then shows the same check's violation.\n\n"
-    "  --out FILE   write the scenario to FILE (default: stdout)\n\n"
+    "  --out FILE   write the scenario to FILE (default: stdout)\n"
+    "  --timed      give every entry the virtual time of its step (\"at_ns\"), for\n"
+    "               protocols whose decisions read the clock\n\n"
     "docs/script.md says what a script cannot express and what the converter does.\n";
 
-static int parse_args(int argc, char **argv, const char **db, int64_t *run, const char **out)
+static int parse_args(int argc, char **argv, const char **db, int64_t *run, const char **out,
+                      fl_script_opts *opts)
 {
     const char *args[2];
     int nargs = 0;
@@ -44,6 +47,8 @@ static int parse_args(int argc, char **argv, const char **db, int64_t *run, cons
                 return FL_EXIT_USAGE;
             }
             *out = argv[++i];
+        } else if (strcmp(a, "--timed") == 0) {
+            opts->timed = 1;
         } else if (a[0] == '-' && a[1] == '-') {
             fl_cli_error("script: unknown option '%s' (see faultline script --help)", a);
             return FL_EXIT_USAGE;
@@ -100,7 +105,8 @@ int fl_cmd_script(int argc, char **argv)
 {
     const char *dbpath = NULL, *out = NULL;
     int64_t run = 0;
-    int ex = parse_args(argc, argv, &dbpath, &run, &out);
+    fl_script_opts opts = {0};
+    int ex = parse_args(argc, argv, &dbpath, &run, &out, &opts);
     if (ex >= 0)
         return ex;
     char err[1024];
@@ -109,7 +115,7 @@ int fl_cmd_script(int argc, char **argv)
     fl_script_info info;
     int rc = fl_db_open(&db, dbpath, FL_DB_READONLY, err, sizeof err);
     if (rc == 0)
-        rc = fl_script_from_run(db, run, &text, &info, err, sizeof err);
+        rc = fl_script_from_run(db, run, &opts, &text, &info, err, sizeof err);
     fl_db_close(db);
     if (rc) {
         fl_cli_error("script: %s", err);

@@ -184,6 +184,7 @@ static int entry_action(vctx *c, const cJSON *e, int *act)
                      "client, stabilize, expect, sync, syncs or duplicate");
     for (const cJSON *k = e->child; k; k = k->next) {
         int ok = strcmp(k->string, action_names[*act]) == 0 || strcmp(k->string, "comment") == 0 ||
+                 (strcmp(k->string, "at_ns") == 0 && *act != A_EXPECT && *act != A_SYNCS) ||
                  (*act == A_TIMEOUT && strcmp(k->string, "timer") == 0) ||
                  (*act == A_SYNCS && strcmp(k->string, "from") == 0) ||
                  (*act == A_CLIENT &&
@@ -227,6 +228,10 @@ static int check_entry(vctx *c, const cJSON *e)
     const cJSON *comment = cJSON_GetObjectItemCaseSensitive(e, "comment");
     if (comment && !cJSON_IsString(comment))
         return vfail(c, "comment", "expected a string");
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "at_ns");
+    if (at && !in_range(at, 0, 4611686018427387904.0))
+        return vfail(c, "at_ns", "expected a virtual time in ns, an integer in [0, 2^62], got %s",
+                     fl_json_brief(at, buf, sizeof buf));
     switch (act) {
     case A_TIMEOUT:
         rc = check_node(c, v, "timeout");

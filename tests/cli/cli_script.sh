@@ -46,6 +46,16 @@ procs=$(jq '.workload.clients' stale_read.json)
 [ "$(jq "[.script[] | select(.process != null and .process >= $procs)] | length" stale_read.json)" = 0 ] &&
   pass || fail "stale_read: processes are within workload.clients ($procs)"
 
+# --timed: every acting entry carries its step's virtual time, and the script fails at
+# the run's own failing time
+expect_exit 0 "script --timed" -- "$FL" script vote_any_log.db 1 --timed --out timed.json
+[ "$(jq '[.script[] | select(.expect == null and .syncs == null and .at_ns == null)] | length' timed.json)" = 0 ] &&
+  pass || fail "--timed: every acting entry has at_ns"
+expect_exit 1 "run the timed script" -- "$FL" run timed.json </dev/null
+want_t=$(sqlite3 vote_any_log.db "SELECT printf('%d.%06d', fail_time_ns / 1000000000, fail_time_ns / 1000 % 1000000) FROM runs")
+grep -q "^at step: .*(t=${want_t}s)$" out && grep -q '^outcome:  violation (leader_completeness:' out &&
+  pass || fail "--timed: the violation comes at the run's time ${want_t}s: $(grep -E '^(outcome|at step)' out)"
+
 # deterministic: the same run converts to the same bytes, on stdout too
 expect_exit 0 "script to stdout" -- "$FL" script vote_any_log.db 1
 cmp -s out vote_any_log.json && pass || fail "stdout and --out give the same text"

@@ -206,6 +206,25 @@ START_TEST(test_script_syncs_held_from_boot)
 }
 END_TEST
 
+START_TEST(test_script_at_ns_sets_the_steps_time)
+{
+    fl_world *w;
+    ck_assert_int_eq(run_text("[{\"client\": 1, \"op\": \"1\", \"at_ns\": 5000},"
+                              " {\"deliver\": {\"from\": 1, \"to\": 2}, \"at_ns\": 5000},"
+                              " {\"client\": 1, \"op\": \"1\", \"at_ns\": 7000}]",
+                              &w),
+                     FL_OUTCOME_OK);
+    ck_assert_int_eq(fl_world_now(w), 7000); /* no 1 ms after a timed entry's step */
+    fx_world_free(w);
+    ck_assert_int_eq(run_text("[{\"client\": 1, \"op\": \"1\", \"at_ns\": 5000},"
+                              " {\"client\": 1, \"op\": \"1\", \"at_ns\": 4000}]",
+                              &w),
+                     FL_OUTCOME_DIVERGENCE);
+    ck_assert_str_eq(detail_of(w), "script[2]: at_ns 4000 is before the current time 5000");
+    fx_world_free(w);
+}
+END_TEST
+
 START_TEST(test_script_identity_validation)
 {
     char err[256];
@@ -217,6 +236,10 @@ START_TEST(test_script_identity_validation)
          "script[1].from: only \"hold\" goes with \"from\": \"boot\""},
         {"[{\"syncs\": \"hold\", \"from\": \"start\"}]",
          "script[1].from: expected \"boot\", got \"start\""},
+        {"[{\"expect\": {\"node\": 1, \"x\": 1}, \"at_ns\": 5}]",
+         "script[1].at_ns: unknown key for a expect entry"},
+        {"[{\"crash\": 1, \"at_ns\": -1}]",
+         "script[1].at_ns: expected a virtual time in ns, an integer in [0, 2^62], got -1"},
         {"[{\"deliver\": {\"from\": 1, \"to\": 2, \"copy\": 1.5}}]",
          "script[1].deliver.copy: expected a copy number in [0, 3], got 1.5"},
     };
@@ -237,6 +260,7 @@ static Suite *identity_suite(void)
     tcase_add_test(tc, test_script_nth_not_in_flight_diverges);
     tcase_add_test(tc, test_script_duplicate_makes_numbered_copies);
     tcase_add_test(tc, test_script_syncs_held_from_boot);
+    tcase_add_test(tc, test_script_at_ns_sets_the_steps_time);
     tcase_add_test(tc, test_script_identity_validation);
     suite_add_tcase(s, tc);
     return s;
