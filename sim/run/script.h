@@ -32,7 +32,8 @@
  *                                        of kind synced
  *
  * Each acting entry is one step run with fl_world_exec(), after which virtual time
- * advances by 1 ms (an entry with "at_ns": T runs at time T instead, and no 1 ms passes); a stabilize is one such step per delivery; an expect is no step.
+ * advances by 1 ms (an entry with "at_ns": T runs at time T instead, and no 1 ms
+ * passes); a stabilize is one such step per delivery; an expect is no step.
  * An entry naming a self-send (from == to, or whose oldest match is one) is a step of
  * kind `ignored`: self-sends are delivered automatically, as in the seed's harness.
  * An entry that cannot be followed (no matching message, unknown timer, a down node,
