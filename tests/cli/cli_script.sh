@@ -68,6 +68,14 @@ expect_exit 0 "run the passing run's script" -- "$FL" run ok.json </dev/null
 [ "$(jq '.script[-1] | has("expect")' ok.json)" = true ] && pass ||
   fail "a passing run's script ends with its expects"
 
+# a script past the worker's frame limit (about 1 MiB, docs/script.md) ends the run
+# instead of hanging it (the worker blocked writing, the parent waiting for it)
+jq -n '{network: {mode: "scripted"}, script: [range(40000) | {timeout: 1, comment: "0123456789"}]}' >big.json
+[ "$(wc -c <big.json)" -gt 1100000 ] && pass || fail "big.json is past 1 MiB"
+timeout 60 "$FL" run big.json </dev/null >out 2>err
+rc=$?
+[ $rc = 1 ] && pass || fail "a script past the frame limit: exit $rc (124: it hung)"
+
 # ---- bad input: one line, exit 2, nothing written or changed ----
 sum=$(sha256sum vote_any_log.db)
 expect_exit 2 "no such run" -- "$FL" script vote_any_log.db 7 --out x.json
