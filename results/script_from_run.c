@@ -317,6 +317,18 @@ static void add_client_op(conv *c, int node, const char *detail)
         cJSON_Delete(v);
 }
 
+/* A clock fault, "clock 3 drift -41984ppm": with --timed only, since drift changes only
+ * when timers fire unless the protocol reads its clock, and then times matter too. */
+static void add_clock(conv *c, int node, const char *detail)
+{
+    int n, ppm;
+    if (sscanf(detail, "clock %d drift %dppm", &n, &ppm) != 2 || n != node)
+        return;
+    cJSON *e = add_entry(c);
+    cJSON_AddNumberToObject(e, "clock", node);
+    cJSON_AddNumberToObject(e, "ppm", ppm);
+}
+
 /* One step of the run: its entry, if a node saw it. */
 static void add_step(conv *c, int64_t step, const char *kind, int node, int peer, int64_t msg_id,
                      const char *detail, int64_t time_ns)
@@ -339,6 +351,8 @@ static void add_step(conv *c, int64_t step, const char *kind, int node, int peer
         add_deliver(c, msg_id);
     } else if (strcmp(kind, "synced") == 0 && valid) {
         add_node_entry(c, "sync", node);
+    } else if (strcmp(kind, "script") == 0 && valid && c->timed) {
+        add_clock(c, node, detail);
     } else if (strcmp(kind, "client") == 0) {
         if (!c->clients_model && valid && c->up[node]) { /* a request to a down node is lost */
             cJSON *e = add_entry(c);

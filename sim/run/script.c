@@ -387,6 +387,22 @@ static int run_at(srun *r, const cJSON *e)
     return 0;
 }
 
+static void act_clock(fl_world *w, void *ctx, uint64_t ppm)
+{
+    srun *r = ctx;
+    fl_world_set_detail(w, "clock %d drift %+dppm", r->node, (int)(int64_t)ppm);
+    fl_world_set_drift(w, r->node, (int32_t)(int64_t)ppm);
+}
+
+/* {"clock": 2, "ppm": -13065}: node 2's clock drifts from now on, as a clock fault's
+ * (a step of kind script, as that fault is). */
+static int run_clock(srun *r, const cJSON *e)
+{
+    r->node = cJSON_GetObjectItemCaseSensitive(e, "clock")->valueint;
+    int64_t ppm = (int64_t)cJSON_GetObjectItemCaseSensitive(e, "ppm")->valuedouble;
+    return step(r, FL_STEP_SCRIPT, r->node, 0, act_clock, (uint64_t)ppm);
+}
+
 static int run_entry(srun *r, const cJSON *e)
 {
     int act = fl_script_entry_action(e); /* validated already */
@@ -411,6 +427,8 @@ static int run_entry(srun *r, const cJSON *e)
     case A_SYNCS:
         r->syncs->hold = strcmp(v->valuestring, "hold") == 0;
         return 0;
+    case A_CLOCK:
+        return run_clock(r, e);
     default:
         return run_expect(r, v);
     }

@@ -30,6 +30,8 @@
  *                                        held too (a script converted from a run)
  *   {"sync": 2}                          node 2's oldest held sync completes, as a step
  *                                        of kind synced
+ *   {"clock": 2, "ppm": -13065}          node 2's clock drifts from now on (a step of
+ *                                        kind script, as a clock fault is)
  *
  * Each acting entry is one step run with fl_world_exec(), after which virtual time
  * advances by 1 ms (an entry with "at_ns": T runs at time T instead, and no 1 ms

@@ -14,7 +14,7 @@
 
 const char *const fl_script_action_names[A_COUNT] = {"timeout", "deliver", "drop",      "crash",
                                                      "restart", "client",  "stabilize", "expect",
-                                                     "sync",    "syncs",   "duplicate"};
+                                                     "sync",    "syncs",   "duplicate", "clock"};
 #define action_names fl_script_action_names
 
 /* ---- validation ---- */
@@ -181,12 +181,13 @@ static int entry_action(vctx *c, const cJSON *e, int *act)
     if (*act < 0)
         return vfail(c, NULL,
                      "expected one action: timeout, deliver, drop, crash, restart, "
-                     "client, stabilize, expect, sync, syncs or duplicate");
+                     "client, stabilize, expect, sync, syncs, duplicate or clock");
     for (const cJSON *k = e->child; k; k = k->next) {
         int ok = strcmp(k->string, action_names[*act]) == 0 || strcmp(k->string, "comment") == 0 ||
                  (strcmp(k->string, "at_ns") == 0 && *act != A_EXPECT && *act != A_SYNCS) ||
                  (*act == A_TIMEOUT && strcmp(k->string, "timer") == 0) ||
                  (*act == A_SYNCS && strcmp(k->string, "from") == 0) ||
+                 (*act == A_CLOCK && strcmp(k->string, "ppm") == 0) ||
                  (*act == A_CLIENT &&
                   (strcmp(k->string, "op") == 0 || strcmp(k->string, "process") == 0 ||
                    strcmp(k->string, "f") == 0 || strcmp(k->string, "key") == 0 ||
@@ -255,6 +256,15 @@ static int check_entry(vctx *c, const cJSON *e)
         return 0;
     case A_SYNC:
         return check_node(c, v, "sync");
+    case A_CLOCK:
+        rc = check_node(c, v, "clock");
+        if (rc == 0 && !in_range(cJSON_GetObjectItemCaseSensitive(e, "ppm"), -500000, 500000))
+            return vfail(
+                c, "ppm",
+                "expected a drift in parts per million, an integer in "
+                "[-500000, 500000], got %s",
+                fl_json_brief(cJSON_GetObjectItemCaseSensitive(e, "ppm"), buf, sizeof buf));
+        return rc;
     case A_SYNCS:
         if (!cJSON_IsString(v) ||
             (strcmp(v->valuestring, "hold") != 0 && strcmp(v->valuestring, "immediate") != 0))

@@ -513,7 +513,7 @@ START_TEST(test_script_validate_errors_name_the_entry)
                    "script[1]: more than one action (\"crash\" and \"restart\")");
     ASSERT_INVALID("[{\"comment\": \"nothing\"}]",
                    "script[1]: expected one action: timeout, deliver, drop, crash, restart, "
-                   "client, stabilize, expect, sync, syncs or duplicate");
+                   "client, stabilize, expect, sync, syncs, duplicate or clock");
     ASSERT_INVALID("[{\"timeout\": 1}, {\"timeout\": 1}, {\"crash\": 4}]",
                    "script[3].crash: expected a node id in [1,3], got 4");
     ASSERT_INVALID("[{\"deliver\": {\"from\": 1, \"to\": 7}}]",

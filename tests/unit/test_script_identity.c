@@ -69,6 +69,7 @@ static cJSON *burst_snapshot(const fl_node *n)
     cJSON_AddStringToObject(j, "last", s->last);
     cJSON_AddNumberToObject(j, "received", s->received);
     cJSON_AddNumberToObject(j, "synced", s->synced);
+    cJSON_AddNumberToObject(j, "local_us", (double)(fl_local_now(n) / 1000));
     return j;
 }
 
@@ -225,6 +226,21 @@ START_TEST(test_script_at_ns_sets_the_steps_time)
 }
 END_TEST
 
+START_TEST(test_script_clock_sets_a_nodes_drift)
+{
+    fl_world *w;
+    ck_assert_int_eq(run_text("[{\"clock\": 2, \"ppm\": 100000, \"at_ns\": 1000000},"
+                              " {\"client\": 1, \"op\": \"1\", \"at_ns\": 12000000}]",
+                              &w),
+                     FL_OUTCOME_OK);
+    /* from 1 ms on node 2's clock runs at 1/1.1: 11 ms of virtual time show as 10 ms */
+    ck_assert_int_eq(fl_world_now(w), 12000000);
+    assert_snap(w, 1, "local_us", "12000");
+    assert_snap(w, 2, "local_us", "11000");
+    fx_world_free(w);
+}
+END_TEST
+
 START_TEST(test_script_identity_validation)
 {
     char err[256];
@@ -240,6 +256,9 @@ START_TEST(test_script_identity_validation)
          "script[1].at_ns: unknown key for a expect entry"},
         {"[{\"crash\": 1, \"at_ns\": -1}]",
          "script[1].at_ns: expected a virtual time in ns, an integer in [0, 2^62], got -1"},
+        {"[{\"clock\": 2}]",
+         "script[1].ppm: expected a drift in parts per million, an integer in [-500000, 500000], "
+         "got nothing"},
         {"[{\"deliver\": {\"from\": 1, \"to\": 2, \"copy\": 1.5}}]",
          "script[1].deliver.copy: expected a copy number in [0, 3], got 1.5"},
     };
@@ -261,6 +280,7 @@ static Suite *identity_suite(void)
     tcase_add_test(tc, test_script_duplicate_makes_numbered_copies);
     tcase_add_test(tc, test_script_syncs_held_from_boot);
     tcase_add_test(tc, test_script_at_ns_sets_the_steps_time);
+    tcase_add_test(tc, test_script_clock_sets_a_nodes_drift);
     tcase_add_test(tc, test_script_identity_validation);
     suite_add_tcase(s, tc);
     return s;
