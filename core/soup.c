@@ -256,6 +256,12 @@ uint32_t fl_soup_slot_of(const fl_world *w, const fl_msg *m)
 
 const fl_msg *fl_world_find_msg(fl_world *w, int src, int dst, const char *type)
 {
+    return fl_world_find_msg_nth(w, src, dst, type, 0, -1);
+}
+
+const fl_msg *fl_world_find_msg_nth(fl_world *w, int src, int dst, const char *type, uint32_t nth,
+                                    int copy)
+{
     fl_msg **v;
     size_t n = fl_soup_in_flight_sorted(w, &v);
     const fl_msg *found = NULL;
@@ -263,6 +269,8 @@ const fl_msg *fl_world_find_msg(fl_world *w, int src, int dst, const char *type)
     for (size_t i = 0; i < n && !found; i++) {
         const fl_msg *m = v[i];
         if ((src && m->src != src) || (dst && m->dst != dst))
+            continue;
+        if ((nth && m->nth != nth) || (copy >= 0 && m->copy != (uint32_t)copy))
             continue;
         if (type) {
             fl_world_describe(w, m, buf, sizeof buf);

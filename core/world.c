@@ -241,3 +241,25 @@ int fl_world_schedule_delivery(fl_world *w, uint32_t slot)
     }
     return rc;
 }
+
+int fl_world_duplicate(fl_world *w, uint64_t msg_id, int copy)
+{
+    FL_ASSERT(w->in_step);
+    FL_ASSERT(copy >= 1 && copy <= 3); /* fl_msg.copy has two bits */
+    for (uint32_t s = 0; s < w->nmsgs; s++) {
+        const fl_msg *m = &w->msgs[s];
+        if (m->id != msg_id || m->fate != FL_FATE_IN_FLIGHT || !m->held)
+            continue;
+        uint32_t c;
+        int rc = duplicate(w, s, &c);
+        if (rc)
+            return rc;
+        fl_msg *dm = &w->msgs[c];
+        dm->copy = (uint32_t)copy;
+        dm->held = 1;
+        fold_msg(w, dm);
+        fl_world_emit_send(w, dm);
+        return 0;
+    }
+    return FL_ENOTFOUND;
+}

@@ -260,6 +260,15 @@ int fl_world_exec(fl_world *w, int kind, int node, int peer, fl_action_fn fn, vo
 /* The oldest in-flight message matching src/dst (0: any) and type (the first word of
  * its description; NULL: any), or NULL. */
 const fl_msg *fl_world_find_msg(fl_world *w, int src, int dst, const char *type);
+/* The same, narrowed to one message identity (fl_msg.nth, fl_msg.copy): nth 0 means any
+ * nth, copy -1 any copy.  Scripts converted from automatic runs name their messages this
+ * way, because there "the oldest matching message" need not be the one delivered. */
+const fl_msg *fl_world_find_msg_nth(fl_world *w, int src, int dst, const char *type, uint32_t nth,
+                                    int copy);
+/* Within an action: a copy of the in-flight message msg_id, held like its original, with
+ * the original's nth and copy index `copy` (1..3), as a duplicating network makes one;
+ * its id is the next message id.  FL_ENOTFOUND when no such message is in flight. */
+int fl_world_duplicate(fl_world *w, uint64_t msg_id, int copy);
 /* Within an action: deliver / drop a held message of the soup (by id). */
 int fl_world_deliver(fl_world *w, uint64_t msg_id);
 int fl_world_drop(fl_world *w, uint64_t msg_id, int fate);

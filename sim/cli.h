@@ -55,5 +55,7 @@ int fl_cmd_worker(int argc, char **argv); /* `__worker`: started by sweep, not l
 int fl_cmd_check_history(int argc, char **argv);
 int fl_cmd_export(int argc, char **argv);
 int fl_cmd_serve(int argc, char **argv);
+int fl_cmd_script(int argc, char **argv);
+int fl_cmd_diff(int argc, char **argv);
 
 #endif /* FL_SIM_CLI_H */

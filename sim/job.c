@@ -320,8 +320,15 @@ int fl_job_run(const fl_job_spec *spec, fl_run_result *res, char *err, size_t ca
     if (rc == 0)
         rc = read_stream(&j, res_fd, spec->sc->watchdog_ms);
     close(cmd_fd); /* the worker's loop ends at EOF */
+    if (rc == 1) {
+        /* The stream broke (a frame the reader refused): the worker may be blocked writing
+         * the rest, and would never see EOF; closing our end ends it (EPIPE). */
+        close(res_fd);
+        res_fd = -1;
+    }
     finish_worker(&j, pid, rc);
-    close(res_fd);
+    if (res_fd >= 0)
+        close(res_fd);
     fl_worker_note_free(j.note);
     for (size_t i = 0; i < j.nspecs; i++)
         free(j.specs[i]);

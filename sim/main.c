@@ -32,6 +32,8 @@ static const struct command {
     {"check-history", fl_cmd_check_history, "is a history of client operations linearizable?"},
     {"export", fl_cmd_export, "a recorded run for trace viewers: Perfetto, JSON lines, ShiViz"},
     {"serve", fl_cmd_serve, "the web UI over a database: runs, diagrams, states, SQL"},
+    {"script", fl_cmd_script, "a recorded run as a scenario with a script: no seed, no timing"},
+    {"diff", fl_cmd_diff, "two recorded runs side by side: first divergent step, faults, states"},
 };
 
 static void usage(FILE *out)

@@ -95,6 +95,7 @@ typedef struct srun {
     int node, timer;
     fl_clients *clients; /* workload.model register or kv; else NULL */
     const cJSON *entry;  /* the client entry running */
+    int timed;           /* the entry gave its time (at_ns): no 1 ms after its steps */
 } srun;
 
 /* End the run as divergence: "script[i]: <what>". */
@@ -152,7 +153,8 @@ static int step(srun *r, int kind, int node, int peer, fl_action_fn fn, uint64_t
     fl_world_exec(r->w, kind, node, peer, fn, r, arg);
     if (fl_world_outcome(r->w) != FL_OUTCOME_RUNNING)
         return -1;
-    fl_world_advance(r->w, fl_world_now(r->w) + FL_SCRIPT_STEP_NS);
+    if (!r->timed)
+        fl_world_advance(r->w, fl_world_now(r->w) + FL_SCRIPT_STEP_NS);
     return 0;
 }
 
@@ -163,33 +165,69 @@ static int ignored(srun *r, int from, int to, const char *type)
     return step(r, FL_STEP_IGNORED, to, from, act_misc, A_COUNT);
 }
 
-static int run_match(srun *r, const cJSON *m, int drop)
+static void act_duplicate(fl_world *w, void *ctx, uint64_t id)
+{
+    srun *r = ctx;
+    fl_world_set_detail(w, "%s", r->detail);
+    fl_world_duplicate(w, id, r->timer); /* found just before: cannot fail */
+}
+
+/* A duplicate's copy number: one more than the copies of that message in flight (the
+ * converter duplicates a message right after its send, as the network does). */
+static int next_copy(srun *r, const fl_msg *m)
+{
+    int copy = 1;
+    while (copy <= 3 && fl_world_find_msg_nth(r->w, m->src, m->dst, NULL, m->nth, copy))
+        copy++;
+    return copy;
+}
+
+static int no_match(srun *r, int act, int from, int to, const char *type, uint32_t nth, int copy)
+{
+    char fs[16] = "any node", ts[16] = "any node", id[48] = "";
+    if (from)
+        snprintf(fs, sizeof fs, "%d", from);
+    if (to)
+        snprintf(ts, sizeof ts, "%d", to);
+    if (nth)
+        snprintf(id, sizeof id, " (send %u on the link%s)", nth, copy > 0 ? ", a copy" : "");
+    return diverge(r, "%s: no in-flight message from %s to %s%s%s%s", action_names[act], fs, ts,
+                   type ? " of type " : "", type ? type : "", id);
+}
+
+static int run_match(srun *r, const cJSON *m, int act)
 {
     const cJSON *jf = cJSON_GetObjectItemCaseSensitive(m, "from");
     const cJSON *jt = cJSON_GetObjectItemCaseSensitive(m, "to");
     const cJSON *jy = cJSON_GetObjectItemCaseSensitive(m, "type");
+    const cJSON *jn = cJSON_GetObjectItemCaseSensitive(m, "nth");
+    const cJSON *jc = cJSON_GetObjectItemCaseSensitive(m, "copy");
     int from = jf ? jf->valueint : 0, to = jt ? jt->valueint : 0;
     const char *type = jy ? jy->valuestring : NULL;
+    uint32_t nth = jn ? (uint32_t)jn->valuedouble : 0;
+    int copy = jc ? jc->valueint : act == A_DUPLICATE ? 0 : -1;
     if (from && from == to)
         return ignored(r, from, to, type);
-    const fl_msg *msg = fl_world_find_msg(r->w, from, to, type);
-    if (!msg) {
-        char fs[16] = "any node", ts[16] = "any node";
-        if (from)
-            snprintf(fs, sizeof fs, "%d", from);
-        if (to)
-            snprintf(ts, sizeof ts, "%d", to);
-        return diverge(r, "%s: no in-flight message from %s to %s%s%s", drop ? "drop" : "deliver",
-                       fs, ts, type ? " of type " : "", type ? type : "");
-    }
+    const fl_msg *msg = fl_world_find_msg_nth(r->w, from, to, type, nth, copy);
+    if (!msg)
+        return no_match(r, act, from, to, type, nth, copy);
     if (msg->src == msg->dst)
         return ignored(r, msg->src, msg->dst, type);
     int src = msg->src, dst = msg->dst;
     uint64_t id = msg->id;
-    if (!drop)
+    if (act == A_DELIVER)
         return step(r, FL_STEP_DELIVER, dst, src, act_deliver, id);
     char desc[256];
     fl_world_describe(r->w, msg, desc, sizeof desc);
+    if (act == A_DUPLICATE) {
+        r->timer = next_copy(r, msg);
+        if (r->timer > 3)
+            return diverge(r, "duplicate: message %llu has 3 copies in flight already",
+                           (unsigned long long)id);
+        snprintf(r->detail, sizeof r->detail, "duplicate %d -> %d %s (msg %llu, copy %d)", src, dst,
+                 desc, (unsigned long long)id, r->timer);
+        return step(r, FL_STEP_SCRIPT, src, dst, act_duplicate, id);
+    }
     snprintf(r->detail, sizeof r->detail, "drop %d -> %d %s (msg %llu)", src, dst, desc,
              (unsigned long long)id);
     return step(r, FL_STEP_SCRIPT, dst, src, act_drop, id);
@@ -333,16 +371,51 @@ static int run_sync(srun *r, int node)
     return step(r, FL_STEP_SYNCED, node, 0, act_sync, id);
 }
 
+/* {"...": ..., "at_ns": T}: the entry's steps run at virtual time T, as in the run a
+ * timed script was converted from (for protocols that read the clock). */
+static int run_at(srun *r, const cJSON *e)
+{
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "at_ns");
+    r->timed = at != NULL;
+    if (!at)
+        return 0;
+    int64_t t = (int64_t)at->valuedouble, now = fl_world_now(r->w);
+    if (t < now)
+        return diverge(r, "at_ns %lld is before the current time %lld", (long long)t,
+                       (long long)now);
+    fl_world_advance(r->w, t);
+    return 0;
+}
+
+static void act_clock(fl_world *w, void *ctx, uint64_t ppm)
+{
+    srun *r = ctx;
+    fl_world_set_detail(w, "clock %d drift %+dppm", r->node, (int)(int64_t)ppm);
+    fl_world_set_drift(w, r->node, (int32_t)(int64_t)ppm);
+}
+
+/* {"clock": 2, "ppm": -13065}: node 2's clock drifts from now on, as a clock fault's
+ * (a step of kind script, as that fault is). */
+static int run_clock(srun *r, const cJSON *e)
+{
+    r->node = cJSON_GetObjectItemCaseSensitive(e, "clock")->valueint;
+    int64_t ppm = (int64_t)cJSON_GetObjectItemCaseSensitive(e, "ppm")->valuedouble;
+    return step(r, FL_STEP_SCRIPT, r->node, 0, act_clock, (uint64_t)ppm);
+}
+
 static int run_entry(srun *r, const cJSON *e)
 {
     int act = fl_script_entry_action(e); /* validated already */
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, action_names[act]);
+    if (run_at(r, e) != 0)
+        return -1;
     switch (act) {
     case A_TIMEOUT:
         return run_timeout(r, e);
     case A_DELIVER:
     case A_DROP:
-        return run_match(r, v, act == A_DROP);
+    case A_DUPLICATE:
+        return run_match(r, v, act);
     case A_CRASH:
     case A_RESTART:
     case A_CLIENT:
@@ -354,6 +427,8 @@ static int run_entry(srun *r, const cJSON *e)
     case A_SYNCS:
         r->syncs->hold = strcmp(v->valuestring, "hold") == 0;
         return 0;
+    case A_CLOCK:
+        return run_clock(r, e);
     default:
         return run_expect(r, v);
     }
@@ -376,8 +451,12 @@ int fl_script_run(fl_world *w, const cJSON *script, fl_script_syncs *syncs, fl_c
         fl_world_finish(w, FL_OUTCOME_ERROR, err);
         return fl_world_outcome(w);
     }
-    if (fl_world_steps(w) == 0)
+    if (fl_world_steps(w) == 0) {
+        const cJSON *first = script->child;
+        if (first && cJSON_GetObjectItemCaseSensitive(first, "from")) /* validated: boot */
+            syncs->hold = 1;
         boot(w);
+    }
     srun r = {.w = w, .syncs = syncs, .clients = clients};
     for (const cJSON *e = script->child; e; e = e->next) {
         r.idx++;

@@ -8,7 +8,13 @@
  *   {"timeout": 1, "timer": "heartbeat"} fire a named timer
  *   {"deliver": {"from": 1, "to": 2, "type": "MsgVote"}}  oldest matching message;
  *                                        every matcher is optional
+ *                                        "nth": 5 (with from and to) names the 5th
+ *                                        original send on the link, "copy": 1 its first
+ *                                        copy (0: the original)
  *   {"drop": {...same matchers...}}      drop it (fate dropped:script)
+ *   {"duplicate": {...same matchers...}} copy it, as a duplicating network would; the
+ *                                        copy is the next copy number of that message
+ *                                        (one more than its copies in flight)
  *   {"crash": 2}  {"restart": 2}
  *   {"client": 1, "op": "set x 1"}      a client request to node 1
  *   {"stabilize": true}                  deliver everything, oldest first, until the
@@ -20,11 +26,16 @@
  *                                        entry completes them (no step); "immediate"
  *                                        (the default) completes each within the step
  *                                        that asked
+ *   {"syncs": "hold", "from": "boot"}    as the first entry only: the boot's syncs are
+ *                                        held too (a script converted from a run)
  *   {"sync": 2}                          node 2's oldest held sync completes, as a step
  *                                        of kind synced
+ *   {"clock": 2, "ppm": -13065}          node 2's clock drifts from now on (a step of
+ *                                        kind script, as a clock fault is)
  *
  * Each acting entry is one step run with fl_world_exec(), after which virtual time
- * advances by 1 ms; a stabilize is one such step per delivery; an expect is no step.
+ * advances by 1 ms (an entry with "at_ns": T runs at time T instead, and no 1 ms
+ * passes); a stabilize is one such step per delivery; an expect is no step.
  * An entry naming a self-send (from == to, or whose oldest match is one) is a step of
  * kind `ignored`: self-sends are delivered automatically, as in the seed's harness.
  * An entry that cannot be followed (no matching message, unknown timer, a down node,

@@ -14,7 +14,7 @@
 
 const char *const fl_script_action_names[A_COUNT] = {"timeout", "deliver", "drop",      "crash",
                                                      "restart", "client",  "stabilize", "expect",
-                                                     "sync",    "syncs"};
+                                                     "sync",    "syncs",   "duplicate", "clock"};
 #define action_names fl_script_action_names
 
 /* ---- validation ---- */
@@ -68,6 +68,15 @@ static int check_string(vctx *c, const cJSON *v, const char *field)
     return 0;
 }
 
+/* An integer in [lo, hi]. */
+static int in_range(const cJSON *v, double lo, double hi)
+{
+    return cJSON_IsNumber(v) && v->valuedouble >= lo && v->valuedouble <= hi &&
+           v->valuedouble == (double)(int64_t)v->valuedouble;
+}
+
+/* Matchers: from, to, type, and a message's identity on its link: nth (its index among
+ * the original sends from `from` to `to`, so it needs both) and copy (0: the original). */
 static int check_matcher(vctx *c, const cJSON *m, const char *name)
 {
     char field[64], buf[64];
@@ -84,11 +93,21 @@ static int check_matcher(vctx *c, const cJSON *m, const char *name)
             rc = check_node(c, k, field);
         else if (strcmp(k->string, "type") == 0)
             rc = check_string(c, k, field);
-        else
-            rc = vfail(c, field, "unknown key (expected from, to or type)");
+        else if (strcmp(k->string, "nth") == 0 && !in_range(k, 1, 4294967295.0))
+            rc = vfail(c, field, "expected a send count in [1, 4294967295], got %s",
+                       fl_json_brief(k, buf, sizeof buf));
+        else if (strcmp(k->string, "copy") == 0 && !in_range(k, 0, 3))
+            rc = vfail(c, field, "expected a copy number in [0, 3], got %s",
+                       fl_json_brief(k, buf, sizeof buf));
+        else if (strcmp(k->string, "nth") != 0 && strcmp(k->string, "copy") != 0)
+            rc = vfail(c, field, "unknown key (expected from, to, type, nth or copy)");
         if (rc)
             return rc;
     }
+    if (cJSON_GetObjectItemCaseSensitive(m, "nth") &&
+        (!cJSON_GetObjectItemCaseSensitive(m, "from") ||
+         !cJSON_GetObjectItemCaseSensitive(m, "to")))
+        return vfail(c, name, "nth counts sends on one link: it needs from and to");
     return 0;
 }
 
@@ -162,10 +181,13 @@ static int entry_action(vctx *c, const cJSON *e, int *act)
     if (*act < 0)
         return vfail(c, NULL,
                      "expected one action: timeout, deliver, drop, crash, restart, "
-                     "client, stabilize, expect, sync or syncs");
+                     "client, stabilize, expect, sync, syncs, duplicate or clock");
     for (const cJSON *k = e->child; k; k = k->next) {
         int ok = strcmp(k->string, action_names[*act]) == 0 || strcmp(k->string, "comment") == 0 ||
+                 (strcmp(k->string, "at_ns") == 0 && *act != A_EXPECT && *act != A_SYNCS) ||
                  (*act == A_TIMEOUT && strcmp(k->string, "timer") == 0) ||
+                 (*act == A_SYNCS && strcmp(k->string, "from") == 0) ||
+                 (*act == A_CLOCK && strcmp(k->string, "ppm") == 0) ||
                  (*act == A_CLIENT &&
                   (strcmp(k->string, "op") == 0 || strcmp(k->string, "process") == 0 ||
                    strcmp(k->string, "f") == 0 || strcmp(k->string, "key") == 0 ||
@@ -173,6 +195,25 @@ static int entry_action(vctx *c, const cJSON *e, int *act)
         if (!ok)
             return vfail(c, k->string, "unknown key for a %s entry", action_names[*act]);
     }
+    return 0;
+}
+
+/* {"syncs": "hold", "from": "boot"}: the nodes' boot syncs are held too, which only the
+ * first entry can ask, since the nodes boot before it. */
+static int check_syncs_from(vctx *c, const cJSON *e, const cJSON *v)
+{
+    char buf[64];
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(e, "from");
+    if (!from)
+        return 0;
+    if (!cJSON_IsString(from) || strcmp(from->valuestring, "boot") != 0)
+        return vfail(c, "from", "expected \"boot\", got %s", fl_json_brief(from, buf, sizeof buf));
+    if (strcmp(v->valuestring, "hold") != 0)
+        return vfail(c, "from", "only \"hold\" goes with \"from\": \"boot\"");
+    if (c->idx != 1)
+        return vfail(c, "from",
+                     "only the first entry can hold syncs from boot (the nodes boot "
+                     "before it)");
     return 0;
 }
 
@@ -188,6 +229,10 @@ static int check_entry(vctx *c, const cJSON *e)
     const cJSON *comment = cJSON_GetObjectItemCaseSensitive(e, "comment");
     if (comment && !cJSON_IsString(comment))
         return vfail(c, "comment", "expected a string");
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "at_ns");
+    if (at && !in_range(at, 0, 4611686018427387904.0))
+        return vfail(c, "at_ns", "expected a virtual time in ns, an integer in [0, 2^62], got %s",
+                     fl_json_brief(at, buf, sizeof buf));
     switch (act) {
     case A_TIMEOUT:
         rc = check_node(c, v, "timeout");
@@ -196,6 +241,7 @@ static int check_entry(vctx *c, const cJSON *e)
         return rc;
     case A_DELIVER:
     case A_DROP:
+    case A_DUPLICATE:
         return check_matcher(c, v, action_names[act]);
     case A_CRASH:
     case A_RESTART:
@@ -210,12 +256,21 @@ static int check_entry(vctx *c, const cJSON *e)
         return 0;
     case A_SYNC:
         return check_node(c, v, "sync");
+    case A_CLOCK:
+        rc = check_node(c, v, "clock");
+        if (rc == 0 && !in_range(cJSON_GetObjectItemCaseSensitive(e, "ppm"), -500000, 500000))
+            return vfail(
+                c, "ppm",
+                "expected a drift in parts per million, an integer in "
+                "[-500000, 500000], got %s",
+                fl_json_brief(cJSON_GetObjectItemCaseSensitive(e, "ppm"), buf, sizeof buf));
+        return rc;
     case A_SYNCS:
         if (!cJSON_IsString(v) ||
             (strcmp(v->valuestring, "hold") != 0 && strcmp(v->valuestring, "immediate") != 0))
             return vfail(c, "syncs", "expected \"hold\" or \"immediate\", got %s",
                          fl_json_brief(v, buf, sizeof buf));
-        return 0;
+        return check_syncs_from(c, e, v);
     default:
         return check_expect(c, v);
     }

@@ -16,8 +16,10 @@ enum action {
     A_CLIENT,
     A_STABILIZE,
     A_EXPECT,
-    A_SYNC,  /* complete a node's oldest held sync */
-    A_SYNCS, /* "hold" or "immediate": how later syncs complete (no step) */
+    A_SYNC,      /* complete a node's oldest held sync */
+    A_SYNCS,     /* "hold" or "immediate": how later syncs complete (no step) */
+    A_DUPLICATE, /* copy an in-flight message, as a duplicating network does */
+    A_CLOCK,     /* set a node's clock drift, as a clock fault does */
     A_COUNT
 };
 extern const char *const fl_script_action_names[A_COUNT];

@@ -513,13 +513,19 @@ START_TEST(test_script_validate_errors_name_the_entry)
                    "script[1]: more than one action (\"crash\" and \"restart\")");
     ASSERT_INVALID("[{\"comment\": \"nothing\"}]",
                    "script[1]: expected one action: timeout, deliver, drop, crash, restart, "
-                   "client, stabilize, expect, sync or syncs");
+                   "client, stabilize, expect, sync, syncs, duplicate or clock");
     ASSERT_INVALID("[{\"timeout\": 1}, {\"timeout\": 1}, {\"crash\": 4}]",
                    "script[3].crash: expected a node id in [1,3], got 4");
     ASSERT_INVALID("[{\"deliver\": {\"from\": 1, \"to\": 7}}]",
                    "script[1].deliver.to: expected a node id in [1,3], got 7");
     ASSERT_INVALID("[{\"drop\": {\"src\": 1}}]",
-                   "script[1].drop.src: unknown key (expected from, to or type)");
+                   "script[1].drop.src: unknown key (expected from, to, type, nth or copy)");
+    ASSERT_INVALID("[{\"deliver\": {\"from\": 1, \"nth\": 2}}]",
+                   "script[1].deliver: nth counts sends on one link: it needs from and to");
+    ASSERT_INVALID("[{\"deliver\": {\"from\": 1, \"to\": 2, \"nth\": 0}}]",
+                   "script[1].deliver.nth: expected a send count in [1, 4294967295], got 0");
+    ASSERT_INVALID("[{\"duplicate\": {\"from\": 1, \"to\": 2, \"copy\": 4}}]",
+                   "script[1].duplicate.copy: expected a copy number in [0, 3], got 4");
     ASSERT_INVALID("[{\"deliver\": 2}]",
                    "script[1].deliver: expected an object such as {\"from\": 1, \"to\": 2}, got 2");
     ASSERT_INVALID("[{\"stabilize\": false}]", "script[1].stabilize: expected true, got false");
