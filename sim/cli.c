@@ -60,3 +60,31 @@ int fl_cli_parse_seed(const char *s, uint64_t *out)
 {
     return fl_cli_parse_u64(s, out) || *out > FL_CLI_MAX_SEED ? -1 : 0;
 }
+
+/* Write text to path through path.tmp: the exit code, with the message printed.  A path
+ * that cannot be opened is the user's (2); a failed write is an I/O failure (3). */
+int fl_cli_write_file(const char *label, const char *path, const char *text)
+{
+    size_t n = strlen(path) + 8;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        fl_cli_error("%s: out of memory", label);
+        return FL_EXIT_INTERNAL;
+    }
+    snprintf(tmp, n, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fl_cli_error("%s %s: cannot create the file: %s", label, path, strerror(errno));
+        free(tmp);
+        return FL_EXIT_USAGE;
+    }
+    int ok = fputs(text, f) >= 0;
+    ok = fclose(f) == 0 && ok;
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+        fl_cli_error("%s %s: writing the file failed: %s", label, path, strerror(errno));
+        remove(tmp);
+    }
+    free(tmp);
+    return ok ? FL_EXIT_OK : FL_EXIT_INTERNAL;
+}

@@ -31,6 +31,11 @@ int fl_cli_parse_u64(const char *s, uint64_t *out);
  * would be stored, shown and queried as a negative number). */
 #define FL_CLI_MAX_SEED 9223372036854775807ull
 int fl_cli_parse_seed(const char *s, uint64_t *out);
+/* Write text to path through path.tmp and a rename, so a failed write leaves an existing
+ * file as it was.  FL_EXIT_OK, FL_EXIT_USAGE (the file cannot be created: a directory
+ * that does not exist) or FL_EXIT_INTERNAL (the write failed), said as "LABEL path: ..."
+ * (LABEL: the command and option, "script: --out"). */
+int fl_cli_write_file(const char *label, const char *path, const char *text);
 
 int fl_cmd_run(int argc, char **argv);
 int fl_cmd_scenario(int argc, char **argv);

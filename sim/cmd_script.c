@@ -73,34 +73,6 @@ static int parse_args(int argc, char **argv, const char **db, int64_t *run, cons
     return -1;
 }
 
-/* Write text to path through path.tmp: the exit code, with the message printed.  A path
- * that cannot be opened is the user's (2); a failed write is an I/O failure (3). */
-static int write_file(const char *path, const char *text)
-{
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        fl_cli_error("script: out of memory");
-        return FL_EXIT_INTERNAL;
-    }
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fl_cli_error("script: --out %s: cannot create the file: %s", path, strerror(errno));
-        free(tmp);
-        return FL_EXIT_USAGE;
-    }
-    int ok = fputs(text, f) >= 0;
-    ok = fclose(f) == 0 && ok;
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-        fl_cli_error("script: --out %s: writing the file failed: %s", path, strerror(errno));
-        remove(tmp);
-    }
-    free(tmp);
-    return ok ? FL_EXIT_OK : FL_EXIT_INTERNAL;
-}
-
 int fl_cmd_script(int argc, char **argv)
 {
     const char *dbpath = NULL, *out = NULL;
@@ -127,7 +99,7 @@ int fl_cmd_script(int argc, char **argv)
     if (!out) {
         fputs(text, stdout);
         ex = fflush(stdout) == 0 ? FL_EXIT_OK : FL_EXIT_INTERNAL;
-    } else if ((ex = write_file(out, text)) == FL_EXIT_OK) {
+    } else if ((ex = fl_cli_write_file("script: --out", out, text)) == FL_EXIT_OK) {
         printf("script: run %" PRId64 " steps 0..%" PRId64 " as %zu entries (%zu expects) in %s\n",
                run, info.last_step, info.entries, info.expects, out);
     }

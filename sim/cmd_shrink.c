@@ -21,6 +21,7 @@
 #include "core/faultline.h"
 #include "core/world.h"
 #include "results/recorded.h"
+#include "results/script_from_run.h"
 #include "sim/cli.h"
 #include "sim/job.h"
 #include "sim/load.h"
@@ -32,7 +33,7 @@
 
 static const char shrink_usage[] =
     "usage: faultline shrink DB RUN [--out FILE] [--budget D] [--max-candidates N] [-j N]\n"
-    "                        [--same-check | --any-violation]\n\n"
+    "                        [--same-check | --any-violation] [--as-script FILE]\n\n"
     "Shrink failing run RUN of database DB to a minimal schedule that still fails: ddmin\n"
     "over its fault episodes (a crash with its restart, a partition with its heal, a\n"
     "clock drift with its reset, a forced timeout, a dropped, duplicated or delayed\n"
@@ -46,7 +47,9 @@ static const char shrink_usage[] =
     "  --max-candidates N  stop after N candidates\n"
     "  -j, --jobs N        worker processes (default: one per online CPU)\n"
     "  --same-check        keep candidates that fail the same check (the default)\n"
-    "  --any-violation     keep candidates with any violation or liveness failure\n\n"
+    "  --any-violation     keep candidates with any violation or liveness failure\n"
+    "  --as-script FILE    also write the minimal run as a scenario with an inline\n"
+    "                      script, as `faultline script` does (docs/script.md)\n\n"
     "Exit 0 when the shrink is done (budget reached included), 1 when the run does not\n"
     "reproduce on this build, 2 for bad input (a run that passed, no such run, not a\n"
     "faultline database), 130 when interrupted (the smallest schedule so far is kept).\n";
@@ -56,9 +59,8 @@ typedef struct shrink_args {
     int64_t budget_ns;
     uint64_t max_candidates;
     int jobs, any_violation, same_check;
-    /* --as-script FILE: turn the shrunk run into a scenario with an inline script.
-     * Reserved for `faultline script` (branch script, issue 13), which is not merged
-     * yet: refused with a message that says so. */
+    /* --as-script FILE: the shrunk run as a scenario with an inline script, as
+     * `faultline script` writes it (docs/script.md) */
     const char *as_script;
 } shrink_args;
 
@@ -94,11 +96,13 @@ static int take_option(int c, const char *v, shrink_args *a)
         }
         a->jobs = (int)n;
         return 0;
-    case 'a': /* --as-script: the place for `faultline script` (see shrink_args) */
+    case 'a':
+        if (!v[0]) {
+            fl_cli_error("shrink: --as-script: expected a file name");
+            return FL_EXIT_USAGE;
+        }
         a->as_script = v;
-        fl_cli_error("shrink: --as-script: not available in this build (it comes with the "
-                     "script command, issue 13)");
-        return FL_EXIT_USAGE;
+        return 0;
     case 'v':
         a->any_violation = 1;
         return 0;
@@ -404,6 +408,31 @@ static int shrink_run(const shrink_args *a, fl_shrink_job *j, char *err, size_t 
     return rc;
 }
 
+/* --as-script: the shrunk run, recorded in full, converted as `faultline script` does. */
+static int write_script(const char *db_path, int64_t run_id, const char *path)
+{
+    char err[1024];
+    fl_db *db = NULL;
+    char *text = NULL;
+    fl_script_info info;
+    int rc = fl_db_open(&db, db_path, FL_DB_READONLY, err, sizeof err);
+    if (rc == 0)
+        rc = fl_script_from_run(db, run_id, NULL, &text, &info, err, sizeof err);
+    fl_db_close(db);
+    if (rc) {
+        fl_cli_error("shrink: --as-script: %s", err);
+        return fl_cli_exit_for(rc);
+    }
+    if (info.note[0])
+        fl_cli_error("shrink: --as-script: warning: run %" PRId64 ": %s", run_id, info.note);
+    int ex = fl_cli_write_file("shrink: --as-script", path, text);
+    if (ex == FL_EXIT_OK)
+        printf("shrink: run %" PRId64 " as a script of %zu entries (%zu expects) in %s\n", run_id,
+               info.entries, info.expects, path);
+    free(text);
+    return ex;
+}
+
 int fl_cmd_shrink(int argc, char **argv)
 {
     shrink_args a = {0};
@@ -435,7 +464,9 @@ int fl_cmd_shrink(int argc, char **argv)
         fl_shrink_print(&j);
         fprintf(stderr, "faultline: shrink: %.3f s wall, %" PRIu64 " candidates executed\n",
                 (double)j.wall_us / 1e6, j.s.executed);
-        ex = j.s.interrupted ? FL_EXIT_INTERRUPTED : FL_EXIT_OK;
+        ex = a.as_script ? write_script(a.db, j.shrunk_run, a.as_script) : FL_EXIT_OK;
+        if (ex == FL_EXIT_OK && j.s.interrupted)
+            ex = FL_EXIT_INTERRUPTED;
     }
     job_close(&j);
     return ex;

@@ -27,7 +27,7 @@ while IFS= read -r line; do
   cat cmd.out >>all.out
   [ $rc = 0 ] || [ $rc = 1 ] && pass || fail "docs/shrink.md: $line (exit $rc: $(head -c 300 cmd.err))"
 done <cmds_1
-[ $n = 6 ] && pass || fail "docs/shrink.md: expected 6 commands, got $n (update this test)"
+[ $n = 7 ] && pass || fail "docs/shrink.md: expected 7 commands, got $n (update this test)"
 for f in text_1 text_2 text_4; do
   while IFS= read -r line; do
     grep -qxF -- "$line" all.out && pass || fail "docs/shrink.md ($f) line not printed by its commands: $line"
@@ -36,5 +36,7 @@ done
 cmp -s text_3 minimal.json && pass || fail "docs/shrink.md's minimal.json is not what shrink wrote: $(cat minimal.json)"
 digest=$(grep -o 'digest:   [0-9a-f]*' "$doc" | head -1)
 grep -qF "$digest" all.out && pass || fail "docs/shrink.md's '$digest' is not what run printed"
+grep -q '^outcome: *violation (leader_completeness' all.out && pass ||
+  fail "docs/shrink.md: run minimal-script.json fails leader_completeness"
 expect_exit 0 "the show command of docs/shrink.md" -- "$FL" show bugs.db 2 --step 449
 finish

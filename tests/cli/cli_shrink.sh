@@ -40,8 +40,16 @@ grep -q "digest:   $digest" run.out && pass || fail "run --schedule min.json giv
 "$FL" run "$SC" --seed 52 --set "$BUG" --schedule min.json --write-schedule again.json >/dev/null 2>&1
 cmp -s min.json again.json && pass || fail "run --write-schedule of min.json is min.json: $(head -c 300 again.json)"
 cp a.db re.db
-expect_exit 0 "shrink the shrunk run" -- "$FL" shrink re.db 3 -j 2 --out re.json
+expect_exit 0 "shrink the shrunk run" -- "$FL" shrink re.db 3 -j 2 --out re.json --as-script min-script.json
 cmp -s min.json re.json && pass || fail "shrinking a 1-minimal run gives it back: $(head -c 300 re.json)"
+
+# --as-script: the shrunk run as a scenario with a script (docs/script.md) that fails the
+# same check with no seed and no timing
+grep -q '^shrink: run [0-9]* as a script of [0-9]* entries ([0-9]* expects) in min-script.json$' out &&
+  pass || fail "shrink says where the script went: $(tail -3 out)"
+"$FL" run min-script.json >script.out 2>&1
+grep -q '^outcome: *violation (durability' script.out && pass ||
+  fail "the --as-script scenario fails durability: $(grep -m3 'outcome\|divergence' script.out)"
 
 # ---- 1-minimal, checked here: every single removal stops failing durability ----
 python3 - min.json >cands.txt <<'PY'
@@ -123,6 +131,6 @@ bad "--max-candidates 0" "--max-candidates: expected a count" a.db 1 --max-candi
 bad "both keep rules" "exclude each other" a.db 1 --same-check --any-violation
 bad "no RUN" "expected DB and RUN" a.db
 bad "an extra argument" "unexpected argument" a.db 1 2
-bad "--as-script, not built here" "--as-script: not available" a.db 1 --as-script s.json
+bad "an empty --as-script" "--as-script: expected a file name" a.db 1 --as-script ""
 
 finish
