@@ -59,9 +59,10 @@ expect_json /api/run/$R '.counts.duplicates' "$(q "SELECT count(*) FROM messages
 expect_json /api/run/$R '.faults | length' "$(q "SELECT count(*) FROM faults WHERE run_id = $R AND kind NOT IN ('drop', 'duplicate', 'delay')")" "run: the schedule's faults"
 expect_json /api/run/$R '[.message_faults[].n] | add' "$(q "SELECT count(*) FROM faults WHERE run_id = $R AND kind IN ('drop', 'duplicate', 'delay')")" "run: the per-message faults"
 expect_json /api/run/$R '.metrics | length' "$(q "SELECT count(*) FROM metrics WHERE run_id = $R")" "run: metrics"
-expect_json /api/run/$R '[.related[] | "\(.relation) \(.origin)"] | join(",")' "child shrink" "run: its shrink"
 SH=$(q "SELECT id FROM runs WHERE origin = 'shrink'")
-expect_json /api/run/$SH '[.related[] | "\(.relation) \(.id)"] | join(",")' "parent $R" "shrink: its original"
+P=$(q "SELECT parent_run FROM runs WHERE id = $SH")
+expect_json /api/run/$P '[.related[] | "\(.relation) \(.origin)"] | join(",")' "child shrink" "run: its shrink"
+expect_json /api/run/$SH '[.related[] | "\(.relation) \(.id)"] | join(",")' "parent $P" "shrink: its original"
 expect_json /api/run/2 '.run.check' linearizability "run 2: its finding"
 expect_json /api/run/2 '.history_ops.n' "$(q 'SELECT count(*) FROM history WHERE run_id = 2')" "run 2: its operations"
 

@@ -117,7 +117,7 @@ want /history/2 'document.querySelectorAll("g.op").length' "$(q 'SELECT count(*)
 want /history/2 'document.querySelectorAll("g.op.culprit").length' 1 "history page: the operation that cannot be linearized"
 want /sweep/1 'document.querySelectorAll("#chart-outcomes rect").length' "$(q 'SELECT count(DISTINCT outcome) FROM runs WHERE sweep_id = 1')" "sweep page: a bar per outcome"
 want /sweep/1 'document.getElementById("sweep-failing").textContent' "$(q "SELECT count(*) FROM runs WHERE sweep_id = 1 AND outcome <> 'ok'") failing" "sweep page: its failing runs"
-want "/shrink/$R" 'document.querySelectorAll(".shrink-col").length' 2 "shrink page: the shrunk run beside its original"
+want "/shrink/$(q "SELECT parent_run FROM runs WHERE origin = 'shrink'")" 'document.querySelectorAll(".shrink-col").length' 2 "shrink page: the shrunk run beside its original"
 want '/sql?q=SELECT%20id%20FROM%20runs' 'document.querySelectorAll("#sql-table tbody tr").length' "$(q 'SELECT count(*) FROM runs')" "SQL page: a row per row"
 want '/sql?q=DELETE%20FROM%20runs' 'document.getElementById("sql-error").textContent' 'query: only read-only SQL is allowed' "SQL page: a write refused"
 # a message's body on click, and the view in the URL

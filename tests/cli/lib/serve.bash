@@ -70,8 +70,8 @@ expect_status() {
 #   run 2: stale-read (a linearizability violation with a client history)
 #   run 3: a scenario named <script>alert(1)</script>
 #   sweep 1: raft-chaos with a known bug, 16 seeds (7 pass, 9 fail)
-#   the last run: a stand-in for a shrink of run 1 (origin 'shrink', parent_run 1, bare),
-#     written with sqlite3 until `faultline shrink` exists on this branch
+#   the last run: a shrink of the sweep's first failing run (origin 'shrink', parent_run
+#     that run), capped at 20 candidates to stay quick
 serve_make_db() {
   local db=$1
   "$FL" run "$SRC/sim/scenarios/raft-chaos.json" --seed 3 --db "$db" --set run.until=3s \
@@ -82,10 +82,9 @@ serve_make_db() {
   "$FL" sweep "$SRC/sim/scenarios/raft-chaos.json" --seeds 16 --db "$db" --quiet \
     --set 'params.bugs=["keep_conflicts"]' --set run.until=5s --set 'faults.window=["200ms","4s"]' \
     --set run.liveness=1s >/dev/null 2>&1
-  sqlite3 "$db" "CREATE TEMP TABLE s AS SELECT * FROM runs WHERE id = 1;
-    UPDATE s SET id = (SELECT max(id) + 1 FROM runs), origin = 'shrink', parent_run = 1,
-      steps = steps / 2, faults = 3, recorded = 'none', sweep_id = NULL;
-    INSERT INTO runs SELECT * FROM s;"
+  local failing
+  failing=$(sqlite3 "$db" "SELECT min(id) FROM runs WHERE sweep_id = 1 AND outcome <> 'ok'")
+  "$FL" shrink "$db" "$failing" -j 2 --max-candidates 20 --out "$T/shrunk.json" >/dev/null 2>&1
   [ "$(sqlite3 "$db" 'SELECT count(*) FROM runs WHERE sweep_id IS NULL')" = 4 ] && pass ||
     fail "the test database: $(sqlite3 "$db" 'SELECT id, outcome FROM runs')"
 }
