@@ -134,6 +134,24 @@ static int check_scenario(conv *c)
     return c->up ? 0 : FL_ENOMEM;
 }
 
+/* Make *p hold at least need items of size bytes, doubling, the new ones zeroed.
+ * 0, or -1 when out of memory (*p untouched). */
+static int grow_zeroed(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 256;
+    while (ncap < need)
+        ncap *= 2;
+    char *q = realloc(*p, ncap * size);
+    if (!q)
+        return -1;
+    memset(q + *cap * size, 0, (ncap - *cap) * size);
+    *p = q;
+    *cap = ncap;
+    return 0;
+}
+
 static int read_messages(conv *c)
 {
     int with_nth = fl_db_opened_version(c->db) >= 3; /* nth and copy are schema 3 */
@@ -158,19 +176,10 @@ static int read_messages(conv *c)
             rc = FL_EPARSE;
             break;
         }
-        while ((size_t)id > cap) {
-            size_t ncap = cap ? 2 * cap : 1024;
-            conv_msg *m = realloc(c->msgs, ncap * sizeof *m);
-            if (!m) {
-                rc = FL_ENOMEM;
-                break;
-            }
-            memset(m + cap, 0, (ncap - cap) * sizeof *m);
-            c->msgs = m;
-            cap = ncap;
-        }
-        if (rc == FL_ENOMEM)
+        if (grow_zeroed((void **)&c->msgs, &cap, (size_t)id, sizeof *c->msgs)) {
+            rc = FL_ENOMEM;
             break;
+        }
         conv_msg *m = &c->msgs[id - 1];
         m->src = (int)fl_db_cursor_int(cur, 1);
         m->dst = (int)fl_db_cursor_int(cur, 2);
@@ -208,15 +217,9 @@ static int read_history(conv *c)
             rc = FL_EPARSE;
             break;
         }
-        if (c->nops == cap) {
-            size_t ncap = cap ? 2 * cap : 256;
-            conv_op *o = realloc(c->ops, ncap * sizeof *o);
-            if (!o) {
-                rc = FL_ENOMEM;
-                break;
-            }
-            c->ops = o;
-            cap = ncap;
+        if (grow_zeroed((void **)&c->ops, &cap, c->nops + 1, sizeof *c->ops)) {
+            rc = FL_ENOMEM;
+            break;
         }
         conv_op *o = &c->ops[c->nops++];
         o->process = (int)fl_db_cursor_int(cur, 1);
