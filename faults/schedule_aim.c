@@ -44,17 +44,6 @@ static int aim_fail(fl_aim_err *e, const char *field, const char *fmt, ...)
     return FL_EINVAL;
 }
 
-static int int_in(const cJSON *v, int64_t lo, int64_t hi, int64_t *out)
-{
-    if (!cJSON_IsNumber(v))
-        return 0;
-    double d = v->valuedouble;
-    if (!(d >= (double)lo && d <= (double)hi) || d != (double)(int64_t)d)
-        return 0;
-    *out = (int64_t)d;
-    return 1;
-}
-
 /* {"select": NAME} or {"select": "entry", "entry": K} with K an earlier entry. */
 static int parse_selector(const cJSON *v, const char *field, size_t idx, fl_fault *f, fl_aim_err *e)
 {
@@ -77,7 +66,7 @@ static int parse_selector(const cJSON *v, const char *field, size_t idx, fl_faul
     if (k != FL_SELECT_ENTRY && ent)
         return aim_fail(e, sub, "only {\"select\": \"entry\"} names an entry");
     int64_t n = 0;
-    if (k == FL_SELECT_ENTRY && !int_in(ent, 1, (int64_t)idx - 1, &n))
+    if (k == FL_SELECT_ENTRY && !fl_schedule_json_int(ent, 1, (int64_t)idx - 1, &n))
         return aim_fail(e, sub, "expected an earlier entry's number in [1,%zu], got %s", idx - 1,
                         ent ? fl_json_brief(ent, buf, sizeof buf) : "nothing");
     f->select = k;
@@ -94,7 +83,7 @@ int fl_aim_parse_node(const cJSON *entry, const char *key, int nodes, size_t idx
     int64_t id;
     if (cJSON_IsObject(v))
         return parse_selector(v, key, idx, f, e);
-    if (!int_in(v, 1, nodes, &id))
+    if (!fl_schedule_json_int(v, 1, nodes, &id))
         return aim_fail(e, key, "expected a node id in [1,%d], got %s", nodes,
                         fl_json_brief(v, buf, sizeof buf));
     f->node = (int)id;
@@ -136,11 +125,11 @@ static int parse_sync(const cJSON *entry, int64_t until_ns, fl_fault *f, fl_aim_
     f->within_ns = FL_AIM_WITHIN_DEFAULT_NS;
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(entry, "sync_id");
     int64_t v = 0;
-    if (id && !int_in(id, 1, INT64_C(1) << 53, &v))
+    if (id && !fl_schedule_json_int(id, 1, INT64_C(1) << 53, &v))
         return aim_fail(e, "sync_id", "expected the node's sync number, an integer >= 1, got %s",
                         fl_json_brief(id, buf, sizeof buf));
     f->sync_id = (uint64_t)v;
-    if (w && !int_in(w, 1, until_ns > 0 ? until_ns : 1, &f->within_ns))
+    if (w && !fl_schedule_json_int(w, 1, until_ns > 0 ? until_ns : 1, &f->within_ns))
         return aim_fail(e, "within_ns", "expected a time in [1,%lld] ns, got %s",
                         (long long)(until_ns > 0 ? until_ns : 1),
                         fl_json_brief(w, buf, sizeof buf));
@@ -162,7 +151,7 @@ int fl_aim_parse_fields(const cJSON *entry, int nodes, int64_t until_ns, size_t 
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(entry, "with");
         int64_t with = 0;
         int top = nodes >= 2 ? nodes - 2 : 0;
-        if (w && !int_in(w, 0, top, &with))
+        if (w && !fl_schedule_json_int(w, 0, top, &with))
             return aim_fail(e, "with", "expected how many other nodes join it, in [0,%d], got %s",
                             top, fl_json_brief(w, buf, sizeof buf));
         if (nodes < 2)

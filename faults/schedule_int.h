@@ -36,6 +36,17 @@ int fl_schedule_push_msg(fl_schedule *s, const fl_msg_fault *m);
  * message, or a drop with another kind. */
 int fl_schedule_msgs_finish(fl_schedule *s, size_t *a, size_t *b);
 
+/* Reading schedule JSON (schedule_doc.c).  fl_schedule_json_int: 1 when v is an
+ * integral number in [lo, hi] (into *out), else 0.  fl_schedule_parse_header: format 2's
+ * object form, {"version": 2, "entries": [...], "messages": "seed" | "only", "ops"}:
+ * *entries is the array and *messages_only the mode.  fl_schedule_parse_ops: its "ops",
+ * op numbers >= 1, ascending, into s.  Both 0, or an FL_E code with a message in err. */
+struct cJSON;
+int fl_schedule_json_int(const struct cJSON *v, int64_t lo, int64_t hi, int64_t *out);
+int fl_schedule_parse_header(const struct cJSON *root, const struct cJSON **entries,
+                             int *messages_only, char *err, size_t cap);
+int fl_schedule_parse_ops(const struct cJSON *ops, fl_schedule *s, char *err, size_t cap);
+
 /* An empty schedule for `nodes` nodes, or NULL when out of memory. */
 fl_schedule *fl_schedule_new_empty(int nodes);
 /* Append a copy of *f; the schedule takes ownership of f->part (also on failure, when

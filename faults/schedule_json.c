@@ -47,18 +47,6 @@ static int fail(pctx *c, const char *field, const char *fmt, ...)
     return FL_EINVAL;
 }
 
-/* An integral JSON number in [lo, hi]. */
-static int get_int(const cJSON *v, int64_t lo, int64_t hi, int64_t *out)
-{
-    if (!cJSON_IsNumber(v))
-        return 0;
-    double d = v->valuedouble;
-    if (!(d >= (double)lo && d <= (double)hi) || d != (double)(int64_t)d)
-        return 0;
-    *out = (int64_t)d;
-    return 1;
-}
-
 static int check_keys(pctx *c, const cJSON *e, const char *const *allowed, const char *kind)
 {
     for (const cJSON *k = e->child; k; k = k->next) {
@@ -88,7 +76,7 @@ static int parse_time(pctx *c, const cJSON *e, int64_t *at)
     if (!ns && !a)
         return fail(c, NULL, "missing \"at_ns\" (or \"at\": a duration such as \"1.2s\")");
     const char *field = ns ? "at_ns" : "at";
-    if (ns && !get_int(ns, INT64_MIN / 2, INT64_MAX / 2, at))
+    if (ns && !fl_schedule_json_int(ns, INT64_MIN / 2, INT64_MAX / 2, at))
         return fail(c, field, "expected an integer number of nanoseconds, got %s",
                     fl_json_brief(ns, buf, sizeof buf));
     if (a && (!cJSON_IsString(a) || fl_parse_duration(a->valuestring, at) != 0))
@@ -136,7 +124,7 @@ static int parse_groups(pctx *c, const cJSON *groups, fl_partition *p)
         for (const cJSON *m = grp->child; m; m = m->next, k++) {
             int64_t id;
             snprintf(field, sizeof field, "groups[%d][%d]", g, k);
-            if (!get_int(m, 1, c->nodes, &id))
+            if (!fl_schedule_json_int(m, 1, c->nodes, &id))
                 return fail(c, field, "expected a node id in [1,%d], got %s", c->nodes,
                             fl_json_brief(m, buf, sizeof buf));
             if (p->group_of[id] >= 0)
@@ -167,7 +155,7 @@ static int parse_allow(pctx *c, const cJSON *allow, fl_partition *p)
         for (const cJSON *v = pair->child; v; v = v->next, j++) {
             int64_t gi;
             snprintf(field, sizeof field, "allow[%zu][%d]", i, j);
-            if (!get_int(v, 0, p->ngroups - 1, &gi))
+            if (!fl_schedule_json_int(v, 0, p->ngroups - 1, &gi))
                 return fail(c, field, "expected a group index in [0,%d], got %s", p->ngroups - 1,
                             fl_json_brief(v, buf, sizeof buf));
             p->allow[2 * i + (size_t)j] = (int32_t)gi;
@@ -205,7 +193,7 @@ static int parse_clients(pctx *c, const cJSON *m, fl_partition *p)
             int64_t gi;
             int top = p->ngroups < FL_PARTITION_CLIENT_GROUPS ? p->ngroups - 1
                                                               : FL_PARTITION_CLIENT_GROUPS - 1;
-            if (!get_int(g, 0, top, &gi))
+            if (!fl_schedule_json_int(g, 0, top, &gi))
                 return fail(c, field, "expected a group index in [0,%d], got %s", top,
                             fl_json_brief(g, buf, sizeof buf));
             mask |= UINT64_C(1) << gi;
@@ -349,7 +337,7 @@ static int parse_kind_fields(pctx *c, const cJSON *e, fl_fault *f)
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "ppm");
         int64_t ppm;
         char buf[64];
-        if (!get_int(v, -FL_CLOCK_MAX_PPM, FL_CLOCK_MAX_PPM, &ppm))
+        if (!fl_schedule_json_int(v, -FL_CLOCK_MAX_PPM, FL_CLOCK_MAX_PPM, &ppm))
             return fail(c, "ppm", "expected a drift in [%d,%d] ppm, got %s", -FL_CLOCK_MAX_PPM,
                         FL_CLOCK_MAX_PPM, fl_json_brief(v, buf, sizeof buf));
         f->ppm = (int32_t)ppm;
@@ -374,17 +362,17 @@ static int parse_msg_entry(pctx *c, const cJSON *e, int kind)
     const cJSON *from = cJSON_GetObjectItemCaseSensitive(e, "from");
     const cJSON *to = cJSON_GetObjectItemCaseSensitive(e, "to");
     const cJSON *nth = cJSON_GetObjectItemCaseSensitive(e, "nth");
-    if (!get_int(from, 1, c->nodes, &v))
+    if (!fl_schedule_json_int(from, 1, c->nodes, &v))
         return fail(c, "from", "expected a node id in [1,%d], got %s", c->nodes,
                     fl_json_brief(from, buf, sizeof buf));
     m.from = (int)v;
-    if (!get_int(to, 1, c->nodes, &v))
+    if (!fl_schedule_json_int(to, 1, c->nodes, &v))
         return fail(c, "to", "expected a node id in [1,%d], got %s", c->nodes,
                     fl_json_brief(to, buf, sizeof buf));
     m.to = (int)v;
     if (m.to == m.from)
         return fail(c, "to", "a self-send (%d to %d) is never faulted", m.from, m.to);
-    if (!get_int(nth, 1, UINT32_MAX, &v))
+    if (!fl_schedule_json_int(nth, 1, UINT32_MAX, &v))
         return fail(c, "nth",
                     "expected the message's index among the sends on the link, an integer in "
                     "[1,%u], got %s",
@@ -392,7 +380,7 @@ static int parse_msg_entry(pctx *c, const cJSON *e, int kind)
     m.nth = (uint32_t)v;
     if (kind == FL_FAULT_DELAY) {
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, "extra_ns");
-        if (!get_int(x, 0, INT64_C(1) << 53, &v))
+        if (!fl_schedule_json_int(x, 0, INT64_C(1) << 53, &v))
             return fail(c, "extra_ns", "expected an extra delay in [0,2^53] ns, got %s",
                         fl_json_brief(x, buf, sizeof buf));
         m.extra_ns = v;
@@ -445,54 +433,6 @@ static int parse_entry(pctx *c, const cJSON *e)
     return rc;
 }
 
-/* The object form: {"version": 2, "entries": [...], "messages": "seed" | "only"}.
- * Sets *entries to the array and c's format and the schedule's messages mode. */
-static int parse_header(const cJSON *root, const cJSON **entries, int *messages_only, char *err,
-                        size_t cap)
-{
-    char buf[64];
-    for (const cJSON *k = root->child; k; k = k->next) {
-        if (strcmp(k->string, "version") && strcmp(k->string, "entries") &&
-            strcmp(k->string, "messages") && strcmp(k->string, "ops")) {
-            /* the key as a JSON string: escaped, whatever bytes it holds */
-            cJSON *name = cJSON_CreateString(k->string);
-            snprintf(err, cap,
-                     "schedule: unknown key %s (expected version, entries, messages, ops)",
-                     fl_json_brief(name, buf, sizeof buf));
-            cJSON_Delete(name);
-            return FL_EINVAL;
-        }
-    }
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "messages");
-    *entries = cJSON_GetObjectItemCaseSensitive(root, "entries");
-    if (!v) {
-        snprintf(err, cap,
-                 "schedule.version: missing (an object schedule is format 2: "
-                 "\"version\": 2; a bare array is format 1)");
-        return FL_EINVAL;
-    }
-    if (!cJSON_IsNumber(v) || v->valuedouble != 2) {
-        snprintf(err, cap, "schedule.version: expected 2, got %s",
-                 fl_json_brief(v, buf, sizeof buf));
-        return FL_EINVAL;
-    }
-    if (!cJSON_IsArray(*entries)) {
-        snprintf(err, cap, "schedule.entries: expected an array of fault entries, got %s",
-                 *entries ? fl_json_brief(*entries, buf, sizeof buf) : "nothing");
-        return FL_EINVAL;
-    }
-    *messages_only = 0;
-    if (m && (!cJSON_IsString(m) ||
-              (strcmp(m->valuestring, "seed") && strcmp(m->valuestring, "only")))) {
-        snprintf(err, cap, "schedule.messages: expected \"seed\" or \"only\", got %s",
-                 fl_json_brief(m, buf, sizeof buf));
-        return FL_EINVAL;
-    }
-    *messages_only = m && strcmp(m->valuestring, "only") == 0;
-    return 0;
-}
-
 /* After the entries: sort the message entries, refusing two for one message that
  * cannot both hold. */
 static int finish_msgs(pctx *c)
@@ -511,42 +451,6 @@ static int finish_msgs(pctx *c)
                 y->from, y->to, (unsigned)y->nth, fl_fault_kind_name(x->kind), (unsigned)x->pos);
 }
 
-/* Format 2's "ops": an array of op numbers >= 1, each greater than the one before. */
-static int parse_ops(const cJSON *ops, fl_schedule *s, char *err, size_t cap)
-{
-    char buf[64];
-    if (!cJSON_IsArray(ops)) {
-        snprintf(err, cap, "schedule.ops: expected an array of workload op numbers, got %s",
-                 fl_json_brief(ops, buf, sizeof buf));
-        return FL_EINVAL;
-    }
-    size_t n = (size_t)cJSON_GetArraySize(ops), i = 0;
-    if (n > FL_SCHEDULE_MAX_ENTRIES) {
-        snprintf(err, cap, "schedule.ops: %zu ops, more than the %d a schedule may name", n,
-                 FL_SCHEDULE_MAX_ENTRIES);
-        return FL_ELIMIT;
-    }
-    s->ops = malloc((n ? n : 1) * sizeof *s->ops);
-    if (!s->ops) {
-        snprintf(err, cap, "schedule: out of memory");
-        return FL_ENOMEM;
-    }
-    for (const cJSON *v = ops->child; v; v = v->next, i++) {
-        int64_t op;
-        int64_t lo = i ? (int64_t)s->ops[i - 1] + 1 : 1;
-        if (!get_int(v, lo, INT64_MAX / 2, &op)) {
-            snprintf(err, cap,
-                     "schedule.ops[%zu]: expected an op number >= %lld (ascending), got %s", i + 1,
-                     (long long)lo, fl_json_brief(v, buf, sizeof buf));
-            return FL_EINVAL;
-        }
-        s->ops[i] = (uint64_t)op;
-    }
-    s->nops = n;
-    s->has_ops = 1;
-    return 0;
-}
-
 int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_schedule **out,
                           char *err, size_t cap)
 {
@@ -559,7 +463,7 @@ int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_sche
     const cJSON *ops = NULL;
     if (cJSON_IsObject(arr)) {
         ops = cJSON_GetObjectItemCaseSensitive(arr, "ops");
-        int rc = parse_header(arr, &arr, &messages_only, err, cap);
+        int rc = fl_schedule_parse_header(arr, &arr, &messages_only, err, cap);
         if (rc)
             return rc;
         format = 2;
@@ -581,7 +485,7 @@ int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_sche
         c.s->format = format;
         c.s->messages_only = messages_only;
         if (ops)
-            rc = parse_ops(ops, c.s, err, cap);
+            rc = fl_schedule_parse_ops(ops, c.s, err, cap);
     }
     for (const cJSON *e = rc ? NULL : arr->child; e && rc == 0; e = e->next) {
         c.idx++;
@@ -596,45 +500,4 @@ int fl_schedule_from_json(const cJSON *arr, int nodes, int64_t until_ns, fl_sche
     }
     *out = c.s;
     return 0;
-}
-
-/* Line and column (1-based) of byte offset off in text. */
-static void line_col(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1, *col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (text[i] == '\n')
-            (*line)++, *col = 1;
-        else
-            (*col)++;
-    }
-}
-
-int fl_schedule_parse(const char *text, size_t len, int nodes, int64_t until_ns, fl_schedule **out,
-                      char *err, size_t cap)
-{
-    *out = NULL;
-    const char *end = NULL;
-    int line, col;
-    cJSON *arr = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!arr) {
-        size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-        line_col(text, off, &line, &col);
-        snprintf(err, cap, "schedule: malformed JSON at line %d, column %d", line, col);
-        return FL_EPARSE;
-    }
-    size_t off = (size_t)(end - text);
-    while (off < len &&
-           (text[off] == ' ' || text[off] == '\t' || text[off] == '\n' || text[off] == '\r'))
-        off++;
-    if (off < len) {
-        cJSON_Delete(arr);
-        line_col(text, off, &line, &col);
-        snprintf(err, cap, "schedule: unexpected text after the JSON at line %d, column %d", line,
-                 col);
-        return FL_EPARSE;
-    }
-    int rc = fl_schedule_from_json(arr, nodes, until_ns, out, err, cap);
-    cJSON_Delete(arr);
-    return rc;
 }
