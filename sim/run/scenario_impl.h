@@ -75,6 +75,8 @@ int fl_sc_open_section(fl_sc_ctx *c, const cJSON *obj, const char *key, const ch
                        size_t nkeys, const cJSON **sub, cJSON *out, cJSON **o, size_t *old);
 
 /* faults.swarm_params: true, false, or {"name": [lo, hi], ...} (sim/run/swarm_params.c). */
+/* The "network" section (scenario_network.c). */
+int fl_sc_parse_network(fl_sc_ctx *c, const cJSON *root, fl_scenario *sc, cJSON *out);
 int fl_sc_parse_swarm_params(fl_sc_ctx *c, const cJSON *faults, fl_scenario *sc, cJSON *out);
 
 /* Validate the whole document (after --set) into sc, building sc->json. */
