@@ -234,6 +234,19 @@ static int materialise(fl_shrink_job *j, char *err, size_t cap)
 
 /* ---- the search ---- */
 
+/* The budget bounds the whole command, from its start to the recorded result: the
+ * search stops early enough to leave room for the last batch of candidates and the
+ * final recording, each estimated from the original's re-execution (a candidate runs at
+ * most as long, the recording a little longer: 2 + 4 such runs, at least 50 ms). */
+static int64_t budget_deadline(const shrink_args *a, const fl_shrink_job *j)
+{
+    int64_t reserve = 6 * j->materialise_us;
+    if (reserve < 50000)
+        reserve = 50000;
+    int64_t deadline = j->start_us + a->budget_ns / 1000 - reserve;
+    return deadline > j->start_us ? deadline : j->start_us + 1;
+}
+
 static void setup_search(const shrink_args *a, fl_shrink_job *j)
 {
     fl_shrink *s = &j->s;
@@ -247,9 +260,11 @@ static void setup_search(const shrink_args *a, fl_shrink_job *j)
     s->target.outcome = j->original.outcome;
     snprintf(s->target.check, sizeof s->target.check, "%s", j->original.check);
     s->target.any_violation = a->any_violation;
+    s->stop_ns =
+        a->any_violation ? 0 : fl_shrink_stop_ns(j->original.outcome, j->original.fail_time_ns);
     s->jobs = a->jobs;
-    s->t0_us = fl_sweep_now_us();
-    s->deadline_us = s->t0_us + a->budget_ns / 1000;
+    s->t0_us = j->start_us;
+    s->deadline_us = budget_deadline(a, j);
     s->max_candidates = a->max_candidates;
     s->progress = isatty(STDERR_FILENO);
     j->reached_before = fl_schedule_msg_len(j->materialised);
@@ -346,6 +361,8 @@ static int search(fl_shrink_job *j, char *err, size_t cap)
     if (rc == 0)
         rc = cut_length(j, err, cap);
     if (rc == 0)
+        rc = fl_shrink_groups(s, err, cap);
+    if (rc == 0)
         rc = fl_shrink_phase(s, "faults", KIND(FL_SHRINK_EPISODE) | KIND(FL_SHRINK_MESSAGE),
                              &minimal, err, cap);
     if (rc == 0)
@@ -378,9 +395,11 @@ static void job_close(fl_shrink_job *j)
 
 static int shrink_run(const shrink_args *a, fl_shrink_job *j, char *err, size_t cap)
 {
+    j->start_us = fl_sweep_now_us();
     int rc = load_original(a, j, err, cap);
     if (rc == 0)
         rc = materialise(j, err, cap);
+    j->materialise_us = fl_sweep_now_us() - j->start_us;
     if (rc == 0 && strcmp(j->original.digest, j->rr.digest) != 0) {
         snprintf(err, cap,
                  "run %" PRId64 " does not reproduce on this build (recorded digest %s, now %s): "
@@ -433,8 +452,11 @@ int fl_cmd_shrink(int argc, char **argv)
         ex = fl_cli_exit_for(rc);
     } else {
         fl_shrink_print(&j);
-        fprintf(stderr, "faultline: shrink: %.3f s wall, %" PRIu64 " candidates executed\n",
-                (double)j.wall_us / 1e6, j.s.executed);
+        fprintf(stderr,
+                "faultline: shrink: %.3f s wall (%.3f s with the recording), %" PRIu64
+                " candidates executed\n",
+                (double)j.wall_us / 1e6, (double)(fl_sweep_now_us() - j.start_us) / 1e6,
+                j.s.executed);
         ex = j.s.interrupted ? FL_EXIT_INTERRUPTED : FL_EXIT_OK;
     }
     job_close(&j);

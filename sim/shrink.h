@@ -62,6 +62,8 @@ typedef struct fl_shrink {
     int64_t deadline_us;     /* fl_sweep_now_us() deadline, 0: none */
     uint64_t max_candidates; /* 0: no cap */
     int progress;            /* 1: a \r line on stderr */
+    int64_t stop_ns;         /* > 0: every candidate stops at this virtual time (see
+                                fl_shrink_stop_ns) */
     /* the elements and the current failing set */
     fl_shrink_elem *elems;
     size_t nelems;
@@ -82,6 +84,12 @@ char *fl_shrink_text(const fl_shrink *s, const uint8_t *mask);
  * message in err. */
 int fl_shrink_execute(fl_shrink *s, char *const *texts, size_t n, fl_shrink_result *res, char *err,
                       size_t cap);
+/* When candidates of a run that failed at fail_time_ns stop: a violation shows the
+ * moment it happens, so a candidate that has not failed by the original's failing time
+ * plus a margin (a quarter of it, at least 1 s of virtual time) does not count as
+ * failing, and is not run on to the scenario's until.  0 (no stop) for a liveness
+ * failure, which is only judged at the end. */
+int64_t fl_shrink_stop_ns(int outcome, int64_t fail_time_ns);
 /* Whether r fails the way s->target says. */
 int fl_shrink_fails(const fl_shrink *s, const fl_shrink_result *r);
 /* Why a phase stopped early (positive, unlike the FL_E codes). */
@@ -91,6 +99,10 @@ enum { FL_SHRINK_BUDGET = 1, FL_SHRINK_INTERRUPTED = 2 };
  * FL_SHRINK_INTERRUPTED, or a negative FL_E code with a message in err. */
 int fl_shrink_phase(fl_shrink *s, const char *phase, unsigned kinds, int *minimal, char *err,
                     size_t cap);
+/* Remove structured groups before ddmin: every message fault of a kind, every message
+ * fault, every episode of a kind, every message fault of a directed link, each as one
+ * candidate.  0, FL_SHRINK_BUDGET, FL_SHRINK_INTERRUPTED or a negative FL_E code. */
+int fl_shrink_groups(fl_shrink *s, char *err, size_t cap);
 void fl_shrink_free(fl_shrink *s);
 
 #endif /* FL_SIM_SHRINK_H */

@@ -74,7 +74,9 @@ int fl_shrink_execute(fl_shrink *s, char *const *texts, size_t n, fl_shrink_resu
                       .items = items,
                       .nitems = n,
                       .on_result = on_result,
-                      .ctx = &b};
+                      .ctx = &b,
+                      .items_stop_ns = s->stop_ns,
+                      .items_lean = 1};
     fl_sweep_stats st;
     int rc = fl_sweep_execute(&c, &st, err, cap);
     free(items);
@@ -82,6 +84,14 @@ int fl_shrink_execute(fl_shrink *s, char *const *texts, size_t n, fl_shrink_resu
     if (st.interrupted)
         s->interrupted = 1;
     return rc;
+}
+
+int64_t fl_shrink_stop_ns(int outcome, int64_t fail_time_ns)
+{
+    if (outcome != FL_OUTCOME_VIOLATION || fail_time_ns < 0)
+        return 0;
+    int64_t margin = fail_time_ns / 4 > FL_S ? fail_time_ns / 4 : FL_S;
+    return fail_time_ns + margin;
 }
 
 int fl_shrink_fails(const fl_shrink *s, const fl_shrink_result *r)
@@ -198,6 +208,79 @@ int fl_shrink_phase(fl_shrink *s, const char *name, unsigned kinds, int *minimal
         if (in_phase(&p, e))
             s->keep[e] = keep[e];
     free(keep);
+    return rc;
+}
+
+/* ---- structured groups ---- */
+
+/* Group g of the fixed list, as the mask of kept elements it leaves (1 when that differs
+ * from keep and removes something, 0 when the group is empty): 0..2 the message faults
+ * of one kind (delay, duplicate, drop), 3 every message fault, 4..7 the episodes that
+ * start with a timeout, a clock change, a partition, a crash, then one directed link's
+ * message faults each (from, to in order). */
+#define GROUPS_FIXED 8
+static int group_mask(const fl_shrink *s, size_t g, uint8_t *mask)
+{
+    static const int msg_kinds[] = {FL_FAULT_DELAY, FL_FAULT_DUPLICATE, FL_FAULT_DROP};
+    static const int ep_kinds[] = {FL_FAULT_TIMEOUT, FL_FAULT_CLOCK, FL_FAULT_PARTITION,
+                                   FL_FAULT_CRASH};
+    int n = s->sc->nodes, from = 0, to = 0, removes = 0;
+    if (g >= GROUPS_FIXED) {
+        from = (int)((g - GROUPS_FIXED) / (size_t)n) + 1;
+        to = (int)((g - GROUPS_FIXED) % (size_t)n) + 1;
+    }
+    for (size_t e = 0; e < s->nelems; e++) {
+        const fl_shrink_elem *x = &s->elems[e];
+        int in = 0;
+        if (x->kind == FL_SHRINK_MESSAGE) {
+            const fl_msg_fault *m = fl_schedule_msg(s->sched, x->first);
+            in = g < 3               ? m->kind == msg_kinds[g]
+                 : g == 3            ? 1
+                 : g >= GROUPS_FIXED ? m->from == from && m->to == to
+                                     : 0;
+        } else if (x->kind == FL_SHRINK_EPISODE && g >= 4 && g < GROUPS_FIXED) {
+            in = fl_schedule_entry(s->sched, x->first)->kind == ep_kinds[g - 4];
+        }
+        mask[e] = s->keep[e] && !in;
+        removes |= s->keep[e] && in;
+    }
+    return removes;
+}
+
+/* Before ddmin, remove whole groups at a time (group_mask's list, in order): when the
+ * failure does not depend on a kind or a link at all, one candidate removes what ddmin
+ * would take many to find.  Each group is tried once, with what the earlier ones left.
+ * 0, FL_SHRINK_BUDGET, FL_SHRINK_INTERRUPTED, or a negative FL_E code with err. */
+int fl_shrink_groups(fl_shrink *s, char *err, size_t cap)
+{
+    size_t ngroups = GROUPS_FIXED + (size_t)s->sc->nodes * (size_t)s->sc->nodes;
+    uint8_t **cands = calloc(ngroups, sizeof *cands);
+    size_t *which = calloc(ngroups, sizeof *which);
+    phase p = {.s = s, .kinds = ~0u, .err = err, .cap = cap};
+    int rc = cands && which ? 0 : FL_ENOMEM;
+    s->phase = "groups";
+    for (size_t g = 0; rc == 0 && g < ngroups;) {
+        size_t n = 0;
+        for (; g < ngroups && rc == 0; g++) {
+            if (!cands[n] && !(cands[n] = malloc(s->nelems ? s->nelems : 1)))
+                rc = FL_ENOMEM;
+            else if (group_mask(s, g, cands[n]))
+                which[n++] = g;
+        }
+        long first = -1;
+        if (rc == 0 && n)
+            rc = first_failing(&p, (const uint8_t *const *)cands, n, &first);
+        if (rc == 0 && first >= 0) {
+            memcpy(s->keep, cands[first], s->nelems);
+            g = which[first] + 1; /* the later groups again, with what this one left */
+        }
+    }
+    if (rc == FL_ENOMEM)
+        snprintf(err, cap, "shrink: out of memory");
+    for (size_t i = 0; cands && i < ngroups; i++)
+        free(cands[i]);
+    free(cands);
+    free(which);
     return rc;
 }
 
