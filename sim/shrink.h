@@ -70,6 +70,8 @@ typedef struct fl_shrink {
     uint8_t *keep;
     /* out */
     uint64_t candidates, executed;
+    size_t batch;   /* candidates per worker in the next batch (sim/shrink_run.c) */
+    int64_t run_us; /* about how long one candidate takes: the original's re-execution */
     int interrupted;
     const char *phase;
     int64_t t0_us;
@@ -99,10 +101,6 @@ enum { FL_SHRINK_BUDGET = 1, FL_SHRINK_INTERRUPTED = 2 };
  * FL_SHRINK_INTERRUPTED, or a negative FL_E code with a message in err. */
 int fl_shrink_phase(fl_shrink *s, const char *phase, unsigned kinds, int *minimal, char *err,
                     size_t cap);
-/* Remove structured groups before ddmin: every message fault of a kind, every message
- * fault, every episode of a kind, every message fault of a directed link, each as one
- * candidate.  0, FL_SHRINK_BUDGET, FL_SHRINK_INTERRUPTED or a negative FL_E code. */
-int fl_shrink_groups(fl_shrink *s, char *err, size_t cap);
 void fl_shrink_free(fl_shrink *s);
 
 #endif /* FL_SIM_SHRINK_H */
