@@ -42,6 +42,11 @@ static long episode_end(const fl_schedule *sc, size_t i, const uint8_t *claimed)
     return -1;
 }
 
+size_t fl_shrink_in_order(const fl_shrink *s, size_t k)
+{
+    return k < s->nfaults ? s->nfaults - 1 - k : k;
+}
+
 int fl_shrink_elements(fl_shrink *s, const uint64_t *ops, size_t nops)
 {
     size_t ne = fl_schedule_len(s->sched), nm = fl_schedule_msg_len(s->sched);
@@ -70,6 +75,13 @@ int fl_shrink_elements(fl_shrink *s, const uint64_t *ops, size_t nops)
             (fl_shrink_elem){.kind = FL_SHRINK_MESSAGE, .first = i, .second = -1, .at_ns = -1};
     for (size_t i = 0; i < nops; i++)
         s->elems[n++] = (fl_shrink_elem){.kind = FL_SHRINK_OP, .second = -1, .op = ops[i]};
+    /* The search sees the faults latest first (see shrink.h): reversed in place. */
+    s->nfaults = n - (size_t)nops;
+    for (size_t a = 0, b = s->nfaults; a + 1 < b; a++, b--) {
+        fl_shrink_elem t = s->elems[a];
+        s->elems[a] = s->elems[b - 1];
+        s->elems[b - 1] = t;
+    }
     s->nelems = n;
     memset(s->keep, 1, n);
     free(claimed);
@@ -131,7 +143,8 @@ static void put_entries(sbuf *b, const fl_shrink *s, const uint8_t *mask, const 
         put(b, t);
         free(t);
     }
-    for (size_t e = 0; e < s->nelems; e++) {
+    for (size_t k = 0; k < s->nelems; k++) { /* messages in the schedule's order */
+        size_t e = fl_shrink_in_order(s, k);
         if (!mask[e] || s->elems[e].kind != FL_SHRINK_MESSAGE)
             continue;
         char *t = fl_msg_fault_text(fl_schedule_msg(s->sched, s->elems[e].first));

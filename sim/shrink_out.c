@@ -179,7 +179,8 @@ static void print_failure(const char *what, const fl_shrink_result *r)
 static void print_remaining(const fl_shrink *s)
 {
     printf("shrink: what remains:\n");
-    for (size_t e = 0; e < s->nelems; e++) {
+    for (size_t k = 0; k < s->nelems; k++) {
+        size_t e = fl_shrink_in_order(s, k);
         const fl_shrink_elem *x = &s->elems[e];
         if (!s->keep[e])
             continue;

@@ -30,6 +30,8 @@ typedef struct fl_shrink_job {
     char *trace; /* the minimal run's trace */
     size_t trace_len;
     int64_t wall_us;
+    int64_t start_us;       /* when the command started: the budget counts from here */
+    int64_t materialise_us; /* the original's re-execution, to estimate the recording */
 } fl_shrink_job;
 
 /* Write the file, record the run and the shrinks row.  0, or an FL_E code with err. */

@@ -148,10 +148,12 @@ static void feed(sweep *s, worker *w)
     while (w->pid > 0 && w->qn < QD && fits_behind(s, w) && next_job(s, &j)) {
         /* an item follows the schedule of the run it re-executes, and keeps it in its row */
         const char *schedule = s->c->items ? s->c->items[j.item].schedule : NULL;
-        fl_sweep_job job = {.seed = j.seed,
-                            .wants = j.run_id > 0 ? FL_SWEEP_WANTS_FULL : FL_SWEEP_WANTS_BARE,
-                            .flags = j.run_id > 0 || s->c->items ? FL_FRAMES_SCHEDULE : 0,
-                            .schedule_len = schedule ? (uint32_t)strlen(schedule) : 0};
+        fl_sweep_job job = {
+            .seed = j.seed,
+            .wants = j.run_id > 0 ? FL_SWEEP_WANTS_FULL : FL_SWEEP_WANTS_BARE,
+            .flags = j.run_id > 0 || (s->c->items && !s->c->items_lean) ? FL_FRAMES_SCHEDULE : 0,
+            .schedule_len = schedule ? (uint32_t)strlen(schedule) : 0,
+            .stop_ns = s->c->items ? s->c->items_stop_ns : 0};
         if (fl_sweep_job_send(w->cmd_fd, &job, schedule)) {
             give_back(s, &j); /* dying: SIGCHLD will replace it */
             return;

@@ -64,6 +64,11 @@ typedef struct fl_sweep_cfg {
     size_t nitems;
     int (*on_result)(void *ctx, size_t item, const fl_sweep_frame *f, char *err, size_t cap);
     void *ctx;
+    /* Items only (shrink's candidates): > 0 stops every run at this virtual time
+     * (fl_run_job.stop_ns); items_lean: their frames leave out run_begin's schedule
+     * (the caller has it), which spares a materialised schedule's round trip. */
+    int64_t items_stop_ns;
+    int items_lean;
 } fl_sweep_cfg;
 
 typedef struct fl_sweep_stats {
@@ -104,6 +109,7 @@ typedef struct fl_sweep_job {
     uint32_t flags;
     uint32_t schedule_len;
     uint32_t pad;
+    int64_t stop_ns; /* > 0: the run stops at this virtual time (fl_run_job.stop_ns) */
 } fl_sweep_job;
 /* What a sweep's bare and full runs stream. */
 #define FL_SWEEP_WANTS_BARE                                                                        \

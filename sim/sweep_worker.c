@@ -153,7 +153,8 @@ _Noreturn void fl_sweep_worker_loop(const fl_scenario *sc, const struct fl_proto
                           .schedule_text = schedule,
                           .schedule_len = j.schedule_len,
                           .sinks = &sink,
-                          .nsinks = 1};
+                          .nsinks = 1,
+                          .stop_ns = j.stop_ns};
         fl_run_result r;
         char err[256];
         int rc = fl_run(&job, &r, err, sizeof err);

@@ -28,20 +28,21 @@ static int64_t wall_us(void)
 static fl_world *make_world(const fl_run_job *job, char *err, size_t cap)
 {
     const fl_scenario *sc = job->sc;
-    fl_world_config cfg = {.seed = job->seed,
-                           .nodes = sc->nodes,
-                           .protocol = job->protocol,
-                           .params = sc->params,
-                           .latency = sc->latency,
-                           .links = sc->links,
-                           .nlinks = sc->nlinks,
-                           .disk_sync = sc->disk_sync,
-                           .unsynced = sc->faults.unsynced,
-                           .corrupt = sc->faults.corrupt,
-                           .corrupt_from_ns = sc->faults.window_from_ns,
-                           .corrupt_to_ns = sc->faults.window_to_ns,
-                           .until_ns = sc->until_ns,
-                           .max_steps = sc->max_steps};
+    fl_world_config cfg = {
+        .seed = job->seed,
+        .nodes = sc->nodes,
+        .protocol = job->protocol,
+        .params = sc->params,
+        .latency = sc->latency,
+        .links = sc->links,
+        .nlinks = sc->nlinks,
+        .disk_sync = sc->disk_sync,
+        .unsynced = sc->faults.unsynced,
+        .corrupt = sc->faults.corrupt,
+        .corrupt_from_ns = sc->faults.window_from_ns,
+        .corrupt_to_ns = sc->faults.window_to_ns,
+        .until_ns = job->stop_ns > 0 && job->stop_ns < sc->until_ns ? job->stop_ns : sc->until_ns,
+        .max_steps = sc->max_steps};
     return fl_world_new(&cfg, err, cap);
 }
 

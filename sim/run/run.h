@@ -24,6 +24,10 @@ typedef struct fl_run_job {
     size_t schedule_len;
     const fl_sink *sinks; /* consumers of the run's records (borrowed) */
     size_t nsinks;        /* at most FL_STREAM_MAX_SINKS */
+    /* > 0: the world stops at this virtual time instead of the scenario's until (shrink's
+     * candidates: one that has not failed by then does not count).  The schedule is still
+     * read against the scenario's until, so nothing before stop_ns changes. */
+    int64_t stop_ns;
 } fl_run_job;
 
 /* Execute one run.  Returns 0 when the run executed, whatever its outcome (in *res,
