@@ -6,7 +6,8 @@
 # before and after, the workload ops, the candidates, the wall time and whether the
 # result is 1-minimal; then whether each meets the targets: decisions after <= max(10%
 # of before, 5) -- "before" counted both ways: every decision of the materialised
-# schedule, and only those at or before the failing step -- and under 60 s of wall time.
+# schedule, and only those at or before the failing step -- and under 60 s of wall time;
+# and whether the minimal run as a script (--as-script) fails the same check when run.
 set -uo pipefail
 FL=$(realpath "$1")
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,22 +26,25 @@ while read -r bug sc; do
   if [ -z "$run" ]; then echo "$bug: no failing seed found"; status=1; continue; fi
   seed=$(sqlite3 "$db" "SELECT seed FROM runs WHERE id = $run")
   t0=$(date +%s.%N)
-  "$FL" shrink "$db" "$run" -j 2 --out "$bug.json" >"$bug.out" 2>"$bug.err"
+  "$FL" shrink "$db" "$run" -j 2 --out "$bug.json" --as-script "$bug.script.json" >"$bug.out" 2>"$bug.err"
   rc=$?
   t1=$(date +%s.%N)
   if [ $rc != 0 ]; then echo "$bug: shrink exited $rc: $(head -1 "$bug.err")"; status=1; continue; fi
   IFS='|' read -r db_ da sb sa cand minimal <<<"$(sqlite3 "$db" "SELECT decisions_before,
     decisions_after, steps_before, steps_after, candidates, minimal FROM shrinks
     ORDER BY id DESC LIMIT 1")"
+  check=$(sqlite3 "$db" "SELECT check_name FROM shrinks ORDER BY id DESC LIMIT 1")
+  "$FL" run "$bug.script.json" >"$bug.script.out" 2>&1
+  ok_script=$(grep -q "^outcome: *violation ($check:" "$bug.script.out" && echo yes || echo NO)
   reached=$(sed -n 's/.*; \([0-9]*\) at or before the failing step.*/\1/p' "$bug.out")
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
   ok_all=$(awk -v b="$db_" -v a="$da" 'BEGIN { t = b / 10; if (t < 5) t = 5; print (a <= t) ? "yes" : "NO" }')
   ok_reached=$(awk -v b="$reached" -v a="$da" 'BEGIN { t = b / 10; if (t < 5) t = 5; print (a <= t) ? "yes" : "NO" }')
   ok_wall=$(awk -v w="$wall" 'BEGIN { print (w < 60) ? "yes" : "NO" }')
-  printf '%-18s %-13s %5s | %9s -> %-9s | %5s -> %-5s | %4s->%-4s | %5s | %5ss | %-3s  size(all) %s, size(reached) %s, <60s %s\n' \
+  printf '%-18s %-13s %5s | %9s -> %-9s | %5s -> %-5s | %4s->%-4s | %5s | %5ss | %-3s  size(all) %s, size(reached) %s, <60s %s, script %s\n' \
     "$bug" "$sc" "$seed" "$db_" "$da" "$reached" "$da" "$sb" "$sa" "$cand" "$wall" \
-    "$([ "$minimal" = 1 ] && echo yes || echo no)" "$ok_all" "$ok_reached" "$ok_wall"
-  [ "$minimal" = 1 ] && [ "$ok_all" = yes ] && [ "$ok_wall" = yes ] || status=1
+    "$([ "$minimal" = 1 ] && echo yes || echo no)" "$ok_all" "$ok_reached" "$ok_wall" "$ok_script"
+  [ "$minimal" = 1 ] && [ "$ok_all" = yes ] && [ "$ok_wall" = yes ] && [ "$ok_script" = yes ] || status=1
 done <<'BUGS'
 quorum_off_by_one raft-chaos
 forget_vote raft-crash
