@@ -4,7 +4,8 @@
 # 2. a sweep over 300 seeds of a crash-heavy scenario with a known bug switched on
 #    (a follower accepts appends from a stale leader), into a SQLite file;
 # 3. SQL questions about the outcome;
-# 4. the first failing seed, re-executed from the database with its digest verified.
+# 4. the first failing seed, re-executed from the database with its digest verified;
+# 5. every node's state at its failing step; 6. the run shrunk to the faults that matter.
 set -euo pipefail
 FL=${1:-build/faultline}
 SC=sim/scenarios/raft-chaos.json
@@ -35,7 +36,11 @@ if [ -n "$run" ]; then
   step=$("$FL" query "$DB" "SELECT fail_step FROM runs WHERE id = $run" --format csv | tail -n +2)
   say "5. Every node's state at the failing step $step, read back from SQLite"
   "$FL" show "$DB" "$run" --step "$step" | sed -n '/^-- every node/,$p'
+  say "6. Shrink run $run: the fewest faults that still break the same check (10 s budget)"
+  "$FL" shrink "$DB" "$run" -j 2 --budget 10s --out demo-minimal.json 2>/dev/null |
+    grep -E '^shrink: (before|after|fault decisions|steps|[0-9]+ candidates|minimal|recorded)' || true
   say "What to look at next"
+  echo "  $FL serve $DB                        # the web UI on http://127.0.0.1:8080: runs, diagrams, states"
   echo "  $FL show $DB $run | less              # the failing run, step by step, from SQLite"
   echo "  $FL query $DB \"SELECT step, kind, node, detail FROM events WHERE run_id = $run ORDER BY step DESC LIMIT 20\""
 fi
