@@ -65,8 +65,9 @@ enum { FL_LOG_DEBUG = 0, FL_LOG_INFO = 1, FL_LOG_WARN = 2 };
  * (API version 4; docs/writing-a-protocol.md "Param ranges").  Scenarios switch it on
  * with "faults": {"swarm_params": true}. */
 enum { FL_PARAM_INT = 0, FL_PARAM_DURATION = 1 };
-#define FL_PARAM_LOG 0x100 /* or-ed into kind: draw log-uniformly (1..64: 1 as likely as 33..64)   \
-                            */
+#define FL_PARAM_LOG                                                                               \
+    0x100 /* or-ed into kind: draw log-uniformly (1..64: 1 as likely as 33..64)                    \
+           */
 struct fl_param_range {
     const char *name; /* a key of params, or "nodes" (the cluster size); NULL ends the list */
     int kind;         /* FL_PARAM_INT or FL_PARAM_DURATION, maybe | FL_PARAM_LOG */
@@ -105,8 +106,9 @@ struct fl_protocol {
     /* The node's state as JSON, for recording, traces and scripts' `expect`.  The
      * caller frees the result with cJSON_Delete().  A large part may be a raw item
      * (cJSON_AddRawToObject with valid JSON text): it is printed as is when recording,
-     * which is much cheaper than a tree, and parsed when a tree is needed.  May be
-     * NULL. */
+     * which is much cheaper than a tree, and parsed when a tree is needed; better, a
+     * versioned text (fl_snapshot_text), which recording skips while it is unchanged.
+     * May be NULL. */
     cJSON *(*snapshot)(const fl_node *n);
 
     /* A one-line description of a message ("MsgVote term=10 lastlog=9/11"); writes at
@@ -240,6 +242,16 @@ uint64_t fl_disk_sync(fl_node *n, int file);
  * Names are copied; use dotted lowercase ("raft.elections").  Metrics are outputs
  * only: they never change the run. */
 void fl_metric_add(fl_node *n, const char *name, int64_t delta);
+
+/* A snapshot member that the protocol keeps as JSON text and counts the changes of,
+ * for a long part such as Raft's log: a raw item referring to text (not copied: it
+ * must stay valid and unchanged until the snapshot is deleted) and carrying version,
+ * which the protocol changes whenever text changes (a counter below 2^53).  Recording
+ * compares the member with its previous text only when its version moved, so a step
+ * that left a long log alone costs nothing for it.  Versions are per node and member;
+ * a node that restarts may count from 0 again.  Add it with cJSON_AddItemToObjectCS
+ * (or cJSON_AddItemToObject); NULL when out of memory. */
+cJSON *fl_snapshot_text(const char *text, uint64_t version);
 
 /* ---- clients (API version 3): the operations of workload.model and their answers ----
  *

@@ -11,6 +11,7 @@
 #include "core/assert.h"
 #include "core/digest.h"
 #include "core/error.h"
+#include "core/statediff.h"
 #include "core/world_impl.h"
 
 int fl_node_id(const fl_node *n)
@@ -312,6 +313,8 @@ void fl_node_boot(fl_node *n)
     for (int t = 0; t < FL_MAX_TIMERS; t++)
         n->timer_seq[t] = TIMER_UNARMED;
     n->up = 1;
+    if (w->last_state && w->last_state[n->id])
+        fl_statediff_booted(w->last_state[n->id]);
     p->start(n, w->cfg.params);
 }
 

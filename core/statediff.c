@@ -5,6 +5,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/assert.h"
+
+/* The mark of a versioned text: a bit of cJSON's type that cJSON itself never uses
+ * (its own types are the low byte, then IsReference and StringIsConst); cJSON_IsRaw
+ * still holds, and cJSON prints, copies and frees the item as any raw reference. */
+#define SNAPSHOT_VERSIONED (1 << 12)
+
+cJSON *fl_snapshot_text(const char *text, uint64_t version)
+{
+    FL_ASSERT(text != NULL && version < (UINT64_C(1) << 53)); /* exact in valuedouble */
+    cJSON *j = cJSON_CreateNull();
+    if (!j)
+        return NULL;
+    j->type = cJSON_Raw | cJSON_IsReference | SNAPSHOT_VERSIONED;
+    j->valuestring = (char *)text;
+    j->valuedouble = (double)version;
+    return j;
+}
+
+int fl_snapshot_text_version(const cJSON *item, uint64_t *version)
+{
+    if (!cJSON_IsRaw(item) || !(item->type & SNAPSHOT_VERSIONED))
+        return 0;
+    *version = (uint64_t)item->valuedouble;
+    return 1;
+}
+
 typedef struct sbuf {
     char **p;
     size_t *cap;
@@ -79,11 +106,44 @@ static int is_part(const fl_statediff_text *t, size_t i)
     return c == '[' || c == '{';
 }
 
+/* What each member is known by besides its text (see fl_statediff_memo). */
+static int memo_members(fl_statediff_text *t, const cJSON *snapshot)
+{
+    if (t->n > t->memocap) {
+        fl_statediff_memo *m = realloc(t->memo, t->memcap * sizeof *m);
+        if (!m)
+            return -1;
+        t->memo = m;
+        t->memocap = t->memcap;
+    }
+    size_t i = 0;
+    for (const cJSON *c = snapshot->child; c && i < t->n; c = c->next, i++) {
+        fl_statediff_memo *m = &t->memo[i];
+        *m = (fl_statediff_memo){0};
+        if (cJSON_IsNumber(c)) {
+            m->kind = FL_MEMO_NUMBER;
+            m->num = c->valuedouble;
+        } else if (fl_snapshot_text_version(c, &m->version)) {
+            m->kind = FL_MEMO_VERSIONED;
+        }
+    }
+    return 0;
+}
+
 static int print_state(fl_statediff_text *t, const cJSON *snapshot)
 {
     long len = fl_json_print_members(snapshot, &t->buf, &t->cap, &t->mem, &t->n, &t->memcap);
     t->len = len < 0 ? 0 : (size_t)len;
-    return len < 0 ? -1 : 0;
+    return len < 0 || memo_members(t, snapshot) != 0 ? -1 : 0;
+}
+
+/* Member i of cur is a versioned text whose version has not moved since old (both of
+ * the running incarnation): the protocol vouches that its text is the same. */
+static int same_version(const fl_statediff *d, const fl_statediff_text *old,
+                        const fl_statediff_memo *m, size_t i)
+{
+    return d->versions_hold && old && i < old->n && m->kind == FL_MEMO_VERSIONED &&
+           old->memo[i].kind == FL_MEMO_VERSIONED && old->memo[i].version == m->version;
 }
 
 /* Same keys in the same order, each an array/object in both or in neither. */
@@ -150,9 +210,11 @@ static size_t common_suffix(const char *a, size_t alen, const char *b, size_t bl
 /* The edit of member i from old to cur ([pos,"key",head,tail,"text"]) into b, unless
  * the member did not change (returns 0 then, 1 otherwise); adds the bytes of text to
  * *bytes.  One pass over the member finds both. */
-static int put_edit(sbuf *b, const fl_statediff_text *old, const fl_statediff_text *cur, size_t i,
-                    uint64_t *bytes)
+static int put_edit(const fl_statediff *d, sbuf *b, const fl_statediff_text *old,
+                    const fl_statediff_text *cur, size_t i, uint64_t *bytes)
 {
+    if (same_version(d, old, &cur->memo[i], i))
+        return 0;
     const fl_json_member *m = &cur->mem[i];
     const char *nv = cur->buf + m->val, *ov = old ? old->buf + old->mem[i].val : NULL;
     size_t nlen = m->val_len, olen = old ? old->mem[i].val_len : 0;
@@ -192,7 +254,7 @@ static long build_parts(fl_statediff *d, const fl_statediff_text *old, const fl_
     sb_put(&b, "[", 1);
     for (size_t i = 0; i < cur->n; i++) {
         if (is_part(cur, i))
-            n += put_edit(&b, old, cur, i, bytes);
+            n += put_edit(d, &b, old, cur, i, bytes);
     }
     sb_put(&b, "]", 1);
     return b.oom ? -1 : n;
@@ -218,11 +280,10 @@ static uint64_t part_bytes(const fl_statediff_text *t)
     return n;
 }
 
-/* Whether snapshot prints exactly as old does, found without printing it: a protocol's
- * long member (Raft's log) is usually raw text, compared in place, so that a step that
- * changed nothing costs one comparison instead of a copy, a length and a comparison.
- * May say 0 for an equal state (a key that needs escapes); never 1 for a different
- * one. */
+/* Whether snapshot prints exactly as old does, found without printing it: numbers by
+ * value, versioned texts by version, other raw text (a long member) compared in place,
+ * so that a step that changed nothing costs no copy of the state.  May say 0 for an
+ * equal state (a key that needs escapes); never 1 for a different one. */
 static int same_as(fl_statediff *d, const fl_statediff_text *old, const cJSON *snapshot)
 {
     size_t i = 0;
@@ -233,6 +294,18 @@ static int same_as(fl_statediff *d, const fl_statediff_text *old, const cJSON *s
         size_t klen = strlen(c->string);
         if (m->val - m->key != klen + 3 || memcmp(old->buf + m->key + 1, c->string, klen) != 0)
             return 0;
+        const fl_statediff_memo *o = &old->memo[i];
+        if (cJSON_IsNumber(c) && o->kind == FL_MEMO_NUMBER) {
+            if (c->valuedouble != o->num) /* NaN is never equal: 0, which is allowed */
+                return 0;
+            continue;
+        }
+        fl_statediff_memo now = {0};
+        if (fl_snapshot_text_version(c, &now.version)) {
+            now.kind = FL_MEMO_VERSIONED;
+            if (same_version(d, old, &now, i))
+                continue;
+        }
         const char *ov = old->buf + m->val;
         if (cJSON_IsRaw(c)) {
             if (!c->valuestring || strncmp(c->valuestring, ov, m->val_len) != 0 ||
@@ -260,6 +333,7 @@ static int went_down(fl_statediff *d, fl_state_change *out)
         .json = "null", .scalars = d->scalars, .parts = NULL, .keyframe = !d->up_seen};
     d->have = 1;
     d->down = 1;
+    d->versions_hold = 0; /* the next incarnation counts its own */
     return 1;
 }
 
@@ -290,7 +364,7 @@ int fl_statediff_update(fl_statediff *d, const cJSON *snapshot, fl_state_change 
         return -1;
     d->edits = key ? 0 : d->edits + 1;
     d->edit_bytes = key ? 0 : d->edit_bytes + bytes;
-    d->have = d->up_seen = 1;
+    d->have = d->up_seen = d->versions_hold = 1;
     d->down = 0;
     d->cur = !d->cur;
     *out = (fl_state_change){.json = cur->buf,
@@ -300,11 +374,17 @@ int fl_statediff_update(fl_statediff *d, const cJSON *snapshot, fl_state_change 
     return 1;
 }
 
+void fl_statediff_booted(fl_statediff *d)
+{
+    d->versions_hold = 0;
+}
+
 void fl_statediff_close(fl_statediff *d)
 {
     for (int i = 0; i < 2; i++) {
         free(d->t[i].buf);
         free(d->t[i].mem);
+        free(d->t[i].memo);
     }
     free(d->scalars);
     free(d->parts);

@@ -23,7 +23,10 @@
  *   a restarted node usually recovers most of it from its disk.
  *
  * Everything is computed from the protocol's cJSON tree and byte comparisons of the
- * printed members: no JSON is parsed.  The whole text is kept too (json), for sinks that
+ * printed members: no JSON is parsed.  A step usually leaves the acting node's state
+ * as it was, so the comparison with the last state is made without printing: numbers
+ * by value, versioned texts (fl_snapshot_text, Raft's log) by version, only the rest
+ * by text.  The whole text is kept too (json), for sinks that
  * print it.  Deterministic: the same states give the same changes.
  */
 #ifndef FL_CORE_STATEDIFF_H
@@ -39,12 +42,24 @@
 #define FL_STATEDIFF_MAX_EDITS 1024
 #define FL_STATEDIFF_MIN_KEY_BYTES 4096
 
-/* The text of one printed state and its members. */
+/* What a member's text is known by without comparing it: a number's value (the same
+ * value prints the same text), or a versioned text's version (fl_snapshot_text). */
+typedef struct fl_statediff_memo {
+    int kind; /* FL_MEMO_NUMBER, FL_MEMO_VERSIONED, or 0: only its text */
+    double num;
+    uint64_t version;
+} fl_statediff_memo;
+#define FL_MEMO_NUMBER 1
+#define FL_MEMO_VERSIONED 2
+
+/* The text of one printed state and its members (memo[i] for mem[i]). */
 typedef struct fl_statediff_text {
     char *buf;
     size_t cap, len;
     fl_json_member *mem;
     size_t n, memcap;
+    fl_statediff_memo *memo;
+    size_t memocap;
 } fl_statediff_text;
 
 /* One node's memory: its last state, and the output buffers.  Zero-initialise; free
@@ -55,6 +70,7 @@ typedef struct fl_statediff {
     int have;                   /* a state (or "null") was given */
     int up_seen;                /* t[cur] holds a state */
     int down;                   /* the last was "null" */
+    int versions_hold;          /* t[cur]'s versions are the running incarnation's */
     uint64_t edit_bytes, edits; /* since the last keyframe */
     char *scalars, *parts, *scratch;
     size_t scalars_cap, parts_cap, scratch_cap;
@@ -72,6 +88,11 @@ typedef struct fl_state_change {
  * 1 and fills *out when it changed, 0 when it did not, -1 when out of memory.  Borrows
  * snapshot. */
 int fl_statediff_update(fl_statediff *d, const cJSON *snapshot, fl_state_change *out);
+/* The node (re)started: its protocol counts versions from scratch, so the next state is
+ * compared with the last one by text. */
+void fl_statediff_booted(fl_statediff *d);
+/* Whether item is a versioned text (fl_snapshot_text), and its version. */
+int fl_snapshot_text_version(const cJSON *item, uint64_t *version);
 void fl_statediff_close(fl_statediff *d);
 
 #endif /* FL_CORE_STATEDIFF_H */

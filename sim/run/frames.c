@@ -6,7 +6,9 @@
 
 #include "core/error.h"
 
-#define FRAMES_FLUSH (256 << 10)
+/* Far below the result pipe's size (sim/worker.c), so that a write seldom waits for the
+ * parent to read: 256 kB into a pipe of 64 kB made the two take turns. */
+#define FRAMES_FLUSH (64 << 10)
 
 static int write_all(int fd, const uint8_t *p, size_t n)
 {

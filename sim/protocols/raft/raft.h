@@ -236,6 +236,7 @@ struct fr_state {
         size_t *end;   /* end[i]: text length after entry i + 1 */
         uint64_t *seq; /* seq[i]: the seq of entry i + 1 when it was printed */
         uint64_t n, ncap;
+        uint64_t version; /* moves whenever the text does (fl_snapshot_text) */
     } lt;
 };
 

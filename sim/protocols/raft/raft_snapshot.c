@@ -120,6 +120,8 @@ static const char *log_text(struct fr_state *s)
     if (t->cap == 0 && TEXT_LIT(t, "[") != 0) /* the opening bracket, once */
         return NULL;
     uint64_t keep = valid_prefix(s, t);
+    if (keep < t->n || s->last > keep)
+        t->version++; /* entries cut or appended: the text moves */
     t->n = keep;
     t->len = keep ? t->end[keep - 1] : 1;
     t->buf[t->len] = '\0';
@@ -182,17 +184,13 @@ cJSON *fr_snapshot(const fl_node *n)
     add_number(o, "last_term", (double)fr_last_term(s));
     /* The cache is not state anyone can observe: filling it through a const node is
      * fine, and saves rebuilding the whole log's text at every snapshot. */
+    /* A reference to the cache with its version: copying, then comparing, the whole
+     * log's text at every step was most of what recording cost.  The tree lives only
+     * until the caller has printed it, before the cache changes again. */
     const char *log = log_text((struct fr_state *)s);
-    cJSON *raw = log ? cJSON_CreateNull() : NULL;
-    if (raw) {
-        /* A reference to the cache, as cJSON_CreateStringReference makes for strings:
-         * copying the whole log's text at every step was most of what recording cost.
-         * The tree lives only until the caller has printed it, before the cache changes
-         * again. */
-        raw->type = cJSON_Raw | cJSON_IsReference;
-        raw->valuestring = (char *)log;
-        cJSON_AddItemToObjectCS(o, "log", raw);
-    }
+    cJSON *text = log ? fl_snapshot_text(log, s->lt.version) : NULL;
+    if (text)
+        cJSON_AddItemToObjectCS(o, "log", text);
     if (s->client_ops) { /* only with clients: older runs' snapshots stay as they were */
         add_number(o, "client_ops", (double)s->client_ops);
         if (s->reg_set)
