@@ -284,7 +284,7 @@ static uint64_t part_bytes(const fl_statediff_text *t)
  * value, versioned texts by version, other raw text (a long member) compared in place,
  * so that a step that changed nothing costs no copy of the state.  May say 0 for an
  * equal state (a key that needs escapes); never 1 for a different one. */
-static int same_as(fl_statediff *d, const fl_statediff_text *old, const cJSON *snapshot)
+static int same_as(fl_statediff *d, fl_statediff_text *old, const cJSON *snapshot)
 {
     size_t i = 0;
     for (const cJSON *c = snapshot->child; c; c = c->next, i++) {
@@ -294,7 +294,7 @@ static int same_as(fl_statediff *d, const fl_statediff_text *old, const cJSON *s
         size_t klen = strlen(c->string);
         if (m->val - m->key != klen + 3 || memcmp(old->buf + m->key + 1, c->string, klen) != 0)
             return 0;
-        const fl_statediff_memo *o = &old->memo[i];
+        fl_statediff_memo *o = &old->memo[i];
         if (cJSON_IsNumber(c) && o->kind == FL_MEMO_NUMBER) {
             if (c->valuedouble != o->num) /* NaN is never equal: 0, which is allowed */
                 return 0;
@@ -311,6 +311,8 @@ static int same_as(fl_statediff *d, const fl_statediff_text *old, const cJSON *s
             if (!c->valuestring || strncmp(c->valuestring, ov, m->val_len) != 0 ||
                 c->valuestring[m->val_len] != '\0')
                 return 0;
+            if (now.kind == FL_MEMO_VERSIONED)
+                *o = now; /* the same text: its new version vouches for it */
             continue;
         }
         long n = fl_json_print_into(c, &d->scratch, &d->scratch_cap);
@@ -318,6 +320,15 @@ static int same_as(fl_statediff *d, const fl_statediff_text *old, const cJSON *s
             return 0;
     }
     return i == old->n;
+}
+
+/* old and cur print the same: cur's versions vouch for old's texts too, so that a
+ * version that moved without its text is compared once, not at every step. */
+static void adopt_versions(fl_statediff_text *old, const fl_statediff_text *cur)
+{
+    for (size_t i = 0; i < old->n; i++)
+        if (cur->memo[i].kind == FL_MEMO_VERSIONED)
+            old->memo[i] = cur->memo[i];
 }
 
 /* The node went down: a "null" row.  Its last state is kept, so that when it comes
@@ -342,8 +353,10 @@ int fl_statediff_update(fl_statediff *d, const cJSON *snapshot, fl_state_change 
     if (!snapshot)
         return went_down(d, out);
     fl_statediff_text *old = &d->t[d->cur], *cur = &d->t[!d->cur];
-    if (d->up_seen && !d->down && same_as(d, old, snapshot))
+    if (d->up_seen && !d->down && same_as(d, old, snapshot)) {
+        d->versions_hold = 1; /* every versioned member matched its version or text */
         return 0;
+    }
     if (print_state(cur, snapshot) != 0)
         return -1;
     uint64_t limit = part_bytes(cur);
@@ -356,8 +369,11 @@ int fl_statediff_update(fl_statediff *d, const cJSON *snapshot, fl_state_change 
     if (nparts < 0)
         return -1;
     /* same_as may miss an equal state (a key that needs escapes): this finds it */
-    if (shape && !d->down && nparts == 0 && same_scalars(old, cur))
+    if (shape && !d->down && nparts == 0 && same_scalars(old, cur)) {
+        adopt_versions(old, cur);
+        d->versions_hold = 1;
         return 0;
+    }
     if (key && shape) /* a keyframe lists every part whole */
         nparts = build_parts(d, NULL, cur, &bytes);
     if (nparts < 0 || build_scalars(d, cur) != 0)

@@ -10,8 +10,10 @@
  *   escapes, members that appear or change kind, a node going down) go through the
  *   same path.
  * - The keyframe rules, and a row that does not apply is an error, not a wrong state.
+ * - Versioned texts (fl_snapshot_text) and numbers are compared without printing.
  */
 #include <check.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +380,83 @@ START_TEST(test_state_a_row_that_does_not_apply_is_an_error)
 }
 END_TEST
 
+/* {"term":term,"log":<text, version>} */
+static cJSON *versioned_state(int term, const char *text, uint64_t version)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "term", term);
+    cJSON *t = fl_snapshot_text(text, version);
+    ck_assert_ptr_nonnull(t);
+    cJSON_AddItemToObject(o, "log", t);
+    return o;
+}
+
+/* Versioned texts are compared by version while the node stays up, by text after a
+ * (re)start or a down; numbers by value; a plain raw item is not versioned. */
+START_TEST(test_state_versioned_texts_and_numbers_are_compared_without_printing)
+{
+    static const struct {
+        int term;
+        const char *text;
+        uint64_t version;
+        int boot, changed;
+        const char *parts; /* of the change, or NULL */
+    } steps[] = {
+        {1, "[1]", 1, 0, 1, "[[1,\"log\",0,0,\"[1]\"]]"}, /* the keyframe */
+        {1, "[1]", 1, 0, 0, NULL},
+        {1, "[1,2]", 1, 0, 0, NULL}, /* the version did not move: not compared */
+        {1, "[1,2]", 2, 0, 1, "[[1,\"log\",2,1,\",2\"]]"},
+        {1, "[1,2]", 3, 0, 0, NULL},   /* it moved, the text did not: no change */
+        {2, "[1,2,3]", 3, 0, 1, NULL}, /* a scalar changed; the log is not compared */
+        {2, "[9]", 3, 1, 1, "[[1,\"log\",1,1,\"9\"]]"}, /* restarted: by text */
+        {2, "[9]", 3, 0, 0, NULL},
+    };
+    fl_statediff d = {0};
+    fl_state_change ch;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        if (steps[i].boot)
+            fl_statediff_booted(&d);
+        cJSON *j = versioned_state(steps[i].term, steps[i].text, steps[i].version);
+        int rc = fl_statediff_update(&d, j, &ch);
+        ck_assert_msg(rc == steps[i].changed, "step %zu: %d", i, rc);
+        if (rc == 1 && steps[i].parts)
+            ck_assert_str_eq(ch.parts, steps[i].parts);
+        else if (rc == 1)
+            ck_assert_msg(ch.parts == NULL, "step %zu: %s", i, ch.parts);
+        cJSON_Delete(j); /* a reference: the literal text is not freed */
+    }
+    /* down, then up with the same version and another text: compared by text */
+    ck_assert_int_eq(fl_statediff_update(&d, NULL, &ch), 1);
+    cJSON *j = versioned_state(2, "[7]", 3);
+    ck_assert_int_eq(fl_statediff_update(&d, j, &ch), 1);
+    ck_assert_str_eq(ch.parts, "[[1,\"log\",1,1,\"7\"]]");
+    ck_assert_str_eq(ch.json, "{\"term\":2,\"log\":[7]}");
+    uint64_t v = 0;
+    ck_assert(fl_snapshot_text_version(cJSON_GetObjectItem(j, "log"), &v) && v == 3);
+    cJSON *copy = cJSON_Duplicate(j, 1); /* cJSON copies and frees it as any raw item */
+    ck_assert_ptr_nonnull(copy);
+    char *printed = cJSON_PrintUnformatted(copy);
+    ck_assert_str_eq(printed, "{\"term\":2,\"log\":[7]}");
+    free(printed);
+    cJSON_Delete(copy);
+    cJSON_Delete(j);
+    /* numbers: 1 and 1.0 are one value; NaN prints null and is compared as text */
+    double nums[] = {1, 1.0, 2, NAN, NAN};
+    int changed[] = {1, 0, 1, 1, 0};
+    fl_statediff e = {0};
+    for (size_t i = 0; i < 5; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "a", nums[i]);
+        cJSON_AddRawToObject(o, "raw", "[1]");
+        ck_assert_int_eq(fl_snapshot_text_version(cJSON_GetObjectItem(o, "raw"), &v), 0);
+        ck_assert_msg(fl_statediff_update(&e, o, &ch) == changed[i], "number %zu", i);
+        cJSON_Delete(o);
+    }
+    fl_statediff_close(&e);
+    fl_statediff_close(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("state");
@@ -387,6 +466,7 @@ int main(void)
     tcase_add_test(tc, test_state_any_shape_reads_back_exactly);
     tcase_add_test(tc, test_state_keyframes_come_first_after_down_and_when_edits_add_up);
     tcase_add_test(tc, test_state_a_row_that_does_not_apply_is_an_error);
+    tcase_add_test(tc, test_state_versioned_texts_and_numbers_are_compared_without_printing);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -141,6 +141,7 @@ struct cr_state {
         uint64_t *seq; /* seq[i]: the seq of entry i + 1 when it was printed */
         uint64_t n;
         size_t ncap;
+        uint64_t version; /* moves whenever the text does (fl_snapshot_text) */
     } lt;
 
     /* the state machine (craft_fsm.c) */

@@ -197,6 +197,8 @@ static const char *log_text(struct cr_state *s)
         keep++;
     if (t->cap == 0 && put(t, "[", 1) != 0) /* the opening bracket, once */
         return NULL;
+    if (keep < t->n || s->last > keep)
+        t->version++; /* entries cut or appended: the text moves */
     t->len = keep ? t->end[keep - 1] : 1;
     t->n = keep;
     size_t cap_seq = t->ncap, cap_end = t->ncap; /* both arrays have ncap elements */
@@ -250,9 +252,11 @@ cJSON *cr_snapshot(const fl_node *n)
     cJSON_AddNumberToObject(o, "last_index", (double)s->last);
     cJSON_AddNumberToObject(o, "last_term", (double)(s->last ? s->ents[s->last - 1].term : 0));
     cJSON_AddNumberToObject(o, "stable", (double)s->stable);
+    /* the cache by reference, with its version: recording skips it while unchanged */
     const char *log = log_text((struct cr_state *)s);
-    if (log)
-        cJSON_AddRawToObject(o, "log", log);
+    cJSON *text = log ? fl_snapshot_text(log, s->lt.version) : NULL;
+    if (text)
+        cJSON_AddItemToObjectCS(o, "log", text);
     return o;
 }
 

@@ -71,8 +71,10 @@ struct et_state {
     uint64_t ready_sync; /* the sync the Go half's pending Ready waits for, or 0 */
     struct et_sync syncs[ET_SYNC_QUEUE];
     int nsyncs;
-    char *logtext; /* the snapshot's "log", rebuilt at every snapshot */
+    char *logtext; /* the snapshot's "log", rebuilt when the log changed */
     size_t logtext_cap;
+    uint64_t log_version;     /* moves at every change of the mirror log (et_log_put) */
+    uint64_t logtext_version; /* log_version when logtext was built, plus one; 0: never */
     /* the clients' state machine (etcd_client.c) */
     int reg_set;
     int64_t reg;

@@ -148,12 +148,20 @@ cJSON *et_snapshot(const fl_node *n)
     add_number(o, "applied", (double)s->applied);
     add_number(o, "last_index", (double)s->last);
     add_number(o, "last_term", (double)(s->last ? s->ents[s->last - 1].term : 0));
-    size_t len = 0;
-    int rc = put(s, &len, "[", 1);
-    for (uint64_t i = 1; i <= s->last && rc == 0; i++)
-        rc = entry_text(s, &len, i);
-    if (rc == 0 && put(s, &len, "]", 1) == 0)
-        cJSON_AddRawToObject(o, "log", s->logtext);
+    /* The log's text is rebuilt only when the mirror log changed, and recorded by
+     * reference with its version. */
+    int rc = 0;
+    if (s->logtext_version != s->log_version + 1) {
+        size_t len = 0;
+        rc = put(s, &len, "[", 1);
+        for (uint64_t i = 1; i <= s->last && rc == 0; i++)
+            rc = entry_text(s, &len, i);
+        rc = rc ? rc : put(s, &len, "]", 1);
+        s->logtext_version = rc == 0 ? s->log_version + 1 : 0;
+    }
+    cJSON *text = rc == 0 ? fl_snapshot_text(s->logtext, s->log_version) : NULL;
+    if (text)
+        cJSON_AddItemToObjectCS(o, "log", text);
     if (s->client_ops) { /* only with clients, as our Raft shows them */
         add_number(o, "client_ops", (double)s->client_ops);
         if (s->reg_set)

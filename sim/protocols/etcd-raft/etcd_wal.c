@@ -64,6 +64,7 @@ int et_log_put(struct et_state *s, uint64_t index, uint64_t term, int type, cons
 {
     if (index == 0 || index > s->last + 1)
         return -1;
+    s->log_version++;        /* the snapshot's log text (etcd_view.c) is rebuilt */
     while (s->last >= index) /* a conflicting suffix: cut */
         free(s->ents[--s->last].data);
     if (s->stable > index - 1)
