@@ -3,7 +3,8 @@
 # 1. raft-chaos seeds 1..20 (30 simulated s each), each run once recorded `all` into a
 #    fresh file and once with --record none: the median file size (target <= 2.5 MB)
 #    and the median ratio of the two in-process wall times, runs.wall_us of each
-#    (target <= 5x);
+#    (target <= 5x); and, for the whole story, the same ratio of the two commands'
+#    elapsed times (start-up, the parent's last inserts and the commit included);
 # 2. `sweep --record all` of raft-chaos seeds 1..50 at -j2: the file's total size
 #    (target <= 150 MB);
 # 3. where the bytes of seed 3 go, per table (dbstat when SQLite has it).
@@ -20,10 +21,16 @@ wall_us() { sqlite3 "$1" "SELECT wall_us FROM runs ORDER BY id DESC LIMIT 1"; }
 : > "$T/ratios"
 : > "$T/rec"
 : > "$T/bare"
+: > "$T/cmd_ratios"
+now_us() { echo $(( $(date +%s%N) / 1000 )); }
 for seed in $(seq 1 20); do
   rm -f "$T/r.db"* "$T/n.db"*
+  t0=$(now_us)
   "$FL" run "$CHAOS" --seed "$seed" --db "$T/r.db" >/dev/null 2>&1 || true
+  t1=$(now_us)
   "$FL" run "$CHAOS" --seed "$seed" --db "$T/n.db" --record none >/dev/null 2>&1 || true
+  t2=$(now_us)
+  awk -v a=$((t1 - t0)) -v b=$((t2 - t1)) 'BEGIN { printf "%.2f\n", a / b }' >> "$T/cmd_ratios"
   size=$(stat -c %s "$T/r.db")
   rec=$(wall_us "$T/r.db")
   bare=$(wall_us "$T/n.db")
@@ -40,6 +47,7 @@ echo "  largest $(sort -n "$T/sizes" | tail -n 1 | awk '{printf "%.2f", $1 / 1e6
   "smallest $(sort -n "$T/sizes" | head -n 1 | awk '{printf "%.2f", $1 / 1e6}') MB"
 echo "  median in-process wall: recorded $(median < "$T/rec") us, unrecorded $(median < "$T/bare") us"
 echo "  median recorded/unrecorded ratio $(median < "$T/ratios")x (target <= 5x)"
+echo "  median ratio of the whole commands' elapsed times $(median < "$T/cmd_ratios")x"
 
 rm -f "$T/s.db"*
 t0=$(date +%s.%N)
