@@ -2,7 +2,7 @@
  * frames.h -- a sink that writes a run's records to a file descriptor in the wire
  * encoding (wire.h): how a worker streams a run to its parent.  What is gathered goes in
  * one write at the run's end (a sweep's bare run: its begin, metrics and end), whenever
- * 256 KiB have gathered (a full recording never sits whole in the worker), or at every
+ * 64 KiB have gathered (a full recording never sits whole in the worker), or at every
  * step's end when asked.
  */
 #ifndef FL_SIM_RUN_FRAMES_H
