@@ -183,10 +183,10 @@ cJSON *fr_snapshot(const fl_node *n)
     add_number(o, "last_index", (double)s->last);
     add_number(o, "last_term", (double)fr_last_term(s));
     /* The cache is not state anyone can observe: filling it through a const node is
-     * fine, and saves rebuilding the whole log's text at every snapshot. */
-    /* A reference to the cache with its version: copying, then comparing, the whole
-     * log's text at every step was most of what recording cost.  The tree lives only
-     * until the caller has printed it, before the cache changes again. */
+     * fine, and saves rebuilding the whole log's text at every snapshot.  It goes by
+     * reference with its version: copying, then comparing, the whole text at every step
+     * was most of what recording cost.  The tree lives only until the caller has
+     * printed it, before the cache changes again. */
     const char *log = log_text((struct fr_state *)s);
     cJSON *text = log ? fl_snapshot_text(log, s->lt.version) : NULL;
     if (text)
